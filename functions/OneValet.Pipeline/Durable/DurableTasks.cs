@@ -1,0 +1,32 @@
+using Microsoft.DurableTask;
+
+namespace OneValet.Pipeline.Durable;
+
+/// <summary>
+/// Every orchestrator and activity of the pipeline, registered once here and used by both hosts:
+/// the local host's Durable Task worker calls <see cref="Register"/>, and the Functions app declares
+/// one trigger per entry (a test checks that the two lists agree).
+/// </summary>
+public static class DurableTasks
+{
+    /// <summary>Adds every orchestrator and activity to a registry.</summary>
+    public static void Register(DurableTaskRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        foreach (var type in Orchestrators)
+        {
+            registry.AddOrchestrator(type);
+        }
+
+        foreach (var type in Activities)
+        {
+            registry.AddActivity(type);
+        }
+    }
+
+    /// <summary>Class-based orchestrators.</summary>
+    public static IReadOnlyList<Type> Orchestrators { get; } = [];
+
+    /// <summary>Class-based activities.</summary>
+    public static IReadOnlyList<Type> Activities { get; } = [];
+}
