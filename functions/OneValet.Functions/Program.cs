@@ -1,3 +1,8 @@
 using Microsoft.Extensions.Hosting;
-var host = new HostBuilder().ConfigureFunctionsWebApplication().Build();
-host.Run();
+using OneValet.Functions;
+
+var host = new HostBuilder()
+    .ConfigureFunctionsWebApplication()
+    .ConfigureServices((context, services) => services.AddFunctionsApp(context.Configuration))
+    .Build();
+await host.RunAsync();

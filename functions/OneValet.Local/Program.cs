@@ -1,3 +1,7 @@
+using OneValet.Local;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddLocalHost();
 var app = builder.Build();
-app.Run();
+app.MapLocalHost();
+await app.RunAsync();

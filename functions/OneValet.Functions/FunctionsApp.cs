@@ -1,0 +1,36 @@
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Storage;
+using Azure.Core;
+
+namespace OneValet.Functions;
+
+/// <summary>Composition of the Azure Functions host: the pipeline on Blob Storage and Cosmos DB, by managed identity.</summary>
+public static class FunctionsApp
+{
+    public static IServiceCollection AddFunctionsApp(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPipeline();
+        services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // One CosmosClient for the process (thread-safe, cached), on the same managed-identity credential as the blob client.
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<CosmosOptions>>().Value;
+            return new CosmosClient(options.AccountEndpoint!.ToString(), sp.GetRequiredService<TokenCredential>(), new CosmosClientOptions
+            {
+                ApplicationName = "onevalet-functions",
+                EnableContentResponseOnWrite = false,
+            });
+        });
+        services.AddSingleton<IRecordStore>(sp => new CosmosRecordStore(
+            sp.GetRequiredService<CosmosClient>(),
+            sp.GetRequiredService<IOptions<CosmosOptions>>().Value.DatabaseName));
+        return services;
+    }
+}

@@ -1,0 +1,23 @@
+using Azure.Storage.Blobs;
+using Microsoft.Azure.Functions.Worker;
+using OneValet.Pipeline.Ingestion;
+
+namespace OneValet.Functions.Ingestion;
+
+/// <summary>
+/// BlobCreated on <c>recordings</c>, delivered by Event Grid (the polling trigger lags and can miss blobs in large
+/// containers). Binds, calls the ingestor, returns. A throw lets the trigger retry; after 5 tries the blob's event goes
+/// to the poison queue, and the blob itself stays where it is (nothing is lost).
+/// </summary>
+public sealed class IngestionFunctions(RecordingIngestor ingestor)
+{
+    [Function("IngestRecording")]
+    public async Task RunAsync(
+        [BlobTrigger("recordings/{name}", Source = BlobTriggerSource.EventGrid, Connection = "Recordings")] BlobClient blob,
+        string name,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        await ingestor.IngestAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,71 @@
+namespace OneValet.Pipeline.Api;
+
+/// <summary>Who calls the API (issue 7 enforces this table; every route declares its callers here from the start).</summary>
+[Flags]
+public enum Roles
+{
+    None = 0,
+    Resident = 1,
+    AuthorizedAgent = 2,
+    PropertyManager = 4,
+    PrivacyOfficer = 8,
+    Device = 16,
+    Partner = 32,
+}
+
+/// <summary>What part of the data a caller's grant must cover for a call on a route.</summary>
+public enum Scope
+{
+    /// <summary>Anyone, unauthenticated (health, the OpenAPI document).</summary>
+    Anonymous,
+
+    /// <summary>The object's subject (a resident) must be the caller or the person an agent acts for.</summary>
+    Subject,
+
+    /// <summary>The unit's residents, or a manager of its building.</summary>
+    Unit,
+
+    /// <summary>The building named in the route: a manager of that building, its devices.</summary>
+    Building,
+
+    /// <summary>The whole pipeline (privacy officer).</summary>
+    Global,
+}
+
+/// <summary>One route of the HTTP API as both hosts serve it, under <c>/api/</c>.</summary>
+public sealed record ApiRoute(string Name, string Method, string Template, Roles Callers, Scope Scope, string Summary)
+{
+    /// <summary>Query parameters the route reads (for the OpenAPI document).</summary>
+    public IReadOnlyList<string> Query { get; init; } = [];
+
+    /// <summary>The path under the host's root, e.g. <c>/api/health</c>.</summary>
+    public string Path => "/api/" + Template;
+}
+
+/// <summary>
+/// The one table of every HTTP route: name (the Functions function name), method, template, who may call it and with which
+/// scope. Both hosts serve exactly these routes (tests check the Functions app's triggers and the local host's endpoints
+/// against it), the OpenAPI document is generated from it, and a route missing from it is refused.
+/// </summary>
+public static class ApiRoutes
+{
+    public static readonly ApiRoute Health = new(
+        "Health", "GET", "health", Roles.None, Scope.Anonymous, "Liveness of the API.");
+
+    public static readonly ApiRoute OpenApi = new(
+        "OpenApi", "GET", "openapi.json", Roles.None, Scope.Anonymous, "This API's OpenAPI document.");
+
+    public static readonly ApiRoute GetRecording = new(
+        "GetRecording", "GET", "recordings/{buildingId}/{doorId}/{captureId}",
+        Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "The catalogue record of one recording (O2, O4).");
+
+    public static readonly ApiRoute ListBuildingRecordings = new(
+        "ListBuildingRecordings", "GET", "buildings/{buildingId}/recordings",
+        Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building,
+        "A building's catalogued recordings captured in [from, to), paged by continuation.")
+    {
+        Query = ["from", "to", "pageSize", "continuation"],
+    };
+
+    public static IReadOnlyList<ApiRoute> All { get; } = [Health, OpenApi, GetRecording, ListBuildingRecordings];
+}

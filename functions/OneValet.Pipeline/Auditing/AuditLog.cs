@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Auditing;
+
+/// <summary>
+/// One audit entry (container <c>audit</c>, partition = UTC day of <see cref="At"/>). It proves what happened to an item
+/// without holding personal data: item references are catalogue ids and hardware ids, never names, emails or faces.
+/// </summary>
+public sealed record AuditRecord
+{
+    public required string Id { get; init; }
+
+    /// <summary>e.g. "quarantined", "deleted", "anonymized".</summary>
+    public required string Action { get; init; }
+
+    /// <summary>The item acted on, e.g. "recordings/b1/d1_c1" or a quarantined blob's name.</summary>
+    public required string ItemRef { get; init; }
+
+    public string? Category { get; init; }
+
+    public string? RuleId { get; init; }
+
+    public string? Obligation { get; init; }
+
+    public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>A machine-readable reason (e.g. "magic-bytes-mismatch").</summary>
+    public string? ReasonCode { get; init; }
+
+    /// <summary>How it was done, e.g. "moved to quarantine", "blob and record deleted".</summary>
+    public string? How { get; init; }
+
+    /// <summary>When the event the entry is about happened (an upload's arrival, a deadline); chooses the partition,
+    /// so a retry of the same step lands on the same entry.</summary>
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>When the action was done.</summary>
+    public required DateTimeOffset DoneAt { get; init; }
+}
+
+/// <summary>Writes audit entries. Entries have deterministic ids so a retried step never writes two.</summary>
+public sealed class AuditLog(IRecordStore store)
+{
+    public static string PartitionFor(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>A stable id from the parts that identify one event (e.g. action, item, version).</summary>
+    public static string IdFor(params string[] parts)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts)));
+        return Convert.ToHexStringLower(bytes.AsSpan(0, 16));
+    }
+
+    public Task WriteAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return store.UpsertAsync(Containers.Audit, PartitionFor(record.At), record.Id, record, cancellationToken);
+    }
+}

@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OneValet.Pipeline.Configuration;
+
+/// <summary>Where blobs live. Azure: <see cref="BlobServiceUri"/> with the managed identity; locally: a connection string to Azurite.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "OneValet:Storage";
+
+    /// <summary>e.g. https://account.blob.core.windows.net (identity-based; used in Azure).</summary>
+    public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>Only for emulators (Azurite); never set in Azure.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Client id of the user-assigned managed identity (Azure).</summary>
+    public string? ManagedIdentityClientId { get; set; }
+
+    public string RecordingsContainer { get; set; } = "recordings";
+
+    public string QuarantineContainer { get; set; } = "quarantine";
+
+    public string ExportsContainer { get; set; } = "exports";
+}
+
+/// <summary>The Cosmos DB account of the record store (Azure host).</summary>
+public sealed class CosmosOptions
+{
+    public const string Section = "OneValet:Cosmos";
+
+    [Required]
+    public Uri? AccountEndpoint { get; set; }
+
+    [Required]
+    public string DatabaseName { get; set; } = "onevalet";
+}
+
+/// <summary>Upload checks (O1, O2). See README, "Hardware upload contract".</summary>
+public sealed class IngestionOptions
+{
+    public const string Section = "OneValet:Ingestion";
+
+    /// <summary>Largest upload accepted, in bytes.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>A capture older than this when it arrives is refused.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How far in the future a capture time may be (device clocks drift).</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Local host only: how often the recordings container is listed for new uploads.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How many uploads are catalogued at once.</summary>
+    [Range(1, 64)]
+    public int Parallelism { get; set; } = 4;
+}

@@ -1,0 +1,423 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Ingestion;
+
+/// <summary>What became of one upload.</summary>
+public enum IngestionResult
+{
+    /// <summary>A new catalogue record.</summary>
+    Catalogued,
+
+    /// <summary>Different bytes under a known name: recorded as a new version.</summary>
+    NewVersion,
+
+    /// <summary>Seen before (a redelivered event or an identical re-upload): nothing new written.</summary>
+    AlreadyCatalogued,
+
+    /// <summary>Refused: moved to the quarantine container with its reason, and audited.</summary>
+    Quarantined,
+
+    /// <summary>The blob is no longer there (already quarantined or deleted).</summary>
+    Gone,
+
+    /// <summary>The blob changed while it was read; its newer upload will be ingested on its own.</summary>
+    Superseded,
+}
+
+/// <summary>The outcome of one ingestion, with the reason code when quarantined.</summary>
+public sealed record IngestionOutcome(IngestionResult Result, string? ReasonCode = null);
+
+/// <summary>
+/// Validates, hashes and catalogues one upload of the <c>recordings</c> container (O1, O2, O4). Called by the Functions app's
+/// Event Grid blob trigger and by the local host's poller alike. Idempotent: a rerun finds its earlier output and stops.
+/// </summary>
+public sealed partial class RecordingIngestor(
+    BlobServiceClient blobs,
+    IRecordStore store,
+    AuditLog audit,
+    RetentionPolicy retention,
+    IOptions<IngestionOptions> ingestionOptions,
+    IOptions<StorageOptions> storageOptions,
+    TimeProvider time,
+    ILogger<RecordingIngestor> logger)
+{
+    private const int MaxAttempts = 5;
+    private readonly IngestionOptions _options = ingestionOptions.Value;
+    private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
+    private readonly BlobContainerClient _quarantine = blobs.GetBlobContainerClient(storageOptions.Value.QuarantineContainer);
+
+    /// <summary>Ingests the blob of that name. Bad uploads are quarantined, never dropped; nothing here throws for bad input.</summary>
+    public async Task<IngestionOutcome> IngestAsync(string blobName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blobName);
+        for (var attempt = 1; ; attempt++)
+        {
+            var outcome = await IngestOnceAsync(blobName, cancellationToken).ConfigureAwait(false);
+            if (outcome.Result != IngestionResult.Superseded || attempt == MaxAttempts)
+            {
+                return outcome;
+            }
+        }
+    }
+
+    private async Task<IngestionOutcome> IngestOnceAsync(string blobName, CancellationToken cancellationToken)
+    {
+        var blob = _recordings.GetBlobClient(blobName);
+        BlobProperties properties;
+        try
+        {
+            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return new IngestionOutcome(IngestionResult.Gone);
+        }
+
+        var etag = properties.ETag.ToString();
+        if (!UploadName.TryParse(blobName, out var name))
+        {
+            return await QuarantineAsync(blob, properties, "invalid-name", cancellationToken).ConfigureAwait(false);
+        }
+
+        // The catalogue is the receipt: a blob ETag already recorded means this exact upload was done.
+        var existing = await store.ReadAsync<RecordingRecord>(Containers.Recordings, name.BuildingId, name.RecordId, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && existing.Document.Versions.Any(v => v.BlobETags.Contains(etag)))
+        {
+            return new IngestionOutcome(IngestionResult.AlreadyCatalogued);
+        }
+
+        var reason = CheckMetadata(properties, out var metadata);
+        if (reason is not null)
+        {
+            return await QuarantineAsync(blob, properties, reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        var content = await HashAsync(blob, properties.ETag, name.Extension, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            return new IngestionOutcome(IngestionResult.Superseded);
+        }
+
+        if (!content.MagicBytesMatch)
+        {
+            return await QuarantineAsync(blob, properties, "content-mismatch", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (content.Length > _options.MaxBytes)
+        {
+            return await QuarantineAsync(blob, properties, "too-large", cancellationToken).ConfigureAwait(false);
+        }
+
+        var result = await CatalogueAsync(name, metadata!, properties, content, existing, cancellationToken).ConfigureAwait(false);
+        LogIngested(logger, name.BuildingId, name.DoorId, name.CaptureId, result.Result);
+        return result;
+    }
+
+    private string? CheckMetadata(BlobProperties properties, out UploadMetadata? metadata)
+    {
+        metadata = null;
+        var values = new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase);
+        if (properties.ContentLength == 0)
+        {
+            return "empty";
+        }
+
+        if (properties.ContentLength > _options.MaxBytes)
+        {
+            return "too-large";
+        }
+
+        if (!values.TryGetValue("kind", out var kindText))
+        {
+            return "missing-kind";
+        }
+
+        RecordingKind kind;
+        switch (kindText)
+        {
+            case "surveillance":
+                kind = RecordingKind.Surveillance;
+                break;
+            case "facial-entry":
+                kind = RecordingKind.FacialEntry;
+                break;
+            default:
+                return "invalid-kind";
+        }
+
+        if (!values.TryGetValue("deviceid", out var deviceId))
+        {
+            return "missing-deviceid";
+        }
+
+        if (!UploadName.IsValidId(deviceId))
+        {
+            return "invalid-deviceid";
+        }
+
+        if (!values.TryGetValue("capturedat", out var capturedText))
+        {
+            return "missing-capturedat";
+        }
+
+        if (!TryParseUtc(capturedText, out var capturedAt))
+        {
+            return "invalid-capturedat";
+        }
+
+        var now = time.GetUtcNow();
+        if (capturedAt > now + _options.ClockSkew)
+        {
+            return "captured-in-future";
+        }
+
+        if (capturedAt < now - _options.MaxAge)
+        {
+            return "capture-too-old";
+        }
+
+        metadata = new UploadMetadata(kind, deviceId, capturedAt);
+        return null;
+    }
+
+    /// <summary>ISO-8601 with an explicit UTC designator or offset; a local time with no offset is ambiguous and refused.</summary>
+    internal static bool TryParseUtc(string text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text.Length < 20 || !(text.EndsWith('Z') || text[^6] is '+' or '-'))
+        {
+            return false;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
+        {
+            return false;
+        }
+
+        value = parsed.ToUniversalTime();
+        return true;
+    }
+
+    private static async Task<HashedContent?> HashAsync(BlobClient blob, ETag etag, string extension, CancellationToken cancellationToken)
+    {
+        BlobDownloadStreamingResult download;
+        try
+        {
+            download = (await blob.DownloadStreamingAsync(
+                new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = etag } },
+                cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return null;
+        }
+
+        using (download)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+            try
+            {
+                var head = new byte[12];
+                var headLength = 0;
+                long length = 0;
+                int read;
+                while ((read = await download.Content.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (headLength < head.Length)
+                    {
+                        var take = Math.Min(read, head.Length - headLength);
+                        Array.Copy(buffer, 0, head, headLength, take);
+                        headLength += take;
+                    }
+
+                    hash.AppendData(buffer, 0, read);
+                    length += read;
+                }
+
+                return new HashedContent(
+                    Convert.ToHexStringLower(hash.GetHashAndReset()),
+                    length,
+                    MagicBytes.Match(extension, head.AsSpan(0, headLength)));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private async Task<IngestionOutcome> CatalogueAsync(
+        UploadName name,
+        UploadMetadata metadata,
+        BlobProperties properties,
+        HashedContent content,
+        StoredRecord<RecordingRecord>? existing,
+        CancellationToken cancellationToken)
+    {
+        var etag = properties.ETag.ToString();
+        var rule = retention.ForRecording(metadata.Kind, name.BuildingId);
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            try
+            {
+                if (existing is null)
+                {
+                    var version = NewVersion(1, metadata, properties, content, rule, now);
+                    await store.CreateAsync(Containers.Recordings, name.BuildingId, name.RecordId, NewRecord(name, metadata, content, rule, version), cancellationToken).ConfigureAwait(false);
+                    return new IngestionOutcome(IngestionResult.Catalogued);
+                }
+
+                var record = existing.Document;
+                if (record.Versions.Any(v => v.BlobETags.Contains(etag)))
+                {
+                    return new IngestionOutcome(IngestionResult.AlreadyCatalogued);
+                }
+
+                var same = record.Versions.FirstOrDefault(v => v.Sha256 == content.Sha256 && v.Number == record.Versions.Count);
+                if (same is not null)
+                {
+                    // An identical re-upload: remember its ETag as a receipt, write nothing else.
+                    var versions = record.Versions.Select(v => v == same ? v with { BlobETags = [.. v.BlobETags, etag] } : v).ToList();
+                    await store.ReplaceAsync(Containers.Recordings, name.BuildingId, name.RecordId, record with { Versions = versions }, existing.ETag, cancellationToken).ConfigureAwait(false);
+                    return new IngestionOutcome(IngestionResult.AlreadyCatalogued);
+                }
+
+                var next = NewVersion(record.Versions.Count + 1, metadata, properties, content, rule, now);
+                var updated = NewRecord(name, metadata, content, rule, next) with
+                {
+                    CataloguedAt = record.CataloguedAt,
+                    Versions = [.. record.Versions, next],
+                };
+                await store.ReplaceAsync(Containers.Recordings, name.BuildingId, name.RecordId, updated, existing.ETag, cancellationToken).ConfigureAwait(false);
+                return new IngestionOutcome(IngestionResult.NewVersion);
+            }
+            catch (Exception e) when (attempt < MaxAttempts && e is RecordConflictException or RecordPreconditionFailedException or RecordNotFoundException)
+            {
+                // Another worker wrote first: read again and decide again.
+                existing = await store.ReadAsync<RecordingRecord>(Containers.Recordings, name.BuildingId, name.RecordId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static RecordingVersion NewVersion(int number, UploadMetadata metadata, BlobProperties properties, HashedContent content, RetentionRule rule, DateTimeOffset now) =>
+        new(number, content.Sha256, content.Length, metadata.CapturedAt, metadata.DeviceId, now, rule.DeadlineFrom(metadata.CapturedAt), properties.VersionId, [properties.ETag.ToString()]);
+
+    private static RecordingRecord NewRecord(UploadName name, UploadMetadata metadata, HashedContent content, RetentionRule rule, RecordingVersion version)
+    {
+        var facial = metadata.Kind == RecordingKind.FacialEntry;
+        return new RecordingRecord
+        {
+            Id = name.RecordId,
+            BuildingId = name.BuildingId,
+            DoorId = name.DoorId,
+            CaptureId = name.CaptureId,
+            BlobName = name.BlobName,
+            Kind = metadata.Kind,
+            DeviceId = metadata.DeviceId,
+            CapturedAt = metadata.CapturedAt,
+            SizeBytes = content.Length,
+            Sha256 = content.Sha256,
+            ContentType = name.Extension == "mp4" ? "video/mp4" : "image/jpeg",
+            DataCategory = facial ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
+            Purpose = facial ? "keyless entry authentication" : "building security at a public access door",
+            Source = "entry-console",
+            Retention = rule,
+            Deadline = version.Deadline,
+            Status = RecordingStatus.Catalogued,
+            CataloguedAt = version.CataloguedAt,
+            Versions = [version],
+        };
+    }
+
+    /// <summary>Moves a refused upload to the quarantine container with its reason in the metadata, audits it, then
+    /// removes the original (only if it is still the same upload). Safe to rerun at any point.</summary>
+    private async Task<IngestionOutcome> QuarantineAsync(BlobClient blob, BlobProperties properties, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var target = _quarantine.GetBlobClient(blob.Name);
+        var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in properties.Metadata)
+        {
+            metadata[key] = value;
+        }
+
+        metadata["quarantinereason"] = reason;
+        metadata["quarantinedat"] = now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        try
+        {
+            var source = await blob.DownloadStreamingAsync(
+                new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } },
+                cancellationToken).ConfigureAwait(false);
+            using (source.Value)
+            {
+                await target.UploadAsync(source.Value.Content, new BlobUploadOptions
+                {
+                    Metadata = metadata,
+                    HttpHeaders = new BlobHttpHeaders { ContentType = properties.ContentType },
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return new IngestionOutcome(IngestionResult.Superseded);
+        }
+
+        await audit.WriteAsync(new AuditRecord
+        {
+            Id = AuditLog.IdFor("quarantined", blob.Name, properties.ETag.ToString()),
+            Action = "quarantined",
+            ItemRef = $"{_recordings.Name}/{blob.Name}",
+            Category = DataCategories.Sensory,
+            ReasonCode = reason,
+            How = $"moved to {_quarantine.Name}",
+            At = properties.LastModified,
+            DoneAt = now,
+        }, cancellationToken).ConfigureAwait(false);
+
+        try
+        {
+            await blob.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Already gone, or replaced by a newer upload that is ingested on its own.
+        }
+
+        LogQuarantined(logger, reason);
+        return new IngestionOutcome(IngestionResult.Quarantined, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingested recording {BuildingId}/{DoorId}/{CaptureId}: {Result}")]
+    private static partial void LogIngested(ILogger logger, string buildingId, string doorId, string captureId, IngestionResult result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined an upload: {ReasonCode}")]
+    private static partial void LogQuarantined(ILogger logger, string reasonCode);
+
+    private sealed record UploadMetadata(RecordingKind Kind, string DeviceId, DateTimeOffset CapturedAt);
+
+    private sealed record HashedContent(string Sha256, long Length, bool MagicBytesMatch);
+}
+
+/// <summary>The first bytes each accepted format must start with.</summary>
+public static class MagicBytes
+{
+    /// <summary>JPEG starts FF D8 FF; MP4 (ISO BMFF) has "ftyp" at offset 4.</summary>
+    public static bool Match(string extension, ReadOnlySpan<byte> head) => extension switch
+    {
+        "jpg" => head.Length >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF,
+        "mp4" => head.Length >= 8 && head[4] == (byte)'f' && head[5] == (byte)'t' && head[6] == (byte)'y' && head[7] == (byte)'p',
+        _ => false,
+    };
+}

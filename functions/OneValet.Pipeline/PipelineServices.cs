@@ -1,0 +1,50 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Retention;
+
+namespace OneValet.Pipeline;
+
+/// <summary>Registers the pipeline's services; each host adds only its record store and its triggers.</summary>
+public static class PipelineServices
+{
+    public static IServiceCollection AddPipeline(this IServiceCollection services)
+    {
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TokenCredential>(sp =>
+        {
+            var clientId = sp.GetRequiredService<IOptions<StorageOptions>>().Value.ManagedIdentityClientId;
+            return string.IsNullOrEmpty(clientId)
+                ? new DefaultAzureCredential()
+                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return options.ConnectionString is { Length: > 0 } connection
+                ? new BlobServiceClient(connection)
+                : new BlobServiceClient(options.BlobServiceUri, sp.GetRequiredService<TokenCredential>());
+        });
+
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<RetentionPolicy>();
+        services.AddSingleton<RecordingIngestor>();
+        services.AddSingleton<RecordingsApi>();
+        return services;
+    }
+}

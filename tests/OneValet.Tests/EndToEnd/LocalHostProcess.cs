@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using OneValet.Tests.Infrastructure;
+
+namespace OneValet.Tests.EndToEnd;
+
+/// <summary>
+/// The real local host (functions/OneValet.Local) as a child process on loopback, with its own data folder, task hub and
+/// blob containers so tests never share state. <see cref="KillAsync"/> is kill -9 (SIGKILL): no shutdown code runs.
+/// </summary>
+internal sealed class LocalHostProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public LocalHostProcess(string name, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        Name = name;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "onevalet-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Settings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        RecordingsContainer = "rec" + suffix;
+        QuarantineContainer = "qua" + suffix;
+        ExportsContainer = "exp" + suffix;
+        TaskHub = "t" + suffix;
+    }
+
+    public string Name { get; }
+
+    public string DataDirectory { get; }
+
+    public Dictionary<string, string> Settings { get; }
+
+    public string RecordingsContainer { get; }
+
+    public string QuarantineContainer { get; }
+
+    public string ExportsContainer { get; }
+
+    public string TaskHub { get; }
+
+    public int Port { get; private set; }
+
+    public HttpClient Http { get; private set; } = new();
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        Port = FreePort.Next();
+        var dll = RepositoryPaths.ProjectOutput("OneValet.Local", "OneValet.Local.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"The local host is not built at {dll}; build the solution first.");
+        }
+
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(dll);
+        var args = new Dictionary<string, string>
+        {
+            ["urls"] = $"http://127.0.0.1:{Port}",
+            ["Local:DataDirectory"] = DataDirectory,
+            ["OneValet:Storage:ConnectionString"] = Azurite.ConnectionString,
+            ["OneValet:Storage:RecordingsContainer"] = RecordingsContainer,
+            ["OneValet:Storage:QuarantineContainer"] = QuarantineContainer,
+            ["OneValet:Storage:ExportsContainer"] = ExportsContainer,
+            ["Durable:TaskHubName"] = TaskHub,
+            ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in Settings)
+        {
+            args[key] = value;
+        }
+
+        foreach (var (key, value) in args)
+        {
+            info.ArgumentList.Add($"--{key}={value}");
+        }
+
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the local host.");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}/api/"), Timeout = TimeSpan.FromSeconds(30) };
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The local host exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri("health", UriKind.Relative)).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"The local host did not answer /api/health within 60 s:\n{Output}");
+    }
+
+    /// <summary>SIGKILL, like kill -9: the process gets no chance to finish anything.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        Http.Dispose();
+    }
+
+    /// <summary>A polite stop (SIGTERM), as Ctrl+C would.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync().ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        Http.Dispose();
+    }
+
+    /// <summary>Polls a GET until it answers 200, and returns the body.</summary>
+    public async Task<T> WaitForAsync<T>(string path, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await Http.GetAsync(new Uri(path, UriKind.Relative)).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                return (await response.Content.ReadFromJsonAsync<T>(Pipeline.Api.ApiJson.Options).ConfigureAwait(false))!;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"GET {path} did not answer 200 within {timeout}: last {(int)response.StatusCode}\n{Output}");
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync().ConfigureAwait(false);
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
