@@ -1,7 +1,13 @@
 using OneValet.Local;
 
 var builder = WebApplication.CreateBuilder(args);
+if (args.Length > 0 && args[0] == "upload")
+{
+    return await DevUpload.RunAsync(args, builder.Configuration);
+}
+
 builder.AddLocalHost();
 var app = builder.Build();
 app.MapLocalHost();
 await app.RunAsync();
+return 0;

@@ -56,12 +56,12 @@ public sealed class RecordingsApi(IRecordStore store)
         var conditions = new List<FieldCondition>();
         if (fromAt is { } f)
         {
-            conditions.Add(new FieldCondition("capturedAt", FieldOperator.GreaterThanOrEqual, System.Text.Json.Nodes.JsonValue.Create(Iso(f))));
+            conditions.Add(new FieldCondition("capturedAt", FieldOperator.GreaterThanOrEqual, System.Text.Json.Nodes.JsonValue.Create(RecordJson.Timestamp(f))));
         }
 
         if (toAt is { } t)
         {
-            conditions.Add(new FieldCondition("capturedAt", FieldOperator.LessThan, System.Text.Json.Nodes.JsonValue.Create(Iso(t))));
+            conditions.Add(new FieldCondition("capturedAt", FieldOperator.LessThan, System.Text.Json.Nodes.JsonValue.Create(RecordJson.Timestamp(t))));
         }
 
         RecordPage<RecordingRecord> page;
@@ -78,9 +78,6 @@ public sealed class RecordingsApi(IRecordStore store)
             new RecordingPage([.. page.Items.Select(i => i.Document)], page.Continuation is null ? null : Encode(page.Continuation)),
             ApiJson.Options);
     }
-
-    /// <summary>Stored times are ISO-8601 UTC with seven fractional digits, so string order is time order.</summary>
-    public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool TryParseBound(string? text, out DateTimeOffset? value)
     {

@@ -11,8 +11,6 @@ namespace OneValet.Pipeline.Auditing;
 /// </summary>
 public sealed record AuditRecord
 {
-    public required string Id { get; init; }
-
     /// <summary>e.g. "quarantined", "deleted", "anonymized".</summary>
     public required string Action { get; init; }
 
@@ -53,9 +51,9 @@ public sealed class AuditLog(IRecordStore store)
         return Convert.ToHexStringLower(bytes.AsSpan(0, 16));
     }
 
-    public Task WriteAsync(AuditRecord record, CancellationToken cancellationToken)
+    public Task WriteAsync(string id, AuditRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return store.UpsertAsync(Containers.Audit, PartitionFor(record.At), record.Id, record, cancellationToken);
+        return store.UpsertAsync(Containers.Audit, PartitionFor(record.At), id, record, cancellationToken);
     }
 }

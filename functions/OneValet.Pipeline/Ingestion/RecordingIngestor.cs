@@ -319,7 +319,6 @@ public sealed partial class RecordingIngestor(
         var facial = metadata.Kind == RecordingKind.FacialEntry;
         return new RecordingRecord
         {
-            Id = name.RecordId,
             BuildingId = name.BuildingId,
             DoorId = name.DoorId,
             CaptureId = name.CaptureId,
@@ -374,9 +373,8 @@ public sealed partial class RecordingIngestor(
             return new IngestionOutcome(IngestionResult.Superseded);
         }
 
-        await audit.WriteAsync(new AuditRecord
+        await audit.WriteAsync(AuditLog.IdFor("quarantined", blob.Name, properties.ETag.ToString()), new AuditRecord
         {
-            Id = AuditLog.IdFor("quarantined", blob.Name, properties.ETag.ToString()),
             Action = "quarantined",
             ItemRef = $"{_recordings.Name}/{blob.Name}",
             Category = DataCategories.Sensory,

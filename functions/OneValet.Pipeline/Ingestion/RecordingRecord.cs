@@ -36,7 +36,9 @@ public sealed record RecordingVersion(
 /// </summary>
 public sealed record RecordingRecord
 {
-    public required string Id { get; init; }
+    /// <summary>The id inside the building's partition (the store owns the stored "id" property).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Id => IdFor(DoorId, CaptureId);
 
     public required string BuildingId { get; init; }
 

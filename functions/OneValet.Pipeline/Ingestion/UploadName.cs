@@ -34,9 +34,9 @@ public sealed partial record UploadName(string BuildingId, string DoorId, string
         return true;
     }
 
-    [GeneratedRegex("^[a-z0-9-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9-]{1,64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^(?<b>[a-z0-9-]{1,64})/(?<d>[a-z0-9-]{1,64})/(?<c>[a-z0-9-]{1,64})\\.(?<e>mp4|jpg)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?<b>[a-z0-9-]{1,64})/(?<d>[a-z0-9-]{1,64})/(?<c>[a-z0-9-]{1,64})\\.(?<e>mp4|jpg)\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 }

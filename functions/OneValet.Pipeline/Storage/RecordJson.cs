@@ -35,6 +35,7 @@ public static partial class RecordJson
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new UtcTimestampConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
@@ -164,6 +165,23 @@ public static partial class RecordJson
         }
 
         return kind;
+    }
+
+    /// <summary>
+    /// Every stored timestamp is written as UTC with seven fractional digits ("2026-11-26T15:00:00.0000000Z"), so that
+    /// string order is time order and range conditions on ISO-8601 strings are correct in both stores (the default
+    /// writer keeps the offset and drops trailing zeros, which breaks string comparison).
+    /// </summary>
+    public static string Timestamp(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset().ToUniversalTime();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(Timestamp(value));
     }
 
     [GeneratedRegex("^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*\\z", RegexOptions.CultureInvariant)]

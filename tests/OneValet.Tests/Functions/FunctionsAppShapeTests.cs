@@ -30,7 +30,7 @@ public sealed class FunctionsAppShapeTests
         {
             var trigger = Assert.Single(triggers, t => t.Function!.Name == route.Name);
             Assert.Equal(route.Template, trigger.Http!.Route);
-            Assert.Equal([route.Method.ToLowerInvariant()], trigger.Http.Methods);
+            Assert.Equal([route.Method.ToLowerInvariant()], trigger.Http.Methods ?? []);
         }
     }
 
