@@ -6,6 +6,9 @@ using OneValet.Pipeline;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Storage;
 using Azure.Core;
+using Azure.Messaging.ServiceBus;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Retention;
 
 namespace OneValet.Functions;
 
@@ -31,6 +34,15 @@ public static class FunctionsApp
         services.AddSingleton<IRecordStore>(sp => new CosmosRecordStore(
             sp.GetRequiredService<CosmosClient>(),
             sp.GetRequiredService<IOptions<CosmosOptions>>().Value.DatabaseName));
+
+        // The deletion ledger lives in its own container of the same account (left out of data restores; see DeletionLedger).
+        services.AddKeyedSingleton<IRecordStore>(DeletionLedger.StoreKey, (sp, _) => sp.GetRequiredService<IRecordStore>());
+
+        services.AddOptions<ServiceBusOptions>().BindConfiguration(ServiceBusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new ServiceBusClient(
+            sp.GetRequiredService<IOptions<ServiceBusOptions>>().Value.FullyQualifiedNamespace,
+            sp.GetRequiredService<TokenCredential>()));
+        services.AddSingleton<IMessageSender, ServiceBusMessageSender>();
         return services;
     }
 }

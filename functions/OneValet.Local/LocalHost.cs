@@ -1,4 +1,9 @@
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using OneValet.Local.Durable;
+using OneValet.Local.Retention;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Retention;
 using Microsoft.Extensions.Options;
 using OneValet.Local.Ingestion;
 using OneValet.Pipeline;
@@ -32,14 +37,18 @@ public static class LocalHost
         builder.Services.AddProblemDetails();
         builder.Services.AddPipeline();
         builder.Services.AddOptions<LocalHostOptions>().BindConfiguration(LocalHostOptions.Section);
-        builder.Services.AddSingleton<IRecordStore>(sp =>
-        {
-            var folder = Path.GetFullPath(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.DataDirectory);
-            Directory.CreateDirectory(folder);
-            return new SqliteRecordStore(Path.Combine(folder, "records.db"));
-        });
+        builder.Services.AddSingleton<IRecordStore>(sp => new SqliteRecordStore(DataFile(sp, "records.db")));
+
+        // The deletion ledger outlives the data: its own file, which a restore of records.db does not touch (O7).
+        builder.Services.AddKeyedSingleton<IRecordStore>(DeletionLedger.StoreKey, (sp, _) => new SqliteRecordStore(DataFile(sp, "ledger.db")));
+        builder.Services.AddSingleton(sp => new QueueServiceClient(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString,
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
+        builder.Services.AddSingleton<IMessageSender, StorageQueueMessageSender>();
+        builder.AddLocalDurableTaskHub();
         builder.Services.AddHostedService<StorageInitializer>();
         builder.Services.AddHostedService<UploadPoller>();
+        builder.Services.AddHostedService<RetentionSweepService>();
         return builder;
     }
 
@@ -49,12 +58,20 @@ public static class LocalHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapPipelineApi();
+        app.MapLocalDurableTaskHub();
         return app;
+    }
+
+    private static string DataFile(IServiceProvider services, string name)
+    {
+        var folder = Path.GetFullPath(services.GetRequiredService<IOptions<LocalHostOptions>>().Value.DataDirectory);
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, name);
     }
 }
 
-/// <summary>Creates the blob containers on the emulator before anything else starts (Bicep creates them in Azure).</summary>
-internal sealed class StorageInitializer(BlobServiceClient blobs, IOptions<StorageOptions> options) : IHostedService
+/// <summary>Creates the blob containers and queues on the emulator before anything else starts (Bicep creates them in Azure).</summary>
+internal sealed class StorageInitializer(BlobServiceClient blobs, QueueServiceClient queues, IOptions<StorageOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -62,6 +79,12 @@ internal sealed class StorageInitializer(BlobServiceClient blobs, IOptions<Stora
         foreach (var name in new[] { o.RecordingsContainer, o.QuarantineContainer, o.ExportsContainer })
         {
             await blobs.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var queue in Queues.All)
+        {
+            await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await queues.GetQueueClient(queue + "-poison").CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -9,6 +9,8 @@ using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 
 namespace OneValet.Pipeline;
@@ -43,8 +45,20 @@ public static class PipelineServices
 
         services.AddSingleton<AuditLog>();
         services.AddSingleton<RetentionPolicy>();
+        services.AddSingleton<RetentionSchedule>();
+        services.AddSingleton<RetentionMetrics>();
+        services.AddSingleton<HoldRegistry>();
+        services.AddSingleton<ItemDeleter>();
+        services.AddSingleton<DeletionLedger>();
+        services.AddSingleton<RetentionEnforcer>();
+        services.AddSingleton<RetentionSweep>();
+        services.AddSingleton<NotificationPublisher>();
+        services.AddSingleton<Durable.HistoryPurge>();
         services.AddSingleton<RecordingIngestor>();
         services.AddSingleton<RecordingsApi>();
+        services.AddSingleton<HoldsApi>();
+        services.AddSingleton<ResidentsApi>();
+        services.AddSingleton<DoorEventsApi>();
         return services;
     }
 }

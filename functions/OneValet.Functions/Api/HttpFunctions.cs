@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
 
 namespace OneValet.Functions.Api;
 
@@ -10,7 +13,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, DoorEventsApi doorEvents, HoldsApi holds)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -42,5 +45,68 @@ public sealed class HttpFunctions(RecordingsApi recordings)
         var q = request.Query;
         return new ResultAction(await recordings.ListBuildingRecordingsAsync(
             buildingId, q["from"], q["to"], q["pageSize"], q["continuation"], request.HttpContext.RequestAborted).ConfigureAwait(false));
+    }
+
+    [Function(nameof(ApiRoutes.PutResident))]
+    public async Task<IActionResult> PutResidentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "residents/{residentId}")] HttpRequest request, string residentId) =>
+        new ResultAction(await residents.PutResidentAsync(residentId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.GetResident))]
+    public async Task<IActionResult> GetResidentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "residents/{residentId}")] HttpRequest request, string residentId) =>
+        new ResultAction(await residents.GetResidentAsync(residentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.MoveOut))]
+    public async Task<IActionResult> MoveOutAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "residents/{residentId}/move-out")] HttpRequest request, string residentId) =>
+        new ResultAction(await residents.MoveOutAsync(residentId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.GiveFacialEntryConsent))]
+    public async Task<IActionResult> GiveFacialEntryConsentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "residents/{residentId}/consents/facial-entry")] HttpRequest request, string residentId) =>
+        new ResultAction(await residents.GiveFacialEntryConsentAsync(residentId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.WithdrawFacialEntryConsent))]
+    public async Task<IActionResult> WithdrawFacialEntryConsentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "residents/{residentId}/consents/facial-entry")] HttpRequest request, string residentId) =>
+        new ResultAction(await residents.WithdrawFacialEntryConsentAsync(residentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.PutMessagePreferences))]
+    public async Task<IActionResult> PutMessagePreferencesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "residents/{residentId}/message-preferences")] HttpRequest request, string residentId) =>
+        new ResultAction(await residents.PutMessagePreferencesAsync(residentId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.PostDoorEvents))]
+    public async Task<IActionResult> PostDoorEventsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "buildings/{buildingId}/door-events")] HttpRequest request, string buildingId) =>
+        new ResultAction(await doorEvents.PostAsync(buildingId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.PlaceHold))]
+    public async Task<IActionResult> PlaceHoldAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "holds")] HttpRequest request) =>
+        new ResultAction(await holds.PlaceAsync(request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListHolds))]
+    public async Task<IActionResult> ListHoldsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "holds")] HttpRequest request) =>
+        new ResultAction(await holds.ListActiveAsync(Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.GetHold))]
+    public async Task<IActionResult> GetHoldAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "holds/{holdId}")] HttpRequest request, string holdId) =>
+        new ResultAction(await holds.GetAsync(holdId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ReleaseHold))]
+    public async Task<IActionResult> ReleaseHoldAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "holds/{holdId}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string holdId) =>
+        new ResultAction(await holds.ReleaseAsync(holdId, client, Aborted(request)).ConfigureAwait(false));
+
+    private static CancellationToken Aborted(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.HttpContext.RequestAborted;
     }
 }

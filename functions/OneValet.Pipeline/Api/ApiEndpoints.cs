@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.DurableTask.Client;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
 
 namespace OneValet.Pipeline.Api;
 
@@ -19,6 +22,17 @@ public static class ApiEndpoints
             api.GetRecordingAsync(buildingId, doorId, captureId, ct));
         Map(endpoints, ApiRoutes.ListBuildingRecordings, (RecordingsApi api, string buildingId, string? from, string? to, string? pageSize, string? continuation, CancellationToken ct) =>
             api.ListBuildingRecordingsAsync(buildingId, from, to, pageSize, continuation, ct));
+        Map(endpoints, ApiRoutes.PutResident, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.PutResidentAsync(residentId, request, ct));
+        Map(endpoints, ApiRoutes.GetResident, (ResidentsApi api, string residentId, CancellationToken ct) => api.GetResidentAsync(residentId, ct));
+        Map(endpoints, ApiRoutes.MoveOut, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.MoveOutAsync(residentId, request, ct));
+        Map(endpoints, ApiRoutes.GiveFacialEntryConsent, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.GiveFacialEntryConsentAsync(residentId, request, ct));
+        Map(endpoints, ApiRoutes.WithdrawFacialEntryConsent, (ResidentsApi api, string residentId, CancellationToken ct) => api.WithdrawFacialEntryConsentAsync(residentId, ct));
+        Map(endpoints, ApiRoutes.PutMessagePreferences, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.PutMessagePreferencesAsync(residentId, request, ct));
+        Map(endpoints, ApiRoutes.PostDoorEvents, (DoorEventsApi api, string buildingId, HttpRequest request, CancellationToken ct) => api.PostAsync(buildingId, request, ct));
+        Map(endpoints, ApiRoutes.PlaceHold, (HoldsApi api, HttpRequest request, CancellationToken ct) => api.PlaceAsync(request, ct));
+        Map(endpoints, ApiRoutes.ListHolds, (HoldsApi api, CancellationToken ct) => api.ListActiveAsync(ct));
+        Map(endpoints, ApiRoutes.GetHold, (HoldsApi api, string holdId, CancellationToken ct) => api.GetAsync(holdId, ct));
+        Map(endpoints, ApiRoutes.ReleaseHold, (HoldsApi api, DurableTaskClient client, string holdId, CancellationToken ct) => api.ReleaseAsync(holdId, client, ct));
         return endpoints;
     }
 

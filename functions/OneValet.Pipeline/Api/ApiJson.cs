@@ -8,6 +8,22 @@ public static class ApiJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
+    /// <summary>For request bodies: the same shape, unknown fields refused, nesting at most 16 deep.</summary>
+    public static JsonSerializerOptions InputOptions { get; } = CreateInput();
+
+    private static JsonSerializerOptions CreateInput()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            MaxDepth = 16,
+            AllowTrailingCommas = false,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
     private static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)

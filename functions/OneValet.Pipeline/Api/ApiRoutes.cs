@@ -67,5 +67,54 @@ public static class ApiRoutes
         Query = ["from", "to", "pageSize", "continuation"],
     };
 
-    public static IReadOnlyList<ApiRoute> All { get; } = [Health, OpenApi, GetRecording, ListBuildingRecordings];
+    public static readonly ApiRoute PutResident = new(
+        "PutResident", "PUT", "residents/{residentId}",
+        Roles.PropertyManager, Scope.Building, "Registers or updates a resident (identifiers, unit, move-in).");
+
+    public static readonly ApiRoute GetResident = new(
+        "GetResident", "GET", "residents/{residentId}",
+        Roles.Resident | Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Subject, "A resident's record, consent and deadlines.");
+
+    public static readonly ApiRoute MoveOut = new(
+        "MoveOut", "POST", "residents/{residentId}/move-out",
+        Roles.PropertyManager, Scope.Building, "Records a move-out: reference data goes within 90 days (O5).");
+
+    public static readonly ApiRoute GiveFacialEntryConsent = new(
+        "GiveFacialEntryConsent", "POST", "residents/{residentId}/consents/facial-entry",
+        Roles.Resident, Scope.Subject, "Opts in to Facial Entry (O3); cancels a pending reference-data deadline (O5).");
+
+    public static readonly ApiRoute WithdrawFacialEntryConsent = new(
+        "WithdrawFacialEntryConsent", "DELETE", "residents/{residentId}/consents/facial-entry",
+        Roles.Resident, Scope.Subject, "Withdraws Facial Entry consent: face processing stops now (O3), reference data goes within 90 days (O5).");
+
+    public static readonly ApiRoute PutMessagePreferences = new(
+        "PutMessagePreferences", "PUT", "residents/{residentId}/message-preferences",
+        Roles.Resident, Scope.Subject, "Opts in or out of informational and offer messages (O16).");
+
+    public static readonly ApiRoute PostDoorEvents = new(
+        "PostDoorEvents", "POST", "buildings/{buildingId}/door-events",
+        Roles.Device, Scope.Building, "A batch of door authentication events from a keyless entry device (O4).");
+
+    public static readonly ApiRoute PlaceHold = new(
+        "PlaceHold", "POST", "holds",
+        Roles.PrivacyOfficer, Scope.Global, "Places a hold (O6): reason, scope, owner, review date.");
+
+    public static readonly ApiRoute ListHolds = new(
+        "ListHolds", "GET", "holds",
+        Roles.PrivacyOfficer, Scope.Global, "The active holds, with how many items each has kept.");
+
+    public static readonly ApiRoute GetHold = new(
+        "GetHold", "GET", "holds/{holdId}",
+        Roles.PrivacyOfficer, Scope.Global, "One hold.");
+
+    public static readonly ApiRoute ReleaseHold = new(
+        "ReleaseHold", "DELETE", "holds/{holdId}",
+        Roles.PrivacyOfficer, Scope.Global, "Releases a hold; overdue items it kept are deleted within moments (O6).");
+
+    public static IReadOnlyList<ApiRoute> All { get; } =
+    [
+        Health, OpenApi, GetRecording, ListBuildingRecordings,
+        PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutMessagePreferences,
+        PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
+    ];
 }

@@ -35,8 +35,18 @@ public sealed record AuditRecord
     /// so a retry of the same step lands on the same entry.</summary>
     public required DateTimeOffset At { get; init; }
 
-    /// <summary>When the action was done.</summary>
+    /// <summary>When the action was done (for a deletion: when it completed).</summary>
     public required DateTimeOffset DoneAt { get; init; }
+
+    /// <summary>For deletions: "started" is written before anything is deleted and "completed" after, so no item is ever
+    /// gone without its audit entry.</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>For deletions: done-at minus deadline, in seconds (negative when early).</summary>
+    public double? LagSeconds { get; init; }
+
+    /// <summary>Hold ids, for hold-related entries.</summary>
+    public IReadOnlyList<string>? Holds { get; init; }
 }
 
 /// <summary>Writes audit entries. Entries have deterministic ids so a retried step never writes two.</summary>
@@ -50,6 +60,13 @@ public sealed class AuditLog(IRecordStore store)
         var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts)));
         return Convert.ToHexStringLower(bytes.AsSpan(0, 16));
     }
+
+    public async Task<AuditRecord?> ReadAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        (await store.ReadAsync<AuditRecord>(Containers.Audit, PartitionFor(at), id, cancellationToken).ConfigureAwait(false))?.Document;
+
+    /// <summary>One page of a day's entries (for reports and tests).</summary>
+    public Task<RecordPage<AuditRecord>> DayAsync(DateTimeOffset day, int pageSize, string? continuation, CancellationToken cancellationToken) =>
+        store.QueryAsync<AuditRecord>(Containers.Audit, PartitionFor(day), RecordQuery.All, pageSize, continuation, cancellationToken);
 
     public Task WriteAsync(string id, AuditRecord record, CancellationToken cancellationToken)
     {

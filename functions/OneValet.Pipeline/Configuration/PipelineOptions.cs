@@ -35,6 +35,16 @@ public sealed class CosmosOptions
     public string DatabaseName { get; set; } = "onevalet";
 }
 
+/// <summary>The Service Bus namespace of the pipeline's queues (Azure host), reached by managed identity.</summary>
+public sealed class ServiceBusOptions
+{
+    public const string Section = "OneValet:ServiceBus";
+
+    /// <summary>e.g. onevalet-prod.servicebus.windows.net</summary>
+    [Required]
+    public string? FullyQualifiedNamespace { get; set; }
+}
+
 /// <summary>Upload checks (O1, O2). See README, "Hardware upload contract".</summary>
 public sealed class IngestionOptions
 {

@@ -25,8 +25,16 @@ public static class DurableTasks
     }
 
     /// <summary>Class-based orchestrators.</summary>
-    public static IReadOnlyList<Type> Orchestrators { get; } = [];
+    public static IReadOnlyList<Type> Orchestrators { get; } =
+    [
+        typeof(Retention.RetentionBucketOrchestrator),
+        typeof(Retention.EnforceDueOrchestrator),
+    ];
 
     /// <summary>Class-based activities.</summary>
-    public static IReadOnlyList<Type> Activities { get; } = [];
+    public static IReadOnlyList<Type> Activities { get; } =
+    [
+        typeof(Retention.EnforceBucketActivity),
+        typeof(Retention.EnforceDueActivity),
+    ];
 }

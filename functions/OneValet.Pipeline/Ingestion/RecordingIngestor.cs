@@ -32,6 +32,9 @@ public enum IngestionResult
 
     /// <summary>The blob changed while it was read; its newer upload will be ingested on its own.</summary>
     Superseded,
+
+    /// <summary>Content the deletion ledger says was deleted before (a restored blob): deleted again, audited (O7).</summary>
+    Reenforced,
 }
 
 /// <summary>The outcome of one ingestion, with the reason code when quarantined.</summary>
@@ -46,6 +49,8 @@ public sealed partial class RecordingIngestor(
     IRecordStore store,
     AuditLog audit,
     RetentionPolicy retention,
+    RetentionSchedule schedule,
+    DeletionLedger ledger,
     IOptions<IngestionOptions> ingestionOptions,
     IOptions<StorageOptions> storageOptions,
     TimeProvider time,
@@ -116,6 +121,12 @@ public sealed partial class RecordingIngestor(
         if (content.Length > _options.MaxBytes)
         {
             return await QuarantineAsync(blob, properties, "too-large", cancellationToken).ConfigureAwait(false);
+        }
+
+        if ((existing is null || existing.Document.Versions.All(v => v.Sha256 != content.Sha256))
+            && await ledger.WasDeletedAsync(name.BuildingId, name.RecordId, content.Sha256, cancellationToken).ConfigureAwait(false))
+        {
+            return await ReenforceAsync(blob, properties, name, cancellationToken).ConfigureAwait(false);
         }
 
         var result = await CatalogueAsync(name, metadata!, properties, content, existing, cancellationToken).ConfigureAwait(false);
@@ -274,7 +285,8 @@ public sealed partial class RecordingIngestor(
             {
                 if (existing is null)
                 {
-                    var version = NewVersion(1, metadata, properties, content, rule, now);
+                    var version = NewVersion(1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
+                    await ScheduleAsync(name, metadata, version, rule, cancellationToken).ConfigureAwait(false);
                     await store.CreateAsync(Containers.Recordings, name.BuildingId, name.RecordId, NewRecord(name, metadata, content, rule, version), cancellationToken).ConfigureAwait(false);
                     return new IngestionOutcome(IngestionResult.Catalogued);
                 }
@@ -285,7 +297,7 @@ public sealed partial class RecordingIngestor(
                     return new IngestionOutcome(IngestionResult.AlreadyCatalogued);
                 }
 
-                var same = record.Versions.FirstOrDefault(v => v.Sha256 == content.Sha256 && v.Number == record.Versions.Count);
+                var same = record.Versions.Count > 0 && record.Versions[^1].Sha256 == content.Sha256 ? record.Versions[^1] : null;
                 if (same is not null)
                 {
                     // An identical re-upload: remember its ETag as a receipt, write nothing else.
@@ -294,7 +306,8 @@ public sealed partial class RecordingIngestor(
                     return new IngestionOutcome(IngestionResult.AlreadyCatalogued);
                 }
 
-                var next = NewVersion(record.Versions.Count + 1, metadata, properties, content, rule, now);
+                var next = NewVersion(record.Versions.Max(v => v.Number) + 1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
+                await ScheduleAsync(name, metadata, next, rule, cancellationToken).ConfigureAwait(false);
                 var updated = NewRecord(name, metadata, content, rule, next) with
                 {
                     CataloguedAt = record.CataloguedAt,
@@ -311,8 +324,51 @@ public sealed partial class RecordingIngestor(
         }
     }
 
-    private static RecordingVersion NewVersion(int number, UploadMetadata metadata, BlobProperties properties, HashedContent content, RetentionRule rule, DateTimeOffset now) =>
-        new(number, content.Sha256, content.Length, metadata.CapturedAt, metadata.DeviceId, now, rule.DeadlineFrom(metadata.CapturedAt), properties.VersionId, [properties.ETag.ToString()]);
+    /// <summary>The deadline goes in before the record: a crash between leaves a deadline for bytes that are there anyway,
+    /// never a record without its deadline.</summary>
+    private Task ScheduleAsync(UploadName name, UploadMetadata metadata, RecordingVersion version, RetentionRule rule, CancellationToken cancellationToken) =>
+        schedule.AddAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.RecordingVersion,
+            ItemPartition = name.BuildingId,
+            ItemId = name.RecordId,
+            Version = version.Number,
+            BlobName = name.BlobName,
+            Sha256 = version.Sha256,
+            BuildingId = name.BuildingId,
+            EventAt = metadata.CapturedAt,
+            Category = metadata.Kind == RecordingKind.FacialEntry ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
+            Rule = rule,
+            Deadline = version.Deadline,
+        }, cancellationToken);
+
+    /// <summary>O7: bytes the ledger says were deleted came back (a restored blob): delete them again and say so.</summary>
+    private async Task<IngestionOutcome> ReenforceAsync(BlobClient blob, BlobProperties properties, UploadName name, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await audit.WriteAsync(AuditLog.IdFor("reenforced", blob.Name, properties.ETag.ToString()), new AuditRecord
+        {
+            Action = "deleted",
+            ItemRef = $"{_recordings.Name}/{name.BlobName}",
+            Obligation = "O7",
+            Outcome = "completed",
+            How = "re-enforced: a restored blob whose content the deletion ledger lists as deleted",
+            At = properties.LastModified,
+            DoneAt = now,
+        }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await blob.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+        }
+
+        return new IngestionOutcome(IngestionResult.Reenforced);
+    }
+
+    private static RecordingVersion NewVersion(int number, UploadMetadata metadata, BlobProperties properties, HashedContent content, DateTimeOffset deadline, DateTimeOffset now) =>
+        new(number, content.Sha256, content.Length, metadata.CapturedAt, metadata.DeviceId, now, deadline, properties.VersionId, [properties.ETag.ToString()]);
 
     private static RecordingRecord NewRecord(UploadName name, UploadMetadata metadata, HashedContent content, RetentionRule rule, RecordingVersion version)
     {

@@ -15,7 +15,33 @@ public enum RetentionAction
 /// </summary>
 public sealed record RetentionRule(string RuleId, string Obligation, TimeSpan Period, RetentionAction Action)
 {
+    /// <summary>The deadline of an item whose clock started at <paramref name="start"/>: the period in elapsed time.</summary>
     public DateTimeOffset DeadlineFrom(DateTimeOffset start) => start + Period;
+
+    /// <summary>
+    /// The deadline where the building keeps local time: a period of whole days can be read as elapsed time (N x 24 h) or
+    /// as N calendar days on the building's wall clock, which differ by an hour when a DST change falls in between. The
+    /// deadline is the earlier of the two, so it is met under either reading. Leap days count as days either way.
+    /// </summary>
+    public DateTimeOffset DeadlineFrom(DateTimeOffset start, TimeZoneInfo? buildingZone)
+    {
+        var elapsed = DeadlineFrom(start);
+        if (buildingZone is null || Period.Ticks % TimeSpan.TicksPerDay != 0)
+        {
+            return elapsed;
+        }
+
+        var local = TimeZoneInfo.ConvertTime(start, buildingZone).DateTime.AddDays(Period.TotalDays);
+        // A wall-clock time skipped by spring-forward does not exist: take the instant just after the gap.
+        while (buildingZone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(1);
+        }
+
+        var offsets = buildingZone.IsAmbiguousTime(local) ? buildingZone.GetAmbiguousTimeOffsets(local) : [buildingZone.GetUtcOffset(local)];
+        var calendar = offsets.Select(o => new DateTimeOffset(local, o)).Min();
+        return calendar < elapsed ? calendar : elapsed;
+    }
 }
 
 /// <summary>Per-building settings where the policy allows them (footage only: TDPA periods are the law's).</summary>
@@ -23,6 +49,9 @@ public sealed class BuildingRetentionOptions
 {
     /// <summary>How long surveillance footage of this building is kept (O2).</summary>
     public TimeSpan? SurveillanceFootage { get; set; }
+
+    /// <summary>The building's IANA time zone (e.g. America/New_York): deadlines are met on its wall clock too.</summary>
+    public string? TimeZone { get; set; }
 }
 
 /// <summary>The retention rules, as configuration (section <c>OneValet:Retention</c>), validated at start.</summary>
@@ -44,6 +73,23 @@ public sealed class RetentionOptions
 
     /// <summary>Per-building overrides, keyed by building id.</summary>
     public Dictionary<string, BuildingRetentionOptions> Buildings { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Width of a due bucket: deadlines are grouped into buckets of this width, one timer orchestration each.
+    /// An item is deleted at most this long after its deadline by the timer path.</summary>
+    public TimeSpan BucketWidth { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How far ahead the sweep starts bucket timers. Longer than <see cref="SweepInterval"/>, so every bucket's
+    /// timer is running before it falls due, and short, so no timer needs a chain of 3-day timers in its history.</summary>
+    public TimeSpan PlanningHorizon { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How often the sweep runs (the Functions app's timer trigger is hourly; the local host uses this).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a finished orchestration's history is kept before it is purged.</summary>
+    public TimeSpan OrchestrationHistory { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Items enforced per activity call (bounded work per history event).</summary>
+    public int BatchSize { get; set; } = 200;
 }
 
 internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
@@ -57,11 +103,36 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
         CheckPeriod(failures, "SurveillanceFootage", options.SurveillanceFootage, FootageMaximum);
         CheckPeriod(failures, "AuthenticationData", options.AuthenticationData, RetentionOptions.TdpaMaximum);
         CheckPeriod(failures, "ReferenceDataAfterExit", options.ReferenceDataAfterExit, RetentionOptions.TdpaMaximum);
+        if (options.BucketWidth <= TimeSpan.Zero || options.BucketWidth > TimeSpan.FromHours(1))
+        {
+            failures.Add("OneValet:Retention:BucketWidth must be positive and at most 1 hour.");
+        }
+
+        if (options.SweepInterval <= TimeSpan.Zero || options.SweepInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add("OneValet:Retention:SweepInterval must be positive and at most 1 hour (a lost timer may cost at most that).");
+        }
+
+        if (options.PlanningHorizon <= options.SweepInterval)
+        {
+            failures.Add("OneValet:Retention:PlanningHorizon must be longer than SweepInterval, so every bucket's timer starts before it is due.");
+        }
+
+        if (options.BatchSize is < 1 or > 1000)
+        {
+            failures.Add("OneValet:Retention:BatchSize must be from 1 to 1000.");
+        }
+
         foreach (var (buildingId, building) in options.Buildings)
         {
             if (!Ingestion.UploadName.IsValidId(buildingId))
             {
                 failures.Add($"OneValet:Retention:Buildings has an invalid building id '{buildingId}'.");
+            }
+
+            if (building.TimeZone is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+            {
+                failures.Add($"OneValet:Retention:Buildings:{buildingId}:TimeZone '{zone}' is not a known time zone.");
             }
 
             if (building.SurveillanceFootage is { } footage)
@@ -87,16 +158,33 @@ public sealed class RetentionPolicy(IOptions<RetentionOptions> options)
 {
     private readonly RetentionOptions _options = options.Value;
 
+    /// <summary>O4: a door authentication event (face, fob, PIN or mobile credential at a keyless entry door).</summary>
+    public RetentionRule ForAuthenticationEvent() =>
+        new($"tdpa-authentication-{Days(_options.AuthenticationData)}", "O4", _options.AuthenticationData, RetentionAction.Delete);
+
+    /// <summary>O5: reference data (a Facial Entry enrollment), from move-out or consent withdrawal.</summary>
+    public RetentionRule ForReferenceData() =>
+        new($"tdpa-reference-{Days(_options.ReferenceDataAfterExit)}", "O5", _options.ReferenceDataAfterExit, RetentionAction.Delete);
+
     /// <summary>O2: the building's footage rule. O4: a Facial Entry capture is TDPA authentication data.</summary>
     public RetentionRule ForRecording(Ingestion.RecordingKind kind, string buildingId) => kind switch
     {
-        Ingestion.RecordingKind.FacialEntry => new RetentionRule(
-            $"tdpa-authentication-{Days(_options.AuthenticationData)}", "O4", _options.AuthenticationData, RetentionAction.Delete),
+        Ingestion.RecordingKind.FacialEntry => ForAuthenticationEvent(),
         _ when _options.Buildings.TryGetValue(buildingId, out var building) && building.SurveillanceFootage is { } footage =>
             new RetentionRule($"footage-building-{Days(footage)}", "O2", footage, RetentionAction.Delete),
         _ => new RetentionRule(
             $"footage-default-{Days(_options.SurveillanceFootage)}", "O2", _options.SurveillanceFootage, RetentionAction.Delete),
     };
+
+    /// <summary>The deadline of an item of that building whose clock started at <paramref name="start"/>.</summary>
+    public DateTimeOffset Deadline(RetentionRule rule, DateTimeOffset start, string buildingId)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var zone = _options.Buildings.TryGetValue(buildingId, out var building) && building.TimeZone is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found)
+            ? found
+            : null;
+        return rule.DeadlineFrom(start, zone);
+    }
 
     private static string Days(TimeSpan period) => period.TotalDays >= 1 && period.TotalDays == Math.Floor(period.TotalDays)
         ? $"{period.TotalDays:0}d"

@@ -15,8 +15,22 @@ public static class Containers
     /// <summary>Audit trail: quarantines, deletions, holds (no personal data). Partition: UTC day (yyyy-MM-dd).</summary>
     public const string Audit = "audit";
 
-    /// <summary>Host bookkeeping: ingestion receipts, cursors. Partition: purpose.</summary>
-    public const string Receipts = "receipts";
+    /// <summary>Retention schedule (O4, O5, O7): one entry per item and deadline, partitioned by due bucket; bucket
+    /// index documents in the partition <c>buckets</c>. Every deadline is data here, so a sweep can always find it.</summary>
+    public const string Schedule = "schedule";
 
-    public static IReadOnlyList<string> All { get; } = [Recordings, Audit, Receipts];
+    /// <summary>Holds (O6). Partition: <c>holds</c> (few documents, read whole by every enforcement batch).</summary>
+    public const string Holds = "holds";
+
+    /// <summary>Deletion ledger (O7): what was deleted, kept apart from the data so a restored backup cannot bring it
+    /// back unnoticed. Partition: the deleted item's partition. No personal data.</summary>
+    public const string Ledger = "ledger";
+
+    /// <summary>Residents, their consents and Facial Entry enrollments (O3, O5). Partition: resident id.</summary>
+    public const string Residents = "residents";
+
+    /// <summary>Door authentication events (O4). Partition: the subject's resident id, or <c>building-{id}</c> when unknown.</summary>
+    public const string DoorEvents = "door-events";
+
+    public static IReadOnlyList<string> All { get; } = [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents];
 }

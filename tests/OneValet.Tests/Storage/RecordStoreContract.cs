@@ -330,7 +330,7 @@ public abstract class RecordStoreContract
 
         Assert.Equal("recording", (await Store.ReadAsync<SampleDocument>(Containers.Recordings, Partition, "x"))!.Document.Name);
         Assert.Equal("audit", (await Store.ReadAsync<SampleDocument>(Containers.Audit, Partition, "x"))!.Document.Name);
-        Assert.Null(await Store.ReadAsync<SampleDocument>(Containers.Receipts, Partition, "x"));
+        Assert.Null(await Store.ReadAsync<SampleDocument>(Containers.Holds, Partition, "x"));
     }
 
     [Theory]

@@ -54,7 +54,7 @@ public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
     [Fact]
     public async Task TheDatabaseIsInWalMode()
     {
-        await store.CreateAsync(Containers.Receipts, Partition, "x", Sample("x"));
+        await store.CreateAsync(Containers.Holds, Partition, "x", Sample("x"));
 
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         await connection.OpenAsync();

@@ -1,0 +1,54 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using OneValet.Pipeline.Retention;
+
+namespace OneValet.Functions.Durable;
+
+/// <summary>
+/// One trigger per orchestrator and activity of <see cref="Pipeline.Durable.DurableTasks"/>, written as the Durable Task
+/// source generator would write them (that generator is not served by this project's package feed): each trigger hands
+/// the call to the class-based orchestrator or activity that the local host registers too. A test checks both lists agree.
+/// </summary>
+public static class DurableTriggers
+{
+    private static readonly ITaskOrchestrator BucketOrchestrator = new RetentionBucketOrchestrator();
+    private static readonly ITaskOrchestrator DueOrchestrator = new EnforceDueOrchestrator();
+
+    [Function(nameof(RetentionBucketOrchestrator))]
+    public static async Task<int> RunRetentionBucketOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (int)(await BucketOrchestrator.RunAsync(context, context.GetInput<BucketTimerInput>()) ?? 0);
+    }
+
+    [Function(nameof(EnforceDueOrchestrator))]
+    public static async Task<int> RunEnforceDueOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (int)(await DueOrchestrator.RunAsync(context, context.GetInput<string>()) ?? 0);
+    }
+
+    [Function(nameof(EnforceBucketActivity))]
+    public static async Task<BucketOutcome> RunEnforceBucketActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (BucketOutcome)(await RunActivityAsync<EnforceBucketActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(EnforceDueActivity))]
+    public static async Task<int> RunEnforceDueActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (int)(await RunActivityAsync<EnforceDueActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    private static Task<object?> RunActivityAsync<TActivity>(object? input, string instanceId, FunctionContext executionContext)
+        where TActivity : ITaskActivity
+    {
+        ArgumentNullException.ThrowIfNull(executionContext);
+        ITaskActivity activity = ActivatorUtilities.GetServiceOrCreateInstance<TActivity>(executionContext.InstanceServices);
+        return activity.RunAsync(new FunctionActivityContext(typeof(TActivity).Name, instanceId), input);
+    }
+
+    private sealed class FunctionActivityContext(TaskName name, string instanceId) : TaskActivityContext
+    {
+        public override TaskName Name => name;
+
+        public override string InstanceId => instanceId;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace OneValet.Pipeline.Api;
+
+/// <summary>Reads a JSON request body into a type, or says what is wrong with it as problem details (never a 500).</summary>
+public static class RequestBody
+{
+    /// <summary>Largest body any route accepts.</summary>
+    public const long MaxBytes = 1024 * 1024;
+
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength is > MaxBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, TypedResults.Problem(detail: "Send the body as application/json.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type."));
+        }
+
+        try
+        {
+            using var limited = new LimitedStream(request.Body, MaxBytes);
+            var value = await JsonSerializer.DeserializeAsync<T>(limited, ApiJson.InputOptions, cancellationToken).ConfigureAwait(false);
+            return value is null ? (null, Problems.BadRequest("The body is empty.")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            // The path and position help the caller; the message never echoes the body's values.
+            return (null, Problems.BadRequest($"The body is not valid JSON for this route (at {e.Path ?? "$"}, line {e.LineNumber}).", null));
+        }
+        catch (LimitedStream.TooLargeException)
+        {
+            return (null, TooLarge());
+        }
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult TooLarge() =>
+        TypedResults.Problem(detail: $"The body is larger than {MaxBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large.");
+
+    /// <summary>Stops reading past a limit (a chunked body has no Content-Length to check up front).</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > limit ? throw new TooLargeException() : read;
+        }
+
+        internal sealed class TooLargeException : Exception
+        {
+        }
+    }
+}

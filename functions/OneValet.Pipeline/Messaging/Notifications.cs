@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace OneValet.Pipeline.Messaging;
+
+/// <summary>Who a notification goes to, by reference only: the dispatcher looks the address up when it sends, so no
+/// address or name ever sits in a queue.</summary>
+public enum RecipientKind
+{
+    /// <summary>A resident, by pseudonymous resident id.</summary>
+    Resident,
+
+    /// <summary>The owner of a hold, by hold id.</summary>
+    HoldOwner,
+
+    /// <summary>The privacy office's mailbox (configuration).</summary>
+    PrivacyOfficer,
+}
+
+/// <summary>Why a message is sent; decides whether opt-outs apply (O16).</summary>
+public enum MessageClass
+{
+    /// <summary>Service and legally required messages (verification, breach, hold reviews): always sent.</summary>
+    Service,
+
+    /// <summary>Informational messages (roommate alerts): honour the informational opt-out.</summary>
+    Informational,
+
+    /// <summary>Offers: honour the offers opt-out.</summary>
+    Offer,
+}
+
+/// <summary>
+/// One email to one recipient, as queued on <see cref="Queues.Notifications"/>. <see cref="NotificationId"/> is the stable
+/// key (e.g. "breach-{incident}-{resident}"): the dispatcher records delivery under it and never sends it twice.
+/// Values are ids and codes; no personal data.
+/// </summary>
+public sealed record NotificationRequest(
+    string NotificationId,
+    string Template,
+    RecipientKind RecipientKind,
+    string RecipientId,
+    MessageClass Class,
+    IReadOnlyDictionary<string, string> Values);
+
+/// <summary>Queues notifications for the dispatcher.</summary>
+public sealed class NotificationPublisher(IMessageSender queue)
+{
+    public Task PublishAsync(NotificationRequest notification, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        return queue.SendAsync(Queues.Notifications, notification.NotificationId, BinaryData.FromObjectAsJson(notification, Api.ApiJson.Options), cancellationToken);
+    }
+
+    public Task PublishBatchAsync(IReadOnlyList<NotificationRequest> notifications, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notifications);
+        return queue.SendBatchAsync(
+            Queues.Notifications,
+            [.. notifications.Select(n => (n.NotificationId, BinaryData.FromObjectAsJson(n, Api.ApiJson.Options)))],
+            cancellationToken);
+    }
+
+    public static NotificationRequest Parse(BinaryData body) =>
+        body.ToObjectFromJson<NotificationRequest>(Api.ApiJson.Options) ?? throw new JsonException("An empty notification.");
+}

@@ -1,0 +1,77 @@
+namespace OneValet.Pipeline.Residents;
+
+/// <summary>A consent event (O3): who (the resident id), when, and which version of the policy.</summary>
+public sealed record ConsentEvent(string Action, DateTimeOffset At, string? PolicyVersion);
+
+/// <summary>The Facial Entry consent of a resident (O3).</summary>
+public sealed record FacialEntryConsent
+{
+    public required DateTimeOffset GivenAt { get; init; }
+
+    public required string PolicyVersion { get; init; }
+
+    public DateTimeOffset? WithdrawnAt { get; init; }
+
+    /// <summary>Every grant and withdrawal, kept as proof (no biometric data).</summary>
+    public IReadOnlyList<ConsentEvent> History { get; init; } = [];
+}
+
+/// <summary>A resident's message choices (O16): informational and offer messages may be refused; service messages not.</summary>
+public sealed record MessagePreferences(bool Informational = true, bool Offers = false);
+
+/// <summary>
+/// A resident (container <c>residents</c>, partition = resident id, id <c>profile</c>). The resident id is pseudonymous
+/// (it is what logs, queues, orchestrations and audit entries carry); identifiers live only here.
+/// </summary>
+public sealed record ResidentRecord
+{
+    public const string DocumentId = "profile";
+
+    public required string ResidentId { get; init; }
+
+    public required string BuildingId { get; init; }
+
+    public required string UnitId { get; init; }
+
+    public required DateTimeOffset MovedInAt { get; init; }
+
+    public DateTimeOffset? MovedOutAt { get; init; }
+
+    /// <summary>Identifiers (O1: category "identifiers", purpose "account and notices", source "property management").</summary>
+    public required string Email { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? Phone { get; init; }
+
+    /// <summary>california, canada, new-york or other: which request clocks and holidays apply.</summary>
+    public required string Jurisdiction { get; init; }
+
+    public MessagePreferences Messages { get; init; } = new();
+
+    public FacialEntryConsent? FacialEntry { get; init; }
+
+    /// <summary>The pending O5 deadline of the resident's reference data, after move-out or withdrawal; stored so that
+    /// re-consent can cancel it and an auditor can see it.</summary>
+    public DateTimeOffset? ReferenceDataDeadline { get; init; }
+
+    /// <summary>O3: face data of this person may be processed only now, with a live consent, while living here.</summary>
+    public bool FacialEntryActive => FacialEntry is { WithdrawnAt: null } && MovedOutAt is null;
+}
+
+/// <summary>A Facial Entry enrollment: reference data (O5). Written by enrollment (step 7); deleted by retention.</summary>
+public sealed record FacialEnrollmentRecord
+{
+    public const string DocumentId = "facial-enrollment";
+
+    public required string ResidentId { get; init; }
+
+    public required string BuildingId { get; init; }
+
+    public required DateTimeOffset EnrolledAt { get; init; }
+
+    /// <summary>Where the reference lives: the Face API person id, or a blob of the reference image.</summary>
+    public string? FacePersonId { get; init; }
+
+    public string? ReferenceBlobName { get; init; }
+}

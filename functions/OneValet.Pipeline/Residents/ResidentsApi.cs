@@ -1,0 +1,282 @@
+using Microsoft.AspNetCore.Http;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Residents;
+
+/// <summary>Body of <c>PUT /api/residents/{id}</c> (property management).</summary>
+public sealed record ResidentInput(string BuildingId, string UnitId, DateTimeOffset MovedInAt, string Email, string? Name, string? Phone, string? Jurisdiction);
+
+/// <summary>Body of <c>POST /api/residents/{id}/move-out</c>.</summary>
+public sealed record MoveOutInput(DateTimeOffset? MovedOutAt);
+
+/// <summary>Body of <c>POST /api/residents/{id}/consents/facial-entry</c>.</summary>
+public sealed record ConsentInput(string PolicyVersion);
+
+/// <summary>Body of <c>PUT /api/residents/{id}/message-preferences</c> (O16).</summary>
+public sealed record MessagePreferencesInput(bool Informational, bool Offers);
+
+/// <summary>
+/// Residents, move-out and Facial Entry consent (O3, O5). Move-out and withdrawal set the reference-data deadline
+/// (event + 90 days) and stop face processing at once; re-consent before that deadline cancels it.
+/// </summary>
+public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, TimeProvider time)
+{
+    public static readonly string[] Jurisdictions = ["california", "canada", "new-york", "other"];
+
+    public async Task<IResult> PutResidentAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!UploadName.IsValidId(residentId))
+        {
+            return Problems.BadRequest("Resident ids are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        var (input, problem) = await RequestBody.ReadAsync<ResidentInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = Validate(input!);
+        if (errors is not null)
+        {
+            return errors;
+        }
+
+        var existing = await ReadAsync(residentId, cancellationToken).ConfigureAwait(false);
+        var record = existing?.Document is { } current
+            ? current with { BuildingId = input!.BuildingId, UnitId = input.UnitId, MovedInAt = input.MovedInAt, Email = input.Email, Name = input.Name, Phone = input.Phone, Jurisdiction = input.Jurisdiction ?? current.Jurisdiction }
+            : new ResidentRecord
+            {
+                ResidentId = residentId,
+                BuildingId = input!.BuildingId,
+                UnitId = input.UnitId,
+                MovedInAt = input.MovedInAt,
+                Email = input.Email,
+                Name = input.Name,
+                Phone = input.Phone,
+                Jurisdiction = input.Jurisdiction ?? "other",
+            };
+        await store.UpsertAsync(Containers.Residents, residentId, ResidentRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        return existing is null
+            ? TypedResults.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created)
+            : TypedResults.Json(record, ApiJson.Options);
+    }
+
+    public async Task<IResult> GetResidentAsync(string residentId, CancellationToken cancellationToken)
+    {
+        if (!UploadName.IsValidId(residentId))
+        {
+            return Problems.BadRequest("Resident ids are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        var existing = await ReadAsync(residentId, cancellationToken).ConfigureAwait(false);
+        return existing is null ? Problems.NotFound("No such resident.") : TypedResults.Json(existing.Document, ApiJson.Options);
+    }
+
+    /// <summary>O5: the tenant vacates; reference data must go within 90 days; face processing stops now (O3).</summary>
+    public async Task<IResult> MoveOutAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (input, problem) = await RequestBody.ReadAsync<MoveOutInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var now = time.GetUtcNow();
+        var movedOut = input!.MovedOutAt ?? now;
+        if (movedOut > now + TimeSpan.FromMinutes(5))
+        {
+            return Problems.BadRequest("'movedOutAt' is in the future; record a move-out when it happens.");
+        }
+
+        return await ChangeAsync(residentId, r =>
+        {
+            if (r.MovedOutAt is not null)
+            {
+                return (r, null);
+            }
+
+            return movedOut < r.MovedInAt
+                ? (r, Problems.BadRequest("'movedOutAt' is before the move-in."))
+                : (r with { MovedOutAt = movedOut, ReferenceDataDeadline = EarlierOf(r.ReferenceDataDeadline, policy.Deadline(policy.ForReferenceData(), movedOut, r.BuildingId)) }, null);
+        }, "moved-out", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>O3: consent given (who, when, which policy version). Cancels a pending reference-data deadline (O5).</summary>
+    public async Task<IResult> GiveFacialEntryConsentAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (input, problem) = await RequestBody.ReadAsync<ConsentInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(input!.PolicyVersion) || input.PolicyVersion.Length > 32)
+        {
+            return Problems.BadRequest("'policyVersion' names the privacy policy version consented to (at most 32 characters).");
+        }
+
+        var now = time.GetUtcNow();
+        return await ChangeAsync(residentId, r =>
+        {
+            if (r.MovedOutAt is not null)
+            {
+                // TDPA: no reference data from non-tenants.
+                return (r, TypedResults.Problem(detail: "A resident who has moved out cannot enroll in Facial Entry.", statusCode: StatusCodes.Status409Conflict, title: "Not a tenant."));
+            }
+
+            var history = (r.FacialEntry?.History ?? []).Append(new ConsentEvent("given", now, input.PolicyVersion)).ToList();
+            return (r with
+            {
+                FacialEntry = new FacialEntryConsent { GivenAt = now, PolicyVersion = input.PolicyVersion, History = history },
+                ReferenceDataDeadline = null,
+            }, null);
+        }, "facial-entry-consent-given", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>O3: withdrawal stops face processing at once; O5: reference data goes within 90 days.</summary>
+    public async Task<IResult> WithdrawFacialEntryConsentAsync(string residentId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await ChangeAsync(residentId, r =>
+        {
+            if (r.FacialEntry is not { WithdrawnAt: null } consent)
+            {
+                return (r, null);
+            }
+
+            var history = consent.History.Append(new ConsentEvent("withdrawn", now, null)).ToList();
+            return (r with
+            {
+                FacialEntry = consent with { WithdrawnAt = now, History = history },
+                ReferenceDataDeadline = EarlierOf(r.ReferenceDataDeadline, policy.Deadline(policy.ForReferenceData(), now, r.BuildingId)),
+            }, null);
+        }, "facial-entry-consent-withdrawn", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IResult> PutMessagePreferencesAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (input, problem) = await RequestBody.ReadAsync<MessagePreferencesInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await ChangeAsync(residentId, r => (r with { Messages = new MessagePreferences(input!.Informational, input.Offers) }, null), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<StoredRecord<ResidentRecord>?> ReadAsync(string residentId, CancellationToken cancellationToken) =>
+        store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken);
+
+    /// <summary>Reads, changes and writes a resident with optimistic concurrency; then keeps the retention schedule in
+    /// step with the reference-data deadline (schedule first on set, record first on cancel: a crash never loses a deadline).</summary>
+    private async Task<IResult> ChangeAsync(string residentId, Func<ResidentRecord, (ResidentRecord Updated, IResult? Problem)> change, string? auditAction, CancellationToken cancellationToken)
+    {
+        if (!UploadName.IsValidId(residentId))
+        {
+            return Problems.BadRequest("Resident ids are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var existing = await ReadAsync(residentId, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                return Problems.NotFound("No such resident.");
+            }
+
+            var (updated, problem) = change(existing.Document);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (updated == existing.Document)
+            {
+                return TypedResults.Json(updated, ApiJson.Options);
+            }
+
+            var before = existing.Document.ReferenceDataDeadline;
+            if (updated.ReferenceDataDeadline is { } deadline && deadline != before)
+            {
+                await schedule.AddAsync(ReferenceEntry(updated, deadline), cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await store.ReplaceAsync(Containers.Residents, residentId, ResidentRecord.DocumentId, updated, existing.ETag, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RecordPreconditionFailedException)
+            {
+                continue;
+            }
+
+            if (before is { } cancelled && updated.ReferenceDataDeadline != before)
+            {
+                await schedule.CancelAsync(ItemKind.FacialEnrollment, residentId, FacialEnrollmentRecord.DocumentId, 0, cancelled, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (auditAction is not null)
+            {
+                var now = time.GetUtcNow();
+                await audit.WriteAsync(AuditLog.IdFor(auditAction, residentId, RecordJson.Timestamp(now)), new AuditRecord
+                {
+                    Action = auditAction,
+                    ItemRef = $"residents/{residentId}",
+                    Obligation = auditAction.StartsWith("facial", StringComparison.Ordinal) ? "O3" : "O5",
+                    Deadline = updated.ReferenceDataDeadline,
+                    At = now,
+                    DoneAt = now,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return TypedResults.Json(updated, ApiJson.Options);
+        }
+
+        return TypedResults.Problem(detail: "The resident kept changing; try again.", statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
+    }
+
+    private ScheduleEntry ReferenceEntry(ResidentRecord resident, DateTimeOffset deadline) => new()
+    {
+        Kind = ItemKind.FacialEnrollment,
+        ItemPartition = resident.ResidentId,
+        ItemId = FacialEnrollmentRecord.DocumentId,
+        SubjectId = resident.ResidentId,
+        BuildingId = resident.BuildingId,
+        EventAt = deadline - policy.ForReferenceData().Period,
+        Category = "facial-entry-reference",
+        Rule = policy.ForReferenceData(),
+        Deadline = deadline,
+    };
+
+    private static DateTimeOffset EarlierOf(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
+
+    private static IResult? Validate(ResidentInput input)
+    {
+        if (!UploadName.IsValidId(input.BuildingId) || !UploadName.IsValidId(input.UnitId))
+        {
+            return Problems.BadRequest("'buildingId' and 'unitId' are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(input.Email) || input.Email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(input.Email, out _))
+        {
+            return Problems.BadRequest("'email' is not an email address.");
+        }
+
+        if (input.Name is { Length: > 200 } || input.Phone is { Length: > 32 })
+        {
+            return Problems.BadRequest("'name' is at most 200 characters and 'phone' at most 32.");
+        }
+
+        if (input.Jurisdiction is not null && !Jurisdictions.Contains(input.Jurisdiction))
+        {
+            return Problems.BadRequest("'jurisdiction' is one of california, canada, new-york, other.");
+        }
+
+        return null;
+    }
+}

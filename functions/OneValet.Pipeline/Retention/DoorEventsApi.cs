@@ -1,0 +1,149 @@
+using Microsoft.AspNetCore.Http;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Storage;
+using Microsoft.Extensions.Options;
+
+namespace OneValet.Pipeline.Retention;
+
+/// <summary>How a keyless entry door authenticated someone.</summary>
+public enum EntryMethod
+{
+    Face,
+    Fob,
+    Pin,
+    Mobile,
+}
+
+/// <summary>One door authentication event as hardware posts it.</summary>
+public sealed record DoorEventInput(string EventId, string DoorId, EntryMethod Method, string? SubjectId, DateTimeOffset At, bool Granted);
+
+/// <summary>Body of <c>POST /api/buildings/{buildingId}/door-events</c>.</summary>
+public sealed record DoorEventBatch(IReadOnlyList<DoorEventInput> Events);
+
+/// <summary>A stored door event (container <c>door-events</c>): TDPA authentication data, gone 90 days after collection (O4).</summary>
+public sealed record DoorEventRecord
+{
+    public required string EventId { get; init; }
+
+    public required string BuildingId { get; init; }
+
+    public required string DoorId { get; init; }
+
+    public required EntryMethod Method { get; init; }
+
+    public string? SubjectId { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+
+    public required bool Granted { get; init; }
+
+    public required string DataCategory { get; init; }
+
+    public required string Purpose { get; init; }
+
+    public required RetentionRule Retention { get; init; }
+
+    public required DateTimeOffset Deadline { get; init; }
+
+    public static string PartitionFor(string? subjectId, string buildingId) => subjectId ?? "building-" + buildingId;
+}
+
+/// <summary>What a batch post did.</summary>
+public sealed record DoorEventBatchResult(int Accepted, int Duplicates);
+
+/// <summary>
+/// Hardware posts batches of door authentication events (O4). Each becomes a record with its rule and deadline
+/// (collection + 90 days) and a schedule entry. A resent event (same id) is recognised and not stored twice.
+/// </summary>
+public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, IOptions<IngestionOptions> ingestion, TimeProvider time)
+{
+    public const int MaxBatch = 500;
+
+    public async Task<IResult> PostAsync(string buildingId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!UploadName.IsValidId(buildingId))
+        {
+            return Problems.BadRequest("Building ids are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        var (batch, problem) = await RequestBody.ReadAsync<DoorEventBatch>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (batch!.Events is not { Count: > 0 and <= MaxBatch })
+        {
+            return Problems.BadRequest($"'events' holds 1 to {MaxBatch} events.");
+        }
+
+        var now = time.GetUtcNow();
+        var options = ingestion.Value;
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            var e = batch.Events[i];
+            if (e is null || !UploadName.IsValidId(e.EventId) || !UploadName.IsValidId(e.DoorId) || (e.SubjectId is not null && !UploadName.IsValidId(e.SubjectId)))
+            {
+                return Problems.BadRequest($"events[{i}]: 'eventId', 'doorId' and 'subjectId' are 1 to 64 characters of a-z, 0-9 and '-'.");
+            }
+
+            if (e.At > now + options.ClockSkew || e.At < now - options.MaxAge)
+            {
+                return Problems.BadRequest($"events[{i}]: 'at' is in the future or older than the accepted age.");
+            }
+
+            if (batch.Events.Take(i).Any(x => x.EventId == e.EventId && x.SubjectId == e.SubjectId))
+            {
+                return Problems.BadRequest($"events[{i}]: 'eventId' appears twice in the batch.");
+            }
+        }
+
+        var rule = policy.ForAuthenticationEvent();
+        int accepted = 0, duplicates = 0;
+        foreach (var e in batch.Events)
+        {
+            var record = new DoorEventRecord
+            {
+                EventId = e.EventId,
+                BuildingId = buildingId,
+                DoorId = e.DoorId,
+                Method = e.Method,
+                SubjectId = e.SubjectId,
+                At = e.At,
+                Granted = e.Granted,
+                DataCategory = "authentication-data",
+                Purpose = "keyless entry",
+                Retention = rule,
+                Deadline = policy.Deadline(rule, e.At, buildingId),
+            };
+            var partition = DoorEventRecord.PartitionFor(e.SubjectId, buildingId);
+
+            // The deadline goes in first: a crash after it and before the record leaves a harmless entry, never a record without one.
+            await schedule.AddAsync(new ScheduleEntry
+            {
+                Kind = ItemKind.DoorEvent,
+                ItemPartition = partition,
+                ItemId = e.EventId,
+                SubjectId = e.SubjectId,
+                BuildingId = buildingId,
+                EventAt = e.At,
+                Category = record.DataCategory,
+                Rule = rule,
+                Deadline = record.Deadline,
+            }, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await store.CreateAsync(Containers.DoorEvents, partition, e.EventId, record, cancellationToken).ConfigureAwait(false);
+                accepted++;
+            }
+            catch (RecordConflictException)
+            {
+                duplicates++;
+            }
+        }
+
+        return TypedResults.Json(new DoorEventBatchResult(accepted, duplicates), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+}

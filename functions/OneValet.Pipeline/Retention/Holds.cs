@@ -1,0 +1,144 @@
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Retention;
+
+/// <summary>The only reasons the TDPA (and PIPEDA s.8(8)) allow keeping data past its deadline (O6).</summary>
+public enum HoldReason
+{
+    SecurityIncident,
+    FraudOrIllegalActivity,
+    Debugging,
+    OpenRequest,
+}
+
+/// <summary>What a hold covers: a subject; a building and a time range; or listed items. Exactly one form per hold.</summary>
+public sealed record HoldScope
+{
+    /// <summary>A pseudonymous resident id: everything about that person.</summary>
+    public string? SubjectId { get; init; }
+
+    /// <summary>A building; with <see cref="From"/> and <see cref="To"/>, the items collected in [From, To) there.</summary>
+    public string? BuildingId { get; init; }
+
+    public DateTimeOffset? From { get; init; }
+
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Item references as in schedule entries and audit records (e.g. "recordingVersion/b1/door-1_cap-1/1"),
+    /// or a recording's catalogue path "b1/door-1/cap-1" for all its versions.</summary>
+    public IReadOnlyList<string>? Items { get; init; }
+
+    public bool Covers(ScheduleEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (SubjectId is not null)
+        {
+            return entry.SubjectId == SubjectId;
+        }
+
+        if (BuildingId is not null)
+        {
+            return entry.BuildingId == BuildingId
+                && (From is null || entry.EventAt >= From)
+                && (To is null || entry.EventAt < To);
+        }
+
+        return Items is not null && Items.Any(i => i == entry.ItemRef || RecordingPathMatches(i, entry));
+    }
+
+    private static bool RecordingPathMatches(string path, ScheduleEntry entry)
+    {
+        if (entry.Kind != ItemKind.RecordingVersion)
+        {
+            return false;
+        }
+
+        var parts = path.Split('/');
+        return parts.Length == 3 && parts[0] == entry.ItemPartition && Ingestion.RecordingRecord.IdFor(parts[1], parts[2]) == entry.ItemId;
+    }
+}
+
+/// <summary>A hold (container <c>holds</c>): reason, scope, owner and review date (O6). Holds and releases are audited.</summary>
+public sealed record HoldRecord
+{
+    public required string HoldId { get; init; }
+
+    public required HoldReason Reason { get; init; }
+
+    public required HoldScope Scope { get; init; }
+
+    /// <summary>Who answers for the hold: a staff contact (email) of the privacy office, alerted when the review is due.</summary>
+    public required string Owner { get; init; }
+
+    public required DateTimeOffset ReviewBy { get; init; }
+
+    public string? Note { get; init; }
+
+    public required DateTimeOffset PlacedAt { get; init; }
+
+    public DateTimeOffset? ReleasedAt { get; init; }
+
+    public bool Active => ReleasedAt is null;
+
+    /// <summary>How many item deadlines this hold has kept so far (reported by enforcement).</summary>
+    public long ItemsHeld { get; init; }
+
+    public DateTimeOffset? LastReviewAlertAt { get; init; }
+}
+
+/// <summary>Reads and writes holds. Active holds are few: enforcement reads them once per batch.</summary>
+public sealed class HoldRegistry(IRecordStore store)
+{
+    public const string Partition = "holds";
+
+    public async Task<IReadOnlyList<StoredRecord<HoldRecord>>> ActiveAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<StoredRecord<HoldRecord>>();
+        string? continuation = null;
+        do
+        {
+            // Released holds keep their ReleasedAt; active ones have none. Stores cannot query "missing", so all holds are
+            // read and filtered: the partition holds one small document per hold ever placed.
+            var page = await store.QueryAsync<HoldRecord>(Containers.Holds, Partition, RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+            result.AddRange(page.Items.Where(h => h.Document.Active));
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        return result;
+    }
+
+    public Task<StoredRecord<HoldRecord>?> ReadAsync(string holdId, CancellationToken cancellationToken) =>
+        store.ReadAsync<HoldRecord>(Containers.Holds, Partition, holdId, cancellationToken);
+
+    public Task CreateAsync(HoldRecord hold, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        return store.CreateAsync(Containers.Holds, Partition, hold.HoldId, hold, cancellationToken);
+    }
+
+    /// <summary>Applies a change with optimistic concurrency, retrying on a concurrent write.</summary>
+    public async Task<HoldRecord?> UpdateAsync(string holdId, Func<HoldRecord, HoldRecord> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var current = await ReadAsync(holdId, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return null;
+            }
+
+            var updated = change(current.Document);
+            try
+            {
+                await store.ReplaceAsync(Containers.Holds, Partition, holdId, updated, current.ETag, cancellationToken).ConfigureAwait(false);
+                return updated;
+            }
+            catch (RecordPreconditionFailedException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("A hold kept changing under concurrent writers.");
+    }
+}

@@ -1,0 +1,127 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Retention;
+
+/// <summary>
+/// Deletes one item of each kind, completely: the blob with all its versions and snapshots, the record, and what was
+/// derived from it. Idempotent: an item already gone is reported as such, so a rerun after a crash finishes the job.
+/// </summary>
+public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions)
+{
+    private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
+
+    /// <summary>Deletes the item an entry governs and says how.</summary>
+    public Task<string> DeleteAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.Kind switch
+        {
+            ItemKind.RecordingVersion => DeleteRecordingVersionAsync(entry, cancellationToken),
+            ItemKind.DoorEvent => DeleteRecordAsync(Containers.DoorEvents, entry, cancellationToken),
+            ItemKind.FacialEnrollment => DeleteRecordAsync(Containers.Residents, entry, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
+        };
+    }
+
+    private async Task<string> DeleteRecordAsync(string container, ScheduleEntry entry, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(container, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false)
+            ? "record deleted"
+            : "already gone";
+
+    private async Task<string> DeleteRecordingVersionAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await store.ReadAsync<RecordingRecord>(Containers.Recordings, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                // The record goes last, so a missing record means the blob went before it; make sure of it anyway.
+                if (entry.BlobName is { Length: > 0 } blobName)
+                {
+                    await DeleteBlobEverywhereAsync(blobName, cancellationToken).ConfigureAwait(false);
+                }
+
+                return "already gone";
+            }
+
+            var record = stored.Document;
+            var version = record.Versions.FirstOrDefault(v => v.Number == entry.Version);
+            var remaining = record.Versions.Where(v => v.Number != entry.Version).ToList();
+            try
+            {
+                if (remaining.Count == 0)
+                {
+                    await DeleteBlobEverywhereAsync(record.BlobName, cancellationToken).ConfigureAwait(false);
+                    await store.DeleteAsync(Containers.Recordings, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+                    return "blob (all versions and snapshots) and catalogue record deleted";
+                }
+
+                if (version is null)
+                {
+                    return "already gone";
+                }
+
+                // Other versions are still within their rule: delete this version's bytes only, and drop it from the record.
+                if (version.BlobVersionId is { Length: > 0 } versionId)
+                {
+                    try
+                    {
+                        await _recordings.GetBlobClient(record.BlobName).WithVersion(versionId).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException e) when (e.Status == 400)
+                    {
+                        // An emulator without versioning: the older bytes were overwritten by the newer upload already.
+                    }
+                }
+
+                var current = remaining[^1];
+                var updated = record with
+                {
+                    Versions = remaining,
+                    Sha256 = current.Sha256,
+                    SizeBytes = current.SizeBytes,
+                    CapturedAt = current.CapturedAt,
+                    DeviceId = current.DeviceId,
+                    Deadline = current.Deadline,
+                };
+                await store.ReplaceAsync(Containers.Recordings, entry.ItemPartition, entry.ItemId, updated, stored.ETag, cancellationToken).ConfigureAwait(false);
+                return "blob version deleted; later versions kept under their own deadlines";
+            }
+            catch (RecordPreconditionFailedException)
+            {
+                // A new version arrived meanwhile: decide again on the fresh record.
+            }
+        }
+
+        throw new InvalidOperationException("A recording kept changing while its version was deleted.");
+    }
+
+    /// <summary>The current blob, its snapshots, and every older version where the account keeps versions.</summary>
+    private async Task DeleteBlobEverywhereAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var item in _recordings.GetBlobsAsync(BlobTraits.None, BlobStates.Version | BlobStates.Snapshots, blobName, cancellationToken).ConfigureAwait(false))
+            {
+                if (item.Name != blobName || item.VersionId is null || item.IsLatestVersion == true)
+                {
+                    continue;
+                }
+
+                await _recordings.GetBlobClient(blobName).WithVersion(item.VersionId).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status is 400 or 501)
+        {
+            // The emulator keeps no versions: there is nothing older to delete.
+        }
+
+        await _recordings.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

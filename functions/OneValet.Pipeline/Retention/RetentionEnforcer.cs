@@ -1,0 +1,198 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Retention;
+
+/// <summary>What one enforcement pass over a bucket did.</summary>
+public sealed record BucketOutcome(string BucketKey, int Deleted, int Held, bool MorePending, bool Closed);
+
+/// <summary>
+/// The one deletion path (O4, O5, O6, O7): the bucket timers and the sweep both call it. For each due entry: holds first
+/// (a held item is skipped, marked and reported); otherwise an audit entry "started", the deletion, the audit entry
+/// "completed" with how and the lag, the ledger, and the entry marked done. Every step is idempotent, so a crash at any
+/// point leaves the entry pending and the rerun finishes the job; an item is never gone without its audit entry.
+/// </summary>
+public sealed partial class RetentionEnforcer(
+    RetentionSchedule schedule,
+    HoldRegistry holds,
+    ItemDeleter deleter,
+    AuditLog audit,
+    DeletionLedger ledger,
+    RetentionMetrics metrics,
+    TimeProvider time,
+    IOptions<RetentionOptions> options,
+    ILogger<RetentionEnforcer> logger)
+{
+    private readonly int _batchSize = options.Value.BatchSize;
+
+    /// <summary>Enforces up to one batch of a bucket's pending entries; with <paramref name="includeHeld"/>, then
+    /// re-examines its held entries too (the sweep does; the bucket timer leaves held items to it).</summary>
+    public async Task<BucketOutcome> EnforceBucketAsync(string bucketKey, bool includeHeld, CancellationToken cancellationToken)
+    {
+        var active = (await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).ToList();
+        var newlyHeld = new Dictionary<string, long>(StringComparer.Ordinal);
+        var deleted = 0;
+        var held = 0;
+        var budget = _batchSize;
+
+        // Pending entries: page through without a continuation, since every entry handled leaves the "pending" set.
+        var pending = await schedule.OpenEntriesAsync(bucketKey, EntryStatus.Pending, budget, null, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in pending.Items)
+        {
+            if (await EnforceEntryAsync(bucketKey, entry, active, newlyHeld, cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
+            else
+            {
+                held++;
+            }
+        }
+
+        var morePending = pending.Items.Count == budget;
+        if (includeHeld && !morePending)
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await schedule.OpenEntriesAsync(bucketKey, EntryStatus.Held, 200, continuation, cancellationToken).ConfigureAwait(false);
+                foreach (var entry in page.Items)
+                {
+                    if (await EnforceEntryAsync(bucketKey, entry, active, newlyHeld, cancellationToken).ConfigureAwait(false))
+                    {
+                        deleted++;
+                    }
+                    else
+                    {
+                        held++;
+                    }
+                }
+
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+        }
+
+        foreach (var (holdId, count) in newlyHeld)
+        {
+            await holds.UpdateAsync(holdId, h => h with { ItemsHeld = h.ItemsHeld + count }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var closed = !morePending && await schedule.TryCloseBucketAsync(bucketKey, cancellationToken).ConfigureAwait(false);
+        if (deleted + held > 0)
+        {
+            LogBucket(logger, bucketKey, deleted, held, closed);
+        }
+
+        return new BucketOutcome(bucketKey, deleted, held, morePending, closed);
+    }
+
+    /// <summary>Returns true when the item was deleted (or found gone), false when a hold keeps it.</summary>
+    private async Task<bool> EnforceEntryAsync(
+        string bucketKey,
+        StoredRecord<ScheduleEntry> stored,
+        List<HoldRecord> active,
+        Dictionary<string, long> newlyHeld,
+        CancellationToken cancellationToken)
+    {
+        var entry = stored.Document;
+        var covering = active.Where(h => h.Scope.Covers(entry)).Select(h => h.HoldId).Order(StringComparer.Ordinal).ToList();
+        if (covering.Count > 0)
+        {
+            if (entry.Status != EntryStatus.Held || !entry.HeldBy.SequenceEqual(covering))
+            {
+                foreach (var holdId in covering.Except(entry.HeldBy))
+                {
+                    newlyHeld[holdId] = newlyHeld.GetValueOrDefault(holdId) + 1;
+                }
+
+                await audit.WriteAsync(AuditLog.IdFor("held", entry.ItemRef, string.Join(',', covering)), new AuditRecord
+                {
+                    Action = "held",
+                    ItemRef = entry.ItemRef,
+                    Category = entry.Category,
+                    RuleId = entry.Rule.RuleId,
+                    Obligation = "O6",
+                    Deadline = entry.Deadline,
+                    Holds = covering,
+                    How = "deletion skipped while the hold is active",
+                    At = entry.Deadline,
+                    DoneAt = time.GetUtcNow(),
+                }, cancellationToken).ConfigureAwait(false);
+                await TryReplaceAsync(bucketKey, stored, entry with { Status = EntryStatus.Held, HeldBy = covering }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
+        var auditId = AuditLog.IdFor("deleted", entry.ItemRef);
+        var previous = await audit.ReadAsync(auditId, entry.Deadline, cancellationToken).ConfigureAwait(false);
+        var remembered = await ledger.FindAsync(entry.ItemPartition, entry.EntryId, cancellationToken).ConfigureAwait(false);
+        var started = time.GetUtcNow();
+        var record = new AuditRecord
+        {
+            Action = "deleted",
+            ItemRef = entry.ItemRef,
+            Category = entry.Category,
+            RuleId = entry.Rule.RuleId,
+            Obligation = entry.Rule.Obligation,
+            Deadline = entry.Deadline,
+            Outcome = "started",
+            At = entry.Deadline,
+            DoneAt = started,
+        };
+        if (previous?.Outcome != "completed")
+        {
+            await audit.WriteAsync(auditId, record, cancellationToken).ConfigureAwait(false);
+        }
+
+        var how = await deleter.DeleteAsync(entry, cancellationToken).ConfigureAwait(false);
+        var doneAt = time.GetUtcNow();
+        if (remembered is not null && previous is null)
+        {
+            how += "; re-enforced: the item had come back (restored backup) after its deletion on " + RecordJson.Timestamp(remembered.DeletedAt);
+        }
+
+        var lag = doneAt - entry.Deadline;
+        if (previous?.Outcome != "completed" || remembered is not null)
+        {
+            await audit.WriteAsync(auditId, record with { Outcome = "completed", How = how, DoneAt = doneAt, LagSeconds = lag.TotalSeconds }, cancellationToken).ConfigureAwait(false);
+            metrics.DeletionLag.Record(lag.TotalSeconds, new KeyValuePair<string, object?>("obligation", entry.Rule.Obligation));
+        }
+
+        await ledger.RecordAsync(entry.ItemPartition, entry.EntryId, new LedgerEntry(entry.ItemRef, entry.Kind, entry.Category, entry.Rule.RuleId, entry.Deadline, doneAt, entry.Sha256), cancellationToken).ConfigureAwait(false);
+        await TryReplaceAsync(bucketKey, stored, entry with { Status = EntryStatus.Done, DoneAt = doneAt, HeldBy = [] }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task TryReplaceAsync(string bucketKey, StoredRecord<ScheduleEntry> stored, ScheduleEntry updated, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await schedule.ReplaceEntryAsync(bucketKey, stored, updated, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RecordPreconditionFailedException or RecordNotFoundException)
+        {
+            // Another enforcer (timer and sweep racing) got there first; its result stands.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention bucket {BucketKey}: {Deleted} deleted, {Held} held, closed: {Closed}")]
+    private static partial void LogBucket(ILogger logger, string bucketKey, int deleted, int held, bool closed);
+}
+
+/// <summary>The pipeline's retention metrics (exported by the hosts' OpenTelemetry / Application Insights).</summary>
+public sealed class RetentionMetrics : IDisposable
+{
+    public const string MeterName = "OneValet.Retention";
+    private readonly Meter _meter = new(MeterName);
+
+    public RetentionMetrics() => DeletionLag = _meter.CreateHistogram<double>("onevalet.retention.deletion_lag", "s", "Done-at minus deadline of each deletion.");
+
+    public Histogram<double> DeletionLag { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

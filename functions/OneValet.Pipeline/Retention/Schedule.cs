@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Retention;
+
+/// <summary>What kind of item a schedule entry governs; each kind has its deleter in <see cref="ItemDeleter"/>.</summary>
+public enum ItemKind
+{
+    /// <summary>One version of a catalogued recording or Facial Entry capture (O2, O4).</summary>
+    RecordingVersion,
+
+    /// <summary>A door authentication event (O4).</summary>
+    DoorEvent,
+
+    /// <summary>A Facial Entry enrollment: reference data (O5).</summary>
+    FacialEnrollment,
+}
+
+/// <summary>Where a schedule entry is in its life.</summary>
+public enum EntryStatus
+{
+    Pending,
+    Held,
+    Done,
+}
+
+/// <summary>
+/// One item's deadline, stored in the due bucket it falls in (container <c>schedule</c>, partition = bucket key). Carries
+/// what enforcement and hold matching need, and no personal data: ids only.
+/// </summary>
+public sealed record ScheduleEntry
+{
+    public required ItemKind Kind { get; init; }
+
+    /// <summary>The item's partition in its own container (building id, resident id, ...).</summary>
+    public required string ItemPartition { get; init; }
+
+    public required string ItemId { get; init; }
+
+    /// <summary>The recording version, where the kind has versions.</summary>
+    public int Version { get; init; }
+
+    /// <summary>The content hash, where the item has one (lets the ledger recognise restored bytes).</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>The item's blob, where it has one (hardware ids only).</summary>
+    public string? BlobName { get; init; }
+
+    /// <summary>The pseudonymous resident id the item is about, when known (for subject holds).</summary>
+    public string? SubjectId { get; init; }
+
+    public required string BuildingId { get; init; }
+
+    /// <summary>When the item was collected or captured (for building-and-time-range holds).</summary>
+    public required DateTimeOffset EventAt { get; init; }
+
+    public required string Category { get; init; }
+
+    public required RetentionRule Rule { get; init; }
+
+    public required DateTimeOffset Deadline { get; init; }
+
+    public EntryStatus Status { get; init; } = EntryStatus.Pending;
+
+    /// <summary>The holds that kept the item at the last enforcement (O6).</summary>
+    public IReadOnlyList<string> HeldBy { get; init; } = [];
+
+    public DateTimeOffset? DoneAt { get; init; }
+
+    /// <summary>e.g. "recordingVersion/b1/door-1_cap-1/1": the reference audit entries and holds use.</summary>
+    public string ItemRef => ItemRefOf(Kind, ItemPartition, ItemId, Version);
+
+    public static string ItemRefOf(ItemKind kind, string partition, string id, int version) =>
+        string.Create(CultureInfo.InvariantCulture, $"{JsonNamingPolicyName(kind)}/{partition}/{id}/{version}");
+
+    /// <summary>The entry's id in its bucket: the item reference with '/' (not allowed in ids) replaced.</summary>
+    public string EntryId => ItemRef.Replace('/', '~');
+
+    private static string JsonNamingPolicyName(ItemKind kind) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
+}
+
+/// <summary>A due bucket that still has entries to enforce (container <c>schedule</c>, partition <c>buckets</c>).
+/// Deleted when its last entry is done.</summary>
+public sealed record BucketRecord(string Key, DateTimeOffset DueAt);
+
+/// <summary>
+/// Writes deadlines as data (O1, O4, O5, O7): each item gets an entry in its due bucket, each bucket an index record, so
+/// the sweep finds every due bucket with one single-partition query and the timer of each bucket finds its items with
+/// another. Never writes into a bucket that is already due: an overdue item goes into the next bucket, which is how an
+/// entry can never land in a bucket that is being closed.
+/// </summary>
+public sealed class RetentionSchedule(IRecordStore store, IOptions<RetentionOptions> options, TimeProvider time)
+{
+    public const string BucketsPartition = "buckets";
+    private readonly RetentionOptions _options = options.Value;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _knownBuckets = new(StringComparer.Ordinal);
+
+    public TimeSpan BucketWidth => _options.BucketWidth;
+
+    /// <summary>The bucket an entry with this deadline goes to, and when that bucket falls due (its end).</summary>
+    public (string Key, DateTimeOffset DueAt) BucketFor(DateTimeOffset deadline)
+    {
+        var width = _options.BucketWidth.Ticks;
+        var earliest = time.GetUtcNow() + _options.BucketWidth;
+        var at = deadline > earliest ? deadline : earliest;
+        var start = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % width), TimeSpan.Zero);
+        return (start.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fff", CultureInfo.InvariantCulture), start + _options.BucketWidth);
+    }
+
+    /// <summary>Writes (or rewrites) an item's entry and makes sure its bucket is indexed. Idempotent.</summary>
+    public async Task<BucketRecord> AddAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var (key, dueAt) = BucketFor(entry.Deadline);
+        await store.UpsertAsync(Containers.Schedule, key, entry.EntryId, entry with { Status = EntryStatus.Pending }, cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(key, dueAt, cancellationToken).ConfigureAwait(false);
+        return new BucketRecord(key, dueAt);
+    }
+
+    /// <summary>Removes an entry that no longer applies (re-consent before the reference-data deadline, O5).</summary>
+    public Task<bool> CancelAsync(ItemKind kind, string partition, string id, int version, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var (key, _) = BucketFor(deadline);
+        return store.DeleteAsync(Containers.Schedule, key, ScheduleEntry.ItemRefOf(kind, partition, id, version).Replace('/', '~'), cancellationToken);
+    }
+
+    /// <summary>Buckets whose due time is at or before <paramref name="until"/> (due ones, or ones to start timers for).</summary>
+    public async Task<IReadOnlyList<BucketRecord>> BucketsDueByAsync(DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var result = new List<BucketRecord>();
+        string? continuation = null;
+        var query = RecordQuery.Where(new FieldCondition("dueAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(until))));
+        do
+        {
+            var page = await store.QueryAsync<BucketRecord>(Containers.Schedule, BucketsPartition, query, 500, continuation, cancellationToken).ConfigureAwait(false);
+            result.AddRange(page.Items.Select(i => i.Document));
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        result.Sort((a, b) => a.DueAt.CompareTo(b.DueAt));
+        return result;
+    }
+
+    /// <summary>One page of a bucket's entries that are not done.</summary>
+    public Task<RecordPage<ScheduleEntry>> OpenEntriesAsync(string bucketKey, EntryStatus status, int pageSize, string? continuation, CancellationToken cancellationToken) =>
+        store.QueryAsync<ScheduleEntry>(
+            Containers.Schedule,
+            bucketKey,
+            RecordQuery.Where(new FieldCondition("status", FieldOperator.Equal, JsonValue.Create(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(status.ToString())))),
+            pageSize,
+            continuation,
+            cancellationToken);
+
+    public Task<StoredRecord<ScheduleEntry>> ReplaceEntryAsync(string bucketKey, StoredRecord<ScheduleEntry> entry, ScheduleEntry updated, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return store.ReplaceAsync(Containers.Schedule, bucketKey, entry.Id, updated, entry.ETag, cancellationToken);
+    }
+
+    /// <summary>Drops a bucket from the index once nothing in it is pending or held; its done entries stay as the record
+    /// of what was enforced (no personal data) and are what a restored backup brings back as pending.</summary>
+    public async Task<bool> TryCloseBucketAsync(string bucketKey, CancellationToken cancellationToken)
+    {
+        foreach (var status in new[] { EntryStatus.Pending, EntryStatus.Held })
+        {
+            var page = await OpenEntriesAsync(bucketKey, status, 1, null, cancellationToken).ConfigureAwait(false);
+            if (page.Items.Count > 0)
+            {
+                return false;
+            }
+        }
+
+        await store.DeleteAsync(Containers.Schedule, BucketsPartition, bucketKey, cancellationToken).ConfigureAwait(false);
+        _knownBuckets.TryRemove(bucketKey, out _);
+        return true;
+    }
+
+    private async Task EnsureBucketAsync(string key, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        if (_knownBuckets.ContainsKey(key))
+        {
+            return;
+        }
+
+        try
+        {
+            await store.CreateAsync(Containers.Schedule, BucketsPartition, key, new BucketRecord(key, dueAt), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RecordConflictException)
+        {
+        }
+
+        // Only buckets that cannot close soon are remembered; others are checked on every write.
+        if (dueAt > time.GetUtcNow() + (2 * _options.BucketWidth))
+        {
+            if (_knownBuckets.Count > 10_000)
+            {
+                _knownBuckets.Clear();
+            }
+
+            _knownBuckets[key] = dueAt;
+        }
+    }
+}
