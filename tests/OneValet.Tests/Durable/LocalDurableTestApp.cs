@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using DurableTask.AzureStorage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OneValet.Local.Durable;
+using OneValet.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OneValet.Tests.Durable;
+
+/// <summary>
+/// A minimal local host in this process: a web application with only the local durable task hub
+/// (plus the probe tasks) on Azurite, its sidecar on a free loopback port.
+/// </summary>
+internal sealed class LocalDurableTestApp : IAsyncDisposable
+{
+    public const string WorkerId = "onevalet-tests";
+
+    private readonly WebApplication app;
+    private bool stopped;
+
+    private LocalDurableTestApp(WebApplication app, int port, TimeSpan startTime)
+    {
+        this.app = app;
+        this.Port = port;
+        this.StartTime = startTime;
+        this.Client = app.Services.GetRequiredService<DurableTaskClient>();
+    }
+
+    public DurableTaskClient Client { get; }
+
+    public IServiceProvider Services => this.app.Services;
+
+    public int Port { get; }
+
+    /// <summary>How long <c>StartAsync</c> of the web application took.</summary>
+    public TimeSpan StartTime { get; }
+
+    public static async Task<LocalDurableTestApp> StartAsync(string taskHub, ITestOutputHelper? output)
+    {
+        int port = GetFreePort();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Development",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = string.Empty,
+            ["Durable:StorageConnectionString"] = AzuriteFixture.ConnectionString,
+            ["Durable:TaskHubName"] = taskHub,
+            ["Durable:SidecarPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Durable:WorkerId"] = WorkerId,
+        });
+        builder.Logging.ClearProviders();
+        if (output is not null)
+        {
+            builder.Logging.AddProvider(new XunitLoggerProvider(output));
+            builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        }
+
+        builder.AddLocalDurableTaskHub(ProbeTasks.Register);
+        var app = builder.Build();
+        app.MapLocalDurableTaskHub();
+
+        var clock = Stopwatch.StartNew();
+        await app.StartAsync();
+        return new LocalDurableTestApp(app, port, clock.Elapsed);
+    }
+
+    /// <summary>Stops the application and returns how long it took.</summary>
+    public async Task<TimeSpan> StopAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        if (!this.stopped)
+        {
+            this.stopped = true;
+            await this.app.StopAsync();
+            await this.app.DisposeAsync();
+        }
+
+        return clock.Elapsed;
+    }
+
+    public async ValueTask DisposeAsync() => await this.StopAsync();
+
+    /// <summary>A task hub name no other test uses: letters and digits, starting with a letter.</summary>
+    public static string NewTaskHubName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Deletes a task hub's queues, tables and blobs.</summary>
+    public static async Task DeleteTaskHubAsync(string taskHub)
+    {
+        using var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(AzuriteFixture.ConnectionString),
+            TaskHubName = taskHub,
+        });
+        await service.DeleteAsync();
+    }
+
+    private static int GetFreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One task hub per test class, deleted when the class is done.</summary>
+public sealed class TaskHubFixture : Xunit.IAsyncLifetime
+{
+    public string Name { get; } = LocalDurableTestApp.NewTaskHubName("t");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await LocalDurableTestApp.DeleteTaskHubAsync(this.Name);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Best effort: a leftover task hub in Azurite is harmless.
+        }
+    }
+}
