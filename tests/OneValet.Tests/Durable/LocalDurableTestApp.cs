@@ -41,7 +41,17 @@ internal sealed class LocalDurableTestApp : IAsyncDisposable
     /// <summary>How long <c>StartAsync</c> of the web application took.</summary>
     public TimeSpan StartTime { get; }
 
-    public static async Task<LocalDurableTestApp> StartAsync(string taskHub, ITestOutputHelper? output)
+    /// <param name="taskHub">Task hub name.</param>
+    /// <param name="output">Where the app logs (null: nowhere).</param>
+    /// <param name="configure">Changes the builder before the task hub is added.</param>
+    /// <param name="configureApp">Changes the built app, before <c>MapLocalDurableTaskHub</c> unless <paramref name="map"/> is false.</param>
+    /// <param name="map">Whether to call <c>MapLocalDurableTaskHub</c>.</param>
+    public static async Task<LocalDurableTestApp> StartAsync(
+        string taskHub,
+        ITestOutputHelper? output,
+        Action<WebApplicationBuilder>? configure = null,
+        Action<WebApplication>? configureApp = null,
+        bool map = true)
     {
         int port = GetFreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -67,12 +77,26 @@ internal sealed class LocalDurableTestApp : IAsyncDisposable
             builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         }
 
+        configure?.Invoke(builder);
         builder.AddLocalDurableTaskHub(ProbeTasks.Register);
         var app = builder.Build();
-        app.MapLocalDurableTaskHub();
+        configureApp?.Invoke(app);
+        if (map)
+        {
+            app.MapLocalDurableTaskHub();
+        }
 
         var clock = Stopwatch.StartNew();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new LocalDurableTestApp(app, port, clock.Elapsed);
     }
 
@@ -106,7 +130,7 @@ internal sealed class LocalDurableTestApp : IAsyncDisposable
         await service.DeleteAsync();
     }
 
-    private static int GetFreePort()
+    public static int GetFreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
