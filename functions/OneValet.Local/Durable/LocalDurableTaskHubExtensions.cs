@@ -206,8 +206,9 @@ public static class LocalDurableTaskHubExtensions
     }
 
     /// <summary>
-    /// Replaces the Durable Task worker's hosted service by one that starts it after the web server
-    /// (hosted services added to a <see cref="WebApplicationBuilder"/> start before the server).
+    /// Wraps the Durable Task worker's hosted service in <see cref="LocalDurableWorkerLifetime"/>, which
+    /// starts it after the web server (hosted services added to a <see cref="WebApplicationBuilder"/> start
+    /// before the server) and closes the channel after it stops.
     /// </summary>
     private static void StartWorkerAfterServer(IServiceCollection services)
     {
@@ -219,7 +220,10 @@ public static class LocalDurableTaskHubExtensions
                 && descriptor.ImplementationFactory is { } factory
                 && factory.Method.DeclaringType?.Assembly == workerAssembly)
             {
-                services[i] = ServiceDescriptor.Singleton<IHostedService>(sp => new StartAfterServerHostedService((IHostedService)factory(sp)));
+                services[i] = ServiceDescriptor.Singleton<IHostedService>(sp => new LocalDurableWorkerLifetime(
+                    (IHostedService)factory(sp),
+                    sp.GetRequiredService<LocalSidecarChannel>(),
+                    sp.GetRequiredService<ILogger<LocalDurableWorkerLifetime>>()));
             }
         }
     }

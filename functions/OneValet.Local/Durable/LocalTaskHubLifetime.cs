@@ -101,16 +101,29 @@ internal sealed class LocalDurableMarker
 }
 
 /// <summary>
-/// Starts a hosted service (the Durable Task worker) only once every hosted service, the web server
-/// included, has started: the worker then connects to a sidecar that already listens, instead of
-/// failing, logging and backing off.
+/// Runs the Durable Task worker's hosted service so that it fits the sidecar's lifetime:
+/// <list type="bullet">
+/// <item>it starts only once every hosted service, the web server included, has started, so the worker
+/// connects to a sidecar that already listens instead of failing, logging and backing off;</item>
+/// <item>once it has stopped, the gRPC channel is closed: the server stops concurrently and would
+/// otherwise wait seconds for the client's HTTP/2 connection to close. The <c>DurableTaskClient</c> is thus unusable once the host stops, as it would be anyway with
+/// the sidecar gone.</item>
+/// </list>
 /// </summary>
-internal sealed class StartAfterServerHostedService : IHostedLifecycleService, IDisposable
+internal sealed partial class LocalDurableWorkerLifetime : IHostedLifecycleService, IDisposable
 {
-    private readonly IHostedService inner;
+    private readonly IHostedService worker;
+    private readonly LocalSidecarChannel channel;
+    private readonly ILogger logger;
     private bool started;
 
-    public StartAfterServerHostedService(IHostedService inner) => this.inner = inner;
+    public LocalDurableWorkerLifetime(
+        IHostedService worker, LocalSidecarChannel channel, ILogger<LocalDurableWorkerLifetime> logger)
+    {
+        this.worker = worker;
+        this.channel = channel;
+        this.logger = logger;
+    }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -118,16 +131,34 @@ internal sealed class StartAfterServerHostedService : IHostedLifecycleService, I
 
     public async Task StartedAsync(CancellationToken cancellationToken)
     {
-        await this.inner.StartAsync(cancellationToken).ConfigureAwait(false);
+        await this.worker.StartAsync(cancellationToken).ConfigureAwait(false);
         this.started = true;
     }
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        this.started ? this.inner.StopAsync(cancellationToken) : Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            if (this.started)
+            {
+                await this.worker.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            this.channel.Dispose();
+        }
+
+        LogStopped(this.logger, clock.ElapsedMilliseconds);
+    }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose() => (this.inner as IDisposable)?.Dispose();
+    public void Dispose() => (this.worker as IDisposable)?.Dispose();
+
+    [LoggerMessage(1, LogLevel.Debug, "Durable Task worker stopped in {ElapsedMs} ms; sidecar channel closed.")]
+    private static partial void LogStopped(ILogger logger, long elapsedMs);
 }

@@ -70,7 +70,8 @@ internal sealed class LocalDurableTestApp : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (output is not null)
         {
-            builder.Logging.AddProvider(new XunitLoggerProvider(output));
+            builder.Logging.AddProvider(new XunitLoggerProvider(output, LogLevel.Debug));
+            builder.Logging.AddFilter("OneValet", LogLevel.Debug);
             builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
