@@ -36,8 +36,10 @@ namespace OneValet.Local.Durable;
 /// one endpoint is defined in code; this method therefore adds each of them as an endpoint too (HTTP/1.1
 /// and HTTP/2), and Kestrel logs that it overrides them. Do not name the same port both ways. Addresses
 /// given to <c>app.Urls</c> or <c>app.Run(url)</c> are not seen: use one of the other ways.</para>
-/// <para>Limits of the sidecar on this provider: no sub-orchestrations (the pipeline does not use them),
-/// no <c>RestartAsync</c>, no entities, no history API.</para>
+/// <para>Limits of the sidecar on this provider: no <c>RestartAsync</c>, no entities, no history API, and a
+/// start time (<c>StartAt</c>) is ignored. Sub-orchestrations work only through the fixes in
+/// <see cref="SidecarOrchestrationService"/>; the pipeline avoids them all the same, so that both hosts
+/// run it the same way.</para>
 /// </remarks>
 public static class LocalDurableTaskHubExtensions
 {

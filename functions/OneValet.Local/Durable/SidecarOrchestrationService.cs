@@ -232,6 +232,39 @@ internal sealed partial class SidecarOrchestrationService :
         OrchestrationState orchestrationState)
     {
         ArgumentNullException.ThrowIfNull(timerMessages);
+        ArgumentNullException.ThrowIfNull(newOrchestrationRuntimeState);
+        foreach (var message in outboundMessages.Concat(orchestratorMessages).Concat(timerMessages))
+        {
+            NormalizeTags(message.Event);
+        }
+
+        for (int i = 0; i < newOrchestrationRuntimeState.NewEvents.Count; i++)
+        {
+            var historyEvent = newOrchestrationRuntimeState.NewEvents[i];
+            NormalizeTags(historyEvent);
+            if (historyEvent is SubOrchestrationInstanceCreatedEvent created && created.GetType() != typeof(SubOrchestrationInstanceCreatedEvent))
+            {
+                // The sidecar records a subclass that the history table writes without its EventType
+                // column ("The TableEntity did not contain a 'EventType' property" on the next replay).
+                var plain = new SubOrchestrationInstanceCreatedEvent(created.EventId)
+                {
+                    Name = created.Name,
+                    Version = created.Version,
+                    InstanceId = created.InstanceId,
+                    Input = created.Input,
+                    Tags = created.Tags,
+                    Timestamp = created.Timestamp,
+                    IsPlayed = created.IsPlayed,
+                };
+                newOrchestrationRuntimeState.NewEvents[i] = plain;
+                int j = newOrchestrationRuntimeState.Events.IndexOf(created);
+                if (j >= 0)
+                {
+                    newOrchestrationRuntimeState.Events[j] = plain;
+                }
+            }
+        }
+
         foreach (var message in timerMessages)
         {
             if (message.Event is TimerFiredEvent timer)
@@ -244,6 +277,33 @@ internal sealed partial class SidecarOrchestrationService :
 
         return this.inner.CompleteTaskOrchestrationWorkItemAsync(
             workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+    }
+
+    /// <summary>
+    /// The sidecar passes the tags of a sub-orchestration straight from the gRPC request, as a protobuf
+    /// <c>MapField</c>; the provider serializes queue messages with their .NET type names and cannot load
+    /// that type back ("Error resolving type specified in JSON 'Google.Protobuf.Collections.MapField`2'"),
+    /// so the child never starts. Plain dictionaries round-trip.
+    /// </summary>
+    private static void NormalizeTags(HistoryEvent historyEvent)
+    {
+        switch (historyEvent)
+        {
+            case ExecutionStartedEvent started when NeedsCopy(started.Tags):
+                started.Tags = Copy(started.Tags!);
+                break;
+            case SubOrchestrationInstanceCreatedEvent created when NeedsCopy(created.Tags):
+                created.Tags = Copy(created.Tags!);
+                break;
+            case TaskScheduledEvent scheduled when NeedsCopy(scheduled.Tags):
+                scheduled.Tags = Copy(scheduled.Tags!);
+                break;
+        }
+
+        static bool NeedsCopy(IDictionary<string, string>? tags) => tags is not null and not Dictionary<string, string>;
+
+        static Dictionary<string, string>? Copy(IDictionary<string, string> tags) =>
+            tags.Count == 0 ? null : new Dictionary<string, string>(tags, StringComparer.Ordinal);
     }
 
     public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>

@@ -112,6 +112,17 @@ public sealed class LocalDurableTaskHubTests(AzuriteFixture azurite, TaskHubFixt
         }
     }
 
+    /// <summary>Needs the wrapper's fixes of the sidecar's sub-orchestration records (tags, history event type).</summary>
+    [Fact]
+    public async Task SubOrchestrationCompletes()
+    {
+        await using var app = await LocalDurableTestApp.StartAsync(hub.Name, output);
+        string id = await app.Client.ScheduleNewOrchestrationInstanceAsync(nameof(ParentOrchestrator), "child");
+        var done = await WaitAsync(app.Client, id);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal("[DLIHC]", done.ReadOutputAs<string>());
+    }
+
     private static async Task<int> CountAsync(DurableTaskClient client, string idPrefix)
     {
         int count = 0;

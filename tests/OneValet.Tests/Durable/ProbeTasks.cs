@@ -78,8 +78,19 @@ public static class ProbeTasks
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddOrchestrator<ProbeOrchestrator>();
+        registry.AddOrchestrator<ParentOrchestrator>();
         registry.AddActivity<UpperActivity>();
         registry.AddActivity<SlowReverseActivity>();
         registry.AddActivity<WrapActivity>();
+    }
+}
+
+/// <summary>Runs <see cref="ProbeOrchestrator"/> as a sub-orchestration.</summary>
+public sealed class ParentOrchestrator : TaskOrchestrator<string, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return await context.CallSubOrchestratorAsync<string>(nameof(ProbeOrchestrator), new ProbeInput(input));
     }
 }
