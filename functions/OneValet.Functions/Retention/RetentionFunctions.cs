@@ -16,6 +16,14 @@ public sealed class RetentionFunctions(RetentionSweep sweep, HistoryPurge purge)
         CancellationToken cancellationToken) =>
         sweep.RunAsync(client, cancellationToken);
 
+    /// <summary>Every 5 minutes: start the timers of buckets due within the planning horizon (the prompt half).</summary>
+    [Function("RetentionPlanner")]
+    public Task<int> PlanAsync(
+        [TimerTrigger("0 */5 * * * *", RunOnStartup = false)] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        sweep.StartTimersAsync(client, cancellationToken);
+
     /// <summary>At minute 30 of every hour: purge finished orchestration histories older than their retention.</summary>
     [Function("PurgeOrchestrationHistory")]
     public Task<int> PurgeAsync(

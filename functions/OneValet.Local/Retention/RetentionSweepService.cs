@@ -6,9 +6,10 @@ using OneValet.Pipeline.Retention;
 namespace OneValet.Local.Retention;
 
 /// <summary>
-/// The local host's schedule for the retention sweep and the history purge: what the Functions app's timer triggers do
-/// hourly, every <see cref="RetentionOptions.SweepInterval"/> here (tests shorten it to seconds). Runs once at start, so a
-/// host that was down catches up at once.
+/// The local host's schedule for the retention planner, sweep and history purge: what the Functions app's timer triggers
+/// do every 5 minutes and hourly, every <see cref="RetentionOptions.PlanInterval"/> and
+/// <see cref="RetentionOptions.SweepInterval"/> here (tests shorten them to seconds). Both run once at start, so a host
+/// that was down catches up at once.
 /// </summary>
 internal sealed partial class RetentionSweepService(
     RetentionSweep sweep,
@@ -17,15 +18,23 @@ internal sealed partial class RetentionSweepService(
     IOptions<RetentionOptions> options,
     ILogger<RetentionSweepService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(
+            EveryAsync(options.Value.PlanInterval, ct => sweep.StartTimersAsync(client, ct), stoppingToken),
+            EveryAsync(options.Value.SweepInterval, async ct =>
+            {
+                await sweep.RunAsync(client, ct).ConfigureAwait(false);
+                await purge.RunAsync(client, ct).ConfigureAwait(false);
+            }, stoppingToken));
+
+    private async Task EveryAsync(TimeSpan interval, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval);
+        using var timer = new PeriodicTimer(interval);
         do
         {
             try
             {
-                await sweep.RunAsync(client, stoppingToken).ConfigureAwait(false);
-                await purge.RunAsync(client, stoppingToken).ConfigureAwait(false);
+                await work(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -78,9 +78,12 @@ public sealed class RetentionOptions
     /// An item is deleted at most this long after its deadline by the timer path.</summary>
     public TimeSpan BucketWidth { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How far ahead the sweep starts bucket timers. Longer than <see cref="SweepInterval"/>, so every bucket's
-    /// timer is running before it falls due, and short, so no timer needs a chain of 3-day timers in its history.</summary>
+    /// <summary>How far ahead bucket timers are started. Longer than <see cref="PlanInterval"/>, so every bucket's timer
+    /// is running before it falls due, and short, so no timer needs a chain of 3-day timers in its history.</summary>
     public TimeSpan PlanningHorizon { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How often bucket timers are planned (the Functions app's planner trigger runs every 5 minutes).</summary>
+    public TimeSpan PlanInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often the sweep runs (the Functions app's timer trigger is hourly; the local host uses this).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
@@ -113,9 +116,9 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
             failures.Add("OneValet:Retention:SweepInterval must be positive and at most 1 hour (a lost timer may cost at most that).");
         }
 
-        if (options.PlanningHorizon <= options.SweepInterval)
+        if (options.PlanInterval <= TimeSpan.Zero || options.PlanningHorizon <= options.PlanInterval)
         {
-            failures.Add("OneValet:Retention:PlanningHorizon must be longer than SweepInterval, so every bucket's timer starts before it is due.");
+            failures.Add("OneValet:Retention:PlanningHorizon must be longer than PlanInterval (positive), so every bucket's timer starts before it is due.");
         }
 
         if (options.BatchSize is < 1 or > 1000)

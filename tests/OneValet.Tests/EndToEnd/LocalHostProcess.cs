@@ -77,7 +77,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         {
             ["urls"] = $"http://127.0.0.1:{Port}",
             ["Local:DataDirectory"] = DataDirectory,
-            ["OneValet:Storage:ConnectionString"] = Azurite.ConnectionString,
+            ["OneValet:Storage:ConnectionString"] = AzuriteFixture.ConnectionString,
             ["OneValet:Storage:RecordingsContainer"] = RecordingsContainer,
             ["OneValet:Storage:QuarantineContainer"] = QuarantineContainer,
             ["OneValet:Storage:ExportsContainer"] = ExportsContainer,

@@ -180,7 +180,7 @@ public sealed class RecordingIngestionEndToEndTests
 
     private static async Task<LocalHostProcess> StartAsync(string name)
     {
-        await Azurite.EnsureRunningAsync();
+        await AzuriteFixture.EnsureRunningAsync();
         var host = new LocalHostProcess(name, new Dictionary<string, string> { ["OneValet:Ingestion:MaxBytes"] = "200000" });
         await host.StartAsync();
         return host;
@@ -196,7 +196,7 @@ public sealed class RecordingIngestionEndToEndTests
         restarted.Settings["Durable:TaskHubName"] = first.TaskHub;
     }
 
-    private static BlobContainerClient Container(string name) => new BlobServiceClient(Azurite.ConnectionString).GetBlobContainerClient(name);
+    private static BlobContainerClient Container(string name) => new BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(name);
 
     private static DateTimeOffset Trunc(DateTimeOffset value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 

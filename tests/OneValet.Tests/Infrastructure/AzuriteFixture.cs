@@ -18,7 +18,10 @@ public sealed class AzuriteFixture
     public AzuriteFixture() => Started.Value.GetAwaiter().GetResult();
 
     /// <summary>The folder holding OneValet.Serverless.sln, found by walking up from the test binaries.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
+
+    /// <summary>For tests that are not class fixtures: the same check, awaited.</summary>
+    public static Task EnsureRunningAsync() => Started.Value;
 
     private static async Task EnsureStartedAsync()
     {
@@ -78,18 +81,5 @@ public sealed class AzuriteFixture
         {
             return false;
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OneValet.Serverless.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"OneValet.Serverless.sln not found above {AppContext.BaseDirectory}.");
     }
 }

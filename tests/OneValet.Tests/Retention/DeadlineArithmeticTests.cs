@@ -22,7 +22,10 @@ public sealed class DeadlineArithmeticTests
     public void A_capture_on_the_leap_day_itself_has_a_deadline_ninety_days_on()
     {
         var captured = new DateTimeOffset(2028, 2, 29, 23, 59, 59, TimeSpan.Zero);
-        Assert.Equal(new DateTimeOffset(2028, 5, 29, 23, 59, 59, TimeSpan.Zero), Ninety.DeadlineFrom(captured, NewYork));
+        Assert.Equal(new DateTimeOffset(2028, 5, 29, 23, 59, 59, TimeSpan.Zero), Ninety.DeadlineFrom(captured));
+
+        // In New York the clocks spring forward on 12 March 2028: 18:59:59 EST + 90 days is 18:59:59 EDT, an hour earlier.
+        Assert.Equal(new DateTimeOffset(2028, 5, 29, 22, 59, 59, TimeSpan.Zero), Ninety.DeadlineFrom(captured, NewYork));
     }
 
     [Fact]
