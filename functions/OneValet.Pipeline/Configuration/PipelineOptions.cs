@@ -21,6 +21,9 @@ public sealed class StorageOptions
     public string QuarantineContainer { get; set; } = "quarantine";
 
     public string ExportsContainer { get; set; } = "exports";
+
+    /// <summary>Emulator only: a prefix for queue names, so several local hosts (tests) can share one Azurite.</summary>
+    public string QueuePrefix { get; set; } = string.Empty;
 }
 
 /// <summary>The Cosmos DB account of the record store (Azure host).</summary>

@@ -58,7 +58,7 @@ public sealed class ServiceBusMessageSender(ServiceBusClient client) : IMessageS
 }
 
 /// <summary>Azure Storage queues (Azurite on the local host): durable, at-least-once; the message id travels in the body.</summary>
-public sealed class StorageQueueMessageSender(QueueServiceClient client) : IMessageSender
+public sealed class StorageQueueMessageSender(QueueServiceClient client, Microsoft.Extensions.Options.IOptions<Configuration.StorageOptions> options) : IMessageSender
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, QueueClient> _queues = new(StringComparer.Ordinal);
 
@@ -73,7 +73,7 @@ public sealed class StorageQueueMessageSender(QueueServiceClient client) : IMess
             await q.SendMessageAsync(StorageEnvelope.Wrap(m.MessageId, m.Body), cancellationToken: ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    public QueueClient Queue(string name) => _queues.GetOrAdd(name, n => client.GetQueueClient(n));
+    public QueueClient Queue(string name) => _queues.GetOrAdd(name, n => client.GetQueueClient(options.Value.QueuePrefix + n));
 }
 
 /// <summary>Storage queue messages carry their stable id beside the body (Storage assigns its own ids).</summary>

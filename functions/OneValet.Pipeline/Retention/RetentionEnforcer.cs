@@ -35,7 +35,7 @@ public sealed partial class RetentionEnforcer(
         var active = (await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).ToList();
         var newlyHeld = new Dictionary<string, long>(StringComparer.Ordinal);
         var deleted = 0;
-        var held = 0;
+        var held = new HashSet<string>(StringComparer.Ordinal);
         var budget = _batchSize;
 
         // Pending entries: page through without a continuation, since every entry handled leaves the "pending" set.
@@ -48,7 +48,7 @@ public sealed partial class RetentionEnforcer(
             }
             else
             {
-                held++;
+                held.Add(entry.Id);
             }
         }
 
@@ -67,7 +67,7 @@ public sealed partial class RetentionEnforcer(
                     }
                     else
                     {
-                        held++;
+                        held.Add(entry.Id);
                     }
                 }
 
@@ -82,12 +82,12 @@ public sealed partial class RetentionEnforcer(
         }
 
         var closed = !morePending && await schedule.TryCloseBucketAsync(bucketKey, cancellationToken).ConfigureAwait(false);
-        if (deleted + held > 0)
+        if (deleted + held.Count > 0)
         {
-            LogBucket(logger, bucketKey, deleted, held, closed);
+            LogBucket(logger, bucketKey, deleted, held.Count, closed);
         }
 
-        return new BucketOutcome(bucketKey, deleted, held, morePending, closed);
+        return new BucketOutcome(bucketKey, deleted, held.Count, morePending, closed);
     }
 
     /// <summary>Returns true when the item was deleted (or found gone), false when a hold keeps it.</summary>

@@ -82,6 +82,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["OneValet:Storage:QuarantineContainer"] = QuarantineContainer,
             ["OneValet:Storage:ExportsContainer"] = ExportsContainer,
             ["Durable:TaskHubName"] = TaskHub,
+            ["OneValet:Storage:QueuePrefix"] = "q" + TaskHub[1..] + "-",
             ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in Settings)
