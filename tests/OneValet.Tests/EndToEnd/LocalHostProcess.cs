@@ -177,6 +177,22 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The host's record store, opened beside it (SQLite allows a second process to read and write).</summary>
+    public Pipeline.Storage.SqliteRecordStore OpenStore() => new(Path.Combine(DataDirectory, "records.db"));
+
+    /// <summary>A restarted host must use the first one's data folder, containers, queues and task hub.</summary>
+    public static void Reuse(LocalHostProcess restarted, LocalHostProcess first)
+    {
+        ArgumentNullException.ThrowIfNull(restarted);
+        ArgumentNullException.ThrowIfNull(first);
+        restarted.Settings["Local:DataDirectory"] = first.DataDirectory;
+        restarted.Settings["OneValet:Storage:RecordingsContainer"] = first.RecordingsContainer;
+        restarted.Settings["OneValet:Storage:QuarantineContainer"] = first.QuarantineContainer;
+        restarted.Settings["OneValet:Storage:ExportsContainer"] = first.ExportsContainer;
+        restarted.Settings["Durable:TaskHubName"] = first.TaskHub;
+        restarted.Settings["OneValet:Storage:QueuePrefix"] = "q" + first.TaskHub[1..] + "-";
+    }
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync().ConfigureAwait(false);

@@ -151,7 +151,7 @@ public sealed class RecordingIngestionEndToEndTests
         var restarted = new LocalHostProcess(host.Name, host.Settings);
         await using (restarted)
         {
-            Reuse(restarted, host);
+            LocalHostProcess.Reuse(restarted, host);
             await restarted.StartAsync();
             for (var i = 0; i < count; i++)
             {
@@ -184,16 +184,6 @@ public sealed class RecordingIngestionEndToEndTests
         var host = new LocalHostProcess(name, new Dictionary<string, string> { ["OneValet:Ingestion:MaxBytes"] = "200000" });
         await host.StartAsync();
         return host;
-    }
-
-    /// <summary>A restarted host must use the first one's data folder, containers and task hub.</summary>
-    private static void Reuse(LocalHostProcess restarted, LocalHostProcess first)
-    {
-        restarted.Settings["Local:DataDirectory"] = first.DataDirectory;
-        restarted.Settings["OneValet:Storage:RecordingsContainer"] = first.RecordingsContainer;
-        restarted.Settings["OneValet:Storage:QuarantineContainer"] = first.QuarantineContainer;
-        restarted.Settings["OneValet:Storage:ExportsContainer"] = first.ExportsContainer;
-        restarted.Settings["Durable:TaskHubName"] = first.TaskHub;
     }
 
     private static BlobContainerClient Container(string name) => new BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(name);

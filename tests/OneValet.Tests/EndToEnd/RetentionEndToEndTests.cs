@@ -1,0 +1,302 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+using OneValet.Tests.Infrastructure;
+using Xunit;
+
+namespace OneValet.Tests.EndToEnd;
+
+/// <summary>
+/// Step 2 end to end on the real local host with durations of seconds (O3–O7): the bucket timers delete promptly on
+/// their own, the sweep alone deletes when no timer runs, a hold keeps and its release deletes, re-consent cancels the
+/// reference-data deadline, and a kill -9 in the middle of a sweep never leaves an item gone without its audit entry.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class RetentionEndToEndTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
+
+    /// <summary>Timers only: the sweep runs once at start and then not for 30 minutes.</summary>
+    private static readonly Dictionary<string, string> TimerPath = new()
+    {
+        ["OneValet:Retention:SurveillanceFootage"] = "00:00:05",
+        ["OneValet:Retention:AuthenticationData"] = "00:00:05",
+        ["OneValet:Retention:ReferenceDataAfterExit"] = "00:00:05",
+        ["OneValet:Retention:BucketWidth"] = "00:00:01",
+        ["OneValet:Retention:PlanInterval"] = "00:00:01",
+        ["OneValet:Retention:PlanningHorizon"] = "00:02:00",
+        ["OneValet:Retention:SweepInterval"] = "00:30:00",
+    };
+
+    /// <summary>No timers after start (the planner waits 59 minutes): only the sweep, every 2 s, deletes.</summary>
+    private static readonly Dictionary<string, string> SweepPath = new()
+    {
+        ["OneValet:Retention:SurveillanceFootage"] = "00:00:04",
+        ["OneValet:Retention:AuthenticationData"] = "00:00:04",
+        ["OneValet:Retention:BucketWidth"] = "00:00:01",
+        ["OneValet:Retention:PlanInterval"] = "00:59:00",
+        ["OneValet:Retention:PlanningHorizon"] = "01:00:00",
+        ["OneValet:Retention:SweepInterval"] = "00:00:02",
+    };
+
+    [Fact]
+    public async Task Bucket_timers_delete_recordings_and_door_events_promptly_with_an_audit_entry_each()
+    {
+        await using var host = await StartAsync("timers", TimerPath);
+        var container = Container(host.RecordingsContainer);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 4; i++)
+        {
+            await Hardware.UploadAsync(container, $"b-t/door-1/c-{i}.mp4", Hardware.Mp4(10_000, seed: i), Hardware.Metadata(now));
+        }
+
+        using (var posted = await host.Http.PostAsJsonAsync("buildings/b-t/door-events", new
+        {
+            events = new object[]
+            {
+                new { eventId = "e-1", doorId = "door-1", method = "fob", subjectId = "r-7", at = now, granted = true },
+                new { eventId = "e-2", doorId = "door-1", method = "face", at = now, granted = false },
+            },
+        }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        }
+
+        var store = host.OpenStore();
+        await WaitUntilAsync(async () =>
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                if (await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-t", $"door-1_c-{i}") is not null)
+                {
+                    return false;
+                }
+            }
+
+            return await store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, "r-7", "e-1") is null
+                && await store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, "building-b-t", "e-2") is null;
+        }, host);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.False((await container.GetBlobClient($"b-t/door-1/c-{i}.mp4").ExistsAsync()).Value);
+        }
+
+        var audits = (await AuditsAsync(store, now)).Where(a => a.Action == "deleted").ToList();
+        Assert.Equal(6, audits.Count);
+        Assert.All(audits, a =>
+        {
+            Assert.Equal("completed", a.Outcome);
+            Assert.InRange(a.LagSeconds!.Value, -1, 10);
+            Assert.NotNull(a.Deadline);
+            Assert.NotNull(a.RuleId);
+        });
+        Assert.Equal(2, audits.Count(a => a.Obligation == "O4"));
+        Assert.Equal(4, audits.Count(a => a.Obligation == "O2"));
+    }
+
+    [Fact]
+    public async Task With_no_timer_the_sweep_alone_deletes_what_is_due()
+    {
+        await using var host = await StartAsync("sweep", SweepPath);
+        var container = Container(host.RecordingsContainer);
+        await Task.Delay(1000);
+        await Hardware.UploadAsync(container, "b-s/door-1/c-0.jpg", Hardware.Jpeg(10_000), Hardware.Metadata(DateTimeOffset.UtcNow, kind: "facial-entry"));
+        await host.WaitForAsync<RecordingRecord>("recordings/b-s/door-1/c-0", Wait);
+        var store = host.OpenStore();
+        await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-s", "door-1_c-0") is null, host);
+        var audit = Assert.Single(await AuditsAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
+        Assert.Equal("O4", audit.Obligation);
+        Assert.InRange(audit.LagSeconds!.Value, -1, 8);
+    }
+
+    [Fact]
+    public async Task A_hold_keeps_items_past_their_deadline_and_its_release_deletes_them_within_seconds()
+    {
+        await using var host = await StartAsync("holds", TimerPath);
+        var now = DateTimeOffset.UtcNow;
+        using var placed = await host.Http.PostAsJsonAsync("holds", new
+        {
+            reason = "fraud-or-illegal-activity",
+            scope = new { buildingId = "b-h", from = now.AddMinutes(-5), to = now.AddMinutes(5) },
+            owner = "privacy.office@example.com",
+            reviewBy = now.AddDays(14),
+            note = "case 2026-114",
+        }, ApiJson.Options);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        var hold = (await placed.Content.ReadFromJsonAsync<HoldRecord>(ApiJson.Options))!;
+
+        var container = Container(host.RecordingsContainer);
+        await Hardware.UploadAsync(container, "b-h/door-1/kept.mp4", Hardware.Mp4(10_000), Hardware.Metadata(now));
+        await Hardware.UploadAsync(container, "b-x/door-1/gone.mp4", Hardware.Mp4(10_000), Hardware.Metadata(now));
+        var store = host.OpenStore();
+        await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-x", "door-1_gone") is null
+            && (await host.Http.GetFromJsonAsync<HoldRecord>($"holds/{hold.HoldId}", ApiJson.Options))!.ItemsHeld == 1, host);
+        Assert.NotNull(await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-h", "door-1_kept"));
+        Assert.True((await container.GetBlobClient("b-h/door-1/kept.mp4").ExistsAsync()).Value);
+        var active = await host.Http.GetFromJsonAsync<List<HoldRecord>>("holds", ApiJson.Options);
+        Assert.Contains(active!, h => h.HoldId == hold.HoldId);
+
+        using var released = await host.Http.DeleteAsync(new Uri($"holds/{hold.HoldId}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-h", "door-1_kept") is null, host, TimeSpan.FromSeconds(20));
+        Assert.False((await container.GetBlobClient("b-h/door-1/kept.mp4").ExistsAsync()).Value);
+        var actions = (await AuditsAsync(store, now)).Select(a => a.Action).ToList();
+        Assert.Contains("hold-placed", actions);
+        Assert.Contains("hold-released", actions);
+        Assert.Contains("held", actions);
+    }
+
+    [Fact]
+    public async Task Withdrawal_sets_the_reference_deadline_re_consent_cancels_it_and_a_second_withdrawal_deletes_the_enrollment()
+    {
+        await using var host = await StartAsync("consent", TimerPath);
+        using (var put = await host.Http.PutAsJsonAsync("residents/r-42", new { buildingId = "b-c", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = "tenant@example.com", name = "A Tenant" }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        await PostAsync(host, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
+        var store = host.OpenStore();
+        await store.UpsertAsync(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId, new FacialEnrollmentRecord { ResidentId = "r-42", BuildingId = "b-c", EnrolledAt = DateTimeOffset.UtcNow });
+
+        using (var withdrawn = await host.Http.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
+        {
+            var resident = (await withdrawn.Content.ReadFromJsonAsync<ResidentRecord>(ApiJson.Options))!;
+            Assert.False(resident.FacialEntryActive);
+            Assert.NotNull(resident.ReferenceDataDeadline);
+        }
+
+        await PostAsync(host, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
+        var again = (await host.Http.GetFromJsonAsync<ResidentRecord>("residents/r-42", ApiJson.Options))!;
+        Assert.True(again.FacialEntryActive);
+        Assert.Null(again.ReferenceDataDeadline);
+        Assert.Equal(["given", "withdrawn", "given"], again.FacialEntry!.History.Select(h => h.Action));
+
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Assert.NotNull(await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId));
+
+        using (var withdrawnAgain = await host.Http.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, withdrawnAgain.StatusCode);
+        }
+
+        await WaitUntilAsync(async () => await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId) is null, host);
+        var deletion = Assert.Single(await AuditsAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
+        Assert.Equal("O5", deletion.Obligation);
+
+        // Moved out: no new consent (no reference data from non-tenants).
+        await PostAsync(host, "residents/r-42/move-out", new { }, HttpStatusCode.OK);
+        await PostAsync(host, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Kill_9_during_a_sweep_leaves_no_item_deleted_without_its_audit_entry_and_the_rerun_finishes()
+    {
+        var settings = new Dictionary<string, string>(SweepPath) { ["OneValet:Retention:SurveillanceFootage"] = "00:00:06", ["OneValet:Retention:BatchSize"] = "10" };
+        var host = await StartAsync("kill-sweep", settings);
+        var container = Container(host.RecordingsContainer);
+        const int count = 120;
+        var now = DateTimeOffset.UtcNow;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            await Hardware.UploadAsync(container, $"b-k/door-1/c-{i}.mp4", Hardware.Mp4(4_000, seed: i), Hardware.Metadata(now)));
+        var store = host.OpenStore();
+        await WaitUntilAsync(async () => (await CountAsync(store, "b-k")) == count, host);
+
+        // Kill as soon as the sweep has deleted some and not all.
+        await WaitUntilAsync(async () => (await CountAsync(store, "b-k")) < count, host);
+        await host.KillAsync();
+        var remaining = await CountAsync(store, "b-k");
+        var audits = (await AuditsAsync(store, now)).Where(a => a.Action == "deleted").ToDictionary(a => a.ItemRef);
+        for (var i = 0; i < count; i++)
+        {
+            if (await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-k", $"door-1_c-{i}") is null)
+            {
+                Assert.True(audits.ContainsKey($"recordingVersion/b-k/door-1_c-{i}/1"), $"c-{i} is gone without an audit entry");
+            }
+        }
+
+        var restarted = new LocalHostProcess(host.Name, host.Settings);
+        await using (restarted)
+        {
+            LocalHostProcess.Reuse(restarted, host);
+            await restarted.StartAsync();
+            await WaitUntilAsync(async () => await CountAsync(store, "b-k") == 0, restarted);
+            var final = (await AuditsAsync(store, now)).Where(a => a.Action == "deleted").ToList();
+            Assert.Equal(count, final.Count);
+            Assert.All(final, a => Assert.Equal("completed", a.Outcome));
+            for (var i = 0; i < count; i++)
+            {
+                Assert.False((await container.GetBlobClient($"b-k/door-1/c-{i}.mp4").ExistsAsync()).Value);
+            }
+        }
+
+        await host.DisposeAsync();
+        Assert.InRange(remaining, 1, count - 1);
+    }
+
+    private static async Task<int> CountAsync(IRecordStore store, string building)
+    {
+        var total = 0;
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<RecordingRecord>(Containers.Recordings, building, RecordQuery.All, 200, continuation);
+            total += page.Items.Count;
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        return total;
+    }
+
+    private static async Task PostAsync(LocalHostProcess host, string path, object body, HttpStatusCode expected)
+    {
+        using var response = await host.Http.PostAsJsonAsync(path, body, ApiJson.Options);
+        Assert.True(expected == response.StatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task<List<AuditRecord>> AuditsAsync(IRecordStore store, DateTimeOffset around)
+    {
+        var result = new List<AuditRecord>();
+        foreach (var day in new[] { around.AddDays(-1), around, around.AddDays(1) })
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await store.QueryAsync<AuditRecord>(Containers.Audit, AuditLog.PartitionFor(day), RecordQuery.All, 500, continuation);
+                result.AddRange(page.Items.Select(i => i.Document));
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+        }
+
+        return result;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Wait);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out; host output:\n" + host.Output);
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<LocalHostProcess> StartAsync(string name, Dictionary<string, string> settings)
+    {
+        await AzuriteFixture.EnsureRunningAsync();
+        var host = new LocalHostProcess(name, settings);
+        await host.StartAsync();
+        return host;
+    }
+
+    private static BlobContainerClient Container(string name) => new BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(name);
+}
