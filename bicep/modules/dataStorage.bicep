@@ -7,7 +7,8 @@
 //      default); lifecycle policies run about once a day, so allow up to 2 more days for that step;
 //   2. blob soft delete keeps a deleted version recoverable for `softDeleteRetentionDays` (7 by default), then it is
 //      gone for good.
-// So bytes the pipeline deletes at time T are unrecoverable by T + 1 day + 2 days + 7 days = T + 10 days at the latest.
+// So bytes the pipeline deletes at time T are unrecoverable by T + previousVersionDays + 2 days + softDeleteRetentionDays,
+// with the defaults T + 1 + 2 + 7 = T + 10 days at the latest.
 // A retention sweep that must meet a hard legal deadline (TDPA: 90 days, O4/O5) deletes that much earlier.
 // Deleted containers are kept for the same soft-delete period.
 
