@@ -1,0 +1,271 @@
+// OneValet Serverless on Azure: `azd up` provisions this template, deploys functions/OneValet.Functions, then runs the
+// postdeploy hook that subscribes the ingestion function to BlobCreated events (modules/blobSubscription.bicep).
+// One module per concern; see README.md beside this file for what each makes and for tearing it down.
+
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment (e.g. dev, prod); seeds the names of all resources.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region of every resource. It must offer the Flex Consumption plan.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Name of the resource group; rg-<environmentName> when empty.')
+param resourceGroupName string = ''
+
+@description('Days a deleted blob stays recoverable; with the version lifecycle it bounds when a deletion is real (modules/dataStorage.bicep).')
+@minValue(1)
+@maxValue(30)
+param blobSoftDeleteRetentionDays int = 7
+
+@description('Upper bound of Function App instances (Flex Consumption).')
+@minValue(1)
+@maxValue(1000)
+param functionAppMaximumInstanceCount int = 100
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+// Names are computed here, from parameters only, so that every module knows the names of what it references when the
+// deployment starts (what-if can then predict the whole deployment).
+var names = {
+  identity: 'id-${resourceToken}'
+  workspace: 'log-${resourceToken}'
+  appInsights: 'appi-${resourceToken}'
+  hostStorage: 'sthost${take(resourceToken, 17)}'
+  dataStorage: 'stdata${take(resourceToken, 17)}'
+  eventGridTopic: 'evgt-${resourceToken}'
+  serviceBus: 'sb-${resourceToken}'
+  cosmos: 'cosmos-${resourceToken}'
+  keyVault: 'kv-${take(resourceToken, 21)}'
+  plan: 'plan-${resourceToken}'
+  functionApp: 'func-${resourceToken}'
+}
+var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}'
+var deadLetterContainerName = 'eventgrid-deadletter'
+var cosmosDatabaseName = 'onevalet'
+
+// The blob containers the code uses: StorageOptions' defaults (RecordingsContainer, QuarantineContainer,
+// ExportsContainer). tests/OneValet.Tests/Deployment checks that this list equals them.
+var dataContainerNames = [
+  'recordings'
+  'quarantine'
+  'exports'
+]
+
+// The blob trigger's poison queue (the blob extension's fixed name).
+var poisonQueueName = 'webjobs-blobtrigger-poison'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    workspaceName: names.workspace
+    appInsightsName: names.appInsights
+    location: location
+    tags: tags
+  }
+}
+
+module hostStorage 'modules/hostStorage.bicep' = {
+  name: 'hostStorage'
+  scope: rg
+  params: {
+    name: names.hostStorage
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module dataStorage 'modules/dataStorage.bicep' = {
+  name: 'dataStorage'
+  scope: rg
+  params: {
+    name: names.dataStorage
+    location: location
+    tags: tags
+    softDeleteRetentionDays: blobSoftDeleteRetentionDays
+    dataContainerNames: dataContainerNames
+    deadLetterContainerName: deadLetterContainerName
+    poisonQueueName: poisonQueueName
+  }
+}
+
+module eventGrid 'modules/eventGrid.bicep' = {
+  name: 'eventGrid'
+  scope: rg
+  dependsOn: [
+    dataStorage
+  ]
+  params: {
+    name: names.eventGridTopic
+    location: location
+    tags: tags
+    storageAccountName: names.dataStorage
+  }
+}
+
+module serviceBus 'modules/serviceBus.bicep' = {
+  name: 'serviceBus'
+  scope: rg
+  params: {
+    name: names.serviceBus
+    location: location
+    tags: tags
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    name: names.cosmos
+    location: location
+    tags: tags
+    databaseName: cosmosDatabaseName
+  }
+}
+
+module keyVault 'modules/keyVault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+  }
+}
+
+// Role assignments before the app: the host starts with its identity's rights already in place.
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  dependsOn: [
+    hostStorage
+    dataStorage
+    serviceBus
+    cosmos
+    keyVault
+    monitoring
+  ]
+  params: {
+    // A role assignment's name includes the principal id (so that a re-created identity gets a new assignment instead
+    // of a conflict); principal ids exist only once the identities do, so what-if cannot predict these names.
+    #disable-next-line what-if-short-circuiting
+    appPrincipalId: identity.outputs.principalId
+    #disable-next-line what-if-short-circuiting
+    eventGridPrincipalId: eventGrid.outputs.principalId
+    hostStorageName: names.hostStorage
+    dataStorageName: names.dataStorage
+    dataContainerNames: dataContainerNames
+    poisonQueueName: poisonQueueName
+    deadLetterContainerName: deadLetterContainerName
+    serviceBusName: names.serviceBus
+    keyVaultName: names.keyVault
+    appInsightsName: names.appInsights
+    cosmosAccountName: names.cosmos
+    cosmosDatabaseName: cosmosDatabaseName
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  scope: rg
+  dependsOn: [
+    rbac
+    hostStorage
+    dataStorage
+    monitoring
+  ]
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    serviceName: 'functions'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostStorageName: names.hostStorage
+    deploymentContainerName: deploymentContainerName
+    dataStorageName: names.dataStorage
+    appInsightsName: names.appInsights
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmosDatabaseName
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    maximumInstanceCount: functionAppMaximumInstanceCount
+  }
+}
+
+// Outputs: names and endpoints that azd, the postdeploy hook and an operator need. Never a key or connection string.
+
+@description('Region of the deployment.')
+output AZURE_LOCATION string = location
+
+@description('Tenant of the deployment.')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('Resource group holding everything.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
+@description('Name of the Function App.')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('Base URL of the API (routes under /api/).')
+output SERVICE_FUNCTIONS_URI string = 'https://${functionApp.outputs.defaultHostName}'
+
+@description('Client id of the app\'s managed identity.')
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+
+@description('Name of the data storage account (recordings, quarantine, exports).')
+output AZURE_STORAGE_ACCOUNT_NAME string = dataStorage.outputs.name
+
+@description('Blob endpoint of the data storage account (where entry consoles upload).')
+output AZURE_STORAGE_BLOB_ENDPOINT string = dataStorage.outputs.blobEndpoint
+
+@description('Cosmos DB document endpoint.')
+output AZURE_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+
+@description('Cosmos DB database name.')
+output AZURE_COSMOS_DATABASE string = cosmos.outputs.databaseName
+
+@description('Service Bus namespace host name.')
+output AZURE_SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+
+@description('Key Vault URI.')
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+
+@description('Event Grid system topic of the data account (the postdeploy hook subscribes to it).')
+output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+
+@description('Container of the entry consoles\' uploads (the subscription\'s subject filter).')
+output RECORDINGS_CONTAINER_NAME string = dataContainerNames[0]
+
+@description('Container for Event Grid dead letters.')
+output EVENTGRID_DEADLETTER_CONTAINER_NAME string = deadLetterContainerName

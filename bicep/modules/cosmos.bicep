@@ -1,0 +1,179 @@
+// Cosmos DB (NoSQL API, serverless): the record store of the Azure host (CosmosRecordStore).
+// One container per entry of OneValet.Pipeline.Storage.Containers.All, all partitioned on Containers.PartitionKeyPath
+// ('/pk'); a test checks both against the code. Keys are disabled (disableLocalAuth): the app reaches the data plane
+// only through its identity's Cosmos SQL role assignment (rbac.bicep), and no one can change databases or containers
+// with a key either (disableKeyBasedMetadataWriteAccess).
+// Backups: periodic, every 4 hours, each kept 8 hours (the shortest Cosmos allows), so a deleted item is gone from
+// backups within about 12 hours (O7: deleted data lingers in backups only as briefly as possible).
+
+@description('Name of the account.')
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Name of the database (OneValet:Cosmos:DatabaseName).')
+param databaseName string
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    capabilities: [
+      {
+        name: 'EnableServerless'
+      }
+    ]
+    consistencyPolicy: {
+      defaultConsistencyLevel: 'Session'
+    }
+    disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: 'Enabled'
+    backupPolicy: {
+      type: 'Periodic'
+      periodicModeProperties: {
+        backupIntervalInMinutes: 240
+        backupRetentionIntervalInHours: 8
+        backupStorageRedundancy: 'Local'
+      }
+    }
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+  }
+}
+
+// Catalogue of recordings (O2, O4); partition = building id. Queries are always within one building and filter on
+// capture time (GET /buildings/{id}/recordings?from&to); retention sweeps filter on deadline and status. Only those
+// paths are indexed, which keeps the RU cost of every ingestion write low (the rest of the document is never queried).
+resource recordings 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
+  parent: database
+  name: 'recordings'
+  properties: {
+    resource: {
+      id: 'recordings'
+      partitionKey: {
+        paths: [
+          '/pk'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/capturedAt/?'
+          }
+          {
+            path: '/deadline/?'
+          }
+          {
+            path: '/status/?'
+          }
+          {
+            path: '/kind/?'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+      }
+    }
+  }
+}
+
+// Audit trail (no personal data); partition = UTC day. Default indexing: audits are read rarely and by any field.
+resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
+  parent: database
+  name: 'audit'
+  properties: {
+    resource: {
+      id: 'audit'
+      partitionKey: {
+        paths: [
+          '/pk'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+      }
+    }
+  }
+}
+
+// Host bookkeeping (ingestion receipts, cursors); partition = purpose. Default indexing.
+resource receipts 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
+  parent: database
+  name: 'receipts'
+  properties: {
+    resource: {
+      id: 'receipts'
+      partitionKey: {
+        paths: [
+          '/pk'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+      }
+    }
+  }
+}
+
+@description('Name of the account.')
+output name string = account.name
+
+@description('Document endpoint (OneValet:Cosmos:AccountEndpoint).')
+output endpoint string = account.properties.documentEndpoint
+
+@description('Name of the database.')
+output databaseName string = database.name
+
+@description('Names of the containers.')
+output containerNames string[] = [
+  recordings.name
+  audit.name
+  receipts.name
+]

@@ -1,0 +1,236 @@
+// The Function App on the Flex Consumption plan, .NET isolated worker on .NET 10 (the project's TargetFramework; Flex
+// Consumption runs 'dotnet-isolated' '10.0', and a test checks that the two agree).
+//
+// Every app setting is written out literally below, so that a reader (and the test that derives the required settings
+// from the code) sees each one. Connections are identity-based: `<Connection>__<service>Uri` or
+// `__fullyQualifiedNamespace`, `__credential=managedidentity`, `__clientId=<the user-assigned identity>`. There is no
+// key, SAS or connection string among them. FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are absent on
+// purpose: Flex Consumption takes the runtime from functionAppConfig.runtime and rejects those settings.
+
+@description('Name of the Function App.')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('azd service name (azure.yaml services.<name>); azd finds the app by this tag.')
+param serviceName string
+
+@description('Resource id of the user-assigned identity.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Name of the host storage account (AzureWebJobsStorage, deployment package).')
+param hostStorageName string
+
+@description('Container of the deployment package in the host storage account.')
+param deploymentContainerName string
+
+@description('Name of the data storage account (recordings, quarantine, exports).')
+param dataStorageName string
+
+@description('Name of the Application Insights component.')
+param appInsightsName string
+
+@description('Cosmos DB document endpoint.')
+param cosmosEndpoint string
+
+@description('Cosmos DB database name.')
+param cosmosDatabaseName string
+
+@description('Service Bus namespace host name.')
+param serviceBusFullyQualifiedNamespace string
+
+@description('Upper bound of instances the plan scales out to (Flex Consumption allows up to 1000).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory of each instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: hostStorageName
+}
+
+resource dataStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: dataStorageName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references in app settings (if one is ever added) resolve with the same identity.
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        // Host storage (blob receipts, keys, leases, durable task hub 'onevalet' of host.json).
+        {
+          name: 'AzureWebJobsStorage__blobServiceUri'
+          value: hostStorage.properties.primaryEndpoints.blob
+        }
+        {
+          name: 'AzureWebJobsStorage__queueServiceUri'
+          value: hostStorage.properties.primaryEndpoints.queue
+        }
+        {
+          name: 'AzureWebJobsStorage__tableServiceUri'
+          value: hostStorage.properties.primaryEndpoints.table
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identityClientId
+        }
+        // Connection = "Recordings" of the IngestRecording blob trigger (Event Grid source). The queue endpoint is
+        // required for blob triggers: failed blobs go to the poison queue of this account.
+        {
+          name: 'Recordings__blobServiceUri'
+          value: dataStorage.properties.primaryEndpoints.blob
+        }
+        {
+          name: 'Recordings__queueServiceUri'
+          value: dataStorage.properties.primaryEndpoints.queue
+        }
+        {
+          name: 'Recordings__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'Recordings__clientId'
+          value: identityClientId
+        }
+        // Connection = "ServiceBus" of the Service Bus triggers (built with -p:ServiceBusExtension=true).
+        {
+          name: 'ServiceBus__fullyQualifiedNamespace'
+          value: serviceBusFullyQualifiedNamespace
+        }
+        {
+          name: 'ServiceBus__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'ServiceBus__clientId'
+          value: identityClientId
+        }
+        // OneValet:Storage (StorageOptions). ConnectionString is for the emulator only and must stay unset here.
+        {
+          name: 'OneValet__Storage__BlobServiceUri'
+          value: dataStorage.properties.primaryEndpoints.blob
+        }
+        {
+          name: 'OneValet__Storage__ManagedIdentityClientId'
+          value: identityClientId
+        }
+        // OneValet:Cosmos (CosmosOptions).
+        {
+          name: 'OneValet__Cosmos__AccountEndpoint'
+          value: cosmosEndpoint
+        }
+        {
+          name: 'OneValet__Cosmos__DatabaseName'
+          value: cosmosDatabaseName
+        }
+        // Telemetry by Entra token of the identity; local auth is off on the component (monitoring.bicep).
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${identityClientId};Authorization=AAD'
+        }
+      ]
+    }
+  }
+}
+
+// No publishing with user names and passwords: azd deploys with an Entra token.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+@description('Name of the Function App.')
+output name string = app.name
+
+@description('Default host name, e.g. func-x.azurewebsites.net.')
+output defaultHostName string = app.properties.defaultHostName

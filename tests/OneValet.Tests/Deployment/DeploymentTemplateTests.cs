@@ -1,0 +1,309 @@
+using System.Reflection;
+using System.Runtime.Versioning;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Azure.Functions.Worker;
+using OneValet.Functions;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Storage;
+using Xunit;
+
+namespace OneValet.Tests.Deployment;
+
+/// <summary>
+/// Reads the ARM JSON that bicep compiles (main.json with every module nested, and the post-deploy
+/// blobSubscription.json) and checks it against the code and the security rules. Nothing is deployed; ARM expressions
+/// are matched as text, or evaluated only as far as <see cref="ArmExpression"/> can without Azure.
+/// </summary>
+[Collection(CompiledBicepCollection.Name)]
+public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
+{
+    /// <summary>Least-privilege built-in roles a role assignment may grant (Azure RBAC role definition ids).</summary>
+    private static readonly Dictionary<string, string> AllowedRoles = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Storage Blob Data Owner (host storage only)",
+        ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = "Storage Blob Data Contributor",
+        ["2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"] = "Storage Blob Data Reader",
+        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Storage Queue Data Contributor",
+        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Storage Table Data Contributor",
+        ["69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"] = "Azure Service Bus Data Sender",
+        ["4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"] = "Azure Service Bus Data Receiver",
+        ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
+        ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Monitoring Metrics Publisher",
+    };
+
+    /// <summary>Broad roles that must never appear, named so that a failure says what went wrong.</summary>
+    private static readonly Dictionary<string, string> ForbiddenRoles = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635"] = "Owner",
+        ["b24988ac-6180-42a0-ab88-20f7382dd24c"] = "Contributor",
+        ["18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"] = "User Access Administrator",
+        ["f58310d9-a9f6-439a-9e8d-f62e7b41a168"] = "Role Based Access Control Administrator",
+        ["17d1049b-9a84-46fb-8f53-869881c3d3ab"] = "Storage Account Contributor",
+        ["de139f84-1756-47ae-9be6-808fbbe84772"] = "Website Contributor",
+        ["090c5cfd-751d-490a-894a-3ce6f1109419"] = "Azure Service Bus Data Owner",
+    };
+
+    /// <summary>Cosmos DB built-in data-plane roles: Data Reader (…01) and Data Contributor (…02).</summary>
+    private static readonly string[] AllowedCosmosRoles = ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"];
+
+    [Fact]
+    public void The_settings_derived_from_the_code_are_what_the_code_binds()
+    {
+        // Sanity of the derivation itself, so that an empty derivation cannot pass the next test.
+        Assert.Contains(typeof(StorageOptions), CodeSettings.BoundOptionsTypes);
+        Assert.Contains(typeof(CosmosOptions), CodeSettings.BoundOptionsTypes);
+        Assert.Contains(CodeSettings.Connections, c => c.Name == "Recordings" && c.IsBlobTrigger);
+        Assert.Contains("OneValet__Cosmos__AccountEndpoint", CodeSettings.Required.Keys);
+        Assert.Contains("OneValet__Storage__BlobServiceUri", CodeSettings.Required.Keys);
+        Assert.Contains("OneValet__Storage__ConnectionString", CodeSettings.EmulatorOnly);
+    }
+
+    [Fact]
+    public void Every_setting_the_code_reads_has_an_app_setting_and_emulator_only_settings_are_absent()
+    {
+        var settings = AppSettings();
+        var missing = CodeSettings.Required.Where(r => !settings.ContainsKey(r.Key)).Select(r => $"{r.Key} ({r.Value})").ToList();
+        Assert.True(missing.Count == 0, "App settings missing from functionApp.bicep:\n" + string.Join('\n', missing));
+
+        foreach (var setting in CodeSettings.EmulatorOnly)
+        {
+            Assert.False(settings.ContainsKey(setting), $"{setting} is for the emulator only and must not be set in Azure.");
+        }
+
+        foreach (var connection in CodeSettings.IdentityConnections)
+        {
+            // A bare "X" setting would be a connection string.
+            Assert.False(settings.ContainsKey(connection), $"{connection} must connect by identity (X__...), not by a connection string.");
+            Assert.Equal("managedidentity", settings[$"{connection}__credential"]);
+            Assert.Contains("clientid", settings[$"{connection}__clientId"], StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public void No_key_SAS_or_connection_string_is_emitted()
+    {
+        foreach (var (file, template) in new[] { ("main.json", compiled.Main), ("blobSubscription.json", compiled.BlobSubscription) })
+        {
+            var text = template.ToJsonString();
+            foreach (var secret in new[] { "AccountKey=", "SharedAccessKey", "InstrumentationKey=", "listConnectionStrings(", "listAccountSas(", "listServiceSas(" })
+            {
+                Assert.False(text.Contains(secret, StringComparison.OrdinalIgnoreCase), $"{file} contains {secret}");
+            }
+
+            foreach (var (name, output) in ArmTemplate.Outputs(template))
+            {
+                Assert.False(SecretLikeName().IsMatch(name.Replace("KEY_VAULT", string.Empty, StringComparison.OrdinalIgnoreCase)), $"{file}: output {name} is named like a secret.");
+                Assert.DoesNotContain("list", output["value"]?.ToJsonString() ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+                Assert.NotEqual("securestring", output["type"]?.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+            }
+        }
+
+        foreach (var (name, value) in AppSettings())
+        {
+            Assert.DoesNotContain("list", value, StringComparison.OrdinalIgnoreCase);
+            Assert.False(name.EndsWith("CONNECTION_STRING", StringComparison.OrdinalIgnoreCase) && name != "APPLICATIONINSIGHTS_CONNECTION_STRING", $"{name} looks like a connection string setting.");
+            Assert.False(SecretLikeName().IsMatch(name) && name != "APPLICATIONINSIGHTS_CONNECTION_STRING", $"App setting {name} is named like a secret.");
+        }
+
+        // The one key the deployment handles: the host's blobs_extension key, read inside the post-deploy template and
+        // written only into the Event Grid webhook URL (write-only in Event Grid).
+        var listKeyUses = Regex.Matches(compiled.Main.ToJsonString(), "listKeys", RegexOptions.IgnoreCase);
+        Assert.Empty(listKeyUses);
+        var subscription = Assert.Single(ArmTemplate.OfType(compiled.BlobSubscription, "Microsoft.EventGrid/systemTopics/eventSubscriptions"));
+        var endpoint = subscription.Properties["destination"]!["properties"]!["endpointUrl"]!.GetValue<string>();
+        Assert.Contains("listKeys(", endpoint, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(compiled.BlobSubscription.ToJsonString(), "listKeys", RegexOptions.IgnoreCase));
+    }
+
+    [Fact]
+    public void Application_Insights_accepts_only_Entra_authenticated_telemetry_from_the_identity()
+    {
+        var component = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/components"));
+        Assert.True(component.Properties["DisableLocalAuth"]!.GetValue<bool>());
+        var settings = AppSettings();
+        Assert.StartsWith("[", settings["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal); // by reference, never literal
+        Assert.Contains("Authorization=AAD", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_role_assignment_grants_a_least_privilege_role_on_a_resource_and_is_named_by_scope_principal_and_role()
+    {
+        var assignments = ArmTemplate.OfType(compiled.Main, "Microsoft.Authorization/roleAssignments");
+        Assert.NotEmpty(assignments);
+        foreach (var assignment in assignments)
+        {
+            var role = assignment.Properties["roleDefinitionId"]!.GetValue<string>();
+            var guids = Guids().Matches(role).Select(m => m.Value).ToList();
+            var id = Assert.Single(guids);
+            Assert.False(ForbiddenRoles.TryGetValue(id, out var forbidden), $"Role assignment grants {forbidden}: {role}");
+            Assert.True(AllowedRoles.ContainsKey(id), $"Role {id} is not on the least-privilege allow-list.");
+
+            // Scoped to a resource (not the resource group or subscription), named guid(scope, principal, role).
+            var scope = assignment.Json["scope"]?.GetValue<string>();
+            Assert.False(string.IsNullOrEmpty(scope), $"Role assignment of {AllowedRoles[id]} has no resource scope.");
+            var name = assignment.Json["name"]!.GetValue<string>();
+            var scopeExpression = scope![1..^1];
+            Assert.StartsWith($"[guid({scopeExpression}, parameters('", name, StringComparison.Ordinal);
+            Assert.Contains("PrincipalId'), ", name, StringComparison.Ordinal);
+            Assert.EndsWith($"{role[1..^1]})]", name, StringComparison.Ordinal);
+            Assert.Equal("ServicePrincipal", assignment.Properties["principalType"]!.GetValue<string>());
+        }
+
+        // Storage Blob Data Owner is for the Functions host's own storage account only, never the data account.
+        foreach (var owner in assignments.Where(a => a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", StringComparison.Ordinal)))
+        {
+            Assert.Contains("parameters('hostStorageName')", owner.Json["scope"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        var cosmos = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"));
+        var cosmosRole = Assert.Single(Guids().Matches(cosmos.Properties["roleDefinitionId"]!.GetValue<string>()).Select(m => m.Value));
+        Assert.Contains(cosmosRole, AllowedCosmosRoles);
+        Assert.Contains("guid(", cosmos.Json["name"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("/dbs/", string.Join(' ', cosmos.Evaluate(cosmos.Properties["scope"])), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cosmos_containers_equal_Containers_All_each_partitioned_on_the_code_partition_key()
+    {
+        var containers = ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers");
+        Assert.Equal(Containers.All.Order(StringComparer.Ordinal), containers.SelectMany(c => c.OwnNames).Order(StringComparer.Ordinal));
+        foreach (var container in containers)
+        {
+            var partitionKey = container.Properties["resource"]!["partitionKey"]!;
+            Assert.Equal([Containers.PartitionKeyPath], partitionKey["paths"]!.AsArray().Select(p => p!.GetValue<string>()));
+            Assert.Equal(container.OwnNames, container.Evaluate(container.Properties["resource"]!["id"]));
+        }
+
+        // The recordings catalogue is queried by capture time within a building: that path must be indexed.
+        var recordings = containers.Single(c => c.OwnNames.Contains(Containers.Recordings));
+        var included = recordings.Properties["resource"]!["indexingPolicy"]!["includedPaths"]!.AsArray().Select(p => p!["path"]!.GetValue<string>());
+        Assert.Contains("/capturedAt/?", included);
+        var database = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases"));
+        Assert.Equal([new CosmosOptions().DatabaseName], database.OwnNames);
+    }
+
+    [Fact]
+    public void Service_Bus_queues_equal_Queues_All_with_dead_lettering_duplicate_detection_and_bounded_delivery()
+    {
+        var queues = ArmTemplate.OfType(compiled.Main, "Microsoft.ServiceBus/namespaces/queues");
+        Assert.Equal(Queues.All.Order(StringComparer.Ordinal), queues.SelectMany(q => q.OwnNames).Order(StringComparer.Ordinal));
+        foreach (var queue in queues)
+        {
+            Assert.True(queue.Properties["deadLetteringOnMessageExpiration"]!.GetValue<bool>());
+            Assert.True(queue.Properties["requiresDuplicateDetection"]!.GetValue<bool>());
+            Assert.False(string.IsNullOrEmpty(queue.Properties["duplicateDetectionHistoryTimeWindow"]?.GetValue<string>()));
+            Assert.InRange(queue.Properties["maxDeliveryCount"]!.GetValue<int>(), 1, 10);
+        }
+    }
+
+    [Fact]
+    public void Local_authentication_is_disabled_on_every_data_service()
+    {
+        var accounts = ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts");
+        Assert.Equal(2, accounts.Count); // host storage and data storage, kept apart
+        foreach (var account in accounts)
+        {
+            Assert.False(account.Properties["allowSharedKeyAccess"]!.GetValue<bool>());
+            Assert.False(account.Properties["allowBlobPublicAccess"]!.GetValue<bool>());
+            Assert.Equal("TLS1_2", account.Properties["minimumTlsVersion"]!.GetValue<string>());
+            Assert.True(account.Properties["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+        }
+
+        foreach (var type in new[] { "Microsoft.DocumentDB/databaseAccounts", "Microsoft.ServiceBus/namespaces" })
+        {
+            var resource = Assert.Single(ArmTemplate.OfType(compiled.Main, type));
+            Assert.True(resource.Properties["disableLocalAuth"]!.GetValue<bool>(), $"{type} allows keys");
+        }
+
+        var cosmos = ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts").Single();
+        Assert.Contains(cosmos.Properties["capabilities"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "EnableServerless");
+        var vault = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.KeyVault/vaults"));
+        Assert.True(vault.Properties["enableRbacAuthorization"]!.GetValue<bool>());
+        Assert.True(vault.Properties["enablePurgeProtection"]!.GetValue<bool>());
+        foreach (var policy in ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites/basicPublishingCredentialsPolicies"))
+        {
+            Assert.False(policy.Properties["allow"]!.GetValue<bool>());
+        }
+    }
+
+    [Fact]
+    public void Data_containers_equal_the_storage_options_and_a_deletion_becomes_real_within_a_bounded_time()
+    {
+        var defaults = new StorageOptions();
+        var expected = new[] { defaults.RecordingsContainer, defaults.QuarantineContainer, defaults.ExportsContainer };
+        var containers = ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts/blobServices/containers").SelectMany(c => c.OwnNames).ToList();
+        Assert.All(expected, name => Assert.Contains(name, containers));
+
+        // Versioning on; deleted versions and blobs are soft-deleted for a bounded time; previous versions expire.
+        var dataBlobService = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts/blobServices"), s => s.Properties["isVersioningEnabled"]?.GetValue<bool>() == true);
+        var softDelete = dataBlobService.Properties["deleteRetentionPolicy"]!;
+        Assert.True(softDelete["enabled"]!.GetValue<bool>());
+        Assert.NotNull(softDelete["days"]);
+        var lifecycle = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts/managementPolicies"));
+        Assert.Contains(lifecycle.Properties["policy"]!["rules"]!.AsArray(), rule => rule!["definition"]!["actions"]!["version"]?["delete"] is not null);
+    }
+
+    [Fact]
+    public void The_function_app_runs_the_projects_target_framework_isolated_on_flex_consumption()
+    {
+        var framework = typeof(FunctionsApp).Assembly.GetCustomAttribute<TargetFrameworkAttribute>()!.FrameworkName; // ".NETCoreApp,Version=v10.0"
+        var version = framework[(framework.IndexOf("Version=v", StringComparison.Ordinal) + "Version=v".Length)..];
+        var app = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites"));
+        var runtime = app.Properties["functionAppConfig"]!["runtime"]!;
+        Assert.Equal("dotnet-isolated", runtime["name"]!.GetValue<string>());
+        Assert.Equal(version, runtime["version"]!.GetValue<string>());
+        var plan = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/serverfarms"));
+        Assert.Equal("FlexConsumption", plan.Json["sku"]!["tier"]!.GetValue<string>());
+        Assert.Equal("UserAssigned", app.Json["identity"]!["type"]!.GetValue<string>());
+        Assert.Equal("UserAssignedIdentity", app.Properties["functionAppConfig"]!["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
+        var settings = AppSettings();
+        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", settings.Keys); // Flex Consumption rejects it
+        Assert.DoesNotContain("FUNCTIONS_EXTENSION_VERSION", settings.Keys);
+    }
+
+    [Fact]
+    public void Each_event_grid_blob_trigger_is_subscribed_to_blob_created_on_its_container_through_the_blobs_extension_webhook()
+    {
+        var triggers = CodeSettings.Connections.Where(c => c.Instance is BlobTriggerAttribute { Source: BlobTriggerSource.EventGrid }).ToList();
+        var trigger = Assert.Single(triggers); // one subscription template serves one function; a second needs its own
+        var container = ((BlobTriggerAttribute)trigger.Instance).BlobPath.Split('/')[0];
+
+        var subscription = Assert.Single(ArmTemplate.OfType(compiled.BlobSubscription, "Microsoft.EventGrid/systemTopics/eventSubscriptions"));
+        var destination = subscription.Properties["destination"]!;
+        Assert.Equal("WebHook", destination["endpointType"]!.GetValue<string>());
+        var url = Assert.Single(subscription.Evaluate(destination["properties"]!["endpointUrl"]));
+        Assert.Matches($"^https://{Regex.Escape(ArmExpression.Unknown)}/runtime/webhooks/blobs\\?functionName=Host\\.Functions\\.{trigger.Function}&code={Regex.Escape(ArmExpression.Unknown)}$", url);
+        var filter = subscription.Properties["filter"]!;
+        Assert.Equal(["Microsoft.Storage.BlobCreated"], filter["includedEventTypes"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Equal([$"/blobServices/default/containers/{container}/"], subscription.Evaluate(filter["subjectBeginsWith"]));
+        Assert.NotNull(subscription.Properties["deadLetterWithResourceIdentity"]);
+
+        // The system topic exists in main.json, on the data account.
+        var topic = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.EventGrid/systemTopics"));
+        Assert.Equal("Microsoft.Storage.StorageAccounts", topic.Properties["topicType"]!.GetValue<string>());
+    }
+
+    /// <summary>The Function App's settings, name to value (the value as written in the template: literal or expression).</summary>
+    private Dictionary<string, string> AppSettings()
+    {
+        var app = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites"));
+        Assert.Empty(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites/config")); // all settings in one place
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var setting in app.Properties["siteConfig"]!["appSettings"]!.AsArray())
+        {
+            var name = setting!["name"]!.GetValue<string>();
+            Assert.DoesNotMatch(@"^\[", name); // names are literal, so that they can be checked
+            Assert.True(settings.TryAdd(name, setting["value"]!.GetValue<string>()), $"{name} is set twice.");
+        }
+
+        return settings;
+    }
+
+    [GeneratedRegex("key|secret|password|token|sas|connectionstring|connection_string", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretLikeName();
+
+    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", RegexOptions.IgnoreCase)]
+    private static partial Regex Guids();
+}

@@ -1,0 +1,156 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using OneValet.Tests.Infrastructure;
+using Xunit;
+using YamlDotNet.RepresentationModel;
+
+namespace OneValet.Tests.Deployment;
+
+/// <summary>
+/// The GitHub workflows and azure.yaml, parsed as YAML (YamlDotNet): every action pinned to a full commit SHA, every
+/// workflow with least permissions declared, and what each file points to exists.
+/// </summary>
+[Collection(CompiledBicepCollection.Name)]
+public sealed partial class WorkflowTests(CompiledBicep compiled)
+{
+    public static TheoryData<string> Workflows { get; } = new(
+        Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, ".github", "workflows"), "*.yml")
+            .Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal)
+            .Cast<string>());
+
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public void Every_action_is_pinned_to_a_commit_sha(string workflow)
+    {
+        var root = Load(Path.Combine(".github", "workflows", workflow));
+        var uses = Descendants(root).OfType<YamlMappingNode>()
+            .SelectMany(m => m.Children.Where(c => Scalar(c.Key) == "uses").Select(c => Scalar(c.Value)))
+            .ToList();
+        Assert.NotEmpty(uses);
+        foreach (var action in uses)
+        {
+            Assert.Matches(PinnedAction(), action);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public void Every_workflow_declares_least_permissions(string workflow)
+    {
+        var root = Load(Path.Combine(".github", "workflows", workflow));
+        var permissions = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("permissions")]);
+        Assert.Equal("read", Scalar(permissions.Children[new YamlScalarNode("contents")]));
+
+        // Anything beyond read is the OIDC token of a deploy job, nothing else.
+        foreach (var block in Descendants(root).OfType<YamlMappingNode>().Where(m => m.Children.ContainsKey(new YamlScalarNode("permissions"))))
+        {
+            if (block.Children[new YamlScalarNode("permissions")] is not YamlMappingNode grants)
+            {
+                Assert.Fail($"{workflow}: permissions must list each scope, not a blanket value.");
+                return;
+            }
+
+            foreach (var (scope, level) in grants.Children.Select(g => (Scalar(g.Key), Scalar(g.Value))))
+            {
+                Assert.True(level is "read" or "none" || (scope, level) == ("id-token", "write"), $"{workflow}: {scope}: {level} is more than needed.");
+            }
+        }
+    }
+
+    [Fact]
+    public void CI_runs_the_ci_script_on_push_and_pull_request_with_dotnet_10_and_node_20()
+    {
+        var root = Load(Path.Combine(".github", "workflows", "ci.yml"));
+        var on = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("on")]);
+        Assert.True(on.Children.ContainsKey(new YamlScalarNode("push")) && on.Children.ContainsKey(new YamlScalarNode("pull_request")));
+        var steps = Steps(root);
+        Assert.Contains(steps, s => Scalar(s, "run") == "bash .ci/run");
+        Assert.Contains(steps, s => Scalar(s, "uses").StartsWith("actions/setup-dotnet@", StringComparison.Ordinal) && With(s, "dotnet-version").StartsWith("10.", StringComparison.Ordinal));
+        Assert.Contains(steps, s => Scalar(s, "uses").StartsWith("actions/setup-node@", StringComparison.Ordinal) && With(s, "node-version") == "20");
+        Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, ".ci", "run")));
+    }
+
+    [Fact]
+    public void Deploy_signs_in_by_OIDC_with_variables_builds_the_release_flavour_then_provisions_and_deploys()
+    {
+        var path = Path.Combine(".github", "workflows", "deploy.yml");
+        var text = File.ReadAllText(Path.Combine(RepositoryPaths.Root, path));
+        Assert.DoesNotContain("secrets.", text, StringComparison.Ordinal); // client, tenant and subscription ids are variables
+        var root = Load(path);
+        var on = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("on")]);
+        Assert.True(on.Children.ContainsKey(new YamlScalarNode("workflow_dispatch")));
+        var job = Assert.Single(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("jobs")]).Children).Value;
+        var permissions = Assert.IsType<YamlMappingNode>(((YamlMappingNode)job).Children[new YamlScalarNode("permissions")]);
+        Assert.Equal("write", Scalar(permissions.Children[new YamlScalarNode("id-token")]));
+
+        var runs = Steps(root).Select(s => Scalar(s, "run")).Where(r => r.Length > 0).ToList();
+        var build = runs.FindIndex(r => r.Contains("-p:ServiceBusExtension=true", StringComparison.Ordinal));
+        var login = runs.FindIndex(r => r.Contains("azd auth login", StringComparison.Ordinal) && r.Contains("--federated-credential-provider github", StringComparison.Ordinal));
+        var provision = runs.FindIndex(r => r.StartsWith("azd provision", StringComparison.Ordinal));
+        var deploy = runs.FindIndex(r => r.StartsWith("azd deploy", StringComparison.Ordinal));
+        Assert.True(build >= 0 && login >= 0 && provision > login && deploy > provision, "expected: release build, azd auth login (federated), azd provision, azd deploy");
+        foreach (var variable in new[] { "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID" })
+        {
+            Assert.Contains($"${{{{ vars.{variable} }}}}", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Azure_yaml_points_at_the_functions_project_the_bicep_and_a_hook_that_uses_only_main_outputs()
+    {
+        var root = Load("azure.yaml");
+        var functions = Assert.IsType<YamlMappingNode>(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("services")]).Children[new YamlScalarNode("functions")]);
+        Assert.Equal("dotnet", Scalar(functions, "language"));
+        Assert.Equal("function", Scalar(functions, "host"));
+        var project = Path.GetFullPath(Path.Combine(RepositoryPaths.Root, Scalar(functions, "project")));
+        Assert.True(File.Exists(Path.Combine(project, "OneValet.Functions.csproj")), $"no OneValet.Functions.csproj in {project}");
+
+        var infra = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("infra")]);
+        Assert.Equal("bicep", Scalar(infra, "provider"));
+        Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, Scalar(infra, "path"), Scalar(infra, "module") + ".bicep")));
+
+        // The hook reads azd's environment: each upper-case variable it uses must be an output of main.bicep.
+        var hook = Assert.IsType<YamlMappingNode>(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("hooks")]).Children[new YamlScalarNode("postdeploy")]);
+        var script = Path.Combine(RepositoryPaths.Root, Scalar(Assert.IsType<YamlMappingNode>(hook.Children[new YamlScalarNode("posix")]), "run"));
+        Assert.True(File.Exists(script), $"hook {script} missing");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.True((File.GetUnixFileMode(script) & UnixFileMode.UserExecute) != 0, "the hook must be executable");
+        }
+
+        var outputs = (compiled.Main["outputs"] as JsonObject ?? []).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var used = EnvironmentVariable().Matches(File.ReadAllText(script)).Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.NotEmpty(used);
+        Assert.All(used, variable => Assert.Contains(variable, outputs));
+    }
+
+    private static YamlMappingNode Load(string relativePath)
+    {
+        var stream = new YamlStream();
+        using var reader = new StringReader(File.ReadAllText(Path.Combine(RepositoryPaths.Root, relativePath)));
+        stream.Load(reader);
+        return Assert.IsType<YamlMappingNode>(Assert.Single(stream.Documents).RootNode);
+    }
+
+    private static IEnumerable<YamlNode> Descendants(YamlNode node) => node.AllNodes;
+
+    private static List<YamlMappingNode> Steps(YamlMappingNode workflow) =>
+        [.. Assert.IsType<YamlMappingNode>(workflow.Children[new YamlScalarNode("jobs")]).Children.Values
+            .OfType<YamlMappingNode>()
+            .SelectMany(job => job.Children.TryGetValue(new YamlScalarNode("steps"), out var steps) ? ((YamlSequenceNode)steps).Children.OfType<YamlMappingNode>() : [])];
+
+    private static string Scalar(YamlNode node) => (node as YamlScalarNode)?.Value ?? string.Empty;
+
+    private static string Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? Scalar(value) : string.Empty;
+
+    private static string With(YamlMappingNode step, string key) =>
+        step.Children.TryGetValue(new YamlScalarNode("with"), out var with) && with is YamlMappingNode map ? Scalar(map, key) : string.Empty;
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")]
+    private static partial Regex PinnedAction();
+
+    [GeneratedRegex(@"\$\{?([A-Z][A-Z0-9_]+)")]
+    private static partial Regex EnvironmentVariable();
+}
