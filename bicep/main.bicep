@@ -24,7 +24,7 @@ param resourceGroupName string = ''
 @description('Days a deleted blob stays recoverable; with the version lifecycle it bounds when a deletion is real (modules/dataStorage.bicep).')
 @minValue(1)
 @maxValue(30)
-param blobSoftDeleteRetentionDays int = 7
+param blobSoftDeleteRetentionDays int = 1
 
 @description('Upper bound of Function App instances (Flex Consumption).')
 @minValue(1)

@@ -135,32 +135,48 @@ resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
   }
 }
 
-// Host bookkeeping (ingestion receipts, cursors); partition = purpose. Default indexing.
-resource receipts 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
-  parent: database
-  name: 'receipts'
-  properties: {
-    resource: {
-      id: 'receipts'
-      partitionKey: {
-        paths: [
-          '/pk'
-        ]
-        kind: 'Hash'
-        version: 2
-      }
-      indexingPolicy: {
-        indexingMode: 'consistent'
-        automatic: true
-        includedPaths: [
-          {
-            path: '/*'
-          }
-        ]
+// The other containers (Storage/Containers.cs), partition key /pk, default indexing (each is queried by a few fields):
+//   schedule   retention deadlines by due bucket, and the bucket index (partition "buckets")
+//   holds      holds (partition "holds")
+//   ledger     the deletion ledger (partition = deleted item's partition). Keep it out of any point-in-time restore of the
+//              data: restore into a new account, then copy only the data containers back; the live ledger stays.
+//   residents  residents, consents, enrollments (partition = resident id)
+//   door-events door authentication events (partition = resident id, or building-{id})
+var defaultIndexedContainers = [
+  'schedule'
+  'holds'
+  'ledger'
+  'residents'
+  'door-events'
+]
+
+resource others 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [
+  for containerName in defaultIndexedContainers: {
+    parent: database
+    name: containerName
+    properties: {
+      resource: {
+        id: containerName
+        partitionKey: {
+          paths: [
+            '/pk'
+          ]
+          kind: 'Hash'
+          version: 2
+        }
+        indexingPolicy: {
+          indexingMode: 'consistent'
+          automatic: true
+          includedPaths: [
+            {
+              path: '/*'
+            }
+          ]
+        }
       }
     }
   }
-}
+]
 
 @description('Name of the account.')
 output name string = account.name
@@ -172,8 +188,4 @@ output endpoint string = account.properties.documentEndpoint
 output databaseName string = database.name
 
 @description('Names of the containers.')
-output containerNames string[] = [
-  recordings.name
-  audit.name
-  receipts.name
-]
+output containerNames string[] = concat([recordings.name, audit.name], defaultIndexedContainers)

@@ -5,10 +5,10 @@
 // blob turns its current version into a previous version. Then:
 //   1. the lifecycle rule below deletes previous versions and snapshots older than `previousVersionDays` (1 by
 //      default); lifecycle policies run about once a day, so allow up to 2 more days for that step;
-//   2. blob soft delete keeps a deleted version recoverable for `softDeleteRetentionDays` (7 by default), then it is
+//   2. blob soft delete keeps a deleted version recoverable for `softDeleteRetentionDays` (1 by default: the shortest Azure allows), then it is
 //      gone for good.
 // So bytes the pipeline deletes at time T are unrecoverable by T + previousVersionDays + 2 days + softDeleteRetentionDays,
-// with the defaults T + 1 + 2 + 7 = T + 10 days at the latest.
+// with the defaults T + 1 + 2 + 1 = T + 4 days at the latest.
 // A retention sweep that must meet a hard legal deadline (TDPA: 90 days, O4/O5) deletes that much earlier.
 // Deleted containers are kept for the same soft-delete period.
 
@@ -35,7 +35,7 @@ param skuName string = 'Standard_ZRS'
 @description('Days a deleted blob, version or container stays recoverable. Bounds when a deletion becomes real (see above).')
 @minValue(1)
 @maxValue(30)
-param softDeleteRetentionDays int = 7
+param softDeleteRetentionDays int = 1
 
 @description('Days a previous version (an overwritten or deleted blob) is kept before the lifecycle rule deletes it. Versioning is a guard against accidental overwrites, not an archive: the pipeline cannot delete previous versions itself (Storage Blob Data Contributor lacks deleteBlobVersion), so this bounds them.')
 @minValue(1)

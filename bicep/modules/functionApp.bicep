@@ -189,6 +189,21 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'OneValet__Storage__ManagedIdentityClientId'
           value: identityClientId
         }
+        // OneValet:ServiceBus (ServiceBusOptions): the pipeline's own senders.
+        {
+          name: 'OneValet__ServiceBus__FullyQualifiedNamespace'
+          value: serviceBusFullyQualifiedNamespace
+        }
+        // O4/O5: the TDPA allows 90 days; deleted bytes stay recoverable for up to 4 more days here (soft delete 1 day,
+        // previous versions 1 day, lifecycle runs within 2 days: dataStorage.bicep), so the pipeline deletes by day 85.
+        {
+          name: 'OneValet__Retention__AuthenticationData'
+          value: '85.00:00:00'
+        }
+        {
+          name: 'OneValet__Retention__ReferenceDataAfterExit'
+          value: '85.00:00:00'
+        }
         // OneValet:Cosmos (CosmosOptions).
         {
           name: 'OneValet__Cosmos__AccountEndpoint'

@@ -74,9 +74,10 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
                     {
                         await _recordings.GetBlobClient(record.BlobName).WithVersion(versionId).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                     }
-                    catch (RequestFailedException e) when (e.Status == 400)
+                    catch (RequestFailedException e) when (e.Status is 400 or 403)
                     {
-                        // An emulator without versioning: the older bytes were overwritten by the newer upload already.
+                        // 400: an emulator without versioning (the older bytes were overwritten already). 403: least
+                        // privilege in Azure; the lifecycle rule removes previous versions within 3 days.
                     }
                 }
 
@@ -120,6 +121,11 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         catch (RequestFailedException e) when (e.Status is 400 or 501)
         {
             // The emulator keeps no versions: there is nothing older to delete.
+        }
+        catch (RequestFailedException e) when (e.Status == 403)
+        {
+            // Least privilege: Storage Blob Data Contributor may not delete versions. In Azure the lifecycle rule removes
+            // previous versions within 3 days (bicep/modules/dataStorage.bicep), which the TDPA periods allow for.
         }
 
         await _recordings.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
