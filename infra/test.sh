@@ -14,8 +14,10 @@ dotnet test OneValet.Serverless.sln -c Release --no-build -nologo --logger "cons
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over the test projects ("N passed, N failed").
-awk '/^(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
-       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+awk '/^Total tests: [0-9]+/ { t += $3 }
+     /^ +Passed: [0-9]+/ { p += $2 }
+     /^ +Failed: [0-9]+/ { f += $2 }
+     /^ +Skipped: [0-9]+/ { s += $2 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
 exit "$status"
