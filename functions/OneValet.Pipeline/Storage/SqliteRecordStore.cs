@@ -120,6 +120,43 @@ public sealed class SqliteRecordStore : IRecordStore
         return new StoredRecord<T>(id, partitionKey, etag, document);
     }
 
+    /// <summary>Writes many documents of one container in one transaction (seeding a benchmark, loading an export):
+    /// the same validation and JSON as <see cref="UpsertAsync{T}"/>, one commit instead of one per document.</summary>
+    public async Task<int> ImportAsync<T>(string container, IEnumerable<(string PartitionKey, string Id, T Document)> documents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        RecordJson.ValidateContainer(container);
+        await using SqliteConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO records (container, pk, id, etag, body) VALUES ($container, $pk, $id, $etag, $body)
+            ON CONFLICT (container, pk, id) DO UPDATE SET etag = excluded.etag, body = excluded.body
+            """;
+        var pContainer = command.Parameters.Add("$container", SqliteType.Text);
+        var pPk = command.Parameters.Add("$pk", SqliteType.Text);
+        var pId = command.Parameters.Add("$id", SqliteType.Text);
+        var pEtag = command.Parameters.Add("$etag", SqliteType.Text);
+        var pBody = command.Parameters.Add("$body", SqliteType.Text);
+        pContainer.Value = container;
+        var count = 0;
+        foreach (var (partitionKey, id, document) in documents)
+        {
+            RecordJson.ValidatePartitionKey(partitionKey);
+            RecordJson.ValidateId(id);
+            pPk.Value = partitionKey;
+            pId.Value = id;
+            pEtag.Value = NewETag();
+            pBody.Value = RecordJson.ToJsonObject(document).ToJsonString(RecordJson.Options);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            count++;
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return count;
+    }
+
     public async Task<StoredRecord<T>> ReplaceAsync<T>(string container, string partitionKey, string id, T document, string ifMatchETag, CancellationToken cancellationToken = default)
     {
         RecordJson.ValidateKey(container, partitionKey, id);
