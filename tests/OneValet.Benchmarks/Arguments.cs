@@ -10,6 +10,14 @@ internal static class Arguments
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
     }
 
+    /// <summary>A loopback TCP port that was free a moment ago (for the local host's durable sidecar).</summary>
+    public static string FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+    }
+
     public static double Percentile(IReadOnlyList<double> sorted, double p)
     {
         if (sorted.Count == 0)

@@ -35,7 +35,7 @@ internal static class IngestionBenchmark
             ["OneValet:Storage:QuarantineContainer"] = "benchqua" + suffix,
             ["OneValet:Storage:ExportsContainer"] = "benchexp" + suffix,
             ["Durable:TaskHubName"] = "bench" + suffix,
-            ["Durable:SidecarPort"] = "0",
+            ["Durable:SidecarPort"] = Arguments.FreePort(),
             ["Logging:LogLevel:Default"] = "Warning",
         };
 

@@ -142,7 +142,7 @@ internal static class RetentionBenchmark
             ["OneValet:Retention:PlanningHorizon"] = "00:10:00",
             ["OneValet:Retention:SweepInterval"] = "01:00:00",
             ["Durable:TaskHubName"] = "lag" + suffix,
-            ["Durable:SidecarPort"] = "0",
+            ["Durable:SidecarPort"] = Arguments.FreePort(),
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.AddLocalHost();
