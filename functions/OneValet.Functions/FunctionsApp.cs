@@ -42,7 +42,7 @@ public static class FunctionsApp
         services.AddSingleton(sp => new ServiceBusClient(
             sp.GetRequiredService<IOptions<ServiceBusOptions>>().Value.FullyQualifiedNamespace,
             sp.GetRequiredService<TokenCredential>()));
-        services.AddSingleton<IMessageSender, ServiceBusMessageSender>();
+        services.AddSingleton<IMessageTransport, ServiceBusTransport>();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Retention;
 using Microsoft.Extensions.Options;
 using OneValet.Local.Ingestion;
+using OneValet.Local.Messaging;
 using OneValet.Pipeline;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Configuration;
@@ -44,11 +45,13 @@ public static class LocalHost
         builder.Services.AddSingleton(sp => new QueueServiceClient(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString,
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
-        builder.Services.AddSingleton<IMessageSender, StorageQueueMessageSender>();
+        builder.Services.AddSingleton<StorageQueueTransport>();
+        builder.Services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<StorageQueueTransport>());
         builder.AddLocalDurableTaskHub();
         builder.Services.AddHostedService<StorageInitializer>();
         builder.Services.AddHostedService<UploadPoller>();
         builder.Services.AddHostedService<RetentionSweepService>();
+        builder.Services.AddHostedService<QueueProcessor>();
         return builder;
     }
 

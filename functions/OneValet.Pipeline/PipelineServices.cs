@@ -9,7 +9,11 @@ using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Breaches;
+using OneValet.Pipeline.Calendars;
+using OneValet.Pipeline.Disclosures;
 using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Notifications;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 
@@ -59,6 +63,16 @@ public static class PipelineServices
         services.AddSingleton<HoldsApi>();
         services.AddSingleton<ResidentsApi>();
         services.AddSingleton<DoorEventsApi>();
+        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateOnStart();
+        services.AddOptions<BreachOptions>().BindConfiguration(BreachOptions.Section);
+        services.AddSingleton<EmailSender>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<RoommateAlerts>();
+        services.AddSingleton<MessageHandlers>();
+        services.AddSingleton<DeadLettersApi>();
+        services.AddSingleton<DisclosuresApi>();
+        services.AddSingleton<BusinessCalendars>();
+        services.AddSingleton<IncidentsApi>();
         return services;
     }
 }

@@ -228,7 +228,7 @@ internal static class RetentionBenchmark
             services.AddSingleton<IRecordStore>(new SqliteRecordStore(Path.Combine(folder, "records.db")));
             services.AddKeyedSingleton<IRecordStore>(DeletionLedger.StoreKey, new SqliteRecordStore(Path.Combine(folder, "ledger.db")));
             services.AddSingleton(new Azure.Storage.Queues.QueueServiceClient("UseDevelopmentStorage=true"));
-            services.AddSingleton<IMessageSender, StorageQueueMessageSender>();
+            services.AddSingleton<IMessageTransport, StorageQueueTransport>();
             return new Harness(services.BuildServiceProvider(), folder);
         }
 

@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
+using OneValet.Pipeline.Breaches;
+using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 
@@ -33,6 +36,13 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.ListHolds, (HoldsApi api, CancellationToken ct) => api.ListActiveAsync(ct));
         Map(endpoints, ApiRoutes.GetHold, (HoldsApi api, string holdId, CancellationToken ct) => api.GetAsync(holdId, ct));
         Map(endpoints, ApiRoutes.ReleaseHold, (HoldsApi api, DurableTaskClient client, string holdId, CancellationToken ct) => api.ReleaseAsync(holdId, client, ct));
+        Map(endpoints, ApiRoutes.RecordDisclosure, (DisclosuresApi api, HttpRequest request, CancellationToken ct) => api.RecordAsync(request, ct));
+        Map(endpoints, ApiRoutes.ListDisclosures, (DisclosuresApi api, string? subjectId, string? buildingId, CancellationToken ct) => api.ListAsync(subjectId, buildingId, ct));
+        Map(endpoints, ApiRoutes.ChangeUnitSetting, (RoommateAlerts api, string buildingId, string unitId, HttpRequest request, CancellationToken ct) => api.PostAsync(buildingId, unitId, request, ct));
+        Map(endpoints, ApiRoutes.DeclareIncident, (IncidentsApi api, DurableTaskClient client, HttpRequest request, CancellationToken ct) => api.DeclareAsync(request, client, ct));
+        Map(endpoints, ApiRoutes.GetIncident, (IncidentsApi api, string incidentId, CancellationToken ct) => api.GetAsync(incidentId, ct));
+        Map(endpoints, ApiRoutes.ListDeadLetters, (DeadLettersApi api, string queue, CancellationToken ct) => api.ListAsync(queue, ct));
+        Map(endpoints, ApiRoutes.ReplayDeadLetters, (DeadLettersApi api, string queue, CancellationToken ct) => api.ReplayAsync(queue, ct));
         return endpoints;
     }
 

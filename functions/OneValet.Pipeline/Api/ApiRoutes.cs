@@ -111,10 +111,42 @@ public static class ApiRoutes
         "ReleaseHold", "DELETE", "holds/{holdId}",
         Roles.PrivacyOfficer, Scope.Global, "Releases a hold; overdue items it kept are deleted within moments (O6).");
 
+    public static readonly ApiRoute RecordDisclosure = new(
+        "RecordDisclosure", "POST", "disclosures",
+        Roles.PrivacyOfficer | Roles.PropertyManager, Scope.Building, "Records a disclosure in the sharing ledger; marketing and unlawful keyless-entry sharing are refused (O12).");
+
+    public static readonly ApiRoute ListDisclosures = new(
+        "ListDisclosures", "GET", "disclosures",
+        Roles.PrivacyOfficer, Scope.Global, "The disclosures about one subject or one building (O12).")
+    {
+        Query = ["subjectId", "buildingId"],
+    };
+
+    public static readonly ApiRoute ChangeUnitSetting = new(
+        "ChangeUnitSetting", "POST", "buildings/{buildingId}/units/{unitId}/settings",
+        Roles.Device | Roles.Resident | Roles.PropertyManager, Scope.Unit, "A shared setting of a unit changed: its other residents are alerted (O13, O16).");
+
+    public static readonly ApiRoute DeclareIncident = new(
+        "DeclareIncident", "POST", "incidents",
+        Roles.PrivacyOfficer, Scope.Global, "Declares a breach: every affected resident is emailed within ten business days (O14).");
+
+    public static readonly ApiRoute GetIncident = new(
+        "GetIncident", "GET", "incidents/{incidentId}",
+        Roles.PrivacyOfficer, Scope.Global, "A breach campaign: affected, sent, bounced, skipped, pending, and its deadline (O14).");
+
+    public static readonly ApiRoute ListDeadLetters = new(
+        "ListDeadLetters", "GET", "dead-letters/{queue}",
+        Roles.PrivacyOfficer, Scope.Global, "Messages that could not be handled, with their reasons.");
+
+    public static readonly ApiRoute ReplayDeadLetters = new(
+        "ReplayDeadLetters", "POST", "dead-letters/{queue}/replay",
+        Roles.PrivacyOfficer, Scope.Global, "Puts dead-lettered messages back on their queue.");
+
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
         Health, OpenApi, GetRecording, ListBuildingRecordings,
         PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutMessagePreferences,
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
+        RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
     ];
 }

@@ -29,6 +29,7 @@ public static class DurableTasks
     [
         typeof(Retention.RetentionBucketOrchestrator),
         typeof(Retention.EnforceDueOrchestrator),
+        typeof(Breaches.BreachCampaignOrchestrator),
     ];
 
     /// <summary>Class-based activities.</summary>
@@ -36,5 +37,8 @@ public static class DurableTasks
     [
         typeof(Retention.EnforceBucketActivity),
         typeof(Retention.EnforceDueActivity),
+        typeof(Breaches.NotifyAffectedPageActivity),
+        typeof(Breaches.EscalationTimeActivity),
+        typeof(Breaches.EscalateUndeliveredActivity),
     ];
 }

@@ -31,11 +31,13 @@ public enum MessageClass
 
 /// <summary>
 /// One email to one recipient, as queued on <see cref="Queues.Notifications"/>. <see cref="NotificationId"/> is the stable
-/// key (e.g. "breach-{incident}-{resident}"): the dispatcher records delivery under it and never sends it twice.
+/// key (e.g. "breach-{incident}-{resident}"): the dispatcher records delivery under it, in the partition of its
+/// <see cref="Campaign"/> (e.g. "breach-{incident}"), and never sends it twice.
 /// Values are ids and codes; no personal data.
 /// </summary>
 public sealed record NotificationRequest(
     string NotificationId,
+    string Campaign,
     string Template,
     RecipientKind RecipientKind,
     string RecipientId,
@@ -43,7 +45,7 @@ public sealed record NotificationRequest(
     IReadOnlyDictionary<string, string> Values);
 
 /// <summary>Queues notifications for the dispatcher.</summary>
-public sealed class NotificationPublisher(IMessageSender queue)
+public sealed class NotificationPublisher(IMessageTransport queue)
 {
     public Task PublishAsync(NotificationRequest notification, CancellationToken cancellationToken)
     {

@@ -61,6 +61,12 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 Jurisdiction = input.Jurisdiction ?? "other",
             };
         await store.UpsertAsync(Containers.Residents, residentId, ResidentRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && existing.Document.BuildingId != record.BuildingId)
+        {
+            await store.DeleteAsync(Containers.Occupancy, existing.Document.BuildingId, residentId, cancellationToken).ConfigureAwait(false);
+        }
+
+        await IndexAsync(record, cancellationToken).ConfigureAwait(false);
         return existing is null
             ? TypedResults.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             : TypedResults.Json(record, ApiJson.Options);
@@ -215,6 +221,11 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 continue;
             }
 
+            if (updated.MovedOutAt != existing.Document.MovedOutAt)
+            {
+                await IndexAsync(updated, cancellationToken).ConfigureAwait(false);
+            }
+
             if (before is { } cancelled && updated.ReferenceDataDeadline != before)
             {
                 await schedule.CancelAsync(ItemKind.FacialEnrollment, residentId, FacialEnrollmentRecord.DocumentId, 0, cancelled, cancellationToken).ConfigureAwait(false);
@@ -239,6 +250,10 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
 
         return TypedResults.Problem(detail: "The resident kept changing; try again.", statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
     }
+
+    /// <summary>Keeps the building's occupancy index (roommates, breach fan-out) in step with the resident.</summary>
+    private Task IndexAsync(ResidentRecord r, CancellationToken cancellationToken) =>
+        store.UpsertAsync(Containers.Occupancy, r.BuildingId, r.ResidentId, new OccupancyRecord(r.ResidentId, r.UnitId, r.MovedInAt, r.MovedOutAt, r.Jurisdiction), cancellationToken);
 
     private ScheduleEntry ReferenceEntry(ResidentRecord resident, DateTimeOffset deadline) => new()
     {

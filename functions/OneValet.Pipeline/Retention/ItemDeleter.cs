@@ -25,6 +25,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.RecordingVersion => DeleteRecordingVersionAsync(entry, cancellationToken),
             ItemKind.DoorEvent => DeleteRecordAsync(Containers.DoorEvents, entry, cancellationToken),
             ItemKind.FacialEnrollment => DeleteRecordAsync(Containers.Residents, entry, cancellationToken),
+            ItemKind.Incident => DeleteIncidentAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
     }
@@ -33,6 +34,24 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         await store.DeleteAsync(container, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false)
             ? "record deleted"
             : "already gone";
+
+    private async Task<string> DeleteIncidentAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var campaign = "breach-" + entry.ItemPartition;
+        var deliveries = 0;
+        RecordPage<System.Text.Json.Nodes.JsonObject> page;
+        do
+        {
+            page = await store.QueryAsync<System.Text.Json.Nodes.JsonObject>(Containers.Deliveries, campaign, RecordQuery.All, 500, null, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                deliveries += await store.DeleteAsync(Containers.Deliveries, campaign, item.Id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            }
+        }
+        while (page.Items.Count > 0);
+        var incident = await store.DeleteAsync(Containers.Incidents, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"incident record {(incident ? "deleted" : "already gone")}, {deliveries} delivery records deleted");
+    }
 
     private async Task<string> DeleteRecordingVersionAsync(ScheduleEntry entry, CancellationToken cancellationToken)
     {

@@ -100,6 +100,7 @@ public sealed partial class RetentionSweep(
             var day = now.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
             await notifications.PublishAsync(new NotificationRequest(
                 $"hold-review-{h.HoldId}-{day}",
+                $"hold-review-{h.HoldId}",
                 "hold-review-due",
                 RecipientKind.HoldOwner,
                 h.HoldId,

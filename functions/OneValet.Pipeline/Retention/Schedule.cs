@@ -16,6 +16,9 @@ public enum ItemKind
 
     /// <summary>A Facial Entry enrollment: reference data (O5).</summary>
     FacialEnrollment,
+
+    /// <summary>A breach incident and its delivery records, kept 24 months (O14).</summary>
+    Incident,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>

@@ -32,5 +32,20 @@ public static class Containers
     /// <summary>Door authentication events (O4). Partition: the subject's resident id, or <c>building-{id}</c> when unknown.</summary>
     public const string DoorEvents = "door-events";
 
-    public static IReadOnlyList<string> All { get; } = [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents];
+    /// <summary>Who lives where (building → resident, with unit and dates): finds a unit's roommates and a building's
+    /// affected residents in one partition. Partition: building id. Ids only.</summary>
+    public const string Occupancy = "occupancy";
+
+    /// <summary>Delivery of every notification, per recipient (O13, O14, O16). Partition: campaign (e.g. breach-{incident}).
+    /// Ids and statuses only.</summary>
+    public const string Deliveries = "deliveries";
+
+    /// <summary>The sharing ledger (O12). Partition: the subject's resident id, or building-{id} for a building's data.</summary>
+    public const string Disclosures = "disclosures";
+
+    /// <summary>Breach incidents (O14), kept 24 months. Partition: incident id.</summary>
+    public const string Incidents = "incidents";
+
+    public static IReadOnlyList<string> All { get; } =
+        [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents, Occupancy, Deliveries, Disclosures, Incidents];
 }

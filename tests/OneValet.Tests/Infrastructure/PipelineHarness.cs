@@ -67,7 +67,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
         services.AddSingleton<IRecordStore>(new SqliteRecordStore(Path.Combine(folder, "records.db")));
         services.AddKeyedSingleton<IRecordStore>(DeletionLedger.StoreKey, new SqliteRecordStore(Path.Combine(folder, "ledger.db")));
         services.AddSingleton(new QueueServiceClient(AzuriteFixture.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
-        services.AddSingleton<IMessageSender, StorageQueueMessageSender>();
+        services.AddSingleton<IMessageTransport, StorageQueueTransport>();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var harness = new PipelineHarness(provider, folder, suffix, clock);
         var blobs = provider.GetRequiredService<BlobServiceClient>();

@@ -1,0 +1,337 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Calendars;
+using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Durable;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Notifications;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Breaches;
+
+/// <summary>Body of <c>POST /api/incidents</c>.</summary>
+public sealed record IncidentInput(DateTimeOffset DiscoveredAt, IReadOnlyList<string> Buildings, IReadOnlyList<string> DataCategories, DateTimeOffset WindowFrom, DateTimeOffset WindowTo, string Description);
+
+/// <summary>A declared breach (container <c>incidents</c>, partition = incident id), kept 24 months (O14, PIPEDA s.10.3).</summary>
+public sealed record IncidentRecord
+{
+    public const string DocumentId = "incident";
+
+    public required string IncidentId { get; init; }
+
+    public required DateTimeOffset DiscoveredAt { get; init; }
+
+    public required IReadOnlyList<string> Buildings { get; init; }
+
+    public required IReadOnlyList<string> DataCategories { get; init; }
+
+    public required DateTimeOffset WindowFrom { get; init; }
+
+    public required DateTimeOffset WindowTo { get; init; }
+
+    public required string Description { get; init; }
+
+    public required DateTimeOffset DeclaredAt { get; init; }
+
+    /// <summary>Every affected person emailed by then: 10 business days from discovery under the strictest calendar.</summary>
+    public required DateTimeOffset Deadline { get; init; }
+
+    public bool FannedOut { get; init; }
+
+    public DateTimeOffset? EscalatedAt { get; init; }
+
+    /// <summary>The delivery partition of its notices.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Campaign => "breach-" + IncidentId;
+}
+
+/// <summary>What <c>GET /api/incidents/{id}</c> reports.</summary>
+public sealed record IncidentStatus(IncidentRecord Incident, long Affected, long Pending, long Sent, long Bounced, long Skipped, long ResentAfterUnknownOutcome, bool DeadlineMet);
+
+/// <summary>Breach settings.</summary>
+public sealed class BreachOptions
+{
+    public const string Section = "OneValet:Breaches";
+
+    /// <summary>Business days from discovery to every notice sent (the policy's promise; stricter than the laws).</summary>
+    public int NoticeBusinessDays { get; set; } = 10;
+
+    /// <summary>Undelivered notices this long before the deadline escalate to the privacy officer.</summary>
+    public TimeSpan EscalateBefore { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>Residents per fan-out page (one activity call each).</summary>
+    public int PageSize { get; set; } = 250;
+}
+
+/// <summary>
+/// O14: the privacy officer declares a breach; one durable campaign per incident (instance id <c>breach-{incident}</c>) finds
+/// the affected residents from the occupancy index, building by building and page by page (one activity per page, continued
+/// as new every 25 pages so the history stays small), queues one notice per person with a stable id, and before the deadline
+/// escalates what is still undelivered.
+/// </summary>
+public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule, BusinessCalendars calendars, IOptions<BreachOptions> options, TimeProvider time)
+{
+    public async Task<IResult> DeclareAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var (input, problem) = await RequestBody.ReadAsync<IncidentInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var now = time.GetUtcNow();
+        if (input!.Buildings is not { Count: > 0 and <= 1000 } || input.Buildings.Any(b => !UploadName.IsValidId(b)) || input.Buildings.Distinct().Count() != input.Buildings.Count)
+        {
+            return Problems.BadRequest("'buildings' lists 1 to 1000 distinct building ids.");
+        }
+
+        if (input.DataCategories is not { Count: > 0 and <= 20 } || input.DataCategories.Any(c => !DisclosuresApi.KnownCategories.Contains(c)))
+        {
+            return Problems.BadRequest("'dataCategories' lists 1 to 20 of: " + string.Join(", ", DisclosuresApi.KnownCategories) + ".");
+        }
+
+        if (input.DiscoveredAt > now + TimeSpan.FromMinutes(5) || input.DiscoveredAt < now.AddYears(-1) || input.WindowFrom >= input.WindowTo || input.WindowFrom > input.DiscoveredAt)
+        {
+            return Problems.BadRequest("'discoveredAt' is within the last year and not in the future; 'windowFrom' is before 'windowTo' and the discovery.");
+        }
+
+        if (string.IsNullOrWhiteSpace(input.Description) || input.Description.Length > 4000)
+        {
+            return Problems.BadRequest("'description' (at most 4000 characters) says what happened, for the notice.");
+        }
+
+        var incident = new IncidentRecord
+        {
+            IncidentId = "inc-" + Guid.NewGuid().ToString("N")[..16],
+            DiscoveredAt = input.DiscoveredAt,
+            Buildings = input.Buildings,
+            DataCategories = input.DataCategories,
+            WindowFrom = input.WindowFrom,
+            WindowTo = input.WindowTo,
+            Description = input.Description,
+            DeclaredAt = now,
+            Deadline = calendars.EarliestDeadline(input.DiscoveredAt, options.Value.NoticeBusinessDays, calendars.Ids, TimeZoneInfo.Utc),
+        };
+
+        // Kept 24 months, then deleted by the retention engine with its delivery records (O14, PIPEDA s.10.3).
+        var keep = new RetentionRule("breach-record-24m", "O14", TimeSpan.FromDays(730), RetentionAction.Delete);
+        await schedule.AddAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.Incident,
+            ItemPartition = incident.IncidentId,
+            ItemId = IncidentRecord.DocumentId,
+            BuildingId = incident.Buildings[0],
+            EventAt = now,
+            Category = "breach-record",
+            Rule = keep,
+            Deadline = keep.DeadlineFrom(now),
+        }, cancellationToken).ConfigureAwait(false);
+        await store.CreateAsync(Containers.Incidents, incident.IncidentId, IncidentRecord.DocumentId, incident, cancellationToken).ConfigureAwait(false);
+        await DurableStarts.StartOnceAsync(client, nameof(BreachCampaignOrchestrator), BreachCampaignOrchestrator.InstanceIdFor(incident.IncidentId),
+            new BreachCampaignState(incident.IncidentId, 0, null, false), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(incident, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    public async Task<IResult> GetAsync(string incidentId, CancellationToken cancellationToken)
+    {
+        var status = UploadName.IsValidId(incidentId) ? await StatusAsync(incidentId, cancellationToken).ConfigureAwait(false) : null;
+        return status is null ? Problems.NotFound("No such incident.") : TypedResults.Json(status, ApiJson.Options);
+    }
+
+    public async Task<IncidentStatus?> StatusAsync(string incidentId, CancellationToken cancellationToken)
+    {
+        var incident = await store.ReadAsync<IncidentRecord>(Containers.Incidents, incidentId, IncidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+        if (incident is null)
+        {
+            return null;
+        }
+
+        long affected = 0, pending = 0, sent = 0, bounced = 0, skipped = 0, resent = 0;
+        DateTimeOffset? lastSent = null;
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<DeliveryRecord>(Containers.Deliveries, incident.Document.Campaign, RecordQuery.All, 1000, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var d in page.Items.Select(i => i.Document))
+            {
+                affected++;
+                switch (d.Status)
+                {
+                    case DeliveryStatus.Sent:
+                        sent++;
+                        lastSent = lastSent is { } l && l > d.SentAt ? l : d.SentAt;
+                        break;
+                    case DeliveryStatus.Bounced:
+                        bounced++;
+                        break;
+                    case DeliveryStatus.Skipped:
+                        skipped++;
+                        break;
+                    default:
+                        pending++;
+                        break;
+                }
+
+                resent += d.ResentAfterUnknownOutcome ? 1 : 0;
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        var met = incident.Document.FannedOut && pending == 0 && (lastSent is null || lastSent <= incident.Document.Deadline);
+        return new IncidentStatus(incident.Document, affected, pending, sent, bounced, skipped, resent, met);
+    }
+}
+
+/// <summary>Where a breach campaign's fan-out is: ids and a cursor only.</summary>
+public sealed record BreachCampaignState(string IncidentId, int BuildingIndex, string? Continuation, bool FannedOut);
+
+/// <summary>The campaign of one incident (see <see cref="IncidentsApi"/>). Deterministic: all I/O is in activities.</summary>
+public sealed class BreachCampaignOrchestrator : TaskOrchestrator<BreachCampaignState, string>
+{
+    public const int PagesPerGeneration = 25;
+
+    public static string InstanceIdFor(string incidentId) => "breach-" + incidentId;
+
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, BreachCampaignState input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(10, TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
+        var state = input;
+        for (var pages = 0; !state.FannedOut; pages++)
+        {
+            if (pages == PagesPerGeneration)
+            {
+                context.ContinueAsNew(state);
+                return "continued";
+            }
+
+            state = await context.CallActivityAsync<BreachCampaignState>(nameof(NotifyAffectedPageActivity), state, retry);
+        }
+
+        var escalateAt = await context.CallActivityAsync<DateTime>(nameof(EscalationTimeActivity), state.IncidentId, retry);
+        if (context.CurrentUtcDateTime < escalateAt)
+        {
+            await context.CreateTimer(escalateAt, CancellationToken.None);
+        }
+
+        var undelivered = await context.CallActivityAsync<long>(nameof(EscalateUndeliveredActivity), state.IncidentId, retry);
+        return undelivered == 0 ? "all-handled" : "escalated";
+    }
+}
+
+/// <summary>One page of affected residents: a delivery record each (queued, unless already there) and one notice each.</summary>
+public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationPublisher publisher, IOptions<BreachOptions> options, TimeProvider time)
+    : TaskActivity<BreachCampaignState, BreachCampaignState>
+{
+    public override async Task<BreachCampaignState> RunAsync(TaskActivityContext context, BreachCampaignState input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var incident = (await store.ReadAsync<IncidentRecord>(Containers.Incidents, input.IncidentId, IncidentRecord.DocumentId).ConfigureAwait(false))?.Document
+            ?? throw new InvalidOperationException("The incident record is missing.");
+        if (input.BuildingIndex >= incident.Buildings.Count)
+        {
+            await store.UpsertAsync(Containers.Incidents, incident.IncidentId, IncidentRecord.DocumentId, incident with { FannedOut = true }).ConfigureAwait(false);
+            return input with { FannedOut = true };
+        }
+
+        var building = incident.Buildings[input.BuildingIndex];
+        var page = await store.QueryAsync<OccupancyRecord>(Containers.Occupancy, building, RecordQuery.All, options.Value.PageSize, input.Continuation).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var notices = new List<NotificationRequest>();
+        foreach (var occupant in page.Items.Select(i => i.Document))
+        {
+            // Affected: lived in the building at some time in the incident's window.
+            if (occupant.MovedInAt >= incident.WindowTo || (occupant.MovedOutAt is { } left && left < incident.WindowFrom))
+            {
+                continue;
+            }
+
+            var notificationId = $"breach-{incident.IncidentId}-{occupant.ResidentId}";
+            try
+            {
+                await store.CreateAsync(Containers.Deliveries, incident.Campaign, notificationId, new DeliveryRecord
+                {
+                    NotificationId = notificationId,
+                    Campaign = incident.Campaign,
+                    RecipientId = occupant.ResidentId,
+                    Status = DeliveryStatus.Queued,
+                    UpdatedAt = now,
+                }).ConfigureAwait(false);
+            }
+            catch (RecordConflictException)
+            {
+                // A replayed page: the record (and maybe the email) exists; queuing again is harmless, the dispatcher dedupes.
+            }
+
+            notices.Add(new NotificationRequest(notificationId, incident.Campaign, "breach-notice", RecipientKind.Resident, occupant.ResidentId, MessageClass.Service,
+                new Dictionary<string, string>
+                {
+                    ["incidentId"] = incident.IncidentId,
+                    ["discoveredAt"] = incident.DiscoveredAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    ["categories"] = string.Join(", ", incident.DataCategories),
+                    ["description"] = incident.Description,
+                }));
+        }
+
+        if (notices.Count > 0)
+        {
+            await publisher.PublishBatchAsync(notices, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return page.Continuation is null
+            ? input with { BuildingIndex = input.BuildingIndex + 1, Continuation = null }
+            : input with { Continuation = page.Continuation };
+    }
+}
+
+/// <summary>When to check for undelivered notices: <see cref="BreachOptions.EscalateBefore"/> before the deadline.</summary>
+public sealed class EscalationTimeActivity(IRecordStore store, IOptions<BreachOptions> options) : TaskActivity<string, DateTime>
+{
+    public override async Task<DateTime> RunAsync(TaskActivityContext context, string input)
+    {
+        var incident = (await store.ReadAsync<IncidentRecord>(Containers.Incidents, input, IncidentRecord.DocumentId).ConfigureAwait(false))?.Document
+            ?? throw new InvalidOperationException("The incident record is missing.");
+        return (incident.Deadline - options.Value.EscalateBefore).UtcDateTime;
+    }
+}
+
+/// <summary>Counts what is still undelivered and, if anything is, tells the privacy officer (once per incident).</summary>
+public sealed class EscalateUndeliveredActivity(IncidentsApi incidents, IRecordStore store, NotificationPublisher publisher, TimeProvider time) : TaskActivity<string, long>
+{
+    public override async Task<long> RunAsync(TaskActivityContext context, string input)
+    {
+        var status = await incidents.StatusAsync(input, CancellationToken.None).ConfigureAwait(false) ?? throw new InvalidOperationException("The incident record is missing.");
+        var undelivered = status.Pending + status.Bounced + status.Skipped;
+        if (undelivered == 0)
+        {
+            return 0;
+        }
+
+        await publisher.PublishAsync(new NotificationRequest(
+            $"breach-escalation-{input}",
+            "breach-escalations",
+            "breach-escalation",
+            RecipientKind.PrivacyOfficer,
+            "privacy-office",
+            MessageClass.Service,
+            new Dictionary<string, string>
+            {
+                ["incidentId"] = input,
+                ["undelivered"] = undelivered.ToString(CultureInfo.InvariantCulture),
+                ["affected"] = status.Affected.ToString(CultureInfo.InvariantCulture),
+                ["deadline"] = RecordJson.Timestamp(status.Incident.Deadline),
+            }), CancellationToken.None).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Incidents, input, IncidentRecord.DocumentId, status.Incident with { EscalatedAt = time.GetUtcNow() }).ConfigureAwait(false);
+        return undelivered;
+    }
+}

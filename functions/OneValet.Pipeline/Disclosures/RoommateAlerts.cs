@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Disclosures;
+
+/// <summary>Body of <c>POST /api/buildings/{b}/units/{u}/settings</c>: a shared setting changed.</summary>
+public sealed record SettingChangeInput(string Setting, string Value, string? ChangedBy);
+
+/// <summary>The message on <see cref="Queues.SettingChanges"/>: ids and the setting only.</summary>
+public sealed record SettingChanged(string ChangeId, string BuildingId, string UnitId, string Setting, string Value, string? ChangedBy, DateTimeOffset ChangedAt);
+
+/// <summary>
+/// O13: when a shared setting of a unit changes (e.g. the thermostat set-point), every other current resident of the unit
+/// is told. The alert is informational, so a resident's opt-out (O16) is honoured by the dispatcher.
+/// </summary>
+public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transport, NotificationPublisher publisher, TimeProvider time)
+{
+    public static readonly string[] SharedSettings = ["thermostat-setpoint", "thermostat-mode", "door-lock-schedule", "guest-access"];
+
+    public async Task<IResult> PostAsync(string buildingId, string unitId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!UploadName.IsValidId(buildingId) || !UploadName.IsValidId(unitId))
+        {
+            return Problems.BadRequest("Building and unit ids are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        var (input, problem) = await RequestBody.ReadAsync<SettingChangeInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!SharedSettings.Contains(input!.Setting) || string.IsNullOrWhiteSpace(input.Value) || input.Value.Length > 64
+            || (input.ChangedBy is not null && !UploadName.IsValidId(input.ChangedBy)))
+        {
+            return Problems.BadRequest("'setting' is one of " + string.Join(", ", SharedSettings) + "; 'value' at most 64 characters; 'changedBy' a resident id.");
+        }
+
+        var change = new SettingChanged("chg-" + Guid.NewGuid().ToString("N")[..16], buildingId, unitId, input.Setting, input.Value, input.ChangedBy, time.GetUtcNow());
+        await transport.SendAsync(Queues.SettingChanges, change.ChangeId, BinaryData.FromObjectAsJson(change, ApiJson.Options), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(new { changeId = change.ChangeId }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Fans one change out to the unit's other current residents, one notification each (stable ids: a redelivered
+    /// change queues the same notifications, which the dispatcher sends once).</summary>
+    public async Task<HandlerResult> HandleAsync(BinaryData body, CancellationToken cancellationToken)
+    {
+        SettingChanged? change;
+        try
+        {
+            change = body.ToObjectFromJson<SettingChanged>(ApiJson.Options);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return HandlerResult.Reject("malformed-setting-change");
+        }
+
+        if (change is null || !UploadName.IsValidId(change.BuildingId) || !UploadName.IsValidId(change.UnitId) || string.IsNullOrEmpty(change.ChangeId))
+        {
+            return HandlerResult.Reject("malformed-setting-change");
+        }
+
+        var roommates = new List<NotificationRequest>();
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<OccupancyRecord>(
+                Containers.Occupancy,
+                change.BuildingId,
+                RecordQuery.Where(new FieldCondition("unitId", FieldOperator.Equal, JsonValue.Create(change.UnitId))),
+                200,
+                continuation,
+                cancellationToken).ConfigureAwait(false);
+            roommates.AddRange(page.Items
+                .Select(i => i.Document)
+                .Where(o => o.MovedOutAt is null && o.ResidentId != change.ChangedBy)
+                .Select(o => new NotificationRequest(
+                    $"roommate-{change.ChangeId}-{o.ResidentId}",
+                    "roommate-" + change.ChangeId,
+                    "roommate-setting-changed",
+                    RecipientKind.Resident,
+                    o.ResidentId,
+                    MessageClass.Informational,
+                    new Dictionary<string, string>
+                    {
+                        ["setting"] = change.Setting,
+                        ["value"] = change.Value,
+                        ["changedAt"] = change.ChangedAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture),
+                    })));
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+
+        if (roommates.Count > 0)
+        {
+            await publisher.PublishBatchAsync(roommates, cancellationToken).ConfigureAwait(false);
+        }
+
+        return HandlerResult.Done;
+    }
+}

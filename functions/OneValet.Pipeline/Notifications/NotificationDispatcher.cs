@@ -1,0 +1,215 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Notifications;
+
+/// <summary>Where one notification is.</summary>
+public enum DeliveryStatus
+{
+    /// <summary>Fanned out, not yet handled by the dispatcher.</summary>
+    Queued,
+
+    /// <summary>Handed to the mail server; the outcome of that attempt is not recorded yet.</summary>
+    Sending,
+
+    /// <summary>The mail server accepted it.</summary>
+    Sent,
+
+    /// <summary>The mail server refused it for good (a bounce); the privacy officer was told.</summary>
+    Bounced,
+
+    /// <summary>Not sent, on purpose: the person opted out of this class of message (O16), or has no address on file.</summary>
+    Skipped,
+}
+
+/// <summary>The delivery record of one notification (container <c>deliveries</c>, partition = campaign). Ids and codes
+/// only: no address, no name.</summary>
+public sealed record DeliveryRecord
+{
+    public required string NotificationId { get; init; }
+
+    public required string Campaign { get; init; }
+
+    public required string RecipientId { get; init; }
+
+    public required DeliveryStatus Status { get; init; }
+
+    public string? Reason { get; init; }
+
+    public int Attempts { get; init; }
+
+    /// <summary>An earlier attempt ended without its outcome recorded (a crash between the mail server's "accepted" and
+    /// the record), so this one may have sent a second copy; the copies share one Message-ID, which mail clients de-duplicate.</summary>
+    public bool ResentAfterUnknownOutcome { get; init; }
+
+    public DateTimeOffset? SentAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>
+/// The one email dispatcher (O13, O14, O16): resolves the recipient by reference, honours opt-outs for informational and
+/// offer messages (service and legally required messages ignore them), renders the template, sends over SMTP, records the
+/// delivery per recipient, retries transient failures, and reports bounces to the privacy officer. Idempotent on the
+/// notification id: a redelivered or replayed message is never sent twice once its delivery is recorded.
+/// </summary>
+public sealed partial class NotificationDispatcher(
+    IRecordStore store,
+    EmailSender email,
+    NotificationPublisher publisher,
+    IOptions<EmailOptions> options,
+    TimeProvider time,
+    ILogger<NotificationDispatcher> logger)
+{
+    public async Task<HandlerResult> HandleAsync(BinaryData body, CancellationToken cancellationToken)
+    {
+        NotificationRequest notification;
+        try
+        {
+            notification = NotificationPublisher.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return HandlerResult.Reject("malformed-notification");
+        }
+
+        if (string.IsNullOrWhiteSpace(notification.NotificationId) || string.IsNullOrWhiteSpace(notification.Campaign)
+            || notification.NotificationId.Length > 200 || notification.Campaign.Length > 200)
+        {
+            return HandlerResult.Reject("malformed-notification");
+        }
+
+        var stored = await store.ReadAsync<DeliveryRecord>(Containers.Deliveries, notification.Campaign, notification.NotificationId, cancellationToken).ConfigureAwait(false);
+        var previous = stored?.Document;
+        if (previous?.Status is DeliveryStatus.Sent or DeliveryStatus.Bounced or DeliveryStatus.Skipped)
+        {
+            return HandlerResult.Done;
+        }
+
+        var now = time.GetUtcNow();
+        var recipient = await ResolveAsync(notification, cancellationToken).ConfigureAwait(false);
+        if (recipient.Address is null || !recipient.Wants)
+        {
+            await RecordAsync(notification, previous, DeliveryStatus.Skipped, recipient.Address is null ? "no-address" : "opted-out", now, cancellationToken).ConfigureAwait(false);
+            return HandlerResult.Done;
+        }
+
+        var (subject, text) = NotificationTemplates.Render(notification);
+        var unknownOutcome = previous?.Status == DeliveryStatus.Sending;
+        await RecordAsync(notification, previous, DeliveryStatus.Sending, null, now, cancellationToken, unknownOutcome).ConfigureAwait(false);
+        var outcome = await email.SendAsync(notification.NotificationId, recipient.Address, subject, text, cancellationToken).ConfigureAwait(false);
+        switch (outcome.Kind)
+        {
+            case EmailOutcomeKind.Delivered:
+                await RecordAsync(notification, previous, DeliveryStatus.Sent, null, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
+                return HandlerResult.Done;
+            case EmailOutcomeKind.PermanentFailure:
+                await RecordAsync(notification, previous, DeliveryStatus.Bounced, outcome.Reason, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
+                LogBounced(logger, notification.Campaign, outcome.Reason ?? "unknown");
+                if (notification.RecipientKind != RecipientKind.PrivacyOfficer)
+                {
+                    await publisher.PublishAsync(new NotificationRequest(
+                        "bounce-" + notification.NotificationId,
+                        "bounces",
+                        "bounce-report",
+                        RecipientKind.PrivacyOfficer,
+                        "privacy-office",
+                        MessageClass.Service,
+                        new Dictionary<string, string>
+                        {
+                            ["notificationId"] = notification.NotificationId,
+                            ["campaign"] = notification.Campaign,
+                            ["recipientKind"] = notification.RecipientKind.ToString(),
+                            ["recipientId"] = notification.RecipientId,
+                            ["reason"] = outcome.Reason ?? "unknown",
+                        }), cancellationToken).ConfigureAwait(false);
+                }
+
+                return HandlerResult.Done;
+            default:
+                // Back to "queued": the attempt did not reach the server, so a retry is not a possible duplicate.
+                await RecordAsync(notification, previous, DeliveryStatus.Queued, outcome.Reason, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
+                return HandlerResult.RetryLater(outcome.Reason ?? "transient");
+        }
+    }
+
+    private async Task<(string? Address, bool Wants)> ResolveAsync(NotificationRequest notification, CancellationToken cancellationToken)
+    {
+        switch (notification.RecipientKind)
+        {
+            case RecipientKind.Resident:
+                var resident = await store.ReadAsync<ResidentRecord>(Containers.Residents, notification.RecipientId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+                if (resident is null)
+                {
+                    return (null, false);
+                }
+
+                var wants = notification.Class switch
+                {
+                    MessageClass.Informational => resident.Document.Messages.Informational,
+                    MessageClass.Offer => resident.Document.Messages.Offers,
+                    _ => true,
+                };
+                return (resident.Document.Email, wants);
+            case RecipientKind.HoldOwner:
+                var hold = await store.ReadAsync<HoldRecord>(Containers.Holds, HoldRegistry.Partition, notification.RecipientId, cancellationToken).ConfigureAwait(false);
+                return (hold?.Document.Owner, true);
+            default:
+                return (options.Value.PrivacyOfficerAddress, true);
+        }
+    }
+
+    private Task RecordAsync(NotificationRequest n, DeliveryRecord? previous, DeliveryStatus status, string? reason, DateTimeOffset now, CancellationToken cancellationToken, bool resent = false) =>
+        store.UpsertAsync(Containers.Deliveries, n.Campaign, n.NotificationId, new DeliveryRecord
+        {
+            NotificationId = n.NotificationId,
+            Campaign = n.Campaign,
+            RecipientId = n.RecipientId,
+            Status = status,
+            Reason = reason,
+            Attempts = (previous?.Attempts ?? 0) + (status == DeliveryStatus.Sending ? 1 : 0),
+            ResentAfterUnknownOutcome = resent || (previous?.ResentAfterUnknownOutcome ?? false),
+            SentAt = status == DeliveryStatus.Sent ? now : previous?.SentAt,
+            UpdatedAt = now,
+        }, cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A notification of campaign {Campaign} bounced ({Reason}); the privacy officer is told")]
+    private static partial void LogBounced(ILogger logger, string campaign, string reason);
+}
+
+/// <summary>The texts of the pipeline's emails. Values are ids, codes and dates: nothing personal is interpolated.</summary>
+public static class NotificationTemplates
+{
+    public static (string Subject, string Text) Render(NotificationRequest notification)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        string V(string key) => notification.Values.TryGetValue(key, out var value) ? value : string.Empty;
+        return notification.Template switch
+        {
+            "breach-notice" => (
+                "Notice of a data security incident",
+                $"We are writing to tell you about a security incident (reference {V("incidentId")}) discovered on {V("discoveredAt")} that may have involved your information: {V("categories")}.\n\n{V("description")}\n\nWhat you can do and whom to contact: reply to this email or write to our privacy office. We are notifying every affected resident within ten business days of discovery."),
+            "breach-escalation" => (
+                $"Breach {V("incidentId")}: {V("undelivered")} notices not delivered, deadline {V("deadline")}",
+                $"Incident {V("incidentId")}: {V("undelivered")} of {V("affected")} notices are not delivered and the deadline is {V("deadline")}. See GET /api/incidents/{V("incidentId")}."),
+            "roommate-setting-changed" => (
+                "A shared setting in your unit changed",
+                $"The {V("setting")} of your unit was changed to {V("value")} at {V("changedAt")}. You can turn off these informational messages in the app."),
+            "hold-review-due" => (
+                $"Hold {V("holdId")} is past its review date",
+                $"Hold {V("holdId")} ({V("reason")}) was due for review on {V("reviewBy")} and has kept {V("itemsHeld")} items past their deadlines. Review it, then keep it with a new review date or release it (DELETE /api/holds/{V("holdId")})."),
+            "bounce-report" => (
+                $"Undeliverable notification {V("notificationId")}",
+                $"The notification {V("notificationId")} of campaign {V("campaign")} to {V("recipientKind")} {V("recipientId")} was refused by the mail system ({V("reason")}). Reach the person another way."),
+            "verification-code" => (
+                "Your verification code",
+                $"Your verification code for privacy request {V("requestId")} is {V("code")}. It expires at {V("expiresAt")}."),
+            _ => ($"Notification {notification.NotificationId}", string.Join('\n', notification.Values.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value}")))),
+        };
+    }
+}
