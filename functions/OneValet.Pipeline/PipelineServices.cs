@@ -71,7 +71,7 @@ public static class PipelineServices
         services.AddSingleton<MessageHandlers>();
         services.AddSingleton<DeadLettersApi>();
         services.AddSingleton<DisclosuresApi>();
-        services.AddSingleton<BusinessCalendars>();
+        services.AddSingleton(BusinessCalendars.Default);
         services.AddSingleton<IncidentsApi>();
         return services;
     }
