@@ -63,9 +63,8 @@ public static class PipelineServices
         services.AddSingleton<HoldsApi>();
         services.AddSingleton<ResidentsApi>();
         services.AddSingleton<DoorEventsApi>();
-        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateOnStart();
         services.AddOptions<BreachOptions>().BindConfiguration(BreachOptions.Section);
-        services.AddSingleton<EmailSender>();
+        services.AddEmailSender();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<RoommateAlerts>();
         services.AddSingleton<MessageHandlers>();

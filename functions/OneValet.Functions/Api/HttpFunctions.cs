@@ -3,6 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Breaches;
+using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 
@@ -13,7 +16,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, DoorEventsApi doorEvents, HoldsApi holds)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -103,6 +106,42 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
         [DurableClient] DurableTaskClient client,
         string holdId) =>
         new ResultAction(await holds.ReleaseAsync(holdId, client, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.RecordDisclosure))]
+    public async Task<IActionResult> RecordDisclosureAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "disclosures")] HttpRequest request) =>
+        new ResultAction(await disclosures.RecordAsync(request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListDisclosures))]
+    public async Task<IActionResult> ListDisclosuresAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "disclosures")] HttpRequest request) =>
+        new ResultAction(await disclosures.ListAsync(request.Query["subjectId"], request.Query["buildingId"], Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ChangeUnitSetting))]
+    public async Task<IActionResult> ChangeUnitSettingAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "buildings/{buildingId}/units/{unitId}/settings")] HttpRequest request, string buildingId, string unitId) =>
+        new ResultAction(await roommates.PostAsync(buildingId, unitId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.DeclareIncident))]
+    public async Task<IActionResult> DeclareIncidentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "incidents")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await incidents.DeclareAsync(request, client, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.GetIncident))]
+    public async Task<IActionResult> GetIncidentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "incidents/{incidentId}")] HttpRequest request, string incidentId) =>
+        new ResultAction(await incidents.GetAsync(incidentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListDeadLetters))]
+    public async Task<IActionResult> ListDeadLettersAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dead-letters/{queue}")] HttpRequest request, string queue) =>
+        new ResultAction(await deadLetters.ListAsync(queue, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ReplayDeadLetters))]
+    public async Task<IActionResult> ReplayDeadLettersAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "dead-letters/{queue}/replay")] HttpRequest request, string queue) =>
+        new ResultAction(await deadLetters.ReplayAsync(queue, Aborted(request)).ConfigureAwait(false));
 
     private static CancellationToken Aborted(HttpRequest request)
     {

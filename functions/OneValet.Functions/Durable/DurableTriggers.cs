@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using OneValet.Pipeline.Breaches;
 using OneValet.Pipeline.Retention;
 
 namespace OneValet.Functions.Durable;
@@ -14,6 +15,7 @@ public static class DurableTriggers
 {
     private static readonly ITaskOrchestrator BucketOrchestrator = new RetentionBucketOrchestrator();
     private static readonly ITaskOrchestrator DueOrchestrator = new EnforceDueOrchestrator();
+    private static readonly ITaskOrchestrator BreachOrchestrator = new BreachCampaignOrchestrator();
 
     [Function(nameof(RetentionBucketOrchestrator))]
     public static async Task<int> RunRetentionBucketOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context)
@@ -28,6 +30,25 @@ public static class DurableTriggers
         ArgumentNullException.ThrowIfNull(context);
         return (int)(await DueOrchestrator.RunAsync(context, context.GetInput<string>()) ?? 0);
     }
+
+    [Function(nameof(BreachCampaignOrchestrator))]
+    public static async Task<string> RunBreachCampaignOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (string)(await BreachOrchestrator.RunAsync(context, context.GetInput<BreachCampaignState>()) ?? string.Empty);
+    }
+
+    [Function(nameof(NotifyAffectedPageActivity))]
+    public static async Task<BreachCampaignState> RunNotifyAffectedPageActivityAsync([ActivityTrigger] BreachCampaignState input, string instanceId, FunctionContext executionContext) =>
+        (BreachCampaignState)(await RunActivityAsync<NotifyAffectedPageActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(EscalationTimeActivity))]
+    public static async Task<DateTime> RunEscalationTimeActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (DateTime)(await RunActivityAsync<EscalationTimeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(EscalateUndeliveredActivity))]
+    public static async Task<long> RunEscalateUndeliveredActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (long)(await RunActivityAsync<EscalateUndeliveredActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
     [Function(nameof(EnforceBucketActivity))]
     public static async Task<BucketOutcome> RunEnforceBucketActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>

@@ -102,15 +102,15 @@ public sealed partial class NotificationDispatcher(
         var (subject, text) = NotificationTemplates.Render(notification);
         var unknownOutcome = previous?.Status == DeliveryStatus.Sending;
         await RecordAsync(notification, previous, DeliveryStatus.Sending, null, now, cancellationToken, unknownOutcome).ConfigureAwait(false);
-        var outcome = await email.SendAsync(notification.NotificationId, recipient.Address, subject, text, cancellationToken).ConfigureAwait(false);
-        switch (outcome.Kind)
+        var outcome = await email.SendAsync(new OutgoingEmail(notification.NotificationId, recipient.Address, subject, text), cancellationToken).ConfigureAwait(false);
+        switch (outcome)
         {
-            case EmailOutcomeKind.Delivered:
+            case EmailOutcome.Delivered:
                 await RecordAsync(notification, previous, DeliveryStatus.Sent, null, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
                 return HandlerResult.Done;
-            case EmailOutcomeKind.PermanentFailure:
-                await RecordAsync(notification, previous, DeliveryStatus.Bounced, outcome.Reason, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
-                LogBounced(logger, notification.Campaign, outcome.Reason ?? "unknown");
+            case EmailOutcome.PermanentFailure bounce:
+                await RecordAsync(notification, previous, DeliveryStatus.Bounced, bounce.Reason, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
+                LogBounced(logger, notification.Campaign, bounce.Reason);
                 if (notification.RecipientKind != RecipientKind.PrivacyOfficer)
                 {
                     await publisher.PublishAsync(new NotificationRequest(
@@ -126,15 +126,15 @@ public sealed partial class NotificationDispatcher(
                             ["campaign"] = notification.Campaign,
                             ["recipientKind"] = notification.RecipientKind.ToString(),
                             ["recipientId"] = notification.RecipientId,
-                            ["reason"] = outcome.Reason ?? "unknown",
+                            ["reason"] = bounce.Reason,
                         }), cancellationToken).ConfigureAwait(false);
                 }
 
                 return HandlerResult.Done;
             default:
-                // Back to "queued": the attempt did not reach the server, so a retry is not a possible duplicate.
-                await RecordAsync(notification, previous, DeliveryStatus.Queued, outcome.Reason, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
-                return HandlerResult.RetryLater(outcome.Reason ?? "transient");
+                // The record stays "sending": a transient failure (a timeout after the data, say) may still have sent it,
+                // so the retry is counted as a possible second copy rather than claimed to be the first.
+                return HandlerResult.RetryLater((outcome as EmailOutcome.TransientFailure)?.Reason ?? "transient");
         }
     }
 
