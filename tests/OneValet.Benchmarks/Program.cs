@@ -1,7 +1,8 @@
 using OneValet.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/OneValet.Benchmarks -- <scenario> [--count N]
-// Scenarios: ingestion (step 1), retention (step 2; --count total items, default 1,000,000; --no-lag skips the 3-minute lag run). Each prints the pipeline's figure, the raw baseline's, and their ratio.
+// Scenarios: ingestion (step 1), retention (step 2; --count total items, default 1,000,000; --no-lag skips the 3-minute lag run),
+// email (--count messages per run, default 300; needs maildev from infra/start-emulators.sh). Each prints the pipeline's figure, the raw baseline's, and their ratio.
 var scenario = args.Length > 0 ? args[0] : "ingestion";
 var count = Arguments.Int(args, "--count", 200);
 switch (scenario)
@@ -9,11 +10,14 @@ switch (scenario)
     case "ingestion":
         await IngestionBenchmark.RunAsync(count);
         break;
+    case "email":
+        await EmailBenchmark.RunAsync(Arguments.Int(args, "--count", 300));
+        break;
     case "retention":
         await RetentionBenchmark.RunAsync(Arguments.Int(args, "--count", 1_000_000), lag: !args.Contains("--no-lag"));
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, email");
         return 2;
 }
 
