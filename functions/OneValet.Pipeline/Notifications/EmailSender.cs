@@ -140,7 +140,9 @@ public sealed record OutgoingEmail(string NotificationId, string To, string Subj
 /// <summary>
 /// Sends notification emails over SMTP (MailKit) and classifies every failure as transient or permanent. One connection
 /// is kept open and reused by the sends, one at a time; it is reopened after a failure, after a minute idle, and once
-/// more when a reused connection turns out to be dead. Addresses are never logged.
+/// more when a reused connection turns out to be dead. Measured against maildev (tests/OneValet.Benchmarks, email): a kept
+/// connection sends ~500-800 messages/s, a new connection per message ~10/s; four parallel connections gain under 20%,
+/// so there is no pool. Addresses are never logged.
 /// </summary>
 public sealed partial class EmailSender : IAsyncDisposable, IDisposable
 {
@@ -213,7 +215,8 @@ public sealed partial class EmailSender : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (reused && IsDeadConnection(e) && !cancellationToken.IsCancellationRequested)
             {
-                // The server or the network closed the kept connection while it was idle: nothing was sent on it.
+                // The server or the network closed the kept connection while it sat idle, almost always before this
+                // message went out. Were it accepted just before the drop, the copy sent now has the same Message-ID.
                 string error = e.GetType().Name;
                 LogReconnecting(logger, error);
 
