@@ -31,6 +31,21 @@ param blobSoftDeleteRetentionDays int = 1
 @maxValue(1000)
 param functionAppMaximumInstanceCount int = 100
 
+@description('SMTP relay the notification dispatcher sends through (O13, O14), e.g. smtp.sendgrid.net.')
+param smtpHost string
+
+@description('SMTP port (STARTTLS).')
+param smtpPort int = 587
+
+@description('SMTP user name; its password is the Key Vault secret "smtp-password" (set it after provisioning).')
+param smtpUserName string
+
+@description('Sender address of every notification.')
+param emailFromAddress string
+
+@description('The privacy office mailbox: bounces, escalations and hold reviews go there.')
+param privacyOfficerAddress string
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -220,6 +235,12 @@ module functionApp 'modules/functionApp.bicep' = {
     cosmosDatabaseName: cosmosDatabaseName
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     maximumInstanceCount: functionAppMaximumInstanceCount
+    keyVaultName: names.keyVault
+    smtpHost: smtpHost
+    smtpPort: smtpPort
+    smtpUserName: smtpUserName
+    emailFromAddress: emailFromAddress
+    privacyOfficerAddress: privacyOfficerAddress
   }
 }
 

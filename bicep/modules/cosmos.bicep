@@ -142,12 +142,20 @@ resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
 //              data: restore into a new account, then copy only the data containers back; the live ledger stays.
 //   residents  residents, consents, enrollments (partition = resident id)
 //   door-events door authentication events (partition = resident id, or building-{id})
+//   occupancy  building -> residents (partition = building id), for roommates and breach fan-out
+//   deliveries delivery of each notification (partition = campaign)
+//   disclosures the sharing ledger (partition = resident id, or building-{id})
+//   incidents  breach incidents, kept 24 months (partition = incident id)
 var defaultIndexedContainers = [
   'schedule'
   'holds'
   'ledger'
   'residents'
   'door-events'
+  'occupancy'
+  'deliveries'
+  'disclosures'
+  'incidents'
 ]
 
 resource others 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [

@@ -49,6 +49,24 @@ param cosmosDatabaseName string
 @description('Service Bus namespace host name.')
 param serviceBusFullyQualifiedNamespace string
 
+@description('Key Vault holding the secret "smtp-password".')
+param keyVaultName string
+
+@description('SMTP relay host.')
+param smtpHost string
+
+@description('SMTP port (STARTTLS).')
+param smtpPort int
+
+@description('SMTP user name.')
+param smtpUserName string
+
+@description('Sender address of notifications.')
+param emailFromAddress string
+
+@description('The privacy office mailbox.')
+param privacyOfficerAddress string
+
 @description('Upper bound of instances the plan scales out to (Flex Consumption allows up to 1000).')
 @minValue(1)
 @maxValue(1000)
@@ -203,6 +221,36 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'OneValet__Retention__ReferenceDataAfterExit'
           value: '85.00:00:00'
+        }
+        // OneValet:Email (EmailOptions): the password is a Key Vault reference resolved with the user-assigned identity
+        // (keyVaultReferenceIdentity), never a value in the template.
+        {
+          name: 'OneValet__Email__SmtpHost'
+          value: smtpHost
+        }
+        {
+          name: 'OneValet__Email__SmtpPort'
+          value: string(smtpPort)
+        }
+        {
+          name: 'OneValet__Email__UseTls'
+          value: 'true'
+        }
+        {
+          name: 'OneValet__Email__UserName'
+          value: smtpUserName
+        }
+        {
+          name: 'OneValet__Email__Password'
+          value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=smtp-password)'
+        }
+        {
+          name: 'OneValet__Email__FromAddress'
+          value: emailFromAddress
+        }
+        {
+          name: 'OneValet__Email__PrivacyOfficerAddress'
+          value: privacyOfficerAddress
         }
         // OneValet:Cosmos (CosmosOptions).
         {

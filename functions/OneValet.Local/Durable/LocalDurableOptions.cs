@@ -35,6 +35,10 @@ public sealed class LocalDurableOptions
     /// host slow to react; 1 s costs little against Azurite.
     /// </summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an orchestration or activity message taken by a host that died stays invisible (provider
+    /// default: 5 minutes). Longer than any activity of the pipeline runs.</summary>
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Validates <see cref="LocalDurableOptions"/> (run at start through ValidateOnStart).</summary>

@@ -157,6 +157,11 @@ public static class LocalDurableTaskHubExtensions
             TaskHubName = options.TaskHubName,
             WorkerId = options.WorkerId,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            // How long a work item taken by a host that then dies stays invisible before another host takes it. The
+            // provider's default is 5 minutes; the pipeline's activities are short, and a local host restarted after a
+            // kill -9 should resume within seconds. The sidecar does not renew these leases, so no activity may run longer.
+            WorkItemQueueVisibilityTimeout = options.LeaseTimeout,
+            ControlQueueVisibilityTimeout = options.LeaseTimeout,
             LoggerFactory = loggerFactory,
             ThrowExceptionOnInvalidDedupeStatus = true, // a refused start throws instead of passing silently
         });

@@ -64,8 +64,12 @@ public sealed partial class NotificationDispatcher(
     NotificationPublisher publisher,
     IOptions<EmailOptions> options,
     TimeProvider time,
-    ILogger<NotificationDispatcher> logger)
+    ILogger<NotificationDispatcher> logger) : IDisposable
 {
+    private readonly SemaphoreSlim _sending = new(1, 1);
+
+    public void Dispose() => _sending.Dispose();
+
     public async Task<HandlerResult> HandleAsync(BinaryData body, CancellationToken cancellationToken)
     {
         NotificationRequest notification;
@@ -101,8 +105,21 @@ public sealed partial class NotificationDispatcher(
 
         var (subject, text) = NotificationTemplates.Render(notification);
         var unknownOutcome = previous?.Status == DeliveryStatus.Sending;
-        await RecordAsync(notification, previous, DeliveryStatus.Sending, null, now, cancellationToken, unknownOutcome).ConfigureAwait(false);
-        var outcome = await email.SendAsync(new OutgoingEmail(notification.NotificationId, recipient.Address, subject, text), cancellationToken).ConfigureAwait(false);
+
+        // One send at a time (the sender keeps one SMTP connection anyway): "sending" is written just before the mail
+        // server gets the message, so after a crash at most one notice is in the unknown state, not every queued one.
+        EmailOutcome outcome;
+        await _sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RecordAsync(notification, previous, DeliveryStatus.Sending, null, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
+            outcome = await email.SendAsync(new OutgoingEmail(notification.NotificationId, recipient.Address, subject, text), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sending.Release();
+        }
+
         switch (outcome)
         {
             case EmailOutcome.Delivered:

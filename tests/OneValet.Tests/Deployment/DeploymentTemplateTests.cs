@@ -104,7 +104,8 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         {
             Assert.DoesNotContain("list", value, StringComparison.OrdinalIgnoreCase);
             Assert.False(name.EndsWith("CONNECTION_STRING", StringComparison.OrdinalIgnoreCase) && name != "APPLICATIONINSIGHTS_CONNECTION_STRING", $"{name} looks like a connection string setting.");
-            Assert.False(SecretLikeName().IsMatch(name) && name != "APPLICATIONINSIGHTS_CONNECTION_STRING", $"App setting {name} is named like a secret.");
+            // A secret-named setting may only hold a Key Vault reference (resolved by the identity), never a value.
+            Assert.False(SecretLikeName().IsMatch(name) && name != "APPLICATIONINSIGHTS_CONNECTION_STRING" && !value.Contains("@Microsoft.KeyVault(", StringComparison.Ordinal), $"App setting {name} is named like a secret and is not a Key Vault reference.");
         }
 
         // The one key the deployment handles: the host's blobs_extension key, read inside the post-deploy template and

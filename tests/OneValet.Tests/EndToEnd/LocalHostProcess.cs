@@ -40,6 +40,9 @@ internal sealed class LocalHostProcess : IAsyncDisposable
 
     public string TaskHub { get; }
 
+    /// <summary>The host's own Azurite queues: this prefix + the queue name.</summary>
+    public string QueuePrefix => "q" + TaskHub[1..] + "-";
+
     public int Port { get; private set; }
 
     public HttpClient Http { get; private set; } = new();
@@ -82,7 +85,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["OneValet:Storage:QuarantineContainer"] = QuarantineContainer,
             ["OneValet:Storage:ExportsContainer"] = ExportsContainer,
             ["Durable:TaskHubName"] = TaskHub,
-            ["OneValet:Storage:QueuePrefix"] = "q" + TaskHub[1..] + "-",
+            ["OneValet:Storage:QueuePrefix"] = QueuePrefix,
             ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in Settings)

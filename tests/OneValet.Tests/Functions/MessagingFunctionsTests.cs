@@ -44,7 +44,7 @@ public sealed class MessagingFunctionsTests
         var functions = new MessagingFunctions(h.Get<MessageHandlers>());
         var actions = new RecordingActions();
         var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: BinaryData.FromString("{not json"), messageId: "m-1", deliveryCount: 1);
-        await functions.HandleAsync(Queues.Notifications, message, actions, default);
+        await functions.HandleNotificationAsync(message, actions, default);
         Assert.Equal(("dead-letter", "malformed-notification"), Assert.Single(actions.Calls));
     }
 
@@ -56,7 +56,7 @@ public sealed class MessagingFunctionsTests
         var actions = new RecordingActions();
         var change = new OneValet.Pipeline.Disclosures.SettingChanged("chg-1", "b-1", "u-1", "thermostat-setpoint", "21", null, DateTimeOffset.UtcNow);
         var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: BinaryData.FromObjectAsJson(change, ApiJson.Options), messageId: "chg-1", deliveryCount: 1);
-        await functions.HandleAsync(Queues.SettingChanges, message, actions, default);
+        await functions.HandleSettingChangeAsync(message, actions, default);
         Assert.Equal(("complete", (string?)null), Assert.Single(actions.Calls));
     }
 

@@ -132,6 +132,10 @@ public sealed class MailDevClient(Uri baseAddress) : IDisposable
         }
     }
 
+    /// <summary>Every caught message (for a catcher a test owns).</summary>
+    public async Task<IReadOnlyList<CaughtEmail>> ListAllAsync(CancellationToken cancellationToken = default) =>
+        await http.GetFromJsonAsync<List<CaughtEmail>>("api/email", cancellationToken) ?? [];
+
     public async Task DeleteAsync(string id)
     {
         using var response = await http.DeleteAsync(new Uri($"api/email/{Uri.EscapeDataString(id)}", UriKind.Relative));

@@ -51,6 +51,11 @@ internal sealed class PipelineHarness : IAsyncDisposable
             ["OneValet:Storage:QuarantineContainer"] = "qua" + suffix,
             ["OneValet:Storage:ExportsContainer"] = "exp" + suffix,
             ["OneValet:Storage:QueuePrefix"] = "q" + suffix + "-",
+            ["OneValet:Email:SmtpHost"] = MailDevFixture.Host,
+            ["OneValet:Email:SmtpPort"] = MailDevFixture.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OneValet:Email:UseTls"] = "false",
+            ["OneValet:Email:FromAddress"] = "privacy@onevalet.test",
+            ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.test",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
