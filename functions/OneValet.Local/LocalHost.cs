@@ -21,6 +21,9 @@ public sealed class LocalHostOptions
 
     /// <summary>Folder of the SQLite record store (created if missing).</summary>
     public string DataDirectory { get; set; } = ".data";
+
+    /// <summary>Whether this host consumes the queues (the fan-out benchmark turns it off to measure publishing alone).</summary>
+    public bool ProcessQueues { get; set; } = true;
 }
 
 /// <summary>Composition of the local host: the pipeline on Azurite, SQLite and the durable sidecar, on loopback.</summary>
@@ -51,7 +54,10 @@ public static class LocalHost
         builder.Services.AddHostedService<StorageInitializer>();
         builder.Services.AddHostedService<UploadPoller>();
         builder.Services.AddHostedService<RetentionSweepService>();
-        builder.Services.AddHostedService<QueueProcessor>();
+        if (builder.Configuration.GetValue(LocalHostOptions.Section + ":ProcessQueues", true))
+        {
+            builder.Services.AddHostedService<QueueProcessor>();
+        }
         return builder;
     }
 

@@ -13,11 +13,14 @@ switch (scenario)
     case "email":
         await EmailBenchmark.RunAsync(Arguments.Int(args, "--count", 300));
         break;
+    case "fanout":
+        await FanOutBenchmark.RunAsync(Arguments.Int(args, "--count", 100_000));
+        break;
     case "retention":
         await RetentionBenchmark.RunAsync(Arguments.Int(args, "--count", 1_000_000), lag: !args.Contains("--no-lag"));
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, email");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, fanout, email, email");
         return 2;
 }
 

@@ -4,6 +4,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Calendars;
 using OneValet.Pipeline.Disclosures;
 using OneValet.Pipeline.Durable;
@@ -154,15 +155,23 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
             return null;
         }
 
-        long affected = 0, pending = 0, sent = 0, bounced = 0, skipped = 0, resent = 0;
+        long affected = 0, handled = 0, sent = 0, bounced = 0, skipped = 0, resent = 0;
         DateTimeOffset? lastSent = null;
         string? continuation = null;
+        do
+        {
+            var pages = await store.QueryAsync<System.Text.Json.Nodes.JsonObject>(Containers.Incidents, incidentId, RecordQuery.All, 1000, continuation, cancellationToken).ConfigureAwait(false);
+            affected += pages.Items.Where(p => p.Id.StartsWith("page-", StringComparison.Ordinal)).Sum(p => (long)(p.Document["queued"]?.GetValue<int>() ?? 0));
+            continuation = pages.Continuation;
+        }
+        while (continuation is not null);
+
         do
         {
             var page = await store.QueryAsync<DeliveryRecord>(Containers.Deliveries, incident.Document.Campaign, RecordQuery.All, 1000, continuation, cancellationToken).ConfigureAwait(false);
             foreach (var d in page.Items.Select(i => i.Document))
             {
-                affected++;
+                handled += d.Status is DeliveryStatus.Sent or DeliveryStatus.Bounced or DeliveryStatus.Skipped ? 1 : 0;
                 switch (d.Status)
                 {
                     case DeliveryStatus.Sent:
@@ -175,9 +184,6 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
                     case DeliveryStatus.Skipped:
                         skipped++;
                         break;
-                    default:
-                        pending++;
-                        break;
                 }
 
                 resent += d.ResentAfterUnknownOutcome ? 1 : 0;
@@ -186,10 +192,14 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
             continuation = page.Continuation;
         }
         while (continuation is not null);
+        var pending = Math.Max(0, affected - handled);
         var met = incident.Document.FannedOut && pending == 0 && (lastSent is null || lastSent <= incident.Document.Deadline);
         return new IncidentStatus(incident.Document, affected, pending, sent, bounced, skipped, resent, met);
     }
 }
+
+/// <summary>How many notices one fan-out page queued (container <c>incidents</c>, the incident's partition).</summary>
+public sealed record FanOutPage(string BuildingId, int Queued, DateTimeOffset At);
 
 /// <summary>Where a breach campaign's fan-out is: ids and a cursor only.</summary>
 public sealed record BreachCampaignState(string IncidentId, int BuildingIndex, string? Continuation, bool FannedOut);
@@ -246,7 +256,6 @@ public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationP
 
         var building = incident.Buildings[input.BuildingIndex];
         var page = await store.QueryAsync<OccupancyRecord>(Containers.Occupancy, building, RecordQuery.All, options.Value.PageSize, input.Continuation).ConfigureAwait(false);
-        var now = time.GetUtcNow();
         var notices = new List<NotificationRequest>();
         foreach (var occupant in page.Items.Select(i => i.Document))
         {
@@ -256,24 +265,7 @@ public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationP
                 continue;
             }
 
-            var notificationId = $"breach-{incident.IncidentId}-{occupant.ResidentId}";
-            try
-            {
-                await store.CreateAsync(Containers.Deliveries, incident.Campaign, notificationId, new DeliveryRecord
-                {
-                    NotificationId = notificationId,
-                    Campaign = incident.Campaign,
-                    RecipientId = occupant.ResidentId,
-                    Status = DeliveryStatus.Queued,
-                    UpdatedAt = now,
-                }).ConfigureAwait(false);
-            }
-            catch (RecordConflictException)
-            {
-                // A replayed page: the record (and maybe the email) exists; queuing again is harmless, the dispatcher dedupes.
-            }
-
-            notices.Add(new NotificationRequest(notificationId, incident.Campaign, "breach-notice", RecipientKind.Resident, occupant.ResidentId, MessageClass.Service,
+            notices.Add(new NotificationRequest($"breach-{incident.IncidentId}-{occupant.ResidentId}", incident.Campaign, "breach-notice", RecipientKind.Resident, occupant.ResidentId, MessageClass.Service,
                 new Dictionary<string, string>
                 {
                     ["incidentId"] = incident.IncidentId,
@@ -287,6 +279,10 @@ public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationP
         {
             await publisher.PublishBatchAsync(notices, CancellationToken.None).ConfigureAwait(false);
         }
+
+        // One progress record per page (a replayed page rewrites the same one): the affected count without a write per person.
+        var pageKey = AuditLog.IdFor(input.BuildingIndex.ToString(CultureInfo.InvariantCulture), input.Continuation ?? string.Empty);
+        await store.UpsertAsync(Containers.Incidents, incident.IncidentId, "page-" + pageKey, new FanOutPage(building, notices.Count, time.GetUtcNow())).ConfigureAwait(false);
 
         return page.Continuation is null
             ? input with { BuildingIndex = input.BuildingIndex + 1, Continuation = null }

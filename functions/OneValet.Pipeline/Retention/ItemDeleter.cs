@@ -49,6 +49,15 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             }
         }
         while (page.Items.Count > 0);
+        do
+        {
+            page = await store.QueryAsync<System.Text.Json.Nodes.JsonObject>(Containers.Incidents, entry.ItemPartition, RecordQuery.All, 500, null, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items.Where(i => i.Id != entry.ItemId))
+            {
+                await store.DeleteAsync(Containers.Incidents, entry.ItemPartition, item.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        while (page.Items.Any(i => i.Id != entry.ItemId));
         var incident = await store.DeleteAsync(Containers.Incidents, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"incident record {(incident ? "deleted" : "already gone")}, {deliveries} delivery records deleted");
     }

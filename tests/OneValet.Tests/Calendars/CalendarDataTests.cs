@@ -97,15 +97,16 @@ public sealed class CalendarDataTests
     }
 
     [Fact]
-    public void New_york_resolves_its_federal_include_and_adds_its_own_days()
+    public void New_york_has_the_federal_days_it_observes_but_not_the_federal_friday_observances_of_saturday_holidays()
     {
-        var federal = BusinessCalendars.Default.Get("us-federal");
+        var federal = BusinessCalendars.Default.Get("us-federal").Holidays.Select(h => h.Date).ToHashSet();
         var newYork = BusinessCalendars.Default.Get("us-ny");
+        DateOnly[] fridays = [new(2026, 7, 3), new(2027, 6, 18), new(2027, 12, 24), new(2027, 12, 31), new(2028, 11, 10)];
 
-        Assert.Equal(["us-federal"], newYork.Includes);
-        Assert.Subset(newYork.Holidays.Select(h => h.Date).ToHashSet(), federal.Holidays.Select(h => h.Date).ToHashSet());
-        Assert.Equal(federal.Holidays.Count + 7, newYork.Holidays.Count);
-        Assert.All(newYork.Holidays.Where(h => h.CalendarId == "us-ny"), h => Assert.Matches("^(Lincoln's Birthday|Election Day)$", h.Name));
+        Assert.Empty(newYork.Includes);
+        Assert.Equal([.. federal.Except(fridays).Order()], newYork.Holidays.Select(h => h.Date).Where(federal.Contains).Order());
+        Assert.All(newYork.Holidays.Where(h => !federal.Contains(h.Date)), h => Assert.Matches("^(Lincoln's Birthday|Election Day)$", h.Name));
+        Assert.All(fridays, d => Assert.True(newYork.IsBusinessDay(d)));
     }
 
     [Fact]
@@ -116,7 +117,7 @@ public sealed class CalendarDataTests
 
         // US federal: 11 a year, but New Year's Day 2028 (a Saturday) is observed on Friday 31 December 2027.
         Assert.Equal([11, 11, 12, 10], PerYear("us-federal"));
-        Assert.Equal([13, 13, 14, 11], PerYear("us-ny"));
+        Assert.Equal([13, 12, 11, 10], PerYear("us-ny"));
         // California does not move Saturday holidays (4 July 2026, 25 December 2027, 1 January 2028).
         Assert.Equal([11, 10, 10, 10], PerYear("us-ca"));
         Assert.Equal([10, 10, 10, 10], PerYear("ca-federal"));

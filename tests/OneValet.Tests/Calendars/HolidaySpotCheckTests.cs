@@ -38,8 +38,11 @@ public sealed class HolidaySpotCheckTests
     public void New_york_adds_lincolns_birthday_and_election_day_to_the_federal_days()
     {
         Assert.Equal(
-            Dates("2026-01-01", "2026-01-19", "2026-02-12", "2026-02-16", "2026-05-25", "2026-06-19", "2026-07-03", "2026-09-07", "2026-10-12", "2026-11-03", "2026-11-11", "2026-11-26", "2026-12-25"),
+            Dates("2026-01-01", "2026-01-19", "2026-02-12", "2026-02-16", "2026-05-25", "2026-06-19", "2026-09-07", "2026-10-12", "2026-11-03", "2026-11-11", "2026-11-26", "2026-12-25"),
             Year("us-ny", 2026));
+
+        // Independence Day 2026 is a Saturday: the federal government closes Friday 3 July, New York State does not.
+        Assert.True(IsBusinessDay("us-ny", "2026-07-03"));
         Assert.False(IsBusinessDay("us-ny", "2025-11-04"));
         Assert.False(IsBusinessDay("us-ny", "2028-11-07"));
         Assert.True(IsBusinessDay("us-federal", "2026-11-03"));
