@@ -146,6 +146,7 @@ resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
 //   deliveries delivery of each notification (partition = campaign)
 //   disclosures the sharing ledger (partition = resident id, or building-{id})
 //   incidents  breach incidents, kept 24 months (partition = incident id)
+//   requests   privacy requests, kept 24 months (partition = request id; subject-{id}, open, dedupe indexes)
 var defaultIndexedContainers = [
   'schedule'
   'holds'
@@ -156,6 +157,7 @@ var defaultIndexedContainers = [
   'deliveries'
   'disclosures'
   'incidents'
+  'requests'
 ]
 
 resource others 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [

@@ -72,6 +72,10 @@ public static class PipelineServices
         services.AddSingleton<DisclosuresApi>();
         services.AddSingleton(BusinessCalendars.Default);
         services.AddSingleton<IncidentsApi>();
+        services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section);
+        services.AddSingleton<Requests.PrivacyRequestService>();
+        services.AddSingleton<Requests.RequestWork>();
+        services.AddSingleton<Requests.PrivacyRequestsApi>();
         return services;
     }
 }

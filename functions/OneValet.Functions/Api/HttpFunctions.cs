@@ -6,6 +6,7 @@ using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Breaches;
 using OneValet.Pipeline.Disclosures;
 using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Requests;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 
@@ -16,7 +17,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -142,6 +143,36 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public async Task<IActionResult> ReplayDeadLettersAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "dead-letters/{queue}/replay")] HttpRequest request, string queue) =>
         new ResultAction(await deadLetters.ReplayAsync(queue, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.SubmitPrivacyRequest))]
+    public async Task<IActionResult> SubmitPrivacyRequestAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy-requests")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await requests.SubmitAsync(request, client, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.GetPrivacyRequest))]
+    public async Task<IActionResult> GetPrivacyRequestAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "privacy-requests/{requestId}")] HttpRequest request, string requestId) =>
+        new ResultAction(await requests.GetAsync(requestId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.VerifyPrivacyRequest))]
+    public async Task<IActionResult> VerifyPrivacyRequestAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy-requests/{requestId}/verification")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string requestId) =>
+        new ResultAction(await requests.VerifyAsync(requestId, request, client, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ExtendPrivacyRequest))]
+    public async Task<IActionResult> ExtendPrivacyRequestAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy-requests/{requestId}/extension")] HttpRequest request, string requestId) =>
+        new ResultAction(await requests.ExtendAsync(requestId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ResolveCorrection))]
+    public async Task<IActionResult> ResolveCorrectionAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy-requests/{requestId}/correction-outcome")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string requestId) =>
+        new ResultAction(await requests.ResolveCorrectionAsync(requestId, request, client, Aborted(request)).ConfigureAwait(false));
 
     private static CancellationToken Aborted(HttpRequest request)
     {

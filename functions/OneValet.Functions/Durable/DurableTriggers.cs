@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using OneValet.Pipeline.Breaches;
+using OneValet.Pipeline.Requests;
 using OneValet.Pipeline.Retention;
 
 namespace OneValet.Functions.Durable;
@@ -16,6 +17,7 @@ public static class DurableTriggers
     private static readonly ITaskOrchestrator BucketOrchestrator = new RetentionBucketOrchestrator();
     private static readonly ITaskOrchestrator DueOrchestrator = new EnforceDueOrchestrator();
     private static readonly ITaskOrchestrator BreachOrchestrator = new BreachCampaignOrchestrator();
+    private static readonly ITaskOrchestrator RequestOrchestrator = new PrivacyRequestOrchestrator();
 
     [Function(nameof(RetentionBucketOrchestrator))]
     public static async Task<int> RunRetentionBucketOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context)
@@ -37,6 +39,33 @@ public static class DurableTriggers
         ArgumentNullException.ThrowIfNull(context);
         return (string)(await BreachOrchestrator.RunAsync(context, context.GetInput<BreachCampaignState>()) ?? string.Empty);
     }
+
+    [Function(nameof(PrivacyRequestOrchestrator))]
+    public static async Task<string> RunPrivacyRequestOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (string)(await RequestOrchestrator.RunAsync(context, context.GetInput<string>()) ?? string.Empty);
+    }
+
+    [Function(nameof(AcknowledgeRequestActivity))]
+    public static async Task<RequestPlan> RunAcknowledgeRequestActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (RequestPlan)(await RunActivityAsync<AcknowledgeRequestActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(IssueVerificationCodeActivity))]
+    public static async Task<DateTime> RunIssueVerificationCodeActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (DateTime)(await RunActivityAsync<IssueVerificationCodeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(DoRequestWorkActivity))]
+    public static async Task<WorkResult> RunDoRequestWorkActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (WorkResult)(await RunActivityAsync<DoRequestWorkActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(RecordCorrectionOutcomeActivity))]
+    public static async Task<WorkResult> RunRecordCorrectionOutcomeActivityAsync([ActivityTrigger] CorrectionAnswer input, string instanceId, FunctionContext executionContext) =>
+        (WorkResult)(await RunActivityAsync<RecordCorrectionOutcomeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(CloseRequestActivity))]
+    public static async Task<bool> RunCloseRequestActivityAsync([ActivityTrigger] RequestClose input, string instanceId, FunctionContext executionContext) =>
+        (bool)(await RunActivityAsync<CloseRequestActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
     [Function(nameof(NotifyAffectedPageActivity))]
     public static async Task<BreachCampaignState> RunNotifyAffectedPageActivityAsync([ActivityTrigger] BreachCampaignState input, string instanceId, FunctionContext executionContext) =>

@@ -43,6 +43,11 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.GetIncident, (IncidentsApi api, string incidentId, CancellationToken ct) => api.GetAsync(incidentId, ct));
         Map(endpoints, ApiRoutes.ListDeadLetters, (DeadLettersApi api, string queue, CancellationToken ct) => api.ListAsync(queue, ct));
         Map(endpoints, ApiRoutes.ReplayDeadLetters, (DeadLettersApi api, string queue, CancellationToken ct) => api.ReplayAsync(queue, ct));
+        Map(endpoints, ApiRoutes.SubmitPrivacyRequest, (Requests.PrivacyRequestsApi api, DurableTaskClient client, HttpRequest request, CancellationToken ct) => api.SubmitAsync(request, client, ct));
+        Map(endpoints, ApiRoutes.GetPrivacyRequest, (Requests.PrivacyRequestsApi api, string requestId, CancellationToken ct) => api.GetAsync(requestId, ct));
+        Map(endpoints, ApiRoutes.VerifyPrivacyRequest, (Requests.PrivacyRequestsApi api, DurableTaskClient client, string requestId, HttpRequest request, CancellationToken ct) => api.VerifyAsync(requestId, request, client, ct));
+        Map(endpoints, ApiRoutes.ExtendPrivacyRequest, (Requests.PrivacyRequestsApi api, string requestId, HttpRequest request, CancellationToken ct) => api.ExtendAsync(requestId, request, ct));
+        Map(endpoints, ApiRoutes.ResolveCorrection, (Requests.PrivacyRequestsApi api, DurableTaskClient client, string requestId, HttpRequest request, CancellationToken ct) => api.ResolveCorrectionAsync(requestId, request, client, ct));
         return endpoints;
     }
 

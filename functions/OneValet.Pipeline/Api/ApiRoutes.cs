@@ -142,11 +142,33 @@ public static class ApiRoutes
         "ReplayDeadLetters", "POST", "dead-letters/{queue}/replay",
         Roles.PrivacyOfficer, Scope.Global, "Puts dead-lettered messages back on their queue.");
 
+    public static readonly ApiRoute SubmitPrivacyRequest = new(
+        "SubmitPrivacyRequest", "POST", "privacy-requests",
+        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Global,
+        "A privacy request (access, deletion, correction, categories shared, a child's data): verified with a code sent to the person on file (O8-O11, O15).");
+
+    public static readonly ApiRoute GetPrivacyRequest = new(
+        "GetPrivacyRequest", "GET", "privacy-requests/{requestId}",
+        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Subject, "A request's status, due date, steps, answer and export link (O18).");
+
+    public static readonly ApiRoute VerifyPrivacyRequest = new(
+        "VerifyPrivacyRequest", "POST", "privacy-requests/{requestId}/verification",
+        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Subject, "The one-time code the person received: limited attempts, expiry (O10).");
+
+    public static readonly ApiRoute ExtendPrivacyRequest = new(
+        "ExtendPrivacyRequest", "POST", "privacy-requests/{requestId}/extension",
+        Roles.PrivacyOfficer, Scope.Global, "The one extension the law allows, with notice to the requester.");
+
+    public static readonly ApiRoute ResolveCorrection = new(
+        "ResolveCorrection", "POST", "privacy-requests/{requestId}/correction-outcome",
+        Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "Property management's answer to a correction request (O11).");
+
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
         Health, OpenApi, GetRecording, ListBuildingRecordings,
         PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutMessagePreferences,
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
         RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
+        SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, ExtendPrivacyRequest, ResolveCorrection,
     ];
 }

@@ -30,6 +30,7 @@ public static class DurableTasks
         typeof(Retention.RetentionBucketOrchestrator),
         typeof(Retention.EnforceDueOrchestrator),
         typeof(Breaches.BreachCampaignOrchestrator),
+        typeof(Requests.PrivacyRequestOrchestrator),
     ];
 
     /// <summary>Class-based activities.</summary>
@@ -40,5 +41,10 @@ public static class DurableTasks
         typeof(Breaches.NotifyAffectedPageActivity),
         typeof(Breaches.EscalationTimeActivity),
         typeof(Breaches.EscalateUndeliveredActivity),
+        typeof(Requests.AcknowledgeRequestActivity),
+        typeof(Requests.IssueVerificationCodeActivity),
+        typeof(Requests.DoRequestWorkActivity),
+        typeof(Requests.RecordCorrectionOutcomeActivity),
+        typeof(Requests.CloseRequestActivity),
     ];
 }

@@ -14,6 +14,9 @@ public enum RecipientKind
 
     /// <summary>The privacy office's mailbox (configuration).</summary>
     PrivacyOfficer,
+
+    /// <summary>The authorized agent of a privacy request, by request id (O10).</summary>
+    RequestAgent,
 }
 
 /// <summary>Why a message is sent; decides whether opt-outs apply (O16).</summary>

@@ -173,6 +173,10 @@ public sealed partial class NotificationDispatcher(
                     _ => true,
                 };
                 return (resident.Document.Email, wants);
+            case RecipientKind.RequestAgent:
+                var request = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, notification.RecipientId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+                var agentEmail = request?.Document.Agent?.Email;
+                return (agentEmail is not null && agentEmail.Contains('@', StringComparison.Ordinal) ? agentEmail : null, true);
             case RecipientKind.HoldOwner:
                 var hold = await store.ReadAsync<HoldRecord>(Containers.Holds, HoldRegistry.Partition, notification.RecipientId, cancellationToken).ConfigureAwait(false);
                 return (hold?.Document.Owner, true);
@@ -223,6 +227,27 @@ public static class NotificationTemplates
             "bounce-report" => (
                 $"Undeliverable notification {V("notificationId")}",
                 $"The notification {V("notificationId")} of campaign {V("campaign")} to {V("recipientKind")} {V("recipientId")} was refused by the mail system ({V("reason")}). Reach the person another way."),
+            "request-received" => (
+                $"We received your privacy request {V("requestId")}",
+                $"We received your {V("type")} request {V("requestId")}. We will first confirm it is you with a one-time code sent to the address on file, and answer by {V("dueAt")}. Exercising your rights never changes the service you get."),
+            "request-completed" => (
+                $"Your privacy request {V("requestId")} is answered",
+                $"Your privacy request {V("requestId")} is answered. Sign in to see the answer (GET /api/privacy-requests/{V("requestId")}); an export link there works for a few minutes each time it is shown."),
+            "request-denied" => (
+                $"Your privacy request {V("requestId")} was declined",
+                $"We could not do what request {V("requestId")} asked, for this reason: {V("reason")}. You may contact our privacy office or the regulator of your jurisdiction."),
+            "request-unverified" => (
+                $"Your privacy request {V("requestId")} could not be verified",
+                $"We could not confirm that request {V("requestId")} came from the person it is about, so we closed it without releasing or deleting anything. You may submit a new request."),
+            "request-extended" => (
+                $"Your privacy request {V("requestId")} needs more time",
+                $"We need more time for request {V("requestId")}: {V("reason")}. We will answer by {V("dueAt")}."),
+            "request-near-due" => (
+                $"Privacy request {V("requestId")} is due {V("dueAt")}",
+                $"Privacy request {V("requestId")} ({V("status")}) is due {V("dueAt")}. Answer it, or extend it once with notice (POST /api/privacy-requests/{V("requestId")}/extension)."),
+            "correction-task" => (
+                $"Correction request {V("requestId")} for building {V("buildingId")}",
+                $"A resident of building {V("buildingId")} asks to correct the field '{V("field")}' (request {V("requestId")}). Property management: review it in the portal and answer (POST /api/privacy-requests/{V("requestId")}/correction-outcome) by {V("dueAt")}."),
             "verification-code" => (
                 "Your verification code",
                 $"Your verification code for privacy request {V("requestId")} is {V("code")}. It expires at {V("expiresAt")}."),

@@ -26,6 +26,10 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.DoorEvent => DeleteRecordAsync(Containers.DoorEvents, entry, cancellationToken),
             ItemKind.FacialEnrollment => DeleteRecordAsync(Containers.Residents, entry, cancellationToken),
             ItemKind.Incident => DeleteIncidentAsync(entry, cancellationToken),
+            ItemKind.PrivacyRequest => DeletePartitionAsync(Containers.Requests, entry.ItemPartition, "request record", cancellationToken),
+            ItemKind.Export => DeleteExportAsync(entry, cancellationToken),
+            ItemKind.RequestIdentity => MinimizeRequestAsync(entry, cancellationToken),
+            ItemKind.ResidentIdentifiers => Task.FromResult("identifiers anonymized (name, email, phone removed; the pseudonymous id remains)"),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
     }
@@ -33,6 +37,51 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
     private async Task<string> DeleteRecordAsync(string container, ScheduleEntry entry, CancellationToken cancellationToken) =>
         await store.DeleteAsync(container, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false)
             ? "record deleted"
+            : "already gone";
+
+    private async Task<string> DeletePartitionAsync(string container, string partition, string what, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        RecordPage<System.Text.Json.Nodes.JsonObject> page;
+        do
+        {
+            page = await store.QueryAsync<System.Text.Json.Nodes.JsonObject>(container, partition, RecordQuery.All, 500, null, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                deleted += await store.DeleteAsync(container, partition, item.Id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            }
+        }
+        while (page.Items.Count > 0);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{what}: {deleted} documents deleted");
+    }
+
+    private async Task<string> MinimizeRequestAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+            if (stored is null || stored.Document.MinimizedAt is not null)
+            {
+                return "already minimized";
+            }
+
+            try
+            {
+                await store.ReplaceAsync(Containers.Requests, entry.ItemPartition, entry.ItemId, Requests.PrivacyRequestService.Minimize(stored.Document, DateTimeOffset.UtcNow), stored.ETag, cancellationToken).ConfigureAwait(false);
+                return "identity data of the closed request removed (email given, agent's details, correction values)";
+            }
+            catch (RecordPreconditionFailedException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("A request kept changing while it was minimized.");
+    }
+
+    private async Task<string> DeleteExportAsync(ScheduleEntry entry, CancellationToken cancellationToken) =>
+        entry.BlobName is { Length: > 0 } name
+            && (await blobs.GetBlobContainerClient(storageOptions.Value.ExportsContainer).GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false)).Value
+            ? "export blob deleted"
             : "already gone";
 
     private async Task<string> DeleteIncidentAsync(ScheduleEntry entry, CancellationToken cancellationToken)

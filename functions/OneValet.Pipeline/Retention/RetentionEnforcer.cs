@@ -128,6 +128,19 @@ public sealed partial class RetentionEnforcer(
             return false;
         }
 
+        var doneAt = await DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false);
+        await TryReplaceAsync(bucketKey, stored, entry with { Status = EntryStatus.Done, DoneAt = doneAt, HeldBy = [] }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Deletes one item with its proof: audit "started", the deletion, audit "completed" (how, lag), the ledger. Used by the
+    /// schedule (deadline reached) and by deletion requests (O9), which pass an entry whose rule is the request's.
+    /// Idempotent; returns when it was done.
+    /// </summary>
+    public async Task<DateTimeOffset> DeleteAndAuditAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
         var auditId = AuditLog.IdFor("deleted", entry.ItemRef);
         var previous = await audit.ReadAsync(auditId, entry.Deadline, cancellationToken).ConfigureAwait(false);
         var remembered = await ledger.FindAsync(entry.ItemPartition, entry.EntryId, cancellationToken).ConfigureAwait(false);
@@ -164,8 +177,7 @@ public sealed partial class RetentionEnforcer(
         }
 
         await ledger.RecordAsync(entry.ItemPartition, entry.EntryId, new LedgerEntry(entry.ItemRef, entry.Kind, entry.Category, entry.Rule.RuleId, entry.Deadline, doneAt, entry.Sha256), cancellationToken).ConfigureAwait(false);
-        await TryReplaceAsync(bucketKey, stored, entry with { Status = EntryStatus.Done, DoneAt = doneAt, HeldBy = [] }, cancellationToken).ConfigureAwait(false);
-        return true;
+        return doneAt;
     }
 
     private async Task TryReplaceAsync(string bucketKey, StoredRecord<ScheduleEntry> stored, ScheduleEntry updated, CancellationToken cancellationToken)

@@ -20,6 +20,7 @@ public sealed partial class RetentionSweep(
     RetentionEnforcer enforcer,
     HoldRegistry holds,
     NotificationPublisher notifications,
+    Requests.PrivacyRequestService requests,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RetentionSweep> logger)
@@ -31,6 +32,7 @@ public sealed partial class RetentionSweep(
         var timers = await StartTimersAsync(client, cancellationToken).ConfigureAwait(false);
         var (buckets, deleted, held) = await EnforceDueAsync(cancellationToken).ConfigureAwait(false);
         var alerts = await AlertOverdueReviewsAsync(cancellationToken).ConfigureAwait(false);
+        alerts += await requests.AlertNearDueAsync(cancellationToken).ConfigureAwait(false);
         var outcome = new SweepOutcome(buckets, deleted, held, timers, alerts);
         LogSweep(logger, outcome.DueBuckets, outcome.Deleted, outcome.Held, outcome.TimersStarted, outcome.ReviewAlerts);
         return outcome;

@@ -19,6 +19,19 @@ public enum ItemKind
 
     /// <summary>A breach incident and its delivery records, kept 24 months (O14).</summary>
     Incident,
+
+    /// <summary>A privacy request's record, kept 24 months (O18).</summary>
+    PrivacyRequest,
+
+    /// <summary>An access request's export (O8), deleted after a week.</summary>
+    Export,
+
+    /// <summary>A closed request's identity data, minimized soon after it closes (O18).</summary>
+    RequestIdentity,
+
+    /// <summary>A resident's identifiers, anonymized on a deletion request (O9): the deletion itself is the upsert before;
+    /// the entry proves it.</summary>
+    ResidentIdentifiers,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>

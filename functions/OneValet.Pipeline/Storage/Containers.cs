@@ -46,6 +46,10 @@ public static class Containers
     /// <summary>Breach incidents (O14), kept 24 months. Partition: incident id.</summary>
     public const string Incidents = "incidents";
 
+    /// <summary>Privacy requests (O8–O11, O15, O18): each request's record, verification and correction task in the partition
+    /// of its id; a subject's requests in <c>subject-{id}</c>; open requests in <c>open</c>; intake de-duplication in <c>dedupe</c>.</summary>
+    public const string Requests = "requests";
+
     public static IReadOnlyList<string> All { get; } =
-        [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents, Occupancy, Deliveries, Disclosures, Incidents];
+        [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents, Occupancy, Deliveries, Disclosures, Incidents, Requests];
 }

@@ -1,0 +1,141 @@
+namespace OneValet.Pipeline.Requests;
+
+/// <summary>What a person asks for (O8, O9, O11, O15).</summary>
+public enum RequestType
+{
+    Access,
+    Deletion,
+    Correction,
+    CategoriesShared,
+    ChildDataDeletion,
+}
+
+/// <summary>Where a request is.</summary>
+public enum RequestStatus
+{
+    Received,
+    AwaitingVerification,
+    InProgress,
+    AwaitingPropertyManagement,
+    Completed,
+    Denied,
+    Unverified,
+}
+
+/// <summary>An authorized agent acting for the person, with the person's signed permission (O10).</summary>
+public sealed record AgentInput(string Name, string Email, string PermissionReference, bool SignedPermission);
+
+/// <summary>What a correction request asks to change (O11).</summary>
+public sealed record CorrectionInput(string Field, string RequestedValue, string? Note);
+
+/// <summary>Who the request is about: a resident id, or the email and building on file.</summary>
+public sealed record SubjectInput(string? ResidentId, string? Email, string? BuildingId);
+
+/// <summary>Body of <c>POST /api/privacy-requests</c>.</summary>
+public sealed record PrivacyRequestInput(
+    RequestType Type,
+    string Jurisdiction,
+    string? Province,
+    SubjectInput Subject,
+    string Channel,
+    AgentInput? Agent,
+    CorrectionInput? Correction,
+    DateTimeOffset? LookbackFrom);
+
+/// <summary>One step of a request's progress, as <c>GET /api/privacy-requests/{id}</c> shows it.</summary>
+public sealed record RequestStep(string Name, string Status, DateTimeOffset At);
+
+/// <summary>What was kept in a deletion, and why (O9).</summary>
+public sealed record KeptData(string Category, string Reason);
+
+/// <summary>The answer of a request.</summary>
+public sealed record RequestOutcome
+{
+    public required string Summary { get; init; }
+
+    public IReadOnlyList<string> Deleted { get; init; } = [];
+
+    public IReadOnlyList<KeptData> Kept { get; init; } = [];
+
+    public IReadOnlyList<string> CategoriesShared { get; init; } = [];
+
+    public IReadOnlyList<string> RecipientCategories { get; init; } = [];
+
+    public string? MarketingStatement { get; init; }
+
+    public string? ExportBlob { get; init; }
+
+    public DateTimeOffset? ExportExpiresAt { get; init; }
+
+    public IReadOnlyList<KeptData> Withheld { get; init; } = [];
+}
+
+/// <summary>
+/// A privacy request (container <c>requests</c>, partition = request id, id <c>request</c>), kept 24 months (O18: date, type,
+/// channel, response, reason for any denial). Identity data (the email given, the agent's details, the correction's values)
+/// is minimized once the request closes.
+/// </summary>
+public sealed record PrivacyRequestRecord
+{
+    public const string DocumentId = "request";
+
+    public required string RequestId { get; init; }
+
+    public required RequestType Type { get; init; }
+
+    public required string Jurisdiction { get; init; }
+
+    public string? Province { get; init; }
+
+    public required string Channel { get; init; }
+
+    public string? SubjectId { get; init; }
+
+    /// <summary>The email the requester gave (identity data; removed at close).</summary>
+    public string? GivenEmail { get; init; }
+
+    public AgentInput? Agent { get; init; }
+
+    public CorrectionInput? Correction { get; init; }
+
+    public DateTimeOffset? LookbackFrom { get; init; }
+
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>Receipt confirmed by (10 business days; California 11 CCR 7021(a)).</summary>
+    public required DateTimeOffset AcknowledgeBy { get; init; }
+
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+
+    /// <summary>Answer due (California 45 days from receipt whatever verification takes; Canada 30 days).</summary>
+    public required DateTimeOffset DueAt { get; init; }
+
+    /// <summary>Set by the one extension the law allows, with notice (45 more days in California, 30 in Canada).</summary>
+    public DateTimeOffset? ExtendedDueAt { get; init; }
+
+    public string? ExtensionReason { get; init; }
+
+    public required RequestStatus Status { get; init; }
+
+    public IReadOnlyList<RequestStep> Steps { get; init; } = [];
+
+    public RequestOutcome? Outcome { get; init; }
+
+    public string? DenialReason { get; init; }
+
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    public DateTimeOffset? MinimizedAt { get; init; }
+
+    public DateTimeOffset? NearDueAlertedAt { get; init; }
+
+    public DateTimeOffset EffectiveDueAt => ExtendedDueAt ?? DueAt;
+
+    public bool Closed => Status is RequestStatus.Completed or RequestStatus.Denied or RequestStatus.Unverified;
+}
+
+/// <summary>A pending one-time code (id <c>verification</c> in the request's partition): only a salted hash is kept.</summary>
+public sealed record VerificationRecord(string Salt, string CodeHash, DateTimeOffset ExpiresAt, int Attempts, int MaxAttempts, DateTimeOffset? VerifiedAt, bool LockedOut);
+
+/// <summary>An index entry of a subject's requests (partition <c>subject-{id}</c>) or of open requests (partition <c>open</c>).</summary>
+public sealed record RequestIndexEntry(string RequestId, RequestType Type, DateTimeOffset ReceivedAt, DateTimeOffset DueAt, string Status);

@@ -1,0 +1,726 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Calendars;
+using OneValet.Pipeline.Durable;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Requests;
+
+/// <summary>Privacy request settings (section <c>OneValet:Requests</c>).</summary>
+public sealed class RequestOptions
+{
+    public const string Section = "OneValet:Requests";
+
+    /// <summary>How long a one-time code stays valid; a request never verified in that time closes as unverified.</summary>
+    public TimeSpan VerificationWindow { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>Wrong codes allowed before the request is locked out (closes as unverified).</summary>
+    public int CodeAttempts { get; set; } = 5;
+
+    /// <summary>A second identical request within this window joins the first.</summary>
+    public TimeSpan DedupeWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long the read link of an export works.</summary>
+    public TimeSpan ExportLinkLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long an export exists before the retention engine deletes it.</summary>
+    public TimeSpan ExportRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How soon after a request closes its identity data (the email given, the agent's details, the correction's
+    /// values) is removed by the retention engine, with an audit entry; the final notices go out first.</summary>
+    public TimeSpan MinimizeAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Open requests this close to their due date alert the privacy officer.</summary>
+    public TimeSpan NearDueWarning { get; set; } = TimeSpan.FromDays(5);
+}
+
+/// <summary>Body of <c>POST .../verification</c>.</summary>
+public sealed record VerificationInput(string Code);
+
+/// <summary>Body of <c>POST .../extension</c>.</summary>
+public sealed record ExtensionInput(string Reason);
+
+/// <summary>Body of <c>POST .../correction-outcome</c> (property management's answer, O11).</summary>
+public sealed record CorrectionOutcomeInput(string Outcome, string? Note);
+
+/// <summary>
+/// Privacy requests (O8–O11, O15, O18): intake, status, the person's one-time code, the one extension, property management's
+/// answer to a correction. Each request runs as one durable orchestration whose instance id is the request id
+/// (<see cref="PrivacyRequestOrchestrator"/>); its input is that id and nothing else.
+/// </summary>
+public sealed class PrivacyRequestsApi(
+    IRecordStore store,
+    PrivacyRequestService service,
+    RequestWork work,
+    IOptions<RequestOptions> options,
+    TimeProvider time)
+{
+    public const string VerificationEvent = "verification";
+    public const string CorrectionEvent = "correction";
+
+    public async Task<IResult> SubmitAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var (input, problem) = await RequestBody.ReadAsync<PrivacyRequestInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var invalid = Validate(input!);
+        if (invalid is not null)
+        {
+            return Problems.BadRequest(invalid);
+        }
+
+        var now = time.GetUtcNow();
+        var subjectId = await service.FindSubjectAsync(input!.Subject, cancellationToken).ConfigureAwait(false);
+
+        // A duplicate within the window joins the first (same type, same person or same details given, same agent).
+        var key = AuditLog.IdFor(input.Type.ToString(), subjectId ?? $"{input.Subject.Email}|{input.Subject.BuildingId}", input.Agent?.Email ?? string.Empty);
+        var existing = await store.ReadAsync<RequestIndexEntry>(Containers.Requests, "dedupe", key, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && now - existing.Document.ReceivedAt < options.Value.DedupeWindow
+            && await service.ReadAsync(existing.Document.RequestId, cancellationToken).ConfigureAwait(false) is { Document.Closed: false })
+        {
+            return Accepted(existing.Document.RequestId);
+        }
+
+        var record = service.NewRecord(input, subjectId, now);
+        await store.CreateAsync(Containers.Requests, record.RequestId, PrivacyRequestRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        var entry = new RequestIndexEntry(record.RequestId, record.Type, now, record.DueAt, record.Status.ToString());
+        await store.UpsertAsync(Containers.Requests, "dedupe", key, entry, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Requests, "open", record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        if (subjectId is not null)
+        {
+            await store.UpsertAsync(Containers.Requests, "subject-" + subjectId, record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        await DurableStarts.StartOnceAsync(client, nameof(PrivacyRequestOrchestrator), record.RequestId, record.RequestId, cancellationToken).ConfigureAwait(false);
+        return Accepted(record.RequestId);
+    }
+
+    public async Task<IResult> GetAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var record = UploadName.IsValidId(requestId) ? await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false) : null;
+        if (record is null)
+        {
+            return Problems.NotFound("No such request.");
+        }
+
+        // The export is handed out as a short-lived read-only link, made fresh on each look.
+        var link = record.Document.Outcome?.ExportBlob is { } blob ? await work.ExportLinkAsync(blob, cancellationToken).ConfigureAwait(false) : null;
+        return TypedResults.Json(new PrivacyRequestStatus(record.Document, link), ApiJson.Options);
+    }
+
+    /// <summary>The person enters the one-time code (O10). Wrong codes count; after the limit the request is locked out.</summary>
+    public async Task<IResult> VerifyAsync(string requestId, HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (!UploadName.IsValidId(requestId))
+        {
+            return Problems.NotFound("No such request.");
+        }
+
+        var (input, problem) = await RequestBody.ReadAsync<VerificationInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (result, verified) = await service.CheckCodeAsync(requestId, input!.Code ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        switch (result)
+        {
+            case CodeCheck.NotPending:
+                return Problems.NotFound("No verification is pending for this request.");
+            case CodeCheck.Expired:
+                return TypedResults.Problem(detail: "The code has expired; the request closes as unverified.", statusCode: StatusCodes.Status410Gone, title: "Expired.");
+            case CodeCheck.Wrong:
+                return Problems.BadRequest("The code is not right.", new Dictionary<string, object?> { ["attemptsLeft"] = verified });
+            case CodeCheck.LockedOut:
+                await client.RaiseEventAsync(requestId, VerificationEvent, false, cancellationToken).ConfigureAwait(false);
+                return TypedResults.Problem(detail: "Too many wrong codes: the request is closed as unverified. Submit a new request to try again.", statusCode: StatusCodes.Status429TooManyRequests, title: "Locked out.");
+            default:
+                await client.RaiseEventAsync(requestId, VerificationEvent, true, cancellationToken).ConfigureAwait(false);
+                return TypedResults.Json(new { verified = true }, ApiJson.Options);
+        }
+    }
+
+    /// <summary>The one extension the law allows, with notice to the requester (11 CCR 7021(b); PIPEDA s.8(3)-(5)).</summary>
+    public async Task<IResult> ExtendAsync(string requestId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (input, problem) = await RequestBody.ReadAsync<ExtensionInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(input!.Reason) || input.Reason.Length > 1000)
+        {
+            return Problems.BadRequest("'reason' (at most 1000 characters) tells the requester why more time is needed.");
+        }
+
+        var (record, error) = await service.ExtendAsync(requestId, input.Reason, cancellationToken).ConfigureAwait(false);
+        return error switch
+        {
+            null => TypedResults.Json(record, ApiJson.Options),
+            "not-found" => Problems.NotFound("No such request."),
+            _ => TypedResults.Problem(detail: error, statusCode: StatusCodes.Status409Conflict, title: "Cannot extend."),
+        };
+    }
+
+    /// <summary>Property management's answer to a correction request (O11).</summary>
+    public async Task<IResult> ResolveCorrectionAsync(string requestId, HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var (input, problem) = await RequestBody.ReadAsync<CorrectionOutcomeInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (input!.Outcome is not ("corrected" or "declined") || input.Note is { Length: > 1000 })
+        {
+            return Problems.BadRequest("'outcome' is corrected or declined; 'note' at most 1000 characters.");
+        }
+
+        var record = UploadName.IsValidId(requestId) ? await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false) : null;
+        if (record is null || record.Document.Type != RequestType.Correction)
+        {
+            return Problems.NotFound("No such correction request.");
+        }
+
+        if (record.Document.Status != RequestStatus.AwaitingPropertyManagement)
+        {
+            return TypedResults.Problem(detail: "The request is not waiting for property management.", statusCode: StatusCodes.Status409Conflict, title: "Not waiting.");
+        }
+
+        await client.RaiseEventAsync(requestId, CorrectionEvent, input, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(new { accepted = true }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static IResult Accepted(string requestId) =>
+        TypedResults.Json(new { requestId, status = $"/api/privacy-requests/{requestId}" }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+
+    private static string? Validate(PrivacyRequestInput input)
+    {
+        if (!Enum.IsDefined(input.Type))
+        {
+            return "'type' is access, deletion, correction, categories-shared or child-data-deletion.";
+        }
+
+        if (!ResidentsApi.Jurisdictions.Contains(input.Jurisdiction))
+        {
+            return "'jurisdiction' is california, canada, new-york or other.";
+        }
+
+        if (input.Province is not null && (input.Jurisdiction != "canada" || input.Province.Length != 2 || !input.Province.All(char.IsAsciiLetterLower)))
+        {
+            return "'province' is a two-letter lower-case code, for Canada only.";
+        }
+
+        if (input.Channel is not ("app" or "web" or "email" or "phone" or "mail"))
+        {
+            return "'channel' is app, web, email, phone or mail.";
+        }
+
+        var s = input.Subject;
+        if (s is null || (s.ResidentId is null && (s.Email is null || s.BuildingId is null)))
+        {
+            return "'subject' is a residentId, or the email and buildingId on file.";
+        }
+
+        if ((s.ResidentId is not null && !UploadName.IsValidId(s.ResidentId)) || (s.BuildingId is not null && !UploadName.IsValidId(s.BuildingId))
+            || (s.Email is not null && (s.Email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(s.Email, out _))))
+        {
+            return "'subject' has an invalid resident id, building id or email.";
+        }
+
+        if (input.Agent is { } agent && (!agent.SignedPermission || string.IsNullOrWhiteSpace(agent.PermissionReference) || agent.PermissionReference.Length > 200
+            || string.IsNullOrWhiteSpace(agent.Name) || agent.Name.Length > 200 || !System.Net.Mail.MailAddress.TryCreate(agent.Email, out _)))
+        {
+            return "An authorized agent needs the person's signed permission ('signedPermission': true and its 'permissionReference'), a name and an email.";
+        }
+
+        if (input.Type == RequestType.Correction && (input.Correction is null || string.IsNullOrWhiteSpace(input.Correction.Field) || input.Correction.Field.Length > 100
+            || string.IsNullOrWhiteSpace(input.Correction.RequestedValue) || input.Correction.RequestedValue.Length > 1000 || input.Correction.Note is { Length: > 1000 }))
+        {
+            return "A correction names the 'field' and the 'requestedValue'.";
+        }
+
+        if (input.Type != RequestType.Correction && input.Correction is not null)
+        {
+            return "'correction' goes with type correction only.";
+        }
+
+        return input.LookbackFrom is { } from && from < new DateTimeOffset(2022, 1, 1, 0, 0, 0, TimeSpan.Zero)
+            ? "'lookbackFrom' goes back to 2022-01-01 at the earliest (11 CCR 7024(h))."
+            : null;
+    }
+}
+
+/// <summary>What <c>GET /api/privacy-requests/{id}</c> answers: the record (status, due date, steps, outcome) and, for an
+/// access request, a read link to the export that works for minutes.</summary>
+public sealed record PrivacyRequestStatus(PrivacyRequestRecord Request, Uri? ExportLink);
+
+/// <summary>The outcome of a code check.</summary>
+public enum CodeCheck
+{
+    Verified,
+    Wrong,
+    LockedOut,
+    Expired,
+    NotPending,
+}
+
+/// <summary>What the orchestration needs after acknowledging a request.</summary>
+public sealed record RequestPlan(bool HasSubject, RequestType Type);
+
+/// <summary>The close of a request: its final status and any denial reason.</summary>
+public sealed record RequestClose(string RequestId, RequestStatus Status, string? DenialReason);
+
+/// <summary>
+/// The request's steps as services: everything the activities do, and the clocks. Identity data is read from the store
+/// when needed and never put into orchestration inputs, queue messages or logs.
+/// </summary>
+public sealed class PrivacyRequestService(
+    IRecordStore store,
+    NotificationPublisher notifications,
+    BusinessCalendars calendars,
+    RetentionSchedule schedule,
+    IOptions<RequestOptions> options,
+    TimeProvider time)
+{
+    public Task<StoredRecord<PrivacyRequestRecord>?> ReadAsync(string requestId, CancellationToken cancellationToken) =>
+        store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, cancellationToken);
+
+    /// <summary>The resident the request is about: by id, or by the email on file in the building given.</summary>
+    public async Task<string?> FindSubjectAsync(SubjectInput subject, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        if (subject.ResidentId is not null)
+        {
+            return await store.ReadAsync<ResidentRecord>(Containers.Residents, subject.ResidentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false) is null
+                ? null
+                : subject.ResidentId;
+        }
+
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<OccupancyRecord>(Containers.Occupancy, subject.BuildingId!, RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var occupant in page.Items)
+            {
+                var resident = await store.ReadAsync<ResidentRecord>(Containers.Residents, occupant.Id, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+                if (resident is not null && string.Equals(resident.Document.Email, subject.Email, StringComparison.OrdinalIgnoreCase))
+                {
+                    return occupant.Id;
+                }
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        return null;
+    }
+
+    public PrivacyRequestRecord NewRecord(PrivacyRequestInput input, string? subjectId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var calendar = calendars.CalendarFor(input.Jurisdiction, input.Province);
+        return new PrivacyRequestRecord
+        {
+            RequestId = "req-" + Guid.NewGuid().ToString("N")[..16],
+            Type = input.Type,
+            Jurisdiction = input.Jurisdiction,
+            Province = input.Province,
+            Channel = input.Channel,
+            SubjectId = subjectId,
+            GivenEmail = input.Subject.Email,
+            Agent = input.Agent,
+            Correction = input.Correction,
+            LookbackFrom = input.LookbackFrom,
+            ReceivedAt = now,
+            AcknowledgeBy = calendars.Get(calendar).AddBusinessDays(now, 10, TimeZoneInfo.Utc),
+            DueAt = now + ResponsePeriod(input.Jurisdiction),
+            Status = RequestStatus.Received,
+            Steps = [new RequestStep("received", "done", now)],
+        };
+    }
+
+    /// <summary>California: 45 days whatever verification takes (11 CCR 7021(b)); Canada: 30 days (PIPEDA s.8(3)).
+    /// New York and others follow the stricter of the policy's promises for everyone, 45 days.</summary>
+    public static TimeSpan ResponsePeriod(string jurisdiction) => jurisdiction == "canada" ? TimeSpan.FromDays(30) : TimeSpan.FromDays(45);
+
+    /// <summary>The one extension: 45 more days in California (and elsewhere under the policy), 30 in Canada.</summary>
+    public async Task<(PrivacyRequestRecord? Record, string? Error)> ExtendAsync(string requestId, string reason, CancellationToken cancellationToken)
+    {
+        if (!UploadName.IsValidId(requestId))
+        {
+            return (null, "not-found");
+        }
+
+        string? error = null;
+        var updated = await UpdateAsync(requestId, r =>
+        {
+            if (r.Closed)
+            {
+                error = "The request is closed.";
+                return r;
+            }
+
+            if (r.ExtendedDueAt is not null)
+            {
+                error = "The request was extended once already; the law allows one extension.";
+                return r;
+            }
+
+            return r with { ExtendedDueAt = r.DueAt + ResponsePeriod(r.Jurisdiction), ExtensionReason = reason, Steps = [.. r.Steps, new RequestStep("extended", "done", time.GetUtcNow())] };
+        }, cancellationToken).ConfigureAwait(false);
+        if (updated is null)
+        {
+            return (null, "not-found");
+        }
+
+        if (error is null)
+        {
+            await NotifyRequesterAsync(updated, "request-extended", new Dictionary<string, string>
+            {
+                ["requestId"] = requestId,
+                ["dueAt"] = updated.EffectiveDueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["reason"] = reason,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (updated, error);
+    }
+
+    /// <summary>Step 1: confirm receipt (within 10 business days; done at once) to the person, and to the agent if any.</summary>
+    public async Task<RequestPlan> AcknowledgeAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var record = (await ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        if (record.AcknowledgedAt is null)
+        {
+            await NotifyRequesterAsync(record, "request-received", new Dictionary<string, string>
+            {
+                ["requestId"] = requestId,
+                ["type"] = record.Type.ToString(),
+                ["dueAt"] = record.DueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            }, cancellationToken).ConfigureAwait(false);
+            await UpdateAsync(requestId, r => r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RequestPlan(record.SubjectId is not null, record.Type);
+    }
+
+    /// <summary>Step 2: a one-time code to the address on file (the person, never the agent: the person confirms directly).
+    /// Only a salted hash is kept. Returns when it expires.</summary>
+    public async Task<DateTime> IssueCodeAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var record = (await ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+        var salt = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var expires = time.GetUtcNow() + options.Value.VerificationWindow;
+        await store.UpsertAsync(Containers.Requests, requestId, "verification", new VerificationRecord(salt, Hash(salt, code), expires, 0, options.Value.CodeAttempts, null, false), cancellationToken).ConfigureAwait(false);
+        await notifications.PublishAsync(new NotificationRequest(
+            $"verify-{requestId}-{salt[..8]}", "request-" + requestId, "verification-code", RecipientKind.Resident, record.SubjectId!, MessageClass.Service,
+            new Dictionary<string, string> { ["requestId"] = requestId, ["code"] = code, ["expiresAt"] = RecordJson.Timestamp(expires) }), cancellationToken).ConfigureAwait(false);
+        await UpdateAsync(requestId, r => r with { Status = RequestStatus.AwaitingVerification, Steps = [.. r.Steps, new RequestStep("verification-sent", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        return expires.UtcDateTime;
+    }
+
+    /// <summary>Checks a code; the int is attempts left on a wrong code.</summary>
+    public async Task<(CodeCheck Result, int AttemptsLeft)> CheckCodeAsync(string requestId, string code, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await store.ReadAsync<VerificationRecord>(Containers.Requests, requestId, "verification", cancellationToken).ConfigureAwait(false);
+            if (stored is null || stored.Document.VerifiedAt is not null || stored.Document.LockedOut)
+            {
+                return (CodeCheck.NotPending, 0);
+            }
+
+            var v = stored.Document;
+            if (time.GetUtcNow() > v.ExpiresAt)
+            {
+                return (CodeCheck.Expired, 0);
+            }
+
+            var right = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(v.Salt, code.Trim())), Encoding.ASCII.GetBytes(v.CodeHash));
+            var updated = right
+                ? v with { VerifiedAt = time.GetUtcNow() }
+                : v with { Attempts = v.Attempts + 1, LockedOut = v.Attempts + 1 >= v.MaxAttempts };
+            try
+            {
+                await store.ReplaceAsync(Containers.Requests, requestId, "verification", updated, stored.ETag, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RecordPreconditionFailedException)
+            {
+                continue;
+            }
+
+            return right ? (CodeCheck.Verified, 0) : updated.LockedOut ? (CodeCheck.LockedOut, 0) : (CodeCheck.Wrong, v.MaxAttempts - updated.Attempts);
+        }
+
+        throw new InvalidOperationException("The verification kept changing under concurrent checks.");
+    }
+
+    /// <summary>Closes a request (O18): final status, identity data minimized, the code and indexes removed, the record
+    /// scheduled for deletion 24 months on, and the requester told.</summary>
+    public async Task CloseAsync(RequestClose close, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(close);
+        var now = time.GetUtcNow();
+        var before = (await ReadAsync(close.RequestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        if (!before.Closed)
+        {
+            var template = close.Status switch
+            {
+                RequestStatus.Completed => "request-completed",
+                RequestStatus.Denied => "request-denied",
+                _ => "request-unverified",
+            };
+            await NotifyRequesterAsync(before, template, new Dictionary<string, string>
+            {
+                ["requestId"] = close.RequestId,
+                ["reason"] = close.DenialReason ?? string.Empty,
+            }, cancellationToken, toPerson: close.Status != RequestStatus.Unverified).ConfigureAwait(false);
+        }
+
+        var keep = new RetentionRule("request-record-24m", "O18", TimeSpan.FromDays(730), RetentionAction.Delete);
+        await schedule.AddAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.PrivacyRequest,
+            ItemPartition = close.RequestId,
+            ItemId = PrivacyRequestRecord.DocumentId,
+            SubjectId = before.SubjectId,
+            BuildingId = "requests",
+            EventAt = now,
+            Category = "request-record",
+            Rule = keep,
+            Deadline = keep.DeadlineFrom(now),
+        }, cancellationToken).ConfigureAwait(false);
+        // Identity data goes once the final notices are out: a schedule entry, so the engine does it with an audit entry.
+        await schedule.AddAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.RequestIdentity,
+            ItemPartition = close.RequestId,
+            ItemId = PrivacyRequestRecord.DocumentId,
+            SubjectId = before.SubjectId,
+            BuildingId = "requests",
+            EventAt = now,
+            Category = "identifiers",
+            Rule = new RetentionRule("request-identity-minimized", "O18", options.Value.MinimizeAfter, RetentionAction.Anonymize),
+            Deadline = now + options.Value.MinimizeAfter,
+        }, cancellationToken).ConfigureAwait(false);
+        var closed = await UpdateAsync(close.RequestId, r => r.Closed ? r : r with
+        {
+            Status = close.Status,
+            DenialReason = close.DenialReason,
+            ClosedAt = now,
+            Steps = [.. r.Steps, new RequestStep("closed", close.Status.ToString(), now)],
+        }, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(Containers.Requests, close.RequestId, "verification", cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(Containers.Requests, "open", close.RequestId, cancellationToken).ConfigureAwait(false);
+        if (closed?.SubjectId is { } subject)
+        {
+            await store.UpsertAsync(Containers.Requests, "subject-" + subject, close.RequestId,
+                new RequestIndexEntry(close.RequestId, closed.Type, closed.ReceivedAt, closed.EffectiveDueAt, closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Open requests near their due date alert the privacy officer, once each (run with the hourly sweep).</summary>
+    public async Task<int> AlertNearDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var alerts = 0;
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<RequestIndexEntry>(Containers.Requests, "open", RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in page.Items)
+            {
+                var record = (await ReadAsync(entry.Id, cancellationToken).ConfigureAwait(false))?.Document;
+                if (record is null || record.Closed || record.NearDueAlertedAt is not null || record.EffectiveDueAt - now > options.Value.NearDueWarning)
+                {
+                    continue;
+                }
+
+                await notifications.PublishAsync(new NotificationRequest(
+                    $"near-due-{record.RequestId}", "request-" + record.RequestId, "request-near-due", RecipientKind.PrivacyOfficer, "privacy-office", MessageClass.Service,
+                    new Dictionary<string, string> { ["requestId"] = record.RequestId, ["dueAt"] = RecordJson.Timestamp(record.EffectiveDueAt), ["status"] = record.Status.ToString() }), cancellationToken).ConfigureAwait(false);
+                await UpdateAsync(record.RequestId, r => r with { NearDueAlertedAt = now }, cancellationToken).ConfigureAwait(false);
+                alerts++;
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        return alerts;
+    }
+
+    /// <summary>Removes a closed request's identity data; the record keeps date, type, channel, outcome and any denial reason.</summary>
+    public static PrivacyRequestRecord Minimize(PrivacyRequestRecord r, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return r with
+        {
+            MinimizedAt = now,
+            GivenEmail = null,
+            Agent = r.Agent is null ? null : r.Agent with { Email = "(removed at close)", Name = "(removed at close)" },
+            Correction = r.Correction is null ? null : r.Correction with { RequestedValue = "(removed at close)", Note = null },
+        };
+    }
+
+    public async Task<PrivacyRequestRecord?> UpdateAsync(string requestId, Func<PrivacyRequestRecord, PrivacyRequestRecord> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await ReadAsync(requestId, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return null;
+            }
+
+            var updated = change(stored.Document);
+            if (updated == stored.Document)
+            {
+                return updated;
+            }
+
+            try
+            {
+                await store.ReplaceAsync(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, updated, stored.ETag, cancellationToken).ConfigureAwait(false);
+                return updated;
+            }
+            catch (RecordPreconditionFailedException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("A request kept changing under concurrent writers.");
+    }
+
+    /// <summary>Tells the person (by resident id) and the agent (by request id) — never by an address in the message.</summary>
+    public async Task NotifyRequesterAsync(PrivacyRequestRecord record, string template, Dictionary<string, string> values, CancellationToken cancellationToken, bool toPerson = true)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (toPerson && record.SubjectId is not null)
+        {
+            await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}", "request-" + record.RequestId, template, RecipientKind.Resident, record.SubjectId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (record.Agent is not null)
+        {
+            await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}-agent", "request-" + record.RequestId, template, RecipientKind.RequestAgent, record.RequestId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Hash(string salt, string code) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(salt + ":" + code)));
+}
+
+/// <summary>
+/// One request, end to end (instance id = request id; input = that id): acknowledge; verify the person with a one-time code
+/// (external event, with a timeout: never verified closes as unverified); do the work; for a correction, wait for property
+/// management's answer (external event, until the due date); close. Deterministic: all I/O is in activities.
+/// </summary>
+public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(10, TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
+        var plan = await context.CallActivityAsync<RequestPlan>(nameof(AcknowledgeRequestActivity), input, retry);
+        if (!plan.HasSubject)
+        {
+            // Nobody on file matches: nothing can be verified, released or deleted. Recorded as such (O18).
+            await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, RequestStatus.Unverified, "no-matching-person-on-file"), retry);
+            return nameof(RequestStatus.Unverified);
+        }
+
+        var expires = await context.CallActivityAsync<DateTime>(nameof(IssueVerificationCodeActivity), input, retry);
+        bool verified;
+        try
+        {
+            var wait = expires - context.CurrentUtcDateTime;
+            verified = await context.WaitForExternalEvent<bool>(PrivacyRequestsApi.VerificationEvent, wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+        }
+        catch (TaskCanceledException)
+        {
+            verified = false;
+        }
+
+        if (!verified)
+        {
+            await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, RequestStatus.Unverified, "not-verified"), retry);
+            return nameof(RequestStatus.Unverified);
+        }
+
+        var work = await context.CallActivityAsync<WorkResult>(nameof(DoRequestWorkActivity), input, retry);
+        if (work.AwaitCorrection)
+        {
+            CorrectionOutcomeInput? answer;
+            try
+            {
+                var wait = work.DueAtUtc - context.CurrentUtcDateTime;
+                answer = await context.WaitForExternalEvent<CorrectionOutcomeInput>(PrivacyRequestsApi.CorrectionEvent, wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+            }
+            catch (TaskCanceledException)
+            {
+                answer = null;
+            }
+
+            work = await context.CallActivityAsync<WorkResult>(nameof(RecordCorrectionOutcomeActivity), new CorrectionAnswer(input, answer?.Outcome ?? "no-answer", answer?.Note), retry);
+        }
+
+        await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, work.Status, work.DenialReason), retry);
+        return work.Status.ToString();
+    }
+}
+
+/// <summary>What the work step produced.</summary>
+public sealed record WorkResult(RequestStatus Status, string? DenialReason, bool AwaitCorrection, DateTime DueAtUtc);
+
+/// <summary>Property management's answer, as the correction step receives it.</summary>
+public sealed record CorrectionAnswer(string RequestId, string Outcome, string? Note);
+
+public sealed class AcknowledgeRequestActivity(PrivacyRequestService service) : TaskActivity<string, RequestPlan>
+{
+    public override Task<RequestPlan> RunAsync(TaskActivityContext context, string input) => service.AcknowledgeAsync(input, CancellationToken.None);
+}
+
+public sealed class IssueVerificationCodeActivity(PrivacyRequestService service) : TaskActivity<string, DateTime>
+{
+    public override Task<DateTime> RunAsync(TaskActivityContext context, string input) => service.IssueCodeAsync(input, CancellationToken.None);
+}
+
+public sealed class DoRequestWorkActivity(RequestWork work) : TaskActivity<string, WorkResult>
+{
+    public override Task<WorkResult> RunAsync(TaskActivityContext context, string input) => work.RunAsync(input, CancellationToken.None);
+}
+
+public sealed class RecordCorrectionOutcomeActivity(RequestWork work) : TaskActivity<CorrectionAnswer, WorkResult>
+{
+    public override Task<WorkResult> RunAsync(TaskActivityContext context, CorrectionAnswer input) => work.RecordCorrectionAsync(input, CancellationToken.None);
+}
+
+public sealed class CloseRequestActivity(PrivacyRequestService service) : TaskActivity<RequestClose, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, RequestClose input)
+    {
+        await service.CloseAsync(input, CancellationToken.None).ConfigureAwait(false);
+        return true;
+    }
+}

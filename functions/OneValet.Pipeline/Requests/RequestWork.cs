@@ -1,0 +1,331 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Sas;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Messaging;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Requests;
+
+/// <summary>
+/// The work of each request type, run once the person is verified: access (O8, with California's 12-month look-back and
+/// twice-a-year limit), categories shared (O8, O12, from the ledger), deletion and a parent's child-data deletion (O9, O15,
+/// through the retention engine's deletion path, with what is kept and why), correction (O11, a task for property management).
+/// </summary>
+public sealed class RequestWork(
+    IRecordStore store,
+    PrivacyRequestService service,
+    RetentionEnforcer enforcer,
+    RetentionSchedule schedule,
+    HoldRegistry holds,
+    DisclosuresApi disclosures,
+    NotificationPublisher notifications,
+    BlobServiceClient blobs,
+    IOptions<StorageOptions> storage,
+    IOptions<RequestOptions> options,
+    TimeProvider time)
+{
+    public const string MarketingStatement = "We do not sell personal information and do not share it with third parties for their direct marketing purposes.";
+
+    public async Task<WorkResult> RunAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var record = (await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        if (record.Closed)
+        {
+            return new WorkResult(record.Status, record.DenialReason, false, record.EffectiveDueAt.UtcDateTime);
+        }
+
+        await service.UpdateAsync(requestId, r => r with { Status = RequestStatus.InProgress, Steps = [.. r.Steps, new RequestStep("verified", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        var subject = record.SubjectId!;
+        return record.Type switch
+        {
+            RequestType.Access => await AccessAsync(record, subject, cancellationToken).ConfigureAwait(false),
+            RequestType.CategoriesShared => await CategoriesSharedAsync(record, subject, cancellationToken).ConfigureAwait(false),
+            RequestType.Correction => await CorrectionAsync(record, subject, cancellationToken).ConfigureAwait(false),
+            _ => await DeleteAsync(record, subject, child: record.Type == RequestType.ChildDataDeletion, cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    private async Task<WorkResult> AccessAsync(PrivacyRequestRecord record, string subject, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (record.Jurisdiction == "california")
+        {
+            // At most twice in 12 months (Civ. Code 1798.100(d)); this request is one of them.
+            var earlier = (await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false))
+                .Count(e => e.RequestId != record.RequestId && e.Type == RequestType.Access && e.ReceivedAt > now.AddMonths(-12) && e.Status != nameof(RequestStatus.Unverified) && e.Status != nameof(RequestStatus.Denied));
+            if (earlier >= 2)
+            {
+                await Finish(record.RequestId, new RequestOutcome { Summary = "Denied: California allows two access requests in 12 months, and two were answered." }).ConfigureAwait(false);
+                return new WorkResult(RequestStatus.Denied, "limit-twice-per-12-months", false, record.EffectiveDueAt.UtcDateTime);
+            }
+        }
+
+        // California: the preceding 12 months, or further back on request to 2022-01-01 (11 CCR 7024(h)); elsewhere everything.
+        DateTimeOffset? from = record.Jurisdiction == "california" ? record.LookbackFrom ?? record.ReceivedAt.AddMonths(-12) : null;
+        var export = new JsonObject
+        {
+            ["requestId"] = record.RequestId,
+            ["generatedAt"] = RecordJson.Timestamp(now),
+            ["lookbackFrom"] = from is null ? null : RecordJson.Timestamp(from.Value),
+        };
+        var resident = await store.ReadAsync<JsonObject>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+        export["identifiers"] = resident?.Document.DeepClone();
+        var enrollment = await store.ReadAsync<JsonObject>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+        export["facialEntryEnrollment"] = enrollment?.Document.DeepClone();
+        var events = new JsonArray();
+        var query = from is null ? RecordQuery.All : RecordQuery.Where(new FieldCondition("at", FieldOperator.GreaterThanOrEqual, JsonValue.Create(RecordJson.Timestamp(from.Value))));
+        await foreach (var e in PagesAsync(Containers.DoorEvents, subject, query, cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(e);
+        }
+
+        export["hardwareUsage"] = new JsonObject { ["doorEvents"] = events };
+        var shared = await disclosures.ForPartitionAsync(subject, cancellationToken).ConfigureAwait(false);
+        export["disclosures"] = JsonSerializer.SerializeToNode(shared.Where(d => from is null || d.DisclosedAt >= from), ApiJson.Options);
+        export["requests"] = JsonSerializer.SerializeToNode((await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
+        export["recordings"] = new JsonObject
+        {
+            ["note"] = "Entry-camera footage is not linked to a person until a Facial Entry capture is verified against their enrollment; " +
+                "footage that shows other people is released only with their faces blurred (PIPEDA s.9(1)).",
+        };
+
+        var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var blobName = $"{record.RequestId}/data.json";
+        var blob = container.GetBlobClient(blobName);
+        await blob.UploadAsync(BinaryData.FromString(export.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), overwrite: true, cancellationToken).ConfigureAwait(false);
+        var expires = now + options.Value.ExportRetention;
+        await schedule.AddAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.Export,
+            ItemPartition = record.RequestId,
+            ItemId = "data.json",
+            BlobName = blobName,
+            SubjectId = subject,
+            BuildingId = "exports",
+            EventAt = now,
+            Category = "export",
+            Rule = new RetentionRule("export-7d", "O8", options.Value.ExportRetention, RetentionAction.Delete),
+            Deadline = expires,
+        }, cancellationToken).ConfigureAwait(false);
+
+        await Finish(record.RequestId, new RequestOutcome
+        {
+            Summary = string.Create(CultureInfo.InvariantCulture, $"Your data: identifiers, Facial Entry enrollment, {events.Count} door events, {shared.Count} disclosures, your requests."),
+            ExportBlob = blobName,
+            ExportExpiresAt = expires,
+        }).ConfigureAwait(false);
+        return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    /// <summary>A short-lived read-only link to an export (user-delegation SAS in Azure; the emulator's key locally).</summary>
+    public async Task<Uri?> ExportLinkAsync(string blobName, CancellationToken cancellationToken)
+    {
+        var blob = blobs.GetBlobContainerClient(storage.Value.ExportsContainer).GetBlobClient(blobName);
+        if (!(await blob.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value)
+        {
+            return null;
+        }
+
+        var sas = new BlobSasBuilder(BlobSasPermissions.Read, time.GetUtcNow() + options.Value.ExportLinkLifetime)
+        {
+            BlobContainerName = blob.BlobContainerName,
+            BlobName = blob.Name,
+            Resource = "b",
+            Protocol = blob.Uri.Scheme == "https" ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
+        };
+        if (blob.CanGenerateSasUri)
+        {
+            return blob.GenerateSasUri(sas);
+        }
+
+        var key = await blobs.GetUserDelegationKeyAsync(time.GetUtcNow().AddMinutes(-5), time.GetUtcNow() + options.Value.ExportLinkLifetime, cancellationToken).ConfigureAwait(false);
+        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key.Value, blobs.AccountName) }.ToUri();
+    }
+
+    private async Task<WorkResult> CategoriesSharedAsync(PrivacyRequestRecord record, string subject, CancellationToken cancellationToken)
+    {
+        var resident = await store.ReadAsync<ResidentRecord>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+        var shared = await disclosures.ForPartitionAsync(subject, cancellationToken).ConfigureAwait(false);
+        if (resident is not null)
+        {
+            shared.AddRange(await disclosures.ForPartitionAsync(DisclosureRecord.PartitionFor(null, resident.Document.BuildingId), cancellationToken).ConfigureAwait(false));
+        }
+
+        await Finish(record.RequestId, new RequestOutcome
+        {
+            Summary = shared.Count == 0 ? "We have shared none of your personal information." : "The categories of your personal information we shared, and with whom (by category).",
+            CategoriesShared = [.. shared.SelectMany(d => d.DataCategories).Distinct().Order(StringComparer.Ordinal)],
+            RecipientCategories = [.. shared.Select(d => JsonNamingPolicy.KebabCaseLower.ConvertName(d.RecipientCategory.ToString())).Distinct().Order(StringComparer.Ordinal)],
+            MarketingStatement = MarketingStatement,
+        }).ConfigureAwait(false);
+        return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    /// <summary>O9 / O15: deletes what no exception keeps, each item through the retention engine's audited deletion.</summary>
+    private async Task<WorkResult> DeleteAsync(PrivacyRequestRecord record, string subject, bool child, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var kept = new List<KeptData>();
+        var deleted = new List<string>();
+        var resident = (await store.ReadAsync<ResidentRecord>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        var subjectHolds = (await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).Where(h => h.Scope.SubjectId == subject).ToList();
+        var openAccess = (await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false))
+            .Any(e => e.RequestId != record.RequestId && e.Type == RequestType.Access && e.Status is not (nameof(RequestStatus.Completed) or nameof(RequestStatus.Denied) or nameof(RequestStatus.Unverified)));
+        var rule = new RetentionRule(child ? "child-data-deletion" : "deletion-request", child ? "O15" : "O9", TimeSpan.Zero, RetentionAction.Delete);
+
+        if (subjectHolds.Count > 0)
+        {
+            kept.AddRange(subjectHolds.Select(h => new KeptData("all data under hold " + h.HoldId, h.Reason switch
+            {
+                HoldReason.SecurityIncident => "security: a security incident is being investigated",
+                HoldReason.FraudOrIllegalActivity => "fraud or illegal activity: needed to prevent or prosecute it",
+                HoldReason.Debugging => "repairing errors that impair the service",
+                _ => "an open request: kept until recourse is exhausted (PIPEDA s.8(8))",
+            })));
+        }
+        else if (openAccess)
+        {
+            kept.Add(new KeptData("all data", "an open access request of the same person: kept until it is answered (PIPEDA s.8(8))"));
+        }
+        else
+        {
+            var doorEvents = 0;
+            await foreach (var e in PagesAsync(Containers.DoorEvents, subject, RecordQuery.All, cancellationToken).ConfigureAwait(false))
+            {
+                var id = e["eventId"]!.GetValue<string>();
+                await enforcer.DeleteAndAuditAsync(Entry(ItemKind.DoorEvent, subject, id, resident?.BuildingId, "authentication-data", rule, now), cancellationToken).ConfigureAwait(false);
+                doorEvents++;
+            }
+
+            deleted.Add(string.Create(CultureInfo.InvariantCulture, $"hardware usage: {doorEvents} door events"));
+            if (await store.ReadAsync<JsonObject>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                await enforcer.DeleteAndAuditAsync(Entry(ItemKind.FacialEnrollment, subject, FacialEnrollmentRecord.DocumentId, resident?.BuildingId, "facial-entry-reference", rule, now), cancellationToken).ConfigureAwait(false);
+                deleted.Add("Facial Entry enrollment (reference data)");
+            }
+
+            if (resident is not null)
+            {
+                if (!child && resident.MovedOutAt is null)
+                {
+                    kept.Add(new KeptData("identifiers and account information", "needed to perform the lease contract with property management while the person lives in the building"));
+                }
+                else
+                {
+                    // Anonymized: the record stays as a pseudonymous id (so the occupancy history and the audit still add
+                    // up) but no longer identifies the person.
+                    await store.UpsertAsync(Containers.Residents, subject, ResidentRecord.DocumentId, resident with
+                    {
+                        Email = "anonymized@invalid",
+                        Name = null,
+                        Phone = null,
+                        FacialEntry = resident.FacialEntry is null ? null : resident.FacialEntry with { WithdrawnAt = resident.FacialEntry.WithdrawnAt ?? now },
+                    }, cancellationToken).ConfigureAwait(false);
+                    await enforcer.DeleteAndAuditAsync(Entry(ItemKind.ResidentIdentifiers, subject, ResidentRecord.DocumentId, resident.BuildingId, "identifiers", rule, now), cancellationToken).ConfigureAwait(false);
+                    deleted.Add("identifiers (name, email, phone): anonymized");
+                }
+            }
+
+            kept.Add(new KeptData("the sharing ledger's entries about you", "a legal obligation to record disclosures (O12)"));
+            kept.Add(new KeptData("consent history", "proof of consent required by law (NYC TDPA)"));
+            kept.Add(new KeptData("this request's record", "kept 24 months as the law requires (11 CCR 7101), and used for nothing else"));
+        }
+
+        await Finish(record.RequestId, new RequestOutcome
+        {
+            Summary = deleted.Count == 0 ? "Nothing could be deleted yet; see what was kept and why." : "Deleted or anonymized what no exception keeps.",
+            Deleted = deleted,
+            Kept = kept,
+        }).ConfigureAwait(false);
+        return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    private async Task<WorkResult> CorrectionAsync(PrivacyRequestRecord record, string subject, CancellationToken cancellationToken)
+    {
+        var resident = (await store.ReadAsync<ResidentRecord>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        await notifications.PublishAsync(new NotificationRequest(
+            $"correction-task-{record.RequestId}", "request-" + record.RequestId, "correction-task", RecipientKind.PrivacyOfficer, "privacy-office", MessageClass.Service,
+            new Dictionary<string, string>
+            {
+                ["requestId"] = record.RequestId,
+                ["buildingId"] = resident?.BuildingId ?? "unknown",
+                ["field"] = record.Correction!.Field,
+                ["dueAt"] = RecordJson.Timestamp(record.EffectiveDueAt),
+            }), cancellationToken).ConfigureAwait(false);
+        await service.UpdateAsync(record.RequestId, r => r with
+        {
+            Status = RequestStatus.AwaitingPropertyManagement,
+            Steps = [.. r.Steps, new RequestStep("sent-to-property-management", "done", time.GetUtcNow())],
+        }, cancellationToken).ConfigureAwait(false);
+        return new WorkResult(RequestStatus.AwaitingPropertyManagement, null, true, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    /// <summary>Records property management's answer to a correction (or its silence by the due date) as the outcome.</summary>
+    public async Task<WorkResult> RecordCorrectionAsync(CorrectionAnswer answer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        var summary = answer.Outcome switch
+        {
+            "corrected" => "Property management corrected the information.",
+            "declined" => "Property management declined the correction" + (answer.Note is null ? "." : ": " + answer.Note),
+            _ => "Property management did not answer by the due date; the privacy officer was alerted.",
+        };
+        await Finish(answer.RequestId, new RequestOutcome { Summary = summary }).ConfigureAwait(false);
+        var record = (await service.ReadAsync(answer.RequestId, cancellationToken).ConfigureAwait(false))!.Document;
+        return answer.Outcome == "declined"
+            ? new WorkResult(RequestStatus.Denied, "correction-declined-by-property-management", false, record.EffectiveDueAt.UtcDateTime)
+            : new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    private Task Finish(string requestId, RequestOutcome outcome) =>
+        service.UpdateAsync(requestId, r => r with { Outcome = outcome, Steps = [.. r.Steps, new RequestStep("answered", "done", time.GetUtcNow())] }, CancellationToken.None);
+
+    private async Task<List<RequestIndexEntry>> IndexAsync(string partition, CancellationToken cancellationToken)
+    {
+        var result = new List<RequestIndexEntry>();
+        await foreach (var item in PagesAsync(Containers.Requests, partition, RecordQuery.All, cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(item.Deserialize<RequestIndexEntry>(RecordJson.Options)!);
+        }
+
+        return result;
+    }
+
+    private async IAsyncEnumerable<JsonObject> PagesAsync(string container, string partition, RecordQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<JsonObject>(container, partition, query, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                yield return item.Document;
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+    }
+
+    private static ScheduleEntry Entry(ItemKind kind, string partition, string id, string? building, string category, RetentionRule rule, DateTimeOffset now) => new()
+    {
+        Kind = kind,
+        ItemPartition = partition,
+        ItemId = id,
+        SubjectId = partition,
+        BuildingId = building ?? "unknown",
+        EventAt = now,
+        Category = category,
+        Rule = rule,
+        Deadline = now,
+    };
+}
