@@ -140,6 +140,11 @@ internal static class FanOutBenchmark
             ["Durable:TaskHubName"] = "fan" + suffix,
             ["Durable:SidecarPort"] = Arguments.FreePort(),
             ["Logging:LogLevel:Default"] = "Warning",
+            ["OneValet:Email:SmtpHost"] = "127.0.0.1",
+            ["OneValet:Email:SmtpPort"] = "1025",
+            ["OneValet:Email:UseTls"] = "false",
+            ["OneValet:Email:FromAddress"] = "bench@onevalet.local",
+            ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.local",
         });
         builder.AddLocalHost();
         var app = builder.Build();
