@@ -13,6 +13,9 @@ switch (scenario)
     case "email":
         await EmailBenchmark.RunAsync(Arguments.Int(args, "--count", 300));
         break;
+    case "export":
+        await ExportBenchmark.RunAsync(Arguments.Int(args, "--count", 10_000));
+        break;
     case "fanout":
         await FanOutBenchmark.RunAsync(Arguments.Int(args, "--count", 100_000));
         break;
@@ -20,7 +23,7 @@ switch (scenario)
         await RetentionBenchmark.RunAsync(Arguments.Int(args, "--count", 1_000_000), lag: !args.Contains("--no-lag"));
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, fanout, email, email");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, fanout, export, email, email");
         return 2;
 }
 
