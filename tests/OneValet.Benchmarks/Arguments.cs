@@ -18,6 +18,27 @@ internal static class Arguments
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Settings for a local host run inside a benchmark: its own containers, queues, task hub and data folder,
+    /// the local SMTP catcher, quiet logs. Callers add or override what their scenario needs.</summary>
+    public static Dictionary<string, string?> LocalHostSettings(string prefix, string data) => new()
+    {
+        ["urls"] = "http://127.0.0.1:0",
+        ["Local:DataDirectory"] = data,
+        ["OneValet:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+        ["OneValet:Storage:RecordingsContainer"] = prefix + "rec",
+        ["OneValet:Storage:QuarantineContainer"] = prefix + "qua",
+        ["OneValet:Storage:ExportsContainer"] = prefix + "exp",
+        ["OneValet:Storage:QueuePrefix"] = prefix + "-",
+        ["Durable:TaskHubName"] = prefix,
+        ["Durable:SidecarPort"] = FreePort(),
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["OneValet:Email:SmtpHost"] = "127.0.0.1",
+        ["OneValet:Email:SmtpPort"] = "1025",
+        ["OneValet:Email:UseTls"] = "false",
+        ["OneValet:Email:FromAddress"] = "bench@onevalet.local",
+        ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.local",
+    };
+
     public static double Percentile(IReadOnlyList<double> sorted, double p)
     {
         if (sorted.Count == 0)

@@ -126,25 +126,9 @@ internal static class FanOutBenchmark
     private static WebApplication Build(string suffix, string data)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["Local:DataDirectory"] = data,
-            ["Local:ProcessQueues"] = "false",
-            ["OneValet:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["OneValet:Storage:RecordingsContainer"] = "fanrec" + suffix,
-            ["OneValet:Storage:QuarantineContainer"] = "fanqua" + suffix,
-            ["OneValet:Storage:ExportsContainer"] = "fanexp" + suffix,
-            ["OneValet:Storage:QueuePrefix"] = "fan" + suffix + "-",
-            ["Durable:TaskHubName"] = "fan" + suffix,
-            ["Durable:SidecarPort"] = Arguments.FreePort(),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["OneValet:Email:SmtpHost"] = "127.0.0.1",
-            ["OneValet:Email:SmtpPort"] = "1025",
-            ["OneValet:Email:UseTls"] = "false",
-            ["OneValet:Email:FromAddress"] = "bench@onevalet.local",
-            ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.local",
-        });
+        var settings = Arguments.LocalHostSettings("fan" + suffix, data);
+        settings["Local:ProcessQueues"] = "false";
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.AddLocalHost();
         var app = builder.Build();
         app.MapLocalHost();
@@ -161,9 +145,9 @@ internal static class FanOutBenchmark
         }
 
         var blobs = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>();
-        foreach (var name in new[] { "fanrec", "fanqua", "fanexp" })
+        foreach (var name in new[] { "rec", "qua", "exp" })
         {
-            await blobs.GetBlobContainerClient(name + suffix).DeleteIfExistsAsync();
+            await blobs.GetBlobContainerClient("fan" + suffix + name).DeleteIfExistsAsync();
         }
     }
 }

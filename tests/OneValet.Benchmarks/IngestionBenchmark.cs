@@ -26,23 +26,7 @@ internal static class IngestionBenchmark
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var data = Path.Combine(Path.GetTempPath(), "onevalet-bench-" + suffix);
-        var settings = new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["Local:DataDirectory"] = data,
-            ["OneValet:Storage:ConnectionString"] = Azurite,
-            ["OneValet:Storage:RecordingsContainer"] = "benchrec" + suffix,
-            ["OneValet:Storage:QuarantineContainer"] = "benchqua" + suffix,
-            ["OneValet:Storage:ExportsContainer"] = "benchexp" + suffix,
-            ["Durable:TaskHubName"] = "bench" + suffix,
-            ["Durable:SidecarPort"] = Arguments.FreePort(),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["OneValet:Email:SmtpHost"] = "127.0.0.1",
-            ["OneValet:Email:SmtpPort"] = "1025",
-            ["OneValet:Email:UseTls"] = "false",
-            ["OneValet:Email:FromAddress"] = "bench@onevalet.local",
-            ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.local",
-        };
+        var settings = Arguments.LocalHostSettings("bench" + suffix, data);
 
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(settings);

@@ -128,34 +128,18 @@ internal static class RetentionBenchmark
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var data = Path.Combine(Path.GetTempPath(), "onevalet-bench-lag-" + suffix);
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["Local:DataDirectory"] = data,
-            ["OneValet:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["OneValet:Storage:RecordingsContainer"] = "lagrec" + suffix,
-            ["OneValet:Storage:QuarantineContainer"] = "lagqua" + suffix,
-            ["OneValet:Storage:ExportsContainer"] = "lagexp" + suffix,
-            ["OneValet:Storage:QueuePrefix"] = "lag" + suffix + "-",
-            ["OneValet:Retention:SurveillanceFootage"] = "00:01:30",
-            ["OneValet:Retention:PlanInterval"] = "00:00:10",
-            ["OneValet:Retention:PlanningHorizon"] = "00:10:00",
-            ["OneValet:Retention:SweepInterval"] = "01:00:00",
-            ["Durable:TaskHubName"] = "lag" + suffix,
-            ["Durable:SidecarPort"] = Arguments.FreePort(),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["OneValet:Email:SmtpHost"] = "127.0.0.1",
-            ["OneValet:Email:SmtpPort"] = "1025",
-            ["OneValet:Email:UseTls"] = "false",
-            ["OneValet:Email:FromAddress"] = "bench@onevalet.local",
-            ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.local",
-        });
+        var settings = Arguments.LocalHostSettings("lag" + suffix, data);
+        settings["OneValet:Retention:SurveillanceFootage"] = "00:01:30";
+        settings["OneValet:Retention:PlanInterval"] = "00:00:10";
+        settings["OneValet:Retention:PlanningHorizon"] = "00:10:00";
+        settings["OneValet:Retention:SweepInterval"] = "01:00:00";
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.AddLocalHost();
         await using var app = builder.Build();
         app.MapLocalHost();
         await app.StartAsync();
         var blobs = app.Services.GetRequiredService<BlobServiceClient>();
-        var container = blobs.GetBlobContainerClient("lagrec" + suffix);
+        var container = blobs.GetBlobContainerClient("lag" + suffix + "rec");
         const int count = 30;
         for (var i = 0; i < count; i++)
         {
@@ -203,8 +187,8 @@ internal static class RetentionBenchmark
             $"  timer-path deletion lag (done-at minus deadline, {lags.Count}/{count} items, 1-minute buckets): p50 {Arguments.Percentile(lags, 50):F1} s, p95 {Arguments.Percentile(lags, 95):F1} s, max {(lags.Count > 0 ? lags[^1] : double.NaN):F1} s (goal <= 60 s; Blob lifecycle rules: up to 48 h)"));
         await app.StopAsync();
         await container.DeleteIfExistsAsync();
-        await blobs.GetBlobContainerClient("lagqua" + suffix).DeleteIfExistsAsync();
-        await blobs.GetBlobContainerClient("lagexp" + suffix).DeleteIfExistsAsync();
+        await blobs.GetBlobContainerClient("lag" + suffix + "qua").DeleteIfExistsAsync();
+        await blobs.GetBlobContainerClient("lag" + suffix + "exp").DeleteIfExistsAsync();
     }
 
     /// <summary>The pipeline's services over fresh SQLite files (the engine under test), Azurite for blobs.</summary>

@@ -42,19 +42,7 @@ internal sealed partial class UploadPoller(
                 LogPollFailed(logger, e.GetType().Name);
             }
         }
-        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
+        while (await timer.TickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     private async Task PollOnceAsync(BlobContainerClient container, int parallelism, CancellationToken cancellationToken)

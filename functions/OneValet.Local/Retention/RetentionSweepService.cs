@@ -47,20 +47,7 @@ internal sealed partial class RetentionSweepService(
                 LogSweepFailed(logger, e.GetType().Name);
             }
         }
-        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
-
-    /// <summary>False once the host stops (instead of an OperationCanceledException that would read as a failure).</summary>
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
+        while (await timer.TickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The retention sweep failed ({ErrorType}); retrying at the next tick")]

@@ -180,6 +180,24 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls a condition until it holds; on time-out the host's output goes to a file named in the failure.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition().ConfigureAwait(false))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                var log = Path.Combine(Path.GetTempPath(), $"onevalet-{Name}-{Guid.NewGuid():N}.log");
+                await File.WriteAllTextAsync(log, Output).ConfigureAwait(false);
+                throw new TimeoutException($"timed out; host output in {log}");
+            }
+
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The host's record store, opened beside it (SQLite allows a second process to read and write).</summary>
     public Pipeline.Storage.SqliteRecordStore OpenStore() => new(Path.Combine(DataDirectory, "records.db"));
 

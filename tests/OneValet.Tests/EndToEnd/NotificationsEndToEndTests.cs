@@ -180,21 +180,7 @@ public sealed class NotificationsEndToEndTests
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow >= deadline)
-            {
-                var log = Path.Combine(Path.GetTempPath(), $"onevalet-{host.Name}-{Guid.NewGuid():N}.log");
-                await File.WriteAllTextAsync(log, host.Output);
-                Assert.Fail($"timed out; host output in {log}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host) => host.WaitUntilAsync(condition, Wait);
 
     private static async Task<LocalHostProcess> StartAsync(string name, Dictionary<string, string> settings)
     {

@@ -306,21 +306,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
         return status!;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow >= deadline)
-            {
-                var log = Path.Combine(Path.GetTempPath(), $"onevalet-{host.Name}-{Guid.NewGuid():N}.log");
-                await File.WriteAllTextAsync(log, host.Output);
-                Assert.Fail($"timed out; host output in {log}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host) => host.WaitUntilAsync(condition, Wait);
 
     [GeneratedRegex("code for privacy request [a-z0-9-]+ is ([0-9]{6})")]
     private static partial Regex CodePattern();
