@@ -32,6 +32,8 @@ public sealed record RedactionResult(
 /// </summary>
 public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<FaceOptions> options, ILogger<FaceRedactor> logger)
 {
+    private const int MaxPasses = 3;
+
     private static readonly ConcurrentDictionary<string, string> EncoderByFolder = new();
 
     /// <summary>Redacts a JPEG image. <paramref name="requesterFace"/> null = the requester's face is not known (all blurred).</summary>
@@ -197,55 +199,78 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         });
     }
 
-    /// <summary>Blurs every face but the tracked requester's; moves the track to where the requester's face is now.</summary>
+    /// <summary>
+    /// Blurs every face but the tracked requester's and moves the track to where the requester's face is now. The frame is
+    /// searched again after blurring (up to <see cref="MaxPasses"/> times) until the detector finds nothing but the kept
+    /// face: a cascade may first find only part of a face, and what it finds next must go too.
+    /// </summary>
     private (int Blurred, bool Kept) RedactFrame(Mat image, ref FaceRectangle? track)
     {
-        var faces = detector.Detect(image);
-        var keep = -1;
-        if (track is { } requester)
+        var blurred = 0;
+        var kept = false;
+        for (var pass = 0; pass < MaxPasses; pass++)
         {
-            var best = 0.0;
-            for (var i = 0; i < faces.Count; i++)
+            var faces = detector.Detect(image);
+            var keep = new bool[faces.Count];
+            if (track is { } requester)
             {
-                var overlap = faces[i].Overlap(requester);
-                if (overlap > best && (overlap >= 0.3 || Contains(requester, faces[i])))
+                // The requester's face: every detection overlapping the tracked rectangle (a cascade may box the whole
+                // face in one frame and part of it in the next).
+                FaceRectangle? next = null;
+                for (var i = 0; i < faces.Count; i++)
                 {
-                    best = overlap;
-                    keep = i;
+                    if (SameFace(requester, faces[i]))
+                    {
+                        keep[i] = true;
+                        next ??= faces[i];
+                    }
+                }
+
+                if (next is not null && pass == 0)
+                {
+                    track = next;
+                    kept = true;
                 }
             }
 
-            if (keep >= 0)
+            var blurredNow = 0;
+            for (var i = 0; i < faces.Count; i++)
             {
-                track = faces[keep];
+                if (!keep[i])
+                {
+                    Blur(image, faces[i]);
+                    blurredNow++;
+                }
+            }
+
+            blurred += blurredNow;
+            if (blurredNow == 0)
+            {
+                break;
             }
         }
 
-        var blurred = 0;
-        for (var i = 0; i < faces.Count; i++)
-        {
-            if (i != keep)
-            {
-                Blur(image, faces[i]);
-                blurred++;
-            }
-        }
-
-        return (blurred, keep >= 0);
+        return (blurred, kept);
     }
 
-    private static bool Contains(FaceRectangle outer, FaceRectangle inner)
+    private static bool SameFace(FaceRectangle a, FaceRectangle b) => a.Overlap(b) >= 0.3 || CenterInside(a, b) || CenterInside(b, a);
+
+    private static bool CenterInside(FaceRectangle outer, FaceRectangle inner)
     {
         var x = inner.Left + (inner.Width / 2);
         var y = inner.Top + (inner.Height / 2);
         return x >= outer.Left && x < outer.Left + outer.Width && y >= outer.Top && y < outer.Top + outer.Height;
     }
 
-    /// <summary>Pixelates then blurs the face and a margin around it, so that neither a person nor a detector can recognise it.</summary>
+    /// <summary>
+    /// Pixelates then blurs the face and a wide margin around it (three quarters of its size on each side), so that neither
+    /// a person nor a detector can recognise it: a Haar box is tight around eyes, nose and mouth, sometimes around part of
+    /// a face only, and hair and head shape identify people too.
+    /// </summary>
     private static void Blur(Mat image, FaceRectangle face)
     {
-        var marginX = face.Width / 5;
-        var marginY = face.Height / 5;
+        var marginX = face.Width * 3 / 4;
+        var marginY = face.Height * 3 / 4;
         var left = Math.Max(0, face.Left - marginX);
         var top = Math.Max(0, face.Top - marginY);
         var right = Math.Min(image.Width, face.Left + face.Width + marginX);

@@ -10,7 +10,7 @@ namespace OneValet.Pipeline.Faces;
 public sealed class LocalFaceDetector : IDisposable
 {
     /// <summary>Frames wider than this are searched on a downscaled copy (rectangles are given in full-size pixels).</summary>
-    private const int SearchWidth = 480;
+    private const int SearchWidth = 640;
 
     private readonly CascadeClassifier _cascade;
     private readonly Lock _gate = new();
@@ -60,7 +60,7 @@ public sealed class LocalFaceDetector : IDisposable
         Rect[] found;
         lock (_gate)
         {
-            found = _cascade.DetectMultiScale(small, scaleFactor: 1.1, minNeighbors: 5, HaarDetectionTypes.ScaleImage, new Size(20, 20));
+            found = _cascade.DetectMultiScale(small, scaleFactor: 1.08, minNeighbors: 3, HaarDetectionTypes.ScaleImage, new Size(20, 20));
         }
 
         return found
