@@ -19,8 +19,8 @@ public sealed record RedactionResult(
 {
     /// <summary>A sentence for the access-request answer (PIPEDA s.9(1)); no personal data.</summary>
     public string Summary => RequesterFaceKnown
-        ? $"{FacesBlurred} face(s) of other people blurred in {Frames} frame(s); the requester's face was kept in {FramesWithRequesterKept}."
-        : $"The requester's face was not known: all {FacesBlurred} face(s) in {Frames} frame(s) were blurred.";
+        ? $"{FacesBlurred} face region(s) of other people blurred in {Frames} frame(s); the requester's face was kept in {FramesWithRequesterKept}."
+        : $"The requester's face was not known: all {FacesBlurred} face region(s) in {Frames} frame(s) were blurred.";
 }
 
 /// <summary>
