@@ -7,3 +7,20 @@ cd "$here"
 if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/cosmosdb-server ] || [ ! -x node_modules/.bin/maildev ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# Faces (step 7): ffmpeg for video redaction, OpenCV's Haar cascades (opencv-data), the sample photo the tests use
+# (opencv-doc's messi5.jpg), and the native libraries libOpenCvSharpExtern.so needs (GTK 3 for highgui and what it
+# links: check with `ldd`). Installed only when missing; the package lists are refreshed only then.
+apt_packages=(ffmpeg opencv-data opencv-doc libgtk-3-0 libfreetype6 libharfbuzz0b libdrm2 libatomic1)
+missing=()
+for package in "${apt_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

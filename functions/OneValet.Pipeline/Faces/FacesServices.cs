@@ -1,0 +1,34 @@
+using Azure.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace OneValet.Pipeline.Faces;
+
+/// <summary>Registers the Faces capability: options, Face API clients (only with an endpoint), local detector, redactor, verifier.</summary>
+public static class FacesServices
+{
+    public static IServiceCollection AddFaces(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<FaceOptions>().BindConfiguration(FaceOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FaceOptions>, FaceOptionsValidator>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<FaceOptions>>().Value;
+            if (options.Endpoint is null)
+            {
+                return new FaceApi(null, null);
+            }
+
+            var credential = sp.GetRequiredService<TokenCredential>();
+            return new FaceApi(
+                new FaceClient(options.Endpoint, credential),
+                new FaceAdministrationClient(options.Endpoint, credential).GetLargePersonGroupClient(options.LargePersonGroupId!));
+        });
+        services.AddSingleton<LocalFaceDetector>();
+        services.AddSingleton<FaceRedactor>();
+        services.AddSingleton<FaceVerifier>();
+        return services;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Faces;
+using OpenCvSharp;
+
+namespace OneValet.Tests.Faces;
+
+/// <summary>
+/// Real pictures for the detector: the photo <c>messi5.jpg</c> shipped by the Debian package <c>opencv-doc</c>
+/// (installed by infra/install.sh), its face cut out and pasted several times onto plain backgrounds, and short MP4
+/// videos made from those with ffmpeg.
+/// </summary>
+internal static class FaceSamples
+{
+    public const string PhotoPath = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
+
+    private static readonly Lazy<LocalFaceDetector> SharedDetector = new(() => new LocalFaceDetector(Options.Create(new FaceOptions())));
+
+    public static LocalFaceDetector Detector => SharedDetector.Value;
+
+    public static FaceRedactor Redactor(string? temporaryFolder = null) =>
+        new(Detector, Options.Create(new FaceOptions { TemporaryFolder = temporaryFolder }), NullLogger<FaceRedactor>.Instance);
+
+    /// <summary>The face of the photo with a margin around it (the margin keeps the cascade's context).</summary>
+    public static Mat FaceTile()
+    {
+        using var photo = Cv2.ImRead(PhotoPath, ImreadModes.Color);
+        var face = Detector.Detect(photo)[0];
+        var margin = face.Width / 2;
+        var rect = new Rect(
+            Math.Max(0, face.Left - margin),
+            Math.Max(0, face.Top - margin),
+            Math.Min(photo.Width - Math.Max(0, face.Left - margin), face.Width + (2 * margin)),
+            Math.Min(photo.Height - Math.Max(0, face.Top - margin), face.Height + (2 * margin)));
+        using var tile = new Mat(photo, rect);
+        var scaled = new Mat();
+        tile.CopyTo(scaled);
+        return scaled;
+    }
+
+    /// <summary>A gray canvas with the face tile pasted at each of the given top-left corners.</summary>
+    public static Mat Compose(int width, int height, params Point[] corners)
+    {
+        using var tile = FaceTile();
+        var canvas = Background(width, height);
+        foreach (var corner in corners)
+        {
+            using var target = new Mat(canvas, new Rect(corner.X, corner.Y, tile.Width, tile.Height));
+            tile.CopyTo(target);
+        }
+
+        return canvas;
+    }
+
+    /// <summary>A scene without faces: the photo stretched to the size and blurred beyond recognition.</summary>
+    public static Mat Background(int width, int height)
+    {
+        using var photo = Cv2.ImRead(PhotoPath, ImreadModes.Color);
+        var background = new Mat();
+        Cv2.Resize(photo, background, new Size(width, height));
+        Cv2.GaussianBlur(background, background, new Size(61, 61), 0);
+        return background;
+    }
+
+    public static byte[] Jpeg(Mat image)
+    {
+        Cv2.ImEncode(".jpg", image, out var bytes, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95));
+        return bytes;
+    }
+
+    /// <summary>
+    /// An MP4 (H.264) of <paramref name="seconds"/> at 25 fps, 640x360: one face tile moving left to right along the top,
+    /// and <paramref name="still"/> more tiles standing along the bottom. Made with ffmpeg's overlay filter.
+    /// </summary>
+    public static string Video(string folder, double seconds, int still, int width = 640, int height = 360)
+    {
+        using var tile = FaceTile();
+        var tilePath = Path.Combine(folder, "tile.png");
+        Cv2.ImWrite(tilePath, tile);
+        var output = Path.Combine(folder, $"sample-{Guid.NewGuid():N}.mp4");
+        var backgroundPath = Path.Combine(folder, "background.png");
+        using (var background = Background(width, height))
+        {
+            Cv2.ImWrite(backgroundPath, background);
+        }
+
+        var inputs = $"-loop 1 -framerate 25 -t {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} -i \"{backgroundPath}\" -loop 1 -i \"{tilePath}\"";
+        var filter = $"[0][1]overlay=x='10+40*t':y=5:shortest=1[v0]";
+        for (var i = 0; i < still; i++)
+        {
+            inputs += $" -loop 1 -i \"{tilePath}\"";
+            filter += $";[v{i}][{i + 2}]overlay=x={width - ((i + 1) * (tile.Width + 10))}:y={height - tile.Height - 5}:shortest=1[v{i + 1}]";
+        }
+
+        Run("ffmpeg", $"-hide_banner -loglevel error -y {inputs} -filter_complex \"{filter}\" -map [v{still}] -c:v libx264 -pix_fmt yuv420p \"{output}\"");
+        return output;
+    }
+
+    /// <summary>Frames and duration of a video, counted by ffprobe (decoding every frame).</summary>
+    public static (int Frames, double Seconds) Probe(string path)
+    {
+        var frames = Run("ffprobe", $"-v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 \"{path}\"");
+        var duration = Run("ffprobe", $"-v error -show_entries format=duration -of csv=p=0 \"{path}\"");
+        return (int.Parse(frames.Trim().TrimEnd(','), System.Globalization.CultureInfo.InvariantCulture),
+            double.Parse(duration.Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The faces the detector finds in every frame of a video (decoded by OpenCV's own bundled FFmpeg).</summary>
+    public static List<IReadOnlyList<FaceRectangle>> DetectPerFrame(string path)
+    {
+        var result = new List<IReadOnlyList<FaceRectangle>>();
+        using var capture = new VideoCapture(path);
+        using var frame = new Mat();
+        while (capture.Read(frame) && !frame.Empty())
+        {
+            result.Add(Detector.Detect(frame));
+        }
+
+        return result;
+    }
+
+    public static string Run(string program, string arguments)
+    {
+        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} failed: {stderr}");
+        }
+
+        return stdout.Result;
+    }
+}
