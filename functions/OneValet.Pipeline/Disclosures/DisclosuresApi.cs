@@ -104,15 +104,15 @@ public sealed class DisclosuresApi(IRecordStore store, TimeProvider time)
             return problem;
         }
 
-        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.CoversBuilding(input!.BuildingId))
-        {
-            return Problems.NotFound("No such building."); // a manager records disclosures of their buildings only
-        }
-
         var refusal = Check(input!, out var invalid);
         if (invalid is not null)
         {
             return Problems.BadRequest(invalid);
+        }
+
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.CoversBuilding(input!.BuildingId))
+        {
+            return Problems.NotFound("No such building."); // a manager records disclosures of their buildings only
         }
 
         if (refusal is not null)

@@ -11,6 +11,9 @@ namespace OneValet.Pipeline.Api.Auth;
 /// </summary>
 public sealed class ApiGate(BearerAuthenticator authenticator, ApiAuthorizer authorizer, ApiRateLimits limits)
 {
+    /// <summary>The detail of the gate's 404: the same whether the object exists outside the grant or not at all.</summary>
+    public const string NotFoundDetail = "Not found.";
+
     public async Task<IResult?> CheckAsync(HttpContext context, ApiRoute? route, IReadOnlyDictionary<string, string?> routeValues, bool anonymousEndpoint = false)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -53,7 +56,7 @@ public sealed class ApiGate(BearerAuthenticator authenticator, ApiAuthorizer aut
             case AuthorizationOutcome.Forbidden:
                 return TypedResults.Problem(detail: "Your role may not call this route.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.");
             default:
-                return Problems.NotFound("Not found.");
+                return Problems.NotFound(NotFoundDetail);
         }
     }
 
