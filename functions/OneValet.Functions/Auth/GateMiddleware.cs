@@ -44,6 +44,7 @@ internal static class GateRegistration
     public static IServiceCollection AddFunctionsAuth(this IServiceCollection services)
     {
         services.AddApiAuth();
+        services.AddOptions<AuthOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ISigningKeys, OpenIdSigningKeys>();
         return services;
     }

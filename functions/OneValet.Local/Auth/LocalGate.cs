@@ -12,6 +12,11 @@ public static class LocalGate
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddApiAuth();
+        builder.Services.PostConfigure<AuthOptions>(o =>
+        {
+            o.Issuer ??= AuthOptions.LocalIssuer;
+            o.Audience ??= AuthOptions.LocalAudience;
+        });
         builder.Services.AddSingleton(sp => DevTokens.LoadOrCreateKey(Path.GetFullPath(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.DataDirectory)));
         builder.Services.AddSingleton<ISigningKeys>(sp => sp.GetRequiredService<SymmetricSigningKey>());
         return builder;

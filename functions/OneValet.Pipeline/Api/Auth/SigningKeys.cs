@@ -16,7 +16,7 @@ public interface ISigningKeys
 public sealed class OpenIdSigningKeys(IOptions<AuthOptions> options) : ISigningKeys
 {
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _configuration = new(
-        options.Value.MetadataAddress ?? options.Value.Issuer.TrimEnd('/') + "/.well-known/openid-configuration",
+        options.Value.MetadataAddress is { Length: > 0 } address ? address : options.Value.Issuer!.TrimEnd('/') + "/.well-known/openid-configuration",
         new OpenIdConnectConfigurationRetriever(),
         new HttpDocumentRetriever { RequireHttps = true });
 
