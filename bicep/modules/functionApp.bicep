@@ -28,6 +28,9 @@ param identityId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
+@description('The audience of the API\'s Entra ID app registration (its application id URI or client id).')
+param apiAudience string = 'api://onevalet-api'
+
 @description('Name of the host storage account (AzureWebJobsStorage, deployment package).')
 param hostStorageName string
 
@@ -251,6 +254,15 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'OneValet__Email__PrivacyOfficerAddress'
           value: privacyOfficerAddress
+        }
+        // OneValet:Auth (AuthOptions): Entra ID bearer tokens of this tenant; keys from its OpenID Connect metadata.
+        {
+          name: 'OneValet__Auth__Issuer'
+          value: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        {
+          name: 'OneValet__Auth__Audience'
+          value: apiAudience
         }
         // OneValet:Cosmos (CosmosOptions).
         {

@@ -2,6 +2,7 @@ using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OneValet.Functions.Auth;
 using OneValet.Pipeline;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Storage;
@@ -19,6 +20,7 @@ public static class FunctionsApp
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPipeline();
+        services.AddFunctionsAuth();
         services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // One CosmosClient for the process (thread-safe, cached), on the same managed-identity credential as the blob client.

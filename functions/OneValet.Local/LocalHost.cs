@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using OneValet.Local.Auth;
 using OneValet.Local.Durable;
 using OneValet.Local.Retention;
 using OneValet.Pipeline.Messaging;
@@ -40,6 +41,7 @@ public static class LocalHost
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddPipeline();
+        builder.AddLocalAuth();
         builder.Services.AddOptions<LocalHostOptions>().BindConfiguration(LocalHostOptions.Section);
         builder.Services.AddSingleton<IRecordStore>(sp => new SqliteRecordStore(DataFile(sp, "records.db")));
 
@@ -66,7 +68,9 @@ public static class LocalHost
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseLocalGate();
         app.MapPipelineApi();
+        app.MapDevTokens();
         app.MapLocalDurableTaskHub();
         return app;
     }

@@ -38,6 +38,31 @@ public sealed record ApiRoute(string Name, string Method, string Template, Roles
     /// <summary>Query parameters the route reads (for the OpenAPI document).</summary>
     public IReadOnlyList<string> Query { get; init; } = [];
 
+    /// <summary>Marks a route whose object (building, subject) is named in its body: the handler checks it.</summary>
+    public const string ScopeInBody = "$body";
+
+    /// <summary>
+    /// The route (or query) value naming the object the caller's grant must reach. Defaults from the template: residentId,
+    /// then subjectId, then buildingId; null means no object can be found and only the privacy officer passes (deny by
+    /// default). <see cref="ScopeInBody"/> leaves the check to the handler.
+    /// </summary>
+    public string? ScopeParameter
+    {
+        get => _scopeParameter ?? DefaultScopeParameter(Template);
+        init => _scopeParameter = value;
+    }
+
+    private readonly string? _scopeParameter;
+
+    /// <summary>The names of the template's parameters, e.g. <c>buildingId</c>.</summary>
+    public IReadOnlyList<string> Parameters =>
+        [.. System.Text.RegularExpressions.Regex.Matches(Template, @"\{(\w+)[^}]*\}").Select(m => m.Groups[1].Value)];
+
+    private static readonly string[] ScopeParameterDefaults = ["residentId", "subjectId", "buildingId"];
+
+    private static string? DefaultScopeParameter(string template) =>
+        ScopeParameterDefaults.FirstOrDefault(p => template.Contains('{' + p + '}', StringComparison.Ordinal));
+
     /// <summary>The path under the host's root, e.g. <c>/api/health</c>.</summary>
     public string Path => "/api/" + Template;
 }
@@ -113,7 +138,10 @@ public static class ApiRoutes
 
     public static readonly ApiRoute RecordDisclosure = new(
         "RecordDisclosure", "POST", "disclosures",
-        Roles.PrivacyOfficer | Roles.PropertyManager, Scope.Building, "Records a disclosure in the sharing ledger; marketing and unlawful keyless-entry sharing are refused (O12).");
+        Roles.PrivacyOfficer | Roles.PropertyManager, Scope.Building, "Records a disclosure in the sharing ledger; marketing and unlawful keyless-entry sharing are refused (O12).")
+    {
+        ScopeParameter = ApiRoute.ScopeInBody,
+    };
 
     public static readonly ApiRoute ListDisclosures = new(
         "ListDisclosures", "GET", "disclosures",

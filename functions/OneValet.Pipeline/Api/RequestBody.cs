@@ -23,10 +23,32 @@ public static class RequestBody
             return (null, TypedResults.Problem(detail: "Send the body as application/json.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type."));
         }
 
+        byte[] bytes;
         try
         {
             using var limited = new LimitedStream(request.Body, MaxBytes);
-            var value = await JsonSerializer.DeserializeAsync<T>(limited, ApiJson.InputOptions, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await limited.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+        catch (LimitedStream.TooLargeException)
+        {
+            return (null, TooLarge());
+        }
+
+        try
+        {
+            // Parsed once as a document (depth limit 16, as the binder), walked for card numbers, then bound: every
+            // string of every input of every route gets the check.
+            using var document = JsonDocument.Parse(bytes, DocumentOptions);
+            if (FindCardNumber(document.RootElement, "$") is { } path)
+            {
+                return (null, Problems.BadRequest(
+                    $"A text field carries what looks like a payment card number (at {path}). Card data is never stored here: remove it and send again.",
+                    new Dictionary<string, object?> { ["code"] = "card-number-refused", ["path"] = path }));
+            }
+
+            var value = document.Deserialize<T>(ApiJson.InputOptions);
             return value is null ? (null, Problems.BadRequest("The body is empty.")) : (value, null);
         }
         catch (JsonException e)
@@ -34,9 +56,50 @@ public static class RequestBody
             // The path and position help the caller; the message never echoes the body's values.
             return (null, Problems.BadRequest($"The body is not valid JSON for this route (at {e.Path ?? "$"}, line {e.LineNumber}).", null));
         }
-        catch (LimitedStream.TooLargeException)
+    }
+
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = ApiJson.InputOptions.MaxDepth,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    /// <summary>The JSON path of the first string (value or property name) carrying a card number, or null.</summary>
+    internal static string? FindCardNumber(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
         {
-            return (null, TooLarge());
+            case JsonValueKind.String:
+                return CardNumbers.ContainsCardNumber(element.GetString()) ? path : null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindCardNumber(item, $"{path}[{i++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (CardNumbers.ContainsCardNumber(property.Name))
+                    {
+                        return path;
+                    }
+
+                    if (FindCardNumber(property.Value, path + "." + property.Name) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
         }
     }
 

@@ -110,6 +110,11 @@ public sealed class DisclosuresApi(IRecordStore store, TimeProvider time)
             return Problems.BadRequest(invalid);
         }
 
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.CoversBuilding(input!.BuildingId))
+        {
+            return Problems.NotFound("No such building."); // a manager records disclosures of their buildings only
+        }
+
         if (refusal is not null)
         {
             return TypedResults.Problem(detail: refusal, statusCode: StatusCodes.Status422UnprocessableEntity, title: "This disclosure is not allowed.",

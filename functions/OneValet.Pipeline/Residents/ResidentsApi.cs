@@ -46,6 +46,11 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             return errors;
         }
 
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.CoversBuilding(input!.BuildingId))
+        {
+            return Problems.NotFound("No such building."); // a manager registers residents only in their buildings
+        }
+
         var existing = await ReadAsync(residentId, cancellationToken).ConfigureAwait(false);
         var record = existing?.Document is { } current
             ? current with { BuildingId = input!.BuildingId, UnitId = input.UnitId, MovedInAt = input.MovedInAt, Email = input.Email, Name = input.Name, Phone = input.Phone, Jurisdiction = input.Jurisdiction ?? current.Jurisdiction }

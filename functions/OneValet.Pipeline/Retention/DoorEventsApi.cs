@@ -79,6 +79,11 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
             return Problems.BadRequest($"'events' holds 1 to {MaxBatch} events.");
         }
 
+        if (Api.Auth.Caller.OfRequest(request) is { } device && device.Roles.HasFlag(Api.Roles.Device) && batch.Events.Any(e => e is null || !device.DoorIds.Contains(e.DoorId)))
+        {
+            return Problems.NotFound("No such door."); // a device posts only for its own doors
+        }
+
         var now = time.GetUtcNow();
         var options = ingestion.Value;
         for (var i = 0; i < batch.Events.Count; i++)

@@ -12,6 +12,7 @@ namespace OneValet.Tests.EndToEnd;
 internal sealed class LocalHostProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
+    private readonly List<HttpClient> _clients = [];
     private Process? _process;
 
     public LocalHostProcess(string name, IReadOnlyDictionary<string, string>? settings = null)
@@ -87,6 +88,10 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["Durable:TaskHubName"] = TaskHub,
             ["OneValet:Storage:QueuePrefix"] = QueuePrefix,
             ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+            // Tests call far faster than people: the limits are tested on their own, with low settings.
+            ["OneValet:Auth:AnonymousPermitsPerMinute"] = "1000000",
+            ["OneValet:Auth:IntakePermitsPerMinute"] = "1000000",
         };
         foreach (var (key, value) in Settings)
         {
@@ -120,6 +125,8 @@ internal sealed class LocalHostProcess : IAsyncDisposable
                 using var response = await Http.GetAsync(new Uri("health", UriKind.Relative)).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
+                    // Every test calls as the privacy officer unless it asks for another caller (ClientAsync).
+                    Http.DefaultRequestHeaders.Authorization = new("Bearer", await TokenAsync(new { role = "privacy-officer", subjectId = "officer-1" }).ConfigureAwait(false));
                     return;
                 }
             }
@@ -132,6 +139,42 @@ internal sealed class LocalHostProcess : IAsyncDisposable
 
         throw new TimeoutException($"The local host did not answer /api/health within 60 s:\n{Output}");
     }
+
+    /// <summary>A development token from the host's <c>POST /api/dev/tokens</c>, e.g. <c>new { role = "device", deviceId,
+    /// buildingIds = new[] { "b-1" }, doorIds = new[] { "lobby" } }</c>.</summary>
+    public async Task<string> TokenAsync(object request)
+    {
+        using var anonymous = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await anonymous.PostAsJsonAsync("dev/tokens", request).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"dev/tokens answered {(int)response.StatusCode}: {body}");
+        }
+
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>A client of this host calling with a token for the given claims (disposed with the host).</summary>
+    public async Task<HttpClient> ClientAsync(object request)
+    {
+        var client = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", await TokenAsync(request).ConfigureAwait(false));
+        lock (_clients)
+        {
+            _clients.Add(client);
+        }
+
+        return client;
+    }
+
+    public Task<HttpClient> ManagerAsync(params string[] buildingIds) => ClientAsync(new { role = "property-manager", subjectId = "manager-1", buildingIds });
+
+    public Task<HttpClient> ResidentAsync(string residentId, string buildingId, string unitId) =>
+        ClientAsync(new { role = "resident", subjectId = residentId, buildingIds = new[] { buildingId }, unitId });
+
+    public Task<HttpClient> DeviceAsync(string deviceId, string buildingId, params string[] doorIds) =>
+        ClientAsync(new { role = "device", deviceId, buildingIds = new[] { buildingId }, doorIds });
 
     /// <summary>SIGKILL, like kill -9: the process gets no chance to finish anything.</summary>
     public async Task KillAsync()
@@ -218,6 +261,11 @@ internal sealed class LocalHostProcess : IAsyncDisposable
     {
         await KillAsync().ConfigureAwait(false);
         _process?.Dispose();
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -29,15 +29,16 @@ public sealed class NotificationsEndToEndTests
         var settings = new Dictionary<string, string> { ["OneValet:Email:SmtpPort"] = mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var host = await StartAsync("breach", settings);
         var movedIn = DateTimeOffset.UtcNow.AddYears(-1);
+        var manager = await host.ManagerAsync("b-1", "b-2");
         await Parallel.ForEachAsync(Enumerable.Range(0, 500), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
-            using var put = await host.Http.PutAsJsonAsync($"residents/r-{i}", new { buildingId = i < 250 ? "b-1" : "b-2", unitId = $"u-{i / 2}", movedInAt = movedIn, email = $"r-{i}@breach.test" }, ApiJson.Options, ct);
+            using var put = await manager.PutAsJsonAsync($"residents/r-{i}", new { buildingId = i < 250 ? "b-1" : "b-2", unitId = $"u-{i / 2}", movedInAt = movedIn, email = $"r-{i}@breach.test" }, ApiJson.Options, ct);
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         });
 
         // Someone who moved out before the incident's window is not affected.
-        using (var gone = await host.Http.PutAsJsonAsync("residents/r-gone", new { buildingId = "b-1", unitId = "u-x", movedInAt = movedIn, email = "gone@breach.test" }, ApiJson.Options))
-        using (var left = await host.Http.PostAsJsonAsync("residents/r-gone/move-out", new { movedOutAt = DateTimeOffset.UtcNow.AddDays(-60) }, ApiJson.Options))
+        using (var gone = await manager.PutAsJsonAsync("residents/r-gone", new { buildingId = "b-1", unitId = "u-x", movedInAt = movedIn, email = "gone@breach.test" }, ApiJson.Options))
+        using (var left = await manager.PostAsJsonAsync("residents/r-gone/move-out", new { movedOutAt = DateTimeOffset.UtcNow.AddDays(-60) }, ApiJson.Options))
         {
             Assert.Equal(HttpStatusCode.OK, left.StatusCode);
         }
@@ -104,18 +105,19 @@ public sealed class NotificationsEndToEndTests
     {
         await using var mail = await MailDevProcess.StartAsync();
         await using var host = await StartAsync("roommates", new Dictionary<string, string> { ["OneValet:Email:SmtpPort"] = mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var manager = await host.ManagerAsync("b-r");
         foreach (var who in new[] { "alice", "bob", "carol" })
         {
-            using var put = await host.Http.PutAsJsonAsync($"residents/{who}", new { buildingId = "b-r", unitId = "u-12", movedInAt = DateTimeOffset.UtcNow.AddMonths(-3), email = $"{who}@unit.test" }, ApiJson.Options);
+            using var put = await manager.PutAsJsonAsync($"residents/{who}", new { buildingId = "b-r", unitId = "u-12", movedInAt = DateTimeOffset.UtcNow.AddMonths(-3), email = $"{who}@unit.test" }, ApiJson.Options);
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
 
-        using (var optOut = await host.Http.PutAsJsonAsync("residents/bob/message-preferences", new { informational = false, offers = false }, ApiJson.Options))
+        using (var optOut = await (await host.ResidentAsync("bob", "b-r", "u-12")).PutAsJsonAsync("residents/bob/message-preferences", new { informational = false, offers = false }, ApiJson.Options))
         {
             Assert.Equal(HttpStatusCode.OK, optOut.StatusCode);
         }
 
-        using var changed = await host.Http.PostAsJsonAsync("buildings/b-r/units/u-12/settings", new { setting = "thermostat-setpoint", value = "19.5", changedBy = "alice" }, ApiJson.Options);
+        using var changed = await (await host.ResidentAsync("alice", "b-r", "u-12")).PostAsJsonAsync("buildings/b-r/units/u-12/settings", new { setting = "thermostat-setpoint", value = "19.5", changedBy = "alice" }, ApiJson.Options);
         Assert.Equal(HttpStatusCode.Accepted, changed.StatusCode);
 
         var carol = await mail.Api.WaitForAsync("carol@unit.test", 1, Wait);

@@ -57,7 +57,7 @@ public sealed class RetentionEndToEndTests
             await Hardware.UploadAsync(container, $"b-t/door-1/c-{i}.mp4", Hardware.Mp4(10_000, seed: i), Hardware.Metadata(now));
         }
 
-        using (var posted = await host.Http.PostAsJsonAsync("buildings/b-t/door-events", new
+        using (var posted = await (await host.DeviceAsync("console-1", "b-t", "door-1")).PostAsJsonAsync("buildings/b-t/door-events", new
         {
             events = new object[]
             {
@@ -158,23 +158,25 @@ public sealed class RetentionEndToEndTests
     public async Task Withdrawal_sets_the_reference_deadline_re_consent_cancels_it_and_a_second_withdrawal_deletes_the_enrollment()
     {
         await using var host = await StartAsync("consent", TimerPath);
-        using (var put = await host.Http.PutAsJsonAsync("residents/r-42", new { buildingId = "b-c", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = "tenant@example.com", name = "A Tenant" }, ApiJson.Options))
+        var tenant = await host.ResidentAsync("r-42", "b-c", "u-1");
+        var manager = await host.ManagerAsync("b-c");
+        using (var put = await manager.PutAsJsonAsync("residents/r-42", new { buildingId = "b-c", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = "tenant@example.com", name = "A Tenant" }, ApiJson.Options))
         {
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
 
-        await PostAsync(host, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
+        await PostAsync(tenant, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
         var store = host.OpenStore();
         await store.UpsertAsync(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId, new FacialEnrollmentRecord { ResidentId = "r-42", BuildingId = "b-c", EnrolledAt = DateTimeOffset.UtcNow });
 
-        using (var withdrawn = await host.Http.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
+        using (var withdrawn = await tenant.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
         {
             var resident = (await withdrawn.Content.ReadFromJsonAsync<ResidentRecord>(ApiJson.Options))!;
             Assert.False(resident.FacialEntryActive);
             Assert.NotNull(resident.ReferenceDataDeadline);
         }
 
-        await PostAsync(host, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
+        await PostAsync(tenant, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
         var again = (await host.Http.GetFromJsonAsync<ResidentRecord>("residents/r-42", ApiJson.Options))!;
         Assert.True(again.FacialEntryActive);
         Assert.Null(again.ReferenceDataDeadline);
@@ -183,7 +185,7 @@ public sealed class RetentionEndToEndTests
         await Task.Delay(TimeSpan.FromSeconds(8));
         Assert.NotNull(await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId));
 
-        using (var withdrawnAgain = await host.Http.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
+        using (var withdrawnAgain = await tenant.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.OK, withdrawnAgain.StatusCode);
         }
@@ -193,8 +195,8 @@ public sealed class RetentionEndToEndTests
         Assert.Equal("O5", deletion.Obligation);
 
         // Moved out: no new consent (no reference data from non-tenants).
-        await PostAsync(host, "residents/r-42/move-out", new { }, HttpStatusCode.OK);
-        await PostAsync(host, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.Conflict);
+        await PostAsync(manager, "residents/r-42/move-out", new { }, HttpStatusCode.OK);
+        await PostAsync(tenant, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.Conflict);
     }
 
     [Fact]
@@ -256,9 +258,9 @@ public sealed class RetentionEndToEndTests
         return total;
     }
 
-    private static async Task PostAsync(LocalHostProcess host, string path, object body, HttpStatusCode expected)
+    private static async Task PostAsync(HttpClient http, string path, object body, HttpStatusCode expected)
     {
-        using var response = await host.Http.PostAsJsonAsync(path, body, ApiJson.Options);
+        using var response = await http.PostAsJsonAsync(path, body, ApiJson.Options);
         Assert.True(expected == response.StatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 

@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Api.Auth;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Storage;
+using Xunit;
+
+namespace OneValet.Tests.Authorization;
+
+/// <summary>The authorizer's rules that the matrix cannot reach through today's table (agents, a route not in the table),
+/// and the body limits of <see cref="RequestBody"/>.</summary>
+public sealed class AuthorizerTests : IAsyncLifetime
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), "authz-" + Guid.NewGuid().ToString("N") + ".db");
+    private SqliteRecordStore _store = null!;
+
+    private static readonly ApiRoute AgentRoute = new("AgentTest", "GET", "residents/{residentId}/requests", Roles.AuthorizedAgent | Roles.Resident, Scope.Subject, "test");
+
+    public async Task InitializeAsync()
+    {
+        _store = new SqliteRecordStore(_file);
+        await _store.UpsertAsync(Containers.Residents, "r-1", ResidentRecord.DocumentId, new ResidentRecord
+        {
+            ResidentId = "r-1", BuildingId = "b-1", UnitId = "u-1", MovedInAt = DateTimeOffset.UtcNow, Email = "r@x.test", Jurisdiction = "other",
+        });
+    }
+
+    public Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_file);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task An_agent_reaches_only_the_verified_subject_it_acts_for()
+    {
+        var authorizer = new ApiAuthorizer(_store);
+        var values = new Dictionary<string, string?> { ["residentId"] = "r-1" };
+        Assert.Equal(AuthorizationOutcome.Allow, await authorizer.AuthorizeAsync(AgentRoute, Agent("r-1", verified: true), values, default));
+        Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(AgentRoute, Agent("r-1", verified: false), values, default));
+        Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(AgentRoute, Agent("r-2", verified: true), values, default));
+        Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(AgentRoute, Agent("r-9", verified: true), new Dictionary<string, string?> { ["residentId"] = "r-9" }, default));
+    }
+
+    [Fact]
+    public async Task A_route_missing_from_the_table_is_refused_and_a_route_without_an_object_denies_by_default()
+    {
+        var authorizer = new ApiAuthorizer(_store);
+        var officer = Caller.From(Principal(("roles", "privacy-officer")));
+        Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(null, officer, new Dictionary<string, string?>(), default));
+
+        var noObject = new ApiRoute("NoObject", "GET", "privacy-requests/{requestId}", Roles.Resident | Roles.PrivacyOfficer, Scope.Subject, "test");
+        Assert.Null(noObject.ScopeParameter);
+        var resident = Caller.From(Principal(("roles", "resident"), ("sub", "r-1")));
+        Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(noObject, resident, new Dictionary<string, string?> { ["requestId"] = "q-1" }, default));
+        Assert.Equal(AuthorizationOutcome.Allow, await authorizer.AuthorizeAsync(noObject, officer, new Dictionary<string, string?> { ["requestId"] = "q-1" }, default));
+        Assert.Equal(AuthorizationOutcome.Unauthorized, await authorizer.AuthorizeAsync(noObject, null, new Dictionary<string, string?>(), default));
+    }
+
+    [Fact]
+    public void Scope_parameters_default_from_the_template()
+    {
+        Assert.Equal("residentId", ApiRoutes.GetResident.ScopeParameter);
+        Assert.Equal("buildingId", ApiRoutes.ChangeUnitSetting.ScopeParameter);
+        Assert.Equal(["buildingId", "unitId"], ApiRoutes.ChangeUnitSetting.Parameters);
+        Assert.Null(ApiRoutes.GetHold.ScopeParameter);
+        Assert.Equal(ApiRoute.ScopeInBody, ApiRoutes.RecordDisclosure.ScopeParameter);
+    }
+
+    [Theory]
+    [InlineData(16, true)]
+    [InlineData(17, false)]
+    public async Task Bodies_nest_at_most_16_deep(int depth, bool accepted)
+    {
+        var json = "{\"policyVersion\":\"v\",\"x\":" + new string('[', depth - 1) + new string(']', depth - 1) + "}";
+        var (_, problem) = await RequestBody.ReadAsync<JsonDepthProbe>(Request(json), default);
+        var status = (problem as Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult)?.StatusCode;
+        Assert.Equal(accepted, problem is null);
+        if (!accepted)
+        {
+            Assert.Equal(400, status);
+        }
+    }
+
+    [Fact]
+    public async Task Bodies_over_one_mebibyte_are_refused_with_413_with_or_without_a_content_length()
+    {
+        var json = "{\"x\":[\"" + new string('a', (int)RequestBody.MaxBytes) + "\"]}";
+        var withLength = Request(json);
+        var (_, declared) = await RequestBody.ReadAsync<JsonDepthProbe>(withLength, default);
+        Assert.Equal(413, (declared as Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult)?.StatusCode);
+
+        var chunked = Request(json);
+        chunked.ContentLength = null;
+        var (_, streamed) = await RequestBody.ReadAsync<JsonDepthProbe>(chunked, default);
+        Assert.Equal(413, (streamed as Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult)?.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_card_number_anywhere_in_a_body_is_refused_with_its_path()
+    {
+        var (_, problem) = await RequestBody.ReadAsync<JsonDepthProbe>(Request("{\"x\":[[\"call me\"],[\"4111 1111 1111 1111\"]]}"), default);
+        var result = Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(problem);
+        Assert.Equal(400, result.StatusCode);
+        Assert.Equal("card-number-refused", result.ProblemDetails.Extensions["code"]);
+        Assert.Equal("$.x[1][0]", result.ProblemDetails.Extensions["path"]);
+    }
+
+    public sealed record JsonDepthProbe(string? PolicyVersion, System.Text.Json.JsonElement? X);
+
+    private static HttpRequest Request(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var context = new DefaultHttpContext();
+        context.Request.ContentType = "application/json";
+        context.Request.ContentLength = bytes.Length;
+        context.Request.Body = new MemoryStream(bytes);
+        return context.Request;
+    }
+
+    private static Caller Agent(string actsFor, bool verified) =>
+        Caller.From(Principal(("roles", "authorized-agent"), ("sub", "agent-1"), ("acts_for", actsFor), ("verified", verified ? "true" : "false")))!;
+
+    private static ClaimsPrincipal Principal(params (string Type, string Value)[] claims) =>
+        new(new ClaimsIdentity(claims.Select(c => new Claim(c.Type, c.Value)), "test"));
+}
