@@ -172,16 +172,25 @@ public static class ApiRoutes
 
     public static readonly ApiRoute SubmitPrivacyRequest = new(
         "SubmitPrivacyRequest", "POST", "privacy-requests",
-        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Global,
-        "A privacy request (access, deletion, correction, categories shared, a child's data): verified with a code sent to the person on file (O8-O11, O15).");
+        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Subject,
+        "A privacy request (access, deletion, correction, categories shared, a child's data): verified with a code sent to the person on file (O8-O11, O15).")
+    {
+        ScopeParameter = ApiRoute.ScopeInBody,
+    };
 
     public static readonly ApiRoute GetPrivacyRequest = new(
         "GetPrivacyRequest", "GET", "privacy-requests/{requestId}",
-        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Subject, "A request's status, due date, steps, answer and export link (O18).");
+        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Subject, "A request's status, due date, steps, answer and export link (O18).")
+    {
+        ScopeParameter = "requestId",
+    };
 
     public static readonly ApiRoute VerifyPrivacyRequest = new(
         "VerifyPrivacyRequest", "POST", "privacy-requests/{requestId}/verification",
-        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Subject, "The one-time code the person received: limited attempts, expiry (O10).");
+        Roles.Resident | Roles.AuthorizedAgent | Roles.PrivacyOfficer, Scope.Subject, "The one-time code the person received: limited attempts, expiry (O10).")
+    {
+        ScopeParameter = "requestId",
+    };
 
     public static readonly ApiRoute ExtendPrivacyRequest = new(
         "ExtendPrivacyRequest", "POST", "privacy-requests/{requestId}/extension",
@@ -189,7 +198,10 @@ public static class ApiRoutes
 
     public static readonly ApiRoute ResolveCorrection = new(
         "ResolveCorrection", "POST", "privacy-requests/{requestId}/correction-outcome",
-        Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "Property management's answer to a correction request (O11).");
+        Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "Property management's answer to a correction request (O11).")
+    {
+        ScopeParameter = "requestId",
+    };
 
     public static IReadOnlyList<ApiRoute> All { get; } =
     [

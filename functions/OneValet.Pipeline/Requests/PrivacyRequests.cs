@@ -85,6 +85,13 @@ public sealed class PrivacyRequestsApi(
             return Problems.BadRequest(invalid);
         }
 
+        // A resident asks about themselves; an agent about the person in their acts_for; the office about anyone.
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.Roles.HasFlag(Roles.PrivacyOfficer)
+            && input!.Subject.ResidentId is { } named && named != caller.SubjectId && named != caller.ActsFor)
+        {
+            return Problems.NotFound("No such person.");
+        }
+
         var now = time.GetUtcNow();
         var subjectId = await service.FindSubjectAsync(input!.Subject, cancellationToken).ConfigureAwait(false);
 

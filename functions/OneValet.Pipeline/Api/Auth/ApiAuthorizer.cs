@@ -55,17 +55,18 @@ public sealed class ApiAuthorizer(IRecordStore store)
             return AuthorizationOutcome.Allow;
         }
 
+        var parameter = route.ScopeParameter;
+        if (parameter == ApiRoute.ScopeInBody && route.Scope != Scope.Global)
+        {
+            // The object is named in the body (a disclosure's building, a privacy request's subject): the handler checks
+            // it with Caller.OfRequest. An agent may submit before being verified: the request's own code verifies it.
+            return AuthorizationOutcome.Allow;
+        }
+
         // Only the privacy officer reaches the whole pipeline; an agent acts only once verified (O10).
         if (route.Scope == Scope.Global || (roles == Roles.AuthorizedAgent && !caller.Verified))
         {
             return AuthorizationOutcome.Forbidden;
-        }
-
-        var parameter = route.ScopeParameter;
-        if (parameter == ApiRoute.ScopeInBody)
-        {
-            // The object is named in the body (e.g. a disclosure's building): the handler checks it with Caller.OfRequest.
-            return AuthorizationOutcome.Allow;
         }
 
         if (parameter is null)
@@ -81,6 +82,19 @@ public sealed class ApiAuthorizer(IRecordStore store)
         }
 
         var target = new Target(null, values.GetValueOrDefault("buildingId"), values.GetValueOrDefault("unitId"));
+        if (parameter == "requestId")
+        {
+            // A privacy request belongs to its subject (and, through the subject, to the subject's building).
+            var request = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, value, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+            if (request?.Document.SubjectId is not { } subjectId)
+            {
+                return AuthorizationOutcome.NotFound;
+            }
+
+            value = subjectId;
+            parameter = "subjectId";
+        }
+
         if (parameter is "residentId" or "subjectId")
         {
             var resident = await store.ReadAsync<ResidentRecord>(Containers.Residents, value, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
