@@ -22,6 +22,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
     /// <summary>The objects a token's grant reaches (in scope) and the objects it does not (out of scope).</summary>
     internal static readonly Dictionary<string, (string In, string Out)> Objects = new(StringComparer.Ordinal)
     {
+        ["requestId"] = ("req-unseeded", "req-unseeded"),
         ["residentId"] = ("r-in", "r-out"),
         ["subjectId"] = ("r-in", "r-out"),
         ["buildingId"] = ("b-1", "b-2"),
@@ -142,7 +143,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         }
 
         var names = route.Parameters;
-        var onResident = names.Contains("residentId") || names.Contains("subjectId");
+        var onResident = names.Contains("residentId") || names.Contains("subjectId") || names.Contains("requestId");
         var reaches = r switch
         {
             Roles.Resident => onResident || names.Contains("unitId"),
@@ -162,6 +163,20 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
             var manager = await host.ManagerAsync(building);
             using var put = await manager.PutAsJsonAsync($"residents/{id}", new { buildingId = building, unitId = unit, movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = $"{id}@matrix.test" }, ApiJson.Options);
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // A privacy request about each resident, submitted by the office: a request belongs to its subject.
+        var ids = new List<string>();
+        foreach (var id in new[] { "r-in", "r-out" })
+        {
+            using var submitted = await host.Http.PostAsJsonAsync("privacy-requests", new { type = "categories-shared", jurisdiction = "other", subject = new { residentId = id }, channel = "phone" }, ApiJson.Options);
+            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+            ids.Add(JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!);
+        }
+
+        lock (Objects)
+        {
+            Objects["requestId"] = (ids[0], ids[1]);
         }
 
         var clients = new Dictionary<Roles, HttpClient>();

@@ -27,7 +27,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
         await using var mail = await MailDevProcess.StartAsync();
         await using var host = await StartAsync("access", mail);
         await ResidentAsync(host, "ann", "b-a", "ann@requests.test", "california");
-        using (var events = await host.Http.PostAsJsonAsync("buildings/b-a/door-events", new { events = new[] { new { eventId = "e-1", doorId = "d-1", method = "fob", subjectId = "ann", at = DateTimeOffset.UtcNow.AddMinutes(-5), granted = true } } }, ApiJson.Options))
+        using (var events = await (await host.DeviceAsync("console-1", "b-a", "d-1")).PostAsJsonAsync("buildings/b-a/door-events", new { events = new[] { new { eventId = "e-1", doorId = "d-1", method = "fob", subjectId = "ann", at = DateTimeOffset.UtcNow.AddMinutes(-5), granted = true } } }, ApiJson.Options))
         {
             Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
         }
@@ -119,7 +119,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
         await ResidentAsync(host, "di", "b-d", "di@requests.test", "california");
         await ResidentAsync(host, "kid", "b-d", "kid.parent@requests.test", "california");
         var now = DateTimeOffset.UtcNow.AddMinutes(-2);
-        using (var events = await host.Http.PostAsJsonAsync("buildings/b-d/door-events", new
+        using (var events = await (await host.DeviceAsync("console-1", "b-d", "d-1")).PostAsJsonAsync("buildings/b-d/door-events", new
         {
             events = new object[]
             {
@@ -137,7 +137,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
             Assert.Equal(HttpStatusCode.Created, hold.StatusCode);
         }
 
-        using (var moved = await host.Http.PostAsJsonAsync("residents/di/move-out", new { }, ApiJson.Options))
+        using (var moved = await (await host.ManagerAsync("b-d")).PostAsJsonAsync("residents/di/move-out", new { }, ApiJson.Options))
         {
             Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
         }
@@ -259,7 +259,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
 
     private static async Task ResidentAsync(LocalHostProcess host, string id, string building, string email, string jurisdiction)
     {
-        using var put = await host.Http.PutAsJsonAsync($"residents/{id}", new { buildingId = building, unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-2), email, jurisdiction }, ApiJson.Options);
+        using var put = await (await host.ManagerAsync(building)).PutAsJsonAsync($"residents/{id}", new { buildingId = building, unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-2), email, jurisdiction }, ApiJson.Options);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
     }
 
