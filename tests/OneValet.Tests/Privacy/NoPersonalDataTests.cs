@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using OneValet.Pipeline.Api;
+using OneValet.Tests.EndToEnd;
+using OneValet.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OneValet.Tests.Privacy;
+
+/// <summary>
+/// No personal data where it does not belong (issue 7, item 4): runs the end-to-end scenarios on the real local host with
+/// real names, emails and phone numbers on file, then reads every log line (Information and up), every orchestration
+/// instance id, input, output and history event in the task hub, and every queue message left behind, and fails on any
+/// email address, name or phone number. Resident ids are pseudonymous by design (r-...), so they may appear.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
+{
+    private static readonly (string Id, string Name, string Email, string Phone)[] People =
+    [
+        ("r-p1", "Amelia Hartwell", "amelia.hartwell@private.test", "+1 212 555 0143"),
+        ("r-p2", "Bartholomew Quince", "bart.quince@private.test", "+1 646 555 0178"),
+        ("r-p3", "Consuelo Ibarra", "consuelo.ibarra@private.test", "+1 917 555 0111"),
+    ];
+
+    [Fact]
+    public async Task Logs_orchestrations_and_queues_carry_no_email_name_or_phone()
+    {
+        await using var mail = await MailDevProcess.StartAsync();
+        await AzuriteFixture.EnsureRunningAsync();
+        var host = new LocalHostProcess("no-pii", new Dictionary<string, string>
+        {
+            ["OneValet:Email:SmtpPort"] = mail.SmtpPort.ToString(CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:OneValet"] = "Debug",
+        });
+        await using (host)
+        {
+            await host.StartAsync();
+            var manager = await host.ManagerAsync("b-p");
+            foreach (var p in People)
+            {
+                using var put = await manager.PutAsJsonAsync($"residents/{p.Id}", new { buildingId = "b-p", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = p.Email, name = p.Name, phone = p.Phone, jurisdiction = "california" }, ApiJson.Options);
+                Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            }
+
+            var device = await host.DeviceAsync("console-1", "b-p", "d-1");
+            using (var events = await device.PostAsJsonAsync("buildings/b-p/door-events", new { events = new[] { new { eventId = "e-1", doorId = "d-1", method = "fob", subjectId = "r-p1", at = DateTimeOffset.UtcNow.AddMinutes(-1), granted = true } } }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
+            }
+
+            using (var change = await device.PostAsJsonAsync("buildings/b-p/units/u-1/settings", new { setting = "thermostat-setpoint", value = "20", changedBy = "r-p1" }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, change.StatusCode);
+            }
+
+            using (var incident = await host.Http.PostAsJsonAsync("incidents", new { discoveredAt = DateTimeOffset.UtcNow.AddHours(-1), buildings = new[] { "b-p" }, dataCategories = new[] { "identifiers" }, windowFrom = DateTimeOffset.UtcNow.AddDays(-10), windowTo = DateTimeOffset.UtcNow.AddHours(-2), description = "test incident" }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, incident.StatusCode);
+            }
+
+            string requestId;
+            using (var request = await host.Http.PostAsJsonAsync("privacy-requests", new { type = "access", jurisdiction = "california", subject = new { email = People[1].Email, buildingId = "b-p" }, channel = "web", agent = new { name = "Dorothea Lindqvist", email = "dorothea.lindqvist@private.test", permissionReference = "signed", signedPermission = true } }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
+                requestId = JsonDocument.Parse(await request.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!;
+            }
+
+            // Let the campaign, the alerts and the request reach their mail, then wrong codes (an error path) and the right one.
+            await mail.Api.WaitForAsync(People[2].Email, 2, TimeSpan.FromSeconds(60));
+            var code = await CodeAsync(mail, People[1].Email);
+            using (var wrong = await host.Http.PostAsJsonAsync($"privacy-requests/{requestId}/verification", new { code = code == "000000" ? "111111" : "000000" }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+            }
+
+            using (var right = await host.Http.PostAsJsonAsync($"privacy-requests/{requestId}/verification", new { code }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+            }
+
+            await host.WaitUntilAsync(async () => (await host.Http.GetFromJsonAsync<JsonElement>($"privacy-requests/{requestId}", ApiJson.Options)).GetProperty("request").GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(60));
+
+            var places = new Dictionary<string, string> { ["log lines and exception messages"] = host.Output };
+            places["orchestration instances, inputs and outputs"] = await TableTextAsync(host.TaskHub + "Instances");
+            places["orchestration history"] = await TableTextAsync(host.TaskHub + "History");
+            places["queue messages left"] = await QueueTextAsync(host.QueuePrefix);
+
+            var needles = People.SelectMany(p => new[] { p.Email, p.Name, p.Phone, p.Name.Split(' ')[1] })
+                .Concat(["dorothea.lindqvist@private.test", "Dorothea Lindqvist"]).ToList();
+            var found = new List<string>();
+            foreach (var (place, text) in places)
+            {
+                output.WriteLine($"{place}: {text.Length:N0} characters read");
+                found.AddRange(needles.Where(n => text.Contains(n, StringComparison.OrdinalIgnoreCase)).Select(n => $"{place}: {n}"));
+                found.AddRange(EmailPattern().Matches(text).Select(m => m.Value).Distinct().Select(e => $"{place}: an email address {e}"));
+            }
+
+            Assert.True(found.Count == 0, "personal data found:\n" + string.Join('\n', found.Distinct()));
+            Assert.True(places["orchestration instances, inputs and outputs"].Length > 0, "no orchestration was read");
+        }
+    }
+
+    private static async Task<string> TableTextAsync(string table)
+    {
+        var client = new TableServiceClient(AzuriteFixture.ConnectionString).GetTableClient(table);
+        var text = new StringBuilder();
+        await foreach (var entity in client.QueryAsync<TableEntity>())
+        {
+            foreach (var (key, value) in entity)
+            {
+                text.Append(key).Append('=').Append(value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : value?.ToString()).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static async Task<string> QueueTextAsync(string prefix)
+    {
+        var service = new QueueServiceClient(AzuriteFixture.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var text = new StringBuilder();
+        await foreach (var queue in service.GetQueuesAsync(prefix: prefix))
+        {
+            foreach (var message in (await service.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value)
+            {
+                text.Append(message.Body.ToString()).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static async Task<string> CodeAsync(MailDevProcess mail, string address)
+    {
+        var emails = await mail.Api.WaitForAsync(address, 2, TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var match = emails.Select(e => CodePattern().Match(e.Text ?? string.Empty)).FirstOrDefault(m => m.Success);
+            if (match is not null)
+            {
+                return match.Groups[1].Value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "no verification code arrived");
+            await Task.Delay(200);
+            emails = await mail.Api.ListAsync(address);
+        }
+    }
+
+    [GeneratedRegex(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex("code for privacy request [a-z0-9-]+ is ([0-9]{6})")]
+    private static partial Regex CodePattern();
+}
