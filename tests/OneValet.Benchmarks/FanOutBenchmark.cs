@@ -119,7 +119,11 @@ internal static class FanOutBenchmark
         var seconds = watch.Elapsed.TotalSeconds;
         await DeleteQueuesAsync(app, suffix);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(data, recursive: true);
+        if (Directory.Exists(data))
+        {
+            Directory.Delete(data, recursive: true);
+        }
+
         return seconds;
     }
 
