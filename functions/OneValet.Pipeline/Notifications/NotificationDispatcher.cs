@@ -11,9 +11,6 @@ namespace OneValet.Pipeline.Notifications;
 /// <summary>Where one notification is.</summary>
 public enum DeliveryStatus
 {
-    /// <summary>Fanned out, not yet handled by the dispatcher.</summary>
-    Queued,
-
     /// <summary>Handed to the mail server; the outcome of that attempt is not recorded yet.</summary>
     Sending,
 

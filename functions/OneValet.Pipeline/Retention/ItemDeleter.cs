@@ -84,32 +84,10 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ? "export blob deleted"
             : "already gone";
 
-    private async Task<string> DeleteIncidentAsync(ScheduleEntry entry, CancellationToken cancellationToken)
-    {
-        var campaign = "breach-" + entry.ItemPartition;
-        var deliveries = 0;
-        RecordPage<System.Text.Json.Nodes.JsonObject> page;
-        do
-        {
-            page = await store.QueryAsync<System.Text.Json.Nodes.JsonObject>(Containers.Deliveries, campaign, RecordQuery.All, 500, null, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Items)
-            {
-                deliveries += await store.DeleteAsync(Containers.Deliveries, campaign, item.Id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-            }
-        }
-        while (page.Items.Count > 0);
-        do
-        {
-            page = await store.QueryAsync<System.Text.Json.Nodes.JsonObject>(Containers.Incidents, entry.ItemPartition, RecordQuery.All, 500, null, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Items.Where(i => i.Id != entry.ItemId))
-            {
-                await store.DeleteAsync(Containers.Incidents, entry.ItemPartition, item.Id, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        while (page.Items.Any(i => i.Id != entry.ItemId));
-        var incident = await store.DeleteAsync(Containers.Incidents, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"incident record {(incident ? "deleted" : "already gone")}, {deliveries} delivery records deleted");
-    }
+    /// <summary>The incident's delivery records (its campaign's partition), then its own partition (record, fan-out pages).</summary>
+    private async Task<string> DeleteIncidentAsync(ScheduleEntry entry, CancellationToken cancellationToken) =>
+        await DeletePartitionAsync(Containers.Deliveries, "breach-" + entry.ItemPartition, "delivery records", cancellationToken).ConfigureAwait(false)
+        + "; " + await DeletePartitionAsync(Containers.Incidents, entry.ItemPartition, "incident record and fan-out pages", cancellationToken).ConfigureAwait(false);
 
     private async Task<string> DeleteRecordingVersionAsync(ScheduleEntry entry, CancellationToken cancellationToken)
     {
