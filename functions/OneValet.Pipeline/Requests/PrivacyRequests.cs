@@ -213,7 +213,9 @@ public sealed class PrivacyRequestsApi(
             return TypedResults.Problem(detail: "The request is not waiting for property management.", statusCode: StatusCodes.Status409Conflict, title: "Not waiting.");
         }
 
-        await client.RaiseEventAsync(requestId, CorrectionEvent, input, cancellationToken).ConfigureAwait(false);
+        // The note is free text and may name people: it goes to the store, and the orchestration gets the outcome only.
+        await store.UpsertAsync(Containers.Requests, requestId, "correction-answer", input, cancellationToken).ConfigureAwait(false);
+        await client.RaiseEventAsync(requestId, CorrectionEvent, input with { Note = null }, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new { accepted = true }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
@@ -689,7 +691,7 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
                 answer = null;
             }
 
-            work = await context.CallActivityAsync<WorkResult>(nameof(RecordCorrectionOutcomeActivity), new CorrectionAnswer(input, answer?.Outcome ?? "no-answer", answer?.Note), retry);
+            work = await context.CallActivityAsync<WorkResult>(nameof(RecordCorrectionOutcomeActivity), new CorrectionAnswer(input, answer?.Outcome ?? "no-answer"), retry);
         }
 
         await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, work.Status, work.DenialReason), retry);
@@ -700,8 +702,8 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
 /// <summary>What the work step produced.</summary>
 public sealed record WorkResult(RequestStatus Status, string? DenialReason, bool AwaitCorrection, DateTime DueAtUtc);
 
-/// <summary>Property management's answer, as the correction step receives it.</summary>
-public sealed record CorrectionAnswer(string RequestId, string Outcome, string? Note);
+/// <summary>Property management's answer, as the correction step receives it (its note stays in the store).</summary>
+public sealed record CorrectionAnswer(string RequestId, string Outcome);
 
 public sealed class AcknowledgeRequestActivity(PrivacyRequestService service) : TaskActivity<string, RequestPlan>
 {

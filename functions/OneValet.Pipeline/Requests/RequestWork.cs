@@ -273,10 +273,11 @@ public sealed class RequestWork(
     public async Task<WorkResult> RecordCorrectionAsync(CorrectionAnswer answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(answer);
+        var note = (await store.ReadAsync<CorrectionOutcomeInput>(Containers.Requests, answer.RequestId, "correction-answer", cancellationToken).ConfigureAwait(false))?.Document.Note;
         var summary = answer.Outcome switch
         {
             "corrected" => "Property management corrected the information.",
-            "declined" => "Property management declined the correction" + (answer.Note is null ? "." : ": " + answer.Note),
+            "declined" => "Property management declined the correction" + (note is null ? "." : ": " + note),
             _ => "Property management did not answer by the due date; the privacy officer was alerted.",
         };
         await Finish(answer.RequestId, new RequestOutcome { Summary = summary }).ConfigureAwait(false);
