@@ -12,6 +12,7 @@ using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Breaches;
 using OneValet.Pipeline.Calendars;
 using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Faces;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Notifications;
 using OneValet.Pipeline.Residents;
@@ -76,6 +77,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.PrivacyRequestService>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
+        services.AddFaces();
         return services;
     }
 }

@@ -80,8 +80,26 @@ public sealed record RecordingRecord
 
     public required IReadOnlyList<RecordingVersion> Versions { get; init; }
 
+    /// <summary>
+    /// The Facial Entry check of a <see cref="RecordingKind.FacialEntry"/> capture (O3, O4): authentication data, kept with
+    /// the capture and gone with it at its 90-day deadline. Null until checked, and for plain footage.
+    /// </summary>
+    public FaceCheck? FaceCheck { get; init; }
+
     public static string IdFor(string doorId, string captureId) => $"{doorId}_{captureId}";
 }
+
+/// <summary>
+/// The outcome of checking a Facial Entry capture against the consenting enrolled residents of its building (O4).
+/// <see cref="Faces.FaceVerificationStatus.NotConfigured"/> where no Face API runs (the local host): nothing was compared.
+/// <see cref="ResidentId"/> (pseudonymous) and <see cref="Face"/> (where in the capture the matched face is) only on a match.
+/// </summary>
+public sealed record FaceCheck(
+    Faces.FaceVerificationStatus Status,
+    DateTimeOffset CheckedAt,
+    double? Confidence = null,
+    string? ResidentId = null,
+    Faces.FaceRectangle? Face = null);
 
 /// <summary>The policy's category names (REFERENCE.md, "The data and where it comes from").</summary>
 public static class DataCategories
