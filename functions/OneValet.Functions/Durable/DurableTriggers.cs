@@ -68,12 +68,12 @@ public static class DurableTriggers
         (bool)(await RunActivityAsync<CloseRequestActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
     [Function(nameof(NotifyAffectedPageActivity))]
-    public static async Task<BreachCampaignState> RunNotifyAffectedPageActivityAsync([ActivityTrigger] BreachCampaignState input, string instanceId, FunctionContext executionContext) =>
-        (BreachCampaignState)(await RunActivityAsync<NotifyAffectedPageActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+    public static async Task<FanOutCursor?> RunNotifyAffectedPageActivityAsync([ActivityTrigger] FanOutCursor input, string instanceId, FunctionContext executionContext) =>
+        (FanOutCursor?)await RunActivityAsync<NotifyAffectedPageActivity>(input, instanceId, executionContext).ConfigureAwait(false);
 
-    [Function(nameof(EscalationTimeActivity))]
-    public static async Task<DateTime> RunEscalationTimeActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
-        (DateTime)(await RunActivityAsync<EscalationTimeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+    [Function(nameof(FinishFanOutActivity))]
+    public static async Task<DateTime> RunFinishFanOutActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (DateTime)(await RunActivityAsync<FinishFanOutActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
     [Function(nameof(EscalateUndeliveredActivity))]
     public static async Task<long> RunEscalateUndeliveredActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>

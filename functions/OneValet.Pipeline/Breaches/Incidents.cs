@@ -67,8 +67,15 @@ public sealed class BreachOptions
     /// <summary>Undelivered notices this long before the deadline escalate to the privacy officer.</summary>
     public TimeSpan EscalateBefore { get; set; } = TimeSpan.FromDays(2);
 
-    /// <summary>Residents per fan-out page (one activity call each).</summary>
-    public int PageSize { get; set; } = 250;
+    /// <summary>
+    /// Residents per fan-out page: one occupancy query and one activity call each. Each activity call costs a durable round
+    /// trip (about a quarter of a second on the local task hub), so pages are large enough for the sends to dominate; the
+    /// notices of one page are what a lane holds in memory (about 1 KB each), whatever the number affected.
+    /// </summary>
+    public int PageSize { get; set; } = 1000;
+
+    /// <summary>Buildings fanned out at the same time (one page activity in flight per lane).</summary>
+    public int Lanes { get; set; } = 4;
 }
 
 /// <summary>
@@ -137,7 +144,7 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
         }, cancellationToken).ConfigureAwait(false);
         await store.CreateAsync(Containers.Incidents, incident.IncidentId, IncidentRecord.DocumentId, incident, cancellationToken).ConfigureAwait(false);
         await DurableStarts.StartOnceAsync(client, nameof(BreachCampaignOrchestrator), BreachCampaignOrchestrator.InstanceIdFor(incident.IncidentId),
-            new BreachCampaignState(incident.IncidentId, 0, null, false), cancellationToken).ConfigureAwait(false);
+            BreachCampaignState.Start(incident.IncidentId, incident.Buildings.Count, options.Value.Lanes), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(incident, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
@@ -201,13 +208,29 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
 /// <summary>How many notices one fan-out page queued (container <c>incidents</c>, the incident's partition).</summary>
 public sealed record FanOutPage(string BuildingId, int Queued, DateTimeOffset At);
 
-/// <summary>Where a breach campaign's fan-out is: ids and a cursor only.</summary>
-public sealed record BreachCampaignState(string IncidentId, int BuildingIndex, string? Continuation, bool FannedOut);
+/// <summary>Where the fan-out of one building is: the incident, the building's index in it, the store's page cursor.</summary>
+public sealed record FanOutCursor(string IncidentId, int BuildingIndex, string? Continuation);
 
-/// <summary>The campaign of one incident (see <see cref="IncidentsApi"/>). Deterministic: all I/O is in activities.</summary>
+/// <summary>
+/// Where a breach campaign's fan-out is: ids, counts and cursors only (never a resident). <see cref="Open"/> are buildings
+/// begun and not finished; <see cref="NextBuilding"/> is the first not begun.
+/// </summary>
+public sealed record BreachCampaignState(string IncidentId, int BuildingCount, int Lanes, int NextBuilding, IReadOnlyList<FanOutCursor> Open)
+{
+    public static BreachCampaignState Start(string incidentId, int buildingCount, int lanes) =>
+        new(incidentId, buildingCount, Math.Clamp(lanes, 1, 16), 0, []);
+}
+
+/// <summary>
+/// The campaign of one incident (see <see cref="IncidentsApi"/>). Up to <see cref="BreachCampaignState.Lanes"/> buildings
+/// are fanned out at once, one page activity in flight per building, a lane taking the next building as soon as its
+/// building is done; every <see cref="PagesPerGeneration"/> pages the in-flight pages are awaited and the orchestration
+/// continues as new with the cursors, so its history stays small whatever the number affected. Deterministic: all I/O is
+/// in activities.
+/// </summary>
 public sealed class BreachCampaignOrchestrator : TaskOrchestrator<BreachCampaignState, string>
 {
-    public const int PagesPerGeneration = 25;
+    public const int PagesPerGeneration = 50;
 
     public static string InstanceIdFor(string incidentId) => "breach-" + incidentId;
 
@@ -216,47 +239,77 @@ public sealed class BreachCampaignOrchestrator : TaskOrchestrator<BreachCampaign
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(10, TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
-        var state = input;
-        for (var pages = 0; !state.FannedOut; pages++)
+        var waiting = new Queue<FanOutCursor>(input.Open);
+        var nextBuilding = input.NextBuilding;
+        var inFlight = new List<Task<FanOutCursor?>>();
+        var pages = 0;
+        while (true)
         {
-            if (pages == PagesPerGeneration)
+            while (pages + inFlight.Count < PagesPerGeneration && inFlight.Count < input.Lanes && (waiting.Count > 0 || nextBuilding < input.BuildingCount))
             {
-                context.ContinueAsNew(state);
-                return "continued";
+                var cursor = waiting.Count > 0 ? waiting.Dequeue() : new FanOutCursor(input.IncidentId, nextBuilding++, null);
+                inFlight.Add(context.CallActivityAsync<FanOutCursor?>(nameof(NotifyAffectedPageActivity), cursor, retry));
             }
 
-            state = await context.CallActivityAsync<BreachCampaignState>(nameof(NotifyAffectedPageActivity), state, retry);
+            if (inFlight.Count == 0)
+            {
+                break;
+            }
+
+            var done = await Task.WhenAny(inFlight);
+            inFlight.Remove(done);
+            pages++;
+            if (await done is { } next)
+            {
+                waiting.Enqueue(next);
+            }
+
+            if (pages + inFlight.Count >= PagesPerGeneration && inFlight.Count == 0 && (waiting.Count > 0 || nextBuilding < input.BuildingCount))
+            {
+                context.ContinueAsNew(input with { NextBuilding = nextBuilding, Open = [.. waiting] });
+                return "continued";
+            }
         }
 
-        var escalateAt = await context.CallActivityAsync<DateTime>(nameof(EscalationTimeActivity), state.IncidentId, retry);
+        var escalateAt = await context.CallActivityAsync<DateTime>(nameof(FinishFanOutActivity), input.IncidentId, retry);
         if (context.CurrentUtcDateTime < escalateAt)
         {
             await context.CreateTimer(escalateAt, CancellationToken.None);
         }
 
-        var undelivered = await context.CallActivityAsync<long>(nameof(EscalateUndeliveredActivity), state.IncidentId, retry);
+        var undelivered = await context.CallActivityAsync<long>(nameof(EscalateUndeliveredActivity), input.IncidentId, retry);
         return undelivered == 0 ? "all-handled" : "escalated";
     }
 }
 
-/// <summary>One page of affected residents: a delivery record each (queued, unless already there) and one notice each.</summary>
+/// <summary>
+/// One page of a building's affected residents: one notice each, with a stable id (a replayed page queues the same ids,
+/// which the dispatcher sends once), and one progress record for the page. Returns the building's next page, or null when
+/// the building is done.
+/// </summary>
 public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationPublisher publisher, IOptions<BreachOptions> options, TimeProvider time)
-    : TaskActivity<BreachCampaignState, BreachCampaignState>
+    : TaskActivity<FanOutCursor, FanOutCursor?>
 {
-    public override async Task<BreachCampaignState> RunAsync(TaskActivityContext context, BreachCampaignState input)
+    public override async Task<FanOutCursor?> RunAsync(TaskActivityContext context, FanOutCursor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var incident = (await store.ReadAsync<IncidentRecord>(Containers.Incidents, input.IncidentId, IncidentRecord.DocumentId).ConfigureAwait(false))?.Document
             ?? throw new InvalidOperationException("The incident record is missing.");
         if (input.BuildingIndex >= incident.Buildings.Count)
         {
-            await store.UpsertAsync(Containers.Incidents, incident.IncidentId, IncidentRecord.DocumentId, incident with { FannedOut = true }).ConfigureAwait(false);
-            return input with { FannedOut = true };
+            return null;
         }
 
         var building = incident.Buildings[input.BuildingIndex];
         var page = await store.QueryAsync<OccupancyRecord>(Containers.Occupancy, building, RecordQuery.All, options.Value.PageSize, input.Continuation).ConfigureAwait(false);
-        var notices = new List<NotificationRequest>();
+        var values = new Dictionary<string, string>
+        {
+            ["incidentId"] = incident.IncidentId,
+            ["discoveredAt"] = incident.DiscoveredAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["categories"] = string.Join(", ", incident.DataCategories),
+            ["description"] = incident.Description,
+        };
+        var notices = new List<NotificationRequest>(page.Items.Count);
         foreach (var occupant in page.Items.Select(i => i.Document))
         {
             // Affected: lived in the building at some time in the incident's window.
@@ -265,14 +318,7 @@ public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationP
                 continue;
             }
 
-            notices.Add(new NotificationRequest($"breach-{incident.IncidentId}-{occupant.ResidentId}", incident.Campaign, "breach-notice", RecipientKind.Resident, occupant.ResidentId, MessageClass.Service,
-                new Dictionary<string, string>
-                {
-                    ["incidentId"] = incident.IncidentId,
-                    ["discoveredAt"] = incident.DiscoveredAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    ["categories"] = string.Join(", ", incident.DataCategories),
-                    ["description"] = incident.Description,
-                }));
+            notices.Add(new NotificationRequest($"breach-{incident.IncidentId}-{occupant.ResidentId}", incident.Campaign, "breach-notice", RecipientKind.Resident, occupant.ResidentId, MessageClass.Service, values));
         }
 
         if (notices.Count > 0)
@@ -283,20 +329,22 @@ public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationP
         // One progress record per page (a replayed page rewrites the same one): the affected count without a write per person.
         var pageKey = AuditLog.IdFor(input.BuildingIndex.ToString(CultureInfo.InvariantCulture), input.Continuation ?? string.Empty);
         await store.UpsertAsync(Containers.Incidents, incident.IncidentId, "page-" + pageKey, new FanOutPage(building, notices.Count, time.GetUtcNow())).ConfigureAwait(false);
-
-        return page.Continuation is null
-            ? input with { BuildingIndex = input.BuildingIndex + 1, Continuation = null }
-            : input with { Continuation = page.Continuation };
+        return page.Continuation is null ? null : input with { Continuation = page.Continuation };
     }
 }
 
-/// <summary>When to check for undelivered notices: <see cref="BreachOptions.EscalateBefore"/> before the deadline.</summary>
-public sealed class EscalationTimeActivity(IRecordStore store, IOptions<BreachOptions> options) : TaskActivity<string, DateTime>
+/// <summary>Marks the incident fanned out and says when to check for undelivered notices: <see cref="BreachOptions.EscalateBefore"/> before the deadline.</summary>
+public sealed class FinishFanOutActivity(IRecordStore store, IOptions<BreachOptions> options) : TaskActivity<string, DateTime>
 {
     public override async Task<DateTime> RunAsync(TaskActivityContext context, string input)
     {
         var incident = (await store.ReadAsync<IncidentRecord>(Containers.Incidents, input, IncidentRecord.DocumentId).ConfigureAwait(false))?.Document
             ?? throw new InvalidOperationException("The incident record is missing.");
+        if (!incident.FannedOut)
+        {
+            await store.UpsertAsync(Containers.Incidents, incident.IncidentId, IncidentRecord.DocumentId, incident with { FannedOut = true }).ConfigureAwait(false);
+        }
+
         return (incident.Deadline - options.Value.EscalateBefore).UtcDateTime;
     }
 }

@@ -39,7 +39,7 @@ public static class DurableTasks
         typeof(Retention.EnforceBucketActivity),
         typeof(Retention.EnforceDueActivity),
         typeof(Breaches.NotifyAffectedPageActivity),
-        typeof(Breaches.EscalationTimeActivity),
+        typeof(Breaches.FinishFanOutActivity),
         typeof(Breaches.EscalateUndeliveredActivity),
         typeof(Requests.AcknowledgeRequestActivity),
         typeof(Requests.IssueVerificationCodeActivity),
