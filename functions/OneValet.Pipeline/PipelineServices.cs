@@ -54,6 +54,7 @@ public static class PipelineServices
         services.AddSingleton<RetentionMetrics>();
         services.AddSingleton<HoldRegistry>();
         services.AddSingleton<ItemDeleter>();
+        services.AddSingleton<FootageAnonymizer>();
         services.AddSingleton<DeletionLedger>();
         services.AddSingleton<RetentionEnforcer>();
         services.AddSingleton<RetentionSweep>();
@@ -78,6 +79,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
         services.AddFaces();
+        services.AddSingleton<BlobRedaction>();
         return services;
     }
 }
