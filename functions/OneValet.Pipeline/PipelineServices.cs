@@ -74,8 +74,10 @@ public static class PipelineServices
         services.AddSingleton<DisclosuresApi>();
         services.AddSingleton(BusinessCalendars.Default);
         services.AddSingleton<IncidentsApi>();
-        services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section);
+        services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Requests.RequestOptions>, Requests.RequestOptionsValidator>();
         services.AddSingleton<Requests.PrivacyRequestService>();
+        services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
         services.AddFaces();
