@@ -81,6 +81,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
         services.AddFaces();
+        services.AddSingleton(sp => new Lazy<FaceRedactor>(sp.GetRequiredService<FaceRedactor>));
         services.AddSingleton<BlobRedaction>();
         return services;
     }

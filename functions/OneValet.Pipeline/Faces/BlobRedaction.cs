@@ -15,9 +15,10 @@ public sealed record BlobRedactionOutcome(RedactionResult? Result, string? Reaso
 /// <see cref="FaceRedactor"/>: MP4 video or JPEG by content type. Never throws for the content itself: footage that cannot
 /// be decoded, or takes too long, comes back as a reason code, so the caller withholds it (an access answer) or deletes it
 /// (anonymization) instead of ever handing out the original. Storage errors other than "not found" are thrown, so the
-/// caller's retry takes over. The original blob is only read.
+/// caller's retry takes over. The original blob is only read. The redactor is created on first use: where its detector or
+/// ffmpeg is missing, redaction answers <see cref="Unavailable"/> and everything else (retention, requests) still runs.
 /// </summary>
-public sealed partial class BlobRedaction(FaceRedactor redactor, ILogger<BlobRedaction> logger)
+public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, ILogger<BlobRedaction> logger)
 {
     /// <summary>The blob is gone (deleted under its retention rule in the meantime).</summary>
     public const string Gone = "gone";
@@ -30,6 +31,9 @@ public sealed partial class BlobRedaction(FaceRedactor redactor, ILogger<BlobRed
 
     /// <summary>The redaction took longer than allowed.</summary>
     public const string TimedOut = "timed-out";
+
+    /// <summary>This host cannot redact: the face detector's cascade or ffmpeg is missing (see <see cref="FaceOptions"/>).</summary>
+    public const string Unavailable = "redaction-unavailable";
 
     /// <summary>Redacts <paramref name="source"/> into <paramref name="output"/>. <paramref name="requesterFace"/> null: every face is blurred.</summary>
     public async Task<BlobRedactionOutcome> RedactAsync(
@@ -47,14 +51,24 @@ public sealed partial class BlobRedaction(FaceRedactor redactor, ILogger<BlobRed
             return new BlobRedactionOutcome(null, UnsupportedFormat);
         }
 
+        FaceRedactor faces;
+        try
+        {
+            faces = redactor.Value;
+        }
+        catch (InvalidOperationException e)
+        {
+            return Failed(Unavailable, e.GetType().Name);
+        }
+
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         try
         {
             await using var input = await source.OpenReadAsync(cancellationToken: limit.Token).ConfigureAwait(false);
             var result = contentType == "video/mp4"
-                ? await redactor.RedactMp4Async(input, output, requesterFace, limit.Token).ConfigureAwait(false)
-                : await redactor.RedactJpegAsync(input, output, requesterFace, limit.Token).ConfigureAwait(false);
+                ? await faces.RedactMp4Async(input, output, requesterFace, limit.Token).ConfigureAwait(false)
+                : await faces.RedactJpegAsync(input, output, requesterFace, limit.Token).ConfigureAwait(false);
             return result.Frames == 0 ? Failed(Undecodable, "no frames") : new BlobRedactionOutcome(result, null);
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -69,9 +83,9 @@ public sealed partial class BlobRedaction(FaceRedactor redactor, ILogger<BlobRed
         catch (Exception e) when (e is not (RequestFailedException or OperationCanceledException))
 #pragma warning restore CA1031
         {
-            // Cancelled by the time limit while ffmpeg was being stopped: still a time-out.
-            return limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested
-                ? Failed(TimedOut, e.GetType().Name)
+            // Cancelled by the time limit while ffmpeg was being stopped: still a time-out. No ffmpeg to start: unavailable.
+            return limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested ? Failed(TimedOut, e.GetType().Name)
+                : e is System.ComponentModel.Win32Exception ? Failed(Unavailable, e.GetType().Name)
                 : Failed(Undecodable, e.GetType().Name);
         }
     }
