@@ -26,13 +26,20 @@ public sealed class AccessFootageTests
     public async Task The_plan_takes_the_persons_verified_captures_and_the_footage_at_their_doors_and_times_and_nothing_else()
     {
         await using var h = await PipelineHarness.StartAsync();
-        var now = h.Clock.GetUtcNow();
+        await PlanScenarioAsync(h.Store, h.Get<AccessFootage>(), h.Get<RetentionPolicy>(), h.Clock.GetUtcNow(), Subject, Building);
+    }
+
+    /// <summary>The plan's choice, on any record store (also run on the Cosmos-protocol server: single-partition queries
+    /// with AND-ed conditions, nested fields and ranges, no ORDER BY).</summary>
+    internal static async Task PlanScenarioAsync(IRecordStore store, AccessFootage footage, RetentionPolicy policy, DateTimeOffset now, string subject, string building)
+    {
+        var w = new Writer(store, policy, subject, building);
         var entry = now.AddMinutes(-30);
         var old = now.AddDays(-40);
-        await ResidentAsync(h);
-        await DoorEventAsync(h, "e-1", "lobby", entry);
-        await DoorEventAsync(h, "e-old", "lobby", old); // before the look-back
-        var mine = Verified(Subject);
+        await ResidentAsync(w);
+        await DoorEventAsync(w, "e-1", "lobby", entry);
+        await DoorEventAsync(w, "e-old", "lobby", old); // before the look-back
+        var mine = Verified(subject);
         var theirs = Verified("r-other");
         var expected = new Dictionary<string, string>
         {
@@ -41,31 +48,31 @@ public sealed class AccessFootageTests
             ["face-mine"] = AccessFootage.VerifiedCapture,
             ["clip-at-face"] = AccessFootage.AtVerifiedCapture,
         };
-        await RecordAsync(h, "lobby", "clip-in", RecordingKind.Surveillance, entry.AddSeconds(40));
-        await RecordAsync(h, "lobby", "clip-edge", RecordingKind.Surveillance, entry - Window);
-        await RecordAsync(h, "lobby", "clip-late", RecordingKind.Surveillance, entry + Window + TimeSpan.FromSeconds(1));
-        await RecordAsync(h, "garage", "clip-door", RecordingKind.Surveillance, entry);
-        await RecordAsync(h, "lobby", "clip-anon", RecordingKind.Surveillance, entry, status: RecordingStatus.Anonymized);
-        await RecordAsync(h, "lobby", "clip-old", RecordingKind.Surveillance, old);
-        await RecordAsync(h, "side", "face-mine", RecordingKind.FacialEntry, now.AddHours(-3), mine);
-        await RecordAsync(h, "side", "clip-at-face", RecordingKind.Surveillance, now.AddHours(-3).AddSeconds(-50));
-        await RecordAsync(h, "side", "face-theirs", RecordingKind.FacialEntry, now.AddHours(-2), theirs);
-        await RecordAsync(h, "side", "face-unverified", RecordingKind.FacialEntry, now.AddHours(-1), new FaceCheck(FaceVerificationStatus.NotVerified, now, 0.2));
-        await RecordAsync(h, "side", "face-local", RecordingKind.FacialEntry, now.AddHours(-1), new FaceCheck(FaceVerificationStatus.NotConfigured, now));
+        await RecordAsync(w, "lobby", "clip-in", RecordingKind.Surveillance, entry.AddSeconds(40));
+        await RecordAsync(w, "lobby", "clip-edge", RecordingKind.Surveillance, entry - Window);
+        await RecordAsync(w, "lobby", "clip-late", RecordingKind.Surveillance, entry + Window + TimeSpan.FromSeconds(1));
+        await RecordAsync(w, "garage", "clip-door", RecordingKind.Surveillance, entry);
+        await RecordAsync(w, "lobby", "clip-anon", RecordingKind.Surveillance, entry, status: RecordingStatus.Anonymized);
+        await RecordAsync(w, "lobby", "clip-old", RecordingKind.Surveillance, old);
+        await RecordAsync(w, "side", "face-mine", RecordingKind.FacialEntry, now.AddHours(-3), mine);
+        await RecordAsync(w, "side", "clip-at-face", RecordingKind.Surveillance, now.AddHours(-3).AddSeconds(-50));
+        await RecordAsync(w, "side", "face-theirs", RecordingKind.FacialEntry, now.AddHours(-2), theirs);
+        await RecordAsync(w, "side", "face-unverified", RecordingKind.FacialEntry, now.AddHours(-1), new FaceCheck(FaceVerificationStatus.NotVerified, now, 0.2));
+        await RecordAsync(w, "side", "face-local", RecordingKind.FacialEntry, now.AddHours(-1), new FaceCheck(FaceVerificationStatus.NotConfigured, now));
 
-        var footage = h.Get<AccessFootage>();
-        Assert.Equal(4, await footage.PlanAsync("req-plan", Subject, now.AddDays(-30), now.AddDays(7), default));
-        var plan = (await h.Store.ReadAsync<FootagePlan>(Containers.Requests, "req-plan", FootagePlan.DocumentId))!.Document;
+        var (planned, all) = ("req-plan-" + subject, "req-all-" + subject);
+        Assert.Equal(4, await footage.PlanAsync(planned, subject, now.AddDays(-30), now.AddDays(7), default));
+        var plan = (await store.ReadAsync<FootagePlan>(Containers.Requests, planned, FootagePlan.DocumentId))!.Document;
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), plan.Items.ToDictionary(i => i.CaptureId, i => i.Why).OrderBy(e => e.Key, StringComparer.Ordinal));
         Assert.Equal(plan.Items.OrderByDescending(i => i.CapturedAt).Select(i => i.CaptureId), plan.Items.Select(i => i.CaptureId));
-        Assert.Equal((4, Subject, now.AddDays(7)), (plan.Found, plan.SubjectId, plan.ExportExpiresAt));
+        Assert.Equal((4, subject, now.AddDays(7)), (plan.Found, plan.SubjectId, plan.ExportExpiresAt));
 
         // No look-back (outside California): the old event's footage too.
-        Assert.Equal(5, await footage.PlanAsync("req-all", Subject, null, now.AddDays(7), default));
+        Assert.Equal(5, await footage.PlanAsync(all, subject, null, now.AddDays(7), default));
 
         // A retried work step keeps the plan it wrote, whatever arrived since.
-        await RecordAsync(h, "lobby", "clip-new", RecordingKind.Surveillance, entry.AddSeconds(10));
-        Assert.Equal(4, await footage.PlanAsync("req-plan", Subject, now.AddDays(-30), now.AddDays(7), default));
+        await RecordAsync(w, "lobby", "clip-new", RecordingKind.Surveillance, entry.AddSeconds(10));
+        Assert.Equal(4, await footage.PlanAsync(planned, subject, now.AddDays(-30), now.AddDays(7), default));
     }
 
     [Fact]
@@ -73,11 +80,12 @@ public sealed class AccessFootageTests
     {
         await using var h = await PipelineHarness.StartAsync(new Dictionary<string, string?> { ["OneValet:Requests:MaxFootageItems"] = "2" });
         var entry = h.Clock.GetUtcNow().AddMinutes(-10);
-        await ResidentAsync(h);
-        await DoorEventAsync(h, "e-1", "lobby", entry);
+        var w = Writer.Of(h);
+        await ResidentAsync(w);
+        await DoorEventAsync(w, "e-1", "lobby", entry);
         for (var i = 0; i < 4; i++)
         {
-            await RecordAsync(h, "lobby", $"clip-{i}", RecordingKind.Surveillance, entry.AddSeconds(10 * i));
+            await RecordAsync(w, "lobby", $"clip-{i}", RecordingKind.Surveillance, entry.AddSeconds(10 * i));
         }
 
         var footage = h.Get<AccessFootage>();
@@ -93,13 +101,14 @@ public sealed class AccessFootageTests
     {
         await using var h = await PipelineHarness.StartAsync();
         var entry = h.Clock.GetUtcNow().AddMinutes(-10);
-        await ResidentAsync(h);
-        await DoorEventAsync(h, "e-1", "lobby", entry);
+        var w = Writer.Of(h);
+        await ResidentAsync(w);
+        await DoorEventAsync(w, "e-1", "lobby", entry);
         var clip = FootageSamples.Mp4(3, FootageSamples.Left, FootageSamples.Right);
         var name = new UploadName(Building, "lobby", "clip-1", "mp4");
         await Hardware.UploadAsync(h.Recordings, name.BlobName, clip, Hardware.Metadata(entry));
-        await RecordAsync(h, "lobby", "clip-1", RecordingKind.Surveillance, entry);
-        await RecordAsync(h, "lobby", "clip-2", RecordingKind.Surveillance, entry.AddSeconds(-5));
+        await RecordAsync(w, "lobby", "clip-1", RecordingKind.Surveillance, entry);
+        await RecordAsync(w, "lobby", "clip-2", RecordingKind.Surveillance, entry.AddSeconds(-5));
 
         var footage = h.Get<AccessFootage>();
         var expires = h.Clock.GetUtcNow().AddDays(7);
@@ -135,34 +144,56 @@ public sealed class AccessFootageTests
     private static FaceCheck Verified(string residentId) =>
         new(FaceVerificationStatus.Verified, DateTimeOffset.UtcNow, 0.9, residentId, new FaceRectangle(10, 10, 50, 50));
 
-    private static Task ResidentAsync(PipelineHarness h) =>
-        h.Store.UpsertAsync(Containers.Residents, Subject, ResidentRecord.DocumentId, new ResidentRecord
+    private static Task ResidentAsync(Writer w) =>
+        w.Store.UpsertAsync(Containers.Residents, w.Subject, ResidentRecord.DocumentId, new ResidentRecord
         {
-            ResidentId = Subject, BuildingId = Building, UnitId = "u-1", MovedInAt = h.Clock.GetUtcNow().AddYears(-1), Email = "ana@footage.test", Jurisdiction = "california",
+            ResidentId = w.Subject, BuildingId = w.Building, UnitId = "u-1", MovedInAt = DateTimeOffset.UtcNow.AddYears(-1), Email = "ana@footage.test", Jurisdiction = "california",
         });
 
-    private static Task DoorEventAsync(PipelineHarness h, string eventId, string doorId, DateTimeOffset at)
+    private static Task DoorEventAsync(Writer w, string eventId, string doorId, DateTimeOffset at)
     {
-        var rule = h.Get<RetentionPolicy>().ForAuthenticationEvent();
-        return h.Store.UpsertAsync(Containers.DoorEvents, Subject, eventId, new DoorEventRecord
+        var rule = w.Policy.ForAuthenticationEvent();
+        return w.Store.UpsertAsync(Containers.DoorEvents, w.Subject, eventId, new DoorEventRecord
         {
-            EventId = eventId, BuildingId = Building, DoorId = doorId, Method = EntryMethod.Fob, SubjectId = Subject, At = at, Granted = true,
+            EventId = eventId, BuildingId = w.Building, DoorId = doorId, Method = EntryMethod.Fob, SubjectId = w.Subject, At = at, Granted = true,
             DataCategory = "authentication-data", Purpose = "keyless entry", Retention = rule, Deadline = at + rule.Period,
         });
     }
 
     /// <summary>A catalogue record as ingestion writes it (the blob itself only where a test redacts it).</summary>
-    private static Task RecordAsync(PipelineHarness h, string doorId, string captureId, RecordingKind kind, DateTimeOffset capturedAt, FaceCheck? check = null, RecordingStatus status = RecordingStatus.Catalogued)
+    private static Task RecordAsync(Writer w, string doorId, string captureId, RecordingKind kind, DateTimeOffset capturedAt, FaceCheck? check = null, RecordingStatus status = RecordingStatus.Catalogued)
     {
-        var rule = h.Get<RetentionPolicy>().ForRecording(kind, Building);
+        var rule = w.Policy.ForRecording(kind, w.Building);
         var extension = kind == RecordingKind.FacialEntry ? "jpg" : "mp4";
         var version = new RecordingVersion(1, "00", 1, capturedAt, "console-1", capturedAt, capturedAt + rule.Period, null, []);
-        return h.Store.UpsertAsync(Containers.Recordings, Building, RecordingRecord.IdFor(doorId, captureId), new RecordingRecord
+        return w.Store.UpsertAsync(Containers.Recordings, w.Building, RecordingRecord.IdFor(doorId, captureId), new RecordingRecord
         {
-            BuildingId = Building, DoorId = doorId, CaptureId = captureId, BlobName = $"{Building}/{doorId}/{captureId}.{extension}", Kind = kind, DeviceId = "console-1",
+            BuildingId = w.Building, DoorId = doorId, CaptureId = captureId, BlobName = $"{w.Building}/{doorId}/{captureId}.{extension}", Kind = kind, DeviceId = "console-1",
             CapturedAt = capturedAt, SizeBytes = 1, Sha256 = "00", ContentType = kind == RecordingKind.FacialEntry ? "image/jpeg" : "video/mp4",
             DataCategory = kind == RecordingKind.FacialEntry ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory, Purpose = "test", Source = "entry-console",
             Retention = rule, Deadline = capturedAt + rule.Period, Status = status, CataloguedAt = capturedAt, Versions = [version], FaceCheck = check,
         });
+    }
+
+    /// <summary>Where the scenario's records go.</summary>
+    private sealed record Writer(IRecordStore Store, RetentionPolicy Policy, string Subject, string Building)
+    {
+        public static Writer Of(PipelineHarness h) => new(h.Store, h.Get<RetentionPolicy>(), AccessFootageTests.Subject, AccessFootageTests.Building);
+    }
+}
+
+/// <summary>The plan's queries on the Cosmos-protocol server (what Azure runs): the same choice as on SQLite.</summary>
+[Collection(CosmosServerDefinition.Name)]
+public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
+{
+    [Fact]
+    public async Task The_plan_makes_the_same_choice_on_the_cosmos_protocol()
+    {
+        var store = new CosmosRecordStore(server.Client, CosmosServerFixture.DatabaseName);
+        var retention = Microsoft.Extensions.Options.Options.Create(new RetentionOptions());
+        // The plan reads and writes the store only: no blobs, redaction or schedule.
+        var footage = new AccessFootage(store, null!, null!, null!, Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()), Microsoft.Extensions.Options.Options.Create(new RequestOptions()));
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        await AccessFootageTests.PlanScenarioAsync(store, footage, new RetentionPolicy(retention), DateTimeOffset.UtcNow, "r-" + suffix, "b-" + suffix);
     }
 }
