@@ -71,11 +71,12 @@ var deadLetterContainerName = 'eventgrid-deadletter'
 var cosmosDatabaseName = 'onevalet'
 
 // The blob containers the code uses: StorageOptions' defaults (RecordingsContainer, QuarantineContainer,
-// ExportsContainer). tests/OneValet.Tests/Deployment checks that this list equals them.
+// ExportsContainer, AnonymizedContainer). tests/OneValet.Tests/Deployment checks that this list equals them.
 var dataContainerNames = [
   'recordings'
   'quarantine'
   'exports'
+  'anonymized'
 ]
 
 // The blob trigger's poison queue (the blob extension's fixed name).
@@ -264,7 +265,7 @@ output SERVICE_FUNCTIONS_URI string = 'https://${functionApp.outputs.defaultHost
 @description('Client id of the app\'s managed identity.')
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 
-@description('Name of the data storage account (recordings, quarantine, exports).')
+@description('Name of the data storage account (recordings, quarantine, exports, anonymized).')
 output AZURE_STORAGE_ACCOUNT_NAME string = dataStorage.outputs.name
 
 @description('Blob endpoint of the data storage account (where entry consoles upload).')

@@ -1,5 +1,5 @@
-// The data account: what entry consoles upload (recordings), what ingestion sets aside (quarantine) and what access
-// requests produce (exports). O2, O4, O7, O8.
+// The data account: what entry consoles upload (recordings), what ingestion sets aside (quarantine), what access
+// requests produce (exports) and footage anonymized at its deadline (anonymized: faces blurred). O2, O4, O7, O8.
 //
 // When is a deletion real? Versioning is on (an overwrite never destroys the earlier bytes silently), so deleting a
 // blob turns its current version into a previous version. Then:
@@ -42,7 +42,7 @@ param softDeleteRetentionDays int = 1
 @maxValue(30)
 param previousVersionDays int = 1
 
-@description('The containers the pipeline uses (recordings, quarantine, exports).')
+@description('The containers the pipeline uses (recordings, quarantine, exports, anonymized).')
 param dataContainerNames string[]
 
 @description('Container where Event Grid writes BlobCreated events it could not deliver (dead letters).')

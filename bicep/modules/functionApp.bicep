@@ -37,7 +37,7 @@ param hostStorageName string
 @description('Container of the deployment package in the host storage account.')
 param deploymentContainerName string
 
-@description('Name of the data storage account (recordings, quarantine, exports).')
+@description('Name of the data storage account (recordings, quarantine, exports, anonymized).')
 param dataStorageName string
 
 @description('Name of the Application Insights component.')

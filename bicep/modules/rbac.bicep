@@ -5,7 +5,7 @@
 // | app identity         | Storage Blob Data Owner                | host storage account                         | Functions host storage (keys, leases, receipts, containers it creates), deployment package |
 // | app identity         | Storage Queue Data Contributor         | host storage account                         | blob trigger's internal queues, durable control and work-item queues |
 // | app identity         | Storage Table Data Contributor         | host storage account                         | durable task hub (history, instances) |
-// | app identity         | Storage Blob Data Contributor          | each data container (recordings, quarantine, exports) | read, write, delete what the pipeline owns; nothing else in the account |
+// | app identity         | Storage Blob Data Contributor          | each data container (recordings, quarantine, exports, anonymized) | read, write, delete what the pipeline owns; nothing else in the account |
 // | app identity         | Storage Queue Data Contributor         | the data account's blob-trigger poison queue | failed blobs' messages (Connection = "Recordings") |
 // | app identity         | Azure Service Bus Data Sender          | Service Bus namespace                        | send to the queues |
 // | app identity         | Azure Service Bus Data Receiver        | Service Bus namespace                        | receive from the queues |

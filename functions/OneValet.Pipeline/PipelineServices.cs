@@ -54,6 +54,7 @@ public static class PipelineServices
         services.AddSingleton<RetentionMetrics>();
         services.AddSingleton<HoldRegistry>();
         services.AddSingleton<ItemDeleter>();
+        services.AddSingleton<FootageAnonymizer>();
         services.AddSingleton<DeletionLedger>();
         services.AddSingleton<RetentionEnforcer>();
         services.AddSingleton<RetentionSweep>();
@@ -73,11 +74,15 @@ public static class PipelineServices
         services.AddSingleton<DisclosuresApi>();
         services.AddSingleton(BusinessCalendars.Default);
         services.AddSingleton<IncidentsApi>();
-        services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section);
+        services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Requests.RequestOptions>, Requests.RequestOptionsValidator>();
         services.AddSingleton<Requests.PrivacyRequestService>();
+        services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
         services.AddFaces();
+        services.AddSingleton(sp => new Lazy<FaceRedactor>(sp.GetRequiredService<FaceRedactor>));
+        services.AddSingleton<BlobRedaction>();
         return services;
     }
 }

@@ -59,6 +59,14 @@ public static class DurableTriggers
     public static async Task<WorkResult> RunDoRequestWorkActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
         (WorkResult)(await RunActivityAsync<DoRequestWorkActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
+    [Function(nameof(RedactAccessFootageActivity))]
+    public static async Task<bool> RunRedactAccessFootageActivityAsync([ActivityTrigger] FootageItemRef input, string instanceId, FunctionContext executionContext) =>
+        (bool)(await RunActivityAsync<RedactAccessFootageActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
+    [Function(nameof(CompleteAccessActivity))]
+    public static async Task<WorkResult> RunCompleteAccessActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (WorkResult)(await RunActivityAsync<CompleteAccessActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
     [Function(nameof(RecordCorrectionOutcomeActivity))]
     public static async Task<WorkResult> RunRecordCorrectionOutcomeActivityAsync([ActivityTrigger] CorrectionAnswer input, string instanceId, FunctionContext executionContext) =>
         (WorkResult)(await RunActivityAsync<RecordCorrectionOutcomeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;

@@ -22,6 +22,10 @@ public sealed class StorageOptions
 
     public string ExportsContainer { get; set; } = "exports";
 
+    /// <summary>Footage anonymized at its deadline (every face blurred; O2, O7), under the recording's blob name. Apart from
+    /// <see cref="RecordingsContainer"/> so that the blurred form is never taken for a new upload.</summary>
+    public string AnonymizedContainer { get; set; } = "anonymized";
+
     /// <summary>Emulator only: a prefix for queue names, so several local hosts (tests) can share one Azurite.</summary>
     public string QueuePrefix { get; set; } = string.Empty;
 }

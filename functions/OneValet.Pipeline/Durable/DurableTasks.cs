@@ -44,6 +44,8 @@ public static class DurableTasks
         typeof(Requests.AcknowledgeRequestActivity),
         typeof(Requests.IssueVerificationCodeActivity),
         typeof(Requests.DoRequestWorkActivity),
+        typeof(Requests.RedactAccessFootageActivity),
+        typeof(Requests.CompleteAccessActivity),
         typeof(Requests.RecordCorrectionOutcomeActivity),
         typeof(Requests.CloseRequestActivity),
     ];

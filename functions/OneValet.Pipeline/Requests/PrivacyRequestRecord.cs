@@ -67,6 +67,9 @@ public sealed record RequestOutcome
 
     public DateTimeOffset? ExportExpiresAt { get; init; }
 
+    /// <summary>The redacted recordings of an access answer (blob names in the exports container), listed in the export.</summary>
+    public IReadOnlyList<string> ExportFiles { get; init; } = [];
+
     public IReadOnlyList<KeptData> Withheld { get; init; } = [];
 }
 

@@ -44,6 +44,43 @@ public sealed class RequestOptions
 
     /// <summary>Open requests this close to their due date alert the privacy officer.</summary>
     public TimeSpan NearDueWarning { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>An access answer includes entry-camera footage captured this close (before or after) to each of the person's
+    /// door events and verified Facial Entry captures, at the same door (O8).</summary>
+    public TimeSpan FootageWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>At most this many recordings (the newest) are redacted into one access answer; the answer says when there
+    /// were more. Each takes seconds to minutes of CPU.</summary>
+    public int MaxFootageItems { get; set; } = 50;
+
+    /// <summary>The longest the redaction of one recording may take; past it the recording is withheld (reason
+    /// <c>timed-out</c>), so one activity stays well inside the Functions timeout.</summary>
+    public TimeSpan FootageRedactionTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>Start-up checks of the access answer's footage settings.</summary>
+internal sealed class RequestOptionsValidator : IValidateOptions<RequestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RequestOptions options)
+    {
+        var failures = new List<string>();
+        if (options.FootageWindow < TimeSpan.Zero || options.FootageWindow > TimeSpan.FromHours(1))
+        {
+            failures.Add("OneValet:Requests:FootageWindow must be from 0 to 1 hour.");
+        }
+
+        if (options.MaxFootageItems is < 0 or > 500)
+        {
+            failures.Add("OneValet:Requests:MaxFootageItems must be from 0 to 500.");
+        }
+
+        if (options.FootageRedactionTimeout <= TimeSpan.Zero || options.FootageRedactionTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add("OneValet:Requests:FootageRedactionTimeout must be positive and at most 1 hour.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
 
 /// <summary>Body of <c>POST .../verification</c>.</summary>
@@ -126,9 +163,11 @@ public sealed class PrivacyRequestsApi(
             return Problems.NotFound("No such request.");
         }
 
-        // The export is handed out as a short-lived read-only link, made fresh on each look.
-        var link = record.Document.Outcome?.ExportBlob is { } blob ? await work.ExportLinkAsync(blob, cancellationToken).ConfigureAwait(false) : null;
-        return TypedResults.Json(new PrivacyRequestStatus(record.Document, link), ApiJson.Options);
+        // The export, and its redacted recordings, are handed out as short-lived read-only links, made fresh on each look.
+        var (link, files) = record.Document.Outcome is { ExportBlob: { } blob } outcome
+            ? await work.ExportLinksAsync(blob, outcome.ExportFiles, cancellationToken).ConfigureAwait(false)
+            : (null, []);
+        return TypedResults.Json(new PrivacyRequestStatus(record.Document, link, files), ApiJson.Options);
     }
 
     /// <summary>The person enters the one-time code (O10). Wrong codes count; after the limit the request is locked out.</summary>
@@ -280,8 +319,11 @@ public sealed class PrivacyRequestsApi(
 }
 
 /// <summary>What <c>GET /api/privacy-requests/{id}</c> answers: the record (status, due date, steps, outcome) and, for an
-/// access request, a read link to the export that works for minutes.</summary>
-public sealed record PrivacyRequestStatus(PrivacyRequestRecord Request, Uri? ExportLink);
+/// access request, a read link to the export and one to each redacted recording, working for minutes.</summary>
+public sealed record PrivacyRequestStatus(PrivacyRequestRecord Request, Uri? ExportLink, IReadOnlyList<ExportFileLink>? FileLinks = null);
+
+/// <summary>A read link to one file of an export (a redacted recording), by its blob name as the export lists it.</summary>
+public sealed record ExportFileLink(string Blob, Uri Link);
 
 /// <summary>The outcome of a code check.</summary>
 public enum CodeCheck
@@ -678,6 +720,18 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
         }
 
         var work = await context.CallActivityAsync<WorkResult>(nameof(DoRequestWorkActivity), input, retry);
+        if (work.FootageItems is { } items)
+        {
+            // An access answer's recordings, one activity each (a video takes seconds to minutes; a retry redoes one item,
+            // not all), one at a time: the answer is due in weeks, and CPU and memory stay bounded. Inputs: ids only.
+            for (var index = 0; index < items; index++)
+            {
+                await context.CallActivityAsync<bool>(nameof(RedactAccessFootageActivity), new FootageItemRef(input, index), retry);
+            }
+
+            work = await context.CallActivityAsync<WorkResult>(nameof(CompleteAccessActivity), input, retry);
+        }
+
         if (work.AwaitCorrection)
         {
             CorrectionOutcomeInput? answer;
@@ -699,8 +753,12 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
     }
 }
 
-/// <summary>What the work step produced.</summary>
-public sealed record WorkResult(RequestStatus Status, string? DenialReason, bool AwaitCorrection, DateTime DueAtUtc);
+/// <summary>What the work step produced. <see cref="FootageItems"/>: an access answer still to assemble, with that many
+/// recordings to redact first (null for every other step, and in histories written before it existed).</summary>
+public sealed record WorkResult(RequestStatus Status, string? DenialReason, bool AwaitCorrection, DateTime DueAtUtc, int? FootageItems = null);
+
+/// <summary>One recording of an access answer: the request id and the item's index in its plan (ids only).</summary>
+public sealed record FootageItemRef(string RequestId, int Index);
 
 /// <summary>Property management's answer, as the correction step receives it (its note stays in the store).</summary>
 public sealed record CorrectionAnswer(string RequestId, string Outcome);
@@ -718,6 +776,20 @@ public sealed class IssueVerificationCodeActivity(PrivacyRequestService service)
 public sealed class DoRequestWorkActivity(RequestWork work) : TaskActivity<string, WorkResult>
 {
     public override Task<WorkResult> RunAsync(TaskActivityContext context, string input) => work.RunAsync(input, CancellationToken.None);
+}
+
+public sealed class RedactAccessFootageActivity(AccessFootage footage) : TaskActivity<FootageItemRef, bool>
+{
+    public override Task<bool> RunAsync(TaskActivityContext context, FootageItemRef input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return footage.RedactAsync(input.RequestId, input.Index, CancellationToken.None);
+    }
+}
+
+public sealed class CompleteAccessActivity(RequestWork work) : TaskActivity<string, WorkResult>
+{
+    public override Task<WorkResult> RunAsync(TaskActivityContext context, string input) => work.CompleteAccessAsync(input, CancellationToken.None);
 }
 
 public sealed class RecordCorrectionOutcomeActivity(RequestWork work) : TaskActivity<CorrectionAnswer, WorkResult>

@@ -26,6 +26,7 @@ public sealed class RequestWork(
     RetentionSchedule schedule,
     HoldRegistry holds,
     DisclosuresApi disclosures,
+    AccessFootage footage,
     NotificationPublisher notifications,
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
@@ -68,8 +69,32 @@ public sealed class RequestWork(
             }
         }
 
-        // California: the preceding 12 months, or further back on request to 2022-01-01 (11 CCR 7024(h)); elsewhere everything.
-        DateTimeOffset? from = record.Jurisdiction == "california" ? record.LookbackFrom ?? record.ReceivedAt.AddMonths(-12) : null;
+        // The recordings that concern the person are chosen now and redacted one activity each; the answer is assembled by
+        // CompleteAccessAsync once they are done (O8; PIPEDA s.9(1)).
+        var items = await footage.PlanAsync(record.RequestId, subject, LookbackFrom(record), now + options.Value.ExportRetention, cancellationToken).ConfigureAwait(false);
+        return new WorkResult(RequestStatus.InProgress, null, false, record.EffectiveDueAt.UtcDateTime, items);
+    }
+
+    /// <summary>California: the preceding 12 months, or further back on request to 2022-01-01 (11 CCR 7024(h)); elsewhere everything.</summary>
+    private static DateTimeOffset? LookbackFrom(PrivacyRequestRecord record) =>
+        record.Jurisdiction == "california" ? record.LookbackFrom ?? record.ReceivedAt.AddMonths(-12) : null;
+
+    /// <summary>
+    /// The access answer (O8): every store of the person read by single-partition reads, and the redacted recordings made
+    /// before, as one JSON file by category in the exports container, scheduled for deletion with the recordings' copies.
+    /// Idempotent: an answered request is not answered twice.
+    /// </summary>
+    public async Task<WorkResult> CompleteAccessAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var record = (await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        if (record.Closed || record.Outcome?.ExportBlob is not null)
+        {
+            return new WorkResult(record.Closed ? record.Status : RequestStatus.Completed, record.DenialReason, false, record.EffectiveDueAt.UtcDateTime);
+        }
+
+        var now = time.GetUtcNow();
+        var subject = record.SubjectId!;
+        var from = LookbackFrom(record);
         var export = new JsonObject
         {
             ["requestId"] = record.RequestId,
@@ -91,18 +116,14 @@ public sealed class RequestWork(
         var shared = await disclosures.ForPartitionAsync(subject, cancellationToken).ConfigureAwait(false);
         export["disclosures"] = JsonSerializer.SerializeToNode(shared.Where(d => from is null || d.DisclosedAt >= from), ApiJson.Options);
         export["requests"] = JsonSerializer.SerializeToNode((await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
-        export["recordings"] = new JsonObject
-        {
-            ["note"] = "Entry-camera footage is not linked to a person until a Facial Entry capture is verified against their enrollment; " +
-                "footage that shows other people is released only with their faces blurred (PIPEDA s.9(1)).",
-        };
+        var recordings = await footage.SectionAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
+        export["recordings"] = recordings.Json;
 
         var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var blobName = $"{record.RequestId}/data.json";
         var blob = container.GetBlobClient(blobName);
-        await blob.UploadAsync(BinaryData.FromString(export.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), overwrite: true, cancellationToken).ConfigureAwait(false);
-        var expires = now + options.Value.ExportRetention;
+        var expires = recordings.ExpiresAt ?? now + options.Value.ExportRetention;
         await schedule.AddAsync(new ScheduleEntry
         {
             Kind = ItemKind.Export,
@@ -116,39 +137,71 @@ public sealed class RequestWork(
             Rule = new RetentionRule("export-7d", "O8", options.Value.ExportRetention, RetentionAction.Delete),
             Deadline = expires,
         }, cancellationToken).ConfigureAwait(false);
+        await blob.UploadAsync(BinaryData.FromString(export.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), overwrite: true, cancellationToken).ConfigureAwait(false);
 
+        var summary = string.Create(CultureInfo.InvariantCulture, $"Your data: identifiers, Facial Entry enrollment, {events.Count} door events, {shared.Count} disclosures, your requests, ")
+            + RecordingsSentence(recordings);
         await Finish(record.RequestId, new RequestOutcome
         {
-            Summary = string.Create(CultureInfo.InvariantCulture, $"Your data: identifiers, Facial Entry enrollment, {events.Count} door events, {shared.Count} disclosures, your requests."),
+            Summary = summary,
             ExportBlob = blobName,
             ExportExpiresAt = expires,
+            ExportFiles = recordings.Files,
         }).ConfigureAwait(false);
+        await footage.ForgetAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
         return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
     }
 
-    /// <summary>A short-lived read-only link to an export (user-delegation SAS in Azure; the emulator's key locally).</summary>
-    public async Task<Uri?> ExportLinkAsync(string blobName, CancellationToken cancellationToken)
+    private static string RecordingsSentence(FootageSection recordings)
     {
-        var blob = blobs.GetBlobContainerClient(storage.Value.ExportsContainer).GetBlobClient(blobName);
-        if (!(await blob.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value)
+        var sentence = string.Create(CultureInfo.InvariantCulture, $"{recordings.Redacted} recordings of you with other people's faces blurred");
+        if (recordings.Withheld > 0)
         {
-            return null;
+            sentence += string.Create(CultureInfo.InvariantCulture, $", {recordings.Withheld} withheld because they could not be redacted (the export says why)");
         }
 
-        var sas = new BlobSasBuilder(BlobSasPermissions.Read, time.GetUtcNow() + options.Value.ExportLinkLifetime)
+        if (recordings.Capped)
         {
-            BlobContainerName = blob.BlobContainerName,
-            BlobName = blob.Name,
-            Resource = "b",
-            Protocol = blob.Uri.Scheme == "https" ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
-        };
-        if (blob.CanGenerateSasUri)
-        {
-            return blob.GenerateSasUri(sas);
+            sentence += string.Create(CultureInfo.InvariantCulture, $"; {recordings.Found} recordings concern you and the newest {recordings.Redacted + recordings.Withheld} are included");
         }
 
-        var key = await blobs.GetUserDelegationKeyAsync(time.GetUtcNow().AddMinutes(-5), time.GetUtcNow() + options.Value.ExportLinkLifetime, cancellationToken).ConfigureAwait(false);
-        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key.Value, blobs.AccountName) }.ToUri();
+        return sentence + ".";
+    }
+
+    /// <summary>
+    /// Short-lived read-only links to an export and its files (user-delegation SAS in Azure, one key for all; the emulator's
+    /// key locally). None once the export is gone (its files go with it).
+    /// </summary>
+    public async Task<(Uri? Export, IReadOnlyList<ExportFileLink> Files)> ExportLinksAsync(string exportBlob, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
+        var export = container.GetBlobClient(exportBlob);
+        if (!(await export.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value)
+        {
+            return (null, []);
+        }
+
+        var expires = time.GetUtcNow() + options.Value.ExportLinkLifetime;
+        Azure.Storage.Blobs.Models.UserDelegationKey? key = null;
+        if (!export.CanGenerateSasUri)
+        {
+            key = (await blobs.GetUserDelegationKeyAsync(time.GetUtcNow().AddMinutes(-5), expires, cancellationToken).ConfigureAwait(false)).Value;
+        }
+
+        Uri Link(BlobClient blob)
+        {
+            var sas = new BlobSasBuilder(BlobSasPermissions.Read, expires)
+            {
+                BlobContainerName = blob.BlobContainerName,
+                BlobName = blob.Name,
+                Resource = "b",
+                Protocol = blob.Uri.Scheme == "https" ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
+            };
+            return key is null ? blob.GenerateSasUri(sas) : new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key, blobs.AccountName) }.ToUri();
+        }
+
+        return (Link(export), [.. files.Select(f => new ExportFileLink(f, Link(container.GetBlobClient(f))))]);
     }
 
     private async Task<WorkResult> CategoriesSharedAsync(PrivacyRequestRecord record, string subject, CancellationToken cancellationToken)

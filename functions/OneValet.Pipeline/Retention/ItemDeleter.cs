@@ -15,6 +15,7 @@ namespace OneValet.Pipeline.Retention;
 public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions)
 {
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
+    private readonly BlobContainerClient _anonymized = blobs.GetBlobContainerClient(storageOptions.Value.AnonymizedContainer);
 
     /// <summary>Deletes the item an entry governs and says how.</summary>
     public Task<string> DeleteAsync(ScheduleEntry entry, CancellationToken cancellationToken)
@@ -30,6 +31,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.Export => DeleteExportAsync(entry, cancellationToken),
             ItemKind.RequestIdentity => MinimizeRequestAsync(entry, cancellationToken),
             ItemKind.ResidentIdentifiers => Task.FromResult("identifiers anonymized (name, email, phone removed; the pseudonymous id remains)"),
+            ItemKind.AnonymizedFootage => DeleteAnonymizedFootageAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
     }
@@ -158,19 +160,65 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         throw new InvalidOperationException("A recording kept changing while its version was deleted.");
     }
 
-    /// <summary>The current blob, its snapshots, and every older version where the account keeps versions.</summary>
-    private async Task DeleteBlobEverywhereAsync(string blobName, CancellationToken cancellationToken)
+    /// <summary>
+    /// The blurred form of anonymized footage: its blob in the anonymized container, then the record, unless a new upload
+    /// under the same name made the record current again (then only the anonymized version leaves it).
+    /// </summary>
+    private async Task<string> DeleteAnonymizedFootageAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.BlobName is { Length: > 0 } blobName)
+        {
+            await DeleteBlobEverywhereAsync(_anonymized, blobName, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await store.ReadAsync<RecordingRecord>(Containers.Recordings, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return "anonymized blob deleted; catalogue record already gone";
+            }
+
+            try
+            {
+                if (stored.Document.Status == RecordingStatus.Anonymized)
+                {
+                    await store.DeleteAsync(Containers.Recordings, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+                    return "anonymized blob (all versions and snapshots) and catalogue record deleted";
+                }
+
+                var remaining = stored.Document.Versions.Where(v => v.Number != entry.Version).ToList();
+                if (remaining.Count != stored.Document.Versions.Count)
+                {
+                    await store.ReplaceAsync(Containers.Recordings, entry.ItemPartition, entry.ItemId, stored.Document with { Versions = remaining }, stored.ETag, cancellationToken).ConfigureAwait(false);
+                }
+
+                return "anonymized blob deleted; the recording's later upload is kept under its own deadline";
+            }
+            catch (RecordPreconditionFailedException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("A recording kept changing while its anonymized form was deleted.");
+    }
+
+    /// <summary>The current blob of a recording, its snapshots, and every older version where the account keeps versions.</summary>
+    internal Task DeleteBlobEverywhereAsync(string blobName, CancellationToken cancellationToken) =>
+        DeleteBlobEverywhereAsync(_recordings, blobName, cancellationToken);
+
+    private static async Task DeleteBlobEverywhereAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var item in _recordings.GetBlobsAsync(BlobTraits.None, BlobStates.Version | BlobStates.Snapshots, blobName, cancellationToken).ConfigureAwait(false))
+            await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.Version | BlobStates.Snapshots, blobName, cancellationToken).ConfigureAwait(false))
             {
                 if (item.Name != blobName || item.VersionId is null || item.IsLatestVersion == true)
                 {
                     continue;
                 }
 
-                await _recordings.GetBlobClient(blobName).WithVersion(item.VersionId).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                await container.GetBlobClient(blobName).WithVersion(item.VersionId).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
         catch (RequestFailedException e) when (e.Status is 400 or 501)
@@ -183,6 +231,6 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             // previous versions within 3 days (bicep/modules/dataStorage.bicep), which the TDPA periods allow for.
         }
 
-        await _recordings.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await container.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

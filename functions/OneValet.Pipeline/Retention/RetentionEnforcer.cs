@@ -11,14 +11,16 @@ public sealed record BucketOutcome(string BucketKey, int Deleted, int Held, bool
 
 /// <summary>
 /// The one deletion path (O4, O5, O6, O7): the bucket timers and the sweep both call it. For each due entry: holds first
-/// (a held item is skipped, marked and reported); otherwise an audit entry "started", the deletion, the audit entry
-/// "completed" with how and the lag, the ledger, and the entry marked done. Every step is idempotent, so a crash at any
-/// point leaves the entry pending and the rerun finishes the job; an item is never gone without its audit entry.
+/// (a held item is skipped, marked and reported); otherwise an audit entry "started", the deletion (or, for footage under an
+/// Anonymize rule, the anonymization by <see cref="FootageAnonymizer"/>), the audit entry "completed" with how and the lag,
+/// the ledger, and the entry marked done. Every step is idempotent, so a crash at any point leaves the entry pending and the
+/// rerun finishes the job; an item is never gone (or anonymized) without its audit entry.
 /// </summary>
 public sealed partial class RetentionEnforcer(
     RetentionSchedule schedule,
     HoldRegistry holds,
     ItemDeleter deleter,
+    FootageAnonymizer anonymizer,
     AuditLog audit,
     DeletionLedger ledger,
     RetentionMetrics metrics,
@@ -27,6 +29,7 @@ public sealed partial class RetentionEnforcer(
     ILogger<RetentionEnforcer> logger)
 {
     private readonly int _batchSize = options.Value.BatchSize;
+    private readonly int _anonymizationsPerBatch = options.Value.AnonymizationsPerBatch;
 
     /// <summary>Enforces up to one batch of a bucket's pending entries; with <paramref name="includeHeld"/>, then
     /// re-examines its held entries too (the sweep does; the bucket timer leaves held items to it).</summary>
@@ -38,10 +41,17 @@ public sealed partial class RetentionEnforcer(
         var held = new HashSet<string>(StringComparer.Ordinal);
         var budget = _batchSize;
 
-        // Pending entries: page through without a continuation, since every entry handled leaves the "pending" set.
-        var pending = await schedule.OpenEntriesAsync(bucketKey, EntryStatus.Pending, budget, null, cancellationToken).ConfigureAwait(false);
-        foreach (var entry in pending.Items)
+        // Anonymizations take seconds to minutes each (decode, blur, encode): a batch does a few, the next batch the rest.
+        var anonymizations = 0;
+        var deferred = false;
+        async Task EnforceAsync(StoredRecord<ScheduleEntry> entry)
         {
+            if (FootageAnonymizer.Applies(entry.Document) && !active.Any(h => h.Scope.Covers(entry.Document)) && ++anonymizations > _anonymizationsPerBatch)
+            {
+                deferred = true;
+                return;
+            }
+
             if (await EnforceEntryAsync(bucketKey, entry, active, newlyHeld, cancellationToken).ConfigureAwait(false))
             {
                 deleted++;
@@ -52,7 +62,14 @@ public sealed partial class RetentionEnforcer(
             }
         }
 
-        var morePending = pending.Items.Count == budget;
+        // Pending entries: page through without a continuation, since every entry handled leaves the "pending" set.
+        var pending = await schedule.OpenEntriesAsync(bucketKey, EntryStatus.Pending, budget, null, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in pending.Items)
+        {
+            await EnforceAsync(entry).ConfigureAwait(false);
+        }
+
+        var morePending = pending.Items.Count == budget || deferred;
         if (includeHeld && !morePending)
         {
             string? continuation = null;
@@ -61,19 +78,14 @@ public sealed partial class RetentionEnforcer(
                 var page = await schedule.OpenEntriesAsync(bucketKey, EntryStatus.Held, 200, continuation, cancellationToken).ConfigureAwait(false);
                 foreach (var entry in page.Items)
                 {
-                    if (await EnforceEntryAsync(bucketKey, entry, active, newlyHeld, cancellationToken).ConfigureAwait(false))
-                    {
-                        deleted++;
-                    }
-                    else
-                    {
-                        held.Add(entry.Id);
-                    }
+                    await EnforceAsync(entry).ConfigureAwait(false);
                 }
 
                 continuation = page.Continuation;
             }
-            while (continuation is not null);
+            while (continuation is not null && !deferred);
+
+            morePending = deferred;
         }
 
         foreach (var (holdId, count) in newlyHeld)
@@ -134,20 +146,24 @@ public sealed partial class RetentionEnforcer(
     }
 
     /// <summary>
-    /// Deletes one item with its proof: audit "started", the deletion, audit "completed" (how, lag), the ledger. Used by the
-    /// schedule (deadline reached) and by deletion requests (O9), which pass an entry whose rule is the request's.
-    /// Idempotent; returns when it was done.
+    /// Deletes (or anonymizes, see <see cref="FootageAnonymizer.Applies"/>) one item with its proof: audit "started", the
+    /// deletion, audit "completed" (how, lag), the ledger. Used by the schedule (deadline reached) and by deletion requests
+    /// (O9), which pass an entry whose rule is the request's. Idempotent; returns when it was done.
+    /// The audit holds no content hash: the ledger keeps the original's (so restored bytes are recognised), the record the
+    /// blurred form's; the audit proves what was done to which item under which rule, and needs neither.
     /// </summary>
     public async Task<DateTimeOffset> DeleteAndAuditAsync(ScheduleEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var auditId = AuditLog.IdFor("deleted", entry.ItemRef);
+        var anonymize = FootageAnonymizer.Applies(entry);
+        var action = anonymize ? "anonymized" : "deleted";
+        var auditId = AuditLog.IdFor(action, entry.ItemRef);
         var previous = await audit.ReadAsync(auditId, entry.Deadline, cancellationToken).ConfigureAwait(false);
         var remembered = await ledger.FindAsync(entry.ItemPartition, entry.EntryId, cancellationToken).ConfigureAwait(false);
         var started = time.GetUtcNow();
         var record = new AuditRecord
         {
-            Action = "deleted",
+            Action = action,
             ItemRef = entry.ItemRef,
             Category = entry.Category,
             RuleId = entry.Rule.RuleId,
@@ -162,7 +178,18 @@ public sealed partial class RetentionEnforcer(
             await audit.WriteAsync(auditId, record, cancellationToken).ConfigureAwait(false);
         }
 
-        var how = await deleter.DeleteAsync(entry, cancellationToken).ConfigureAwait(false);
+        string how;
+        if (anonymize)
+        {
+            var anonymized = await anonymizer.AnonymizeAsync(entry, cancellationToken).ConfigureAwait(false);
+            how = anonymized.How;
+            record = record with { Action = anonymized.Anonymized ? "anonymized" : "deleted" };
+        }
+        else
+        {
+            how = await deleter.DeleteAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
         var doneAt = time.GetUtcNow();
         if (remembered is not null && previous is null)
         {

@@ -50,6 +50,13 @@ public sealed class BuildingRetentionOptions
     /// <summary>How long surveillance footage of this building is kept (O2).</summary>
     public TimeSpan? SurveillanceFootage { get; set; }
 
+    /// <summary>
+    /// What happens to this building's footage at its deadline (O2: "deleted or anonymized"): <see cref="RetentionAction.Delete"/>
+    /// (the default), or <see cref="RetentionAction.Anonymize"/>: every face blurred, the original gone, the blurred form
+    /// kept for <see cref="RetentionOptions.AnonymizedFootage"/>. Facial Entry captures are always deleted (O4).
+    /// </summary>
+    public RetentionAction? FootageAction { get; set; }
+
     /// <summary>The building's IANA time zone (e.g. America/New_York): deadlines are met on its wall clock too.</summary>
     public string? TimeZone { get; set; }
 }
@@ -70,6 +77,19 @@ public sealed class RetentionOptions
 
     /// <summary>O5: reference data, from move-out or consent withdrawal. At most 90 days.</summary>
     public TimeSpan ReferenceDataAfterExit { get; set; } = TdpaMaximum;
+
+    /// <summary>O2, O7: how long footage anonymized at its deadline (every face blurred) is kept, from capture, before it is
+    /// deleted too. Blurred footage still shows clothing, gait and what people did, so it is kept only a bounded time; at
+    /// most a year, like any footage rule.</summary>
+    public TimeSpan AnonymizedFootage { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>Anonymizations per enforcement batch: each decodes, blurs and re-encodes a video, which takes seconds to
+    /// minutes, so a batch does a few and leaves the rest pending for the next batch (bounded activity time).</summary>
+    public int AnonymizationsPerBatch { get; set; } = 5;
+
+    /// <summary>The longest one anonymization may take; past it the footage is deleted instead (the original is never kept
+    /// past its deadline for want of CPU).</summary>
+    public TimeSpan AnonymizationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Per-building overrides, keyed by building id.</summary>
     public Dictionary<string, BuildingRetentionOptions> Buildings { get; set; } = new(StringComparer.Ordinal);
@@ -106,6 +126,16 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
         CheckPeriod(failures, "SurveillanceFootage", options.SurveillanceFootage, FootageMaximum);
         CheckPeriod(failures, "AuthenticationData", options.AuthenticationData, RetentionOptions.TdpaMaximum);
         CheckPeriod(failures, "ReferenceDataAfterExit", options.ReferenceDataAfterExit, RetentionOptions.TdpaMaximum);
+        CheckPeriod(failures, "AnonymizedFootage", options.AnonymizedFootage, FootageMaximum);
+        if (options.AnonymizationsPerBatch is < 1 or > 100)
+        {
+            failures.Add("OneValet:Retention:AnonymizationsPerBatch must be from 1 to 100.");
+        }
+
+        if (options.AnonymizationTimeout <= TimeSpan.Zero || options.AnonymizationTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add("OneValet:Retention:AnonymizationTimeout must be positive and at most 1 hour.");
+        }
         if (options.BucketWidth <= TimeSpan.Zero || options.BucketWidth > TimeSpan.FromHours(1))
         {
             failures.Add("OneValet:Retention:BucketWidth must be positive and at most 1 hour.");
@@ -142,6 +172,11 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
             {
                 CheckPeriod(failures, $"Buildings:{buildingId}:SurveillanceFootage", footage, FootageMaximum);
             }
+
+            if (building.FootageAction is { } action && !Enum.IsDefined(action))
+            {
+                failures.Add($"OneValet:Retention:Buildings:{buildingId}:FootageAction is Delete or Anonymize.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -169,15 +204,27 @@ public sealed class RetentionPolicy(IOptions<RetentionOptions> options)
     public RetentionRule ForReferenceData() =>
         new($"tdpa-reference-{Days(_options.ReferenceDataAfterExit)}", "O5", _options.ReferenceDataAfterExit, RetentionAction.Delete);
 
-    /// <summary>O2: the building's footage rule. O4: a Facial Entry capture is TDPA authentication data.</summary>
-    public RetentionRule ForRecording(Ingestion.RecordingKind kind, string buildingId) => kind switch
+    /// <summary>
+    /// O2: the building's footage rule (period and action). O4: a Facial Entry capture is TDPA authentication data, always
+    /// deleted: a blurred face-check image serves no purpose.
+    /// </summary>
+    public RetentionRule ForRecording(Ingestion.RecordingKind kind, string buildingId)
     {
-        Ingestion.RecordingKind.FacialEntry => ForAuthenticationEvent(),
-        _ when _options.Buildings.TryGetValue(buildingId, out var building) && building.SurveillanceFootage is { } footage =>
-            new RetentionRule($"footage-building-{Days(footage)}", "O2", footage, RetentionAction.Delete),
-        _ => new RetentionRule(
-            $"footage-default-{Days(_options.SurveillanceFootage)}", "O2", _options.SurveillanceFootage, RetentionAction.Delete),
-    };
+        if (kind == Ingestion.RecordingKind.FacialEntry)
+        {
+            return ForAuthenticationEvent();
+        }
+
+        _options.Buildings.TryGetValue(buildingId, out var building);
+        var (scope, period) = building?.SurveillanceFootage is { } footage ? ("building", footage) : ("default", _options.SurveillanceFootage);
+        return building?.FootageAction == RetentionAction.Anonymize
+            ? new RetentionRule($"footage-{scope}-{Days(period)}-anonymize", "O2", period, RetentionAction.Anonymize)
+            : new RetentionRule($"footage-{scope}-{Days(period)}", "O2", period, RetentionAction.Delete);
+    }
+
+    /// <summary>O2, O7: the blurred form of anonymized footage, deleted <see cref="RetentionOptions.AnonymizedFootage"/> after capture.</summary>
+    public RetentionRule ForAnonymizedFootage() =>
+        new($"anonymized-footage-{Days(_options.AnonymizedFootage)}", "O7", _options.AnonymizedFootage, RetentionAction.Delete);
 
     /// <summary>The deadline of an item of that building whose clock started at <paramref name="start"/>.</summary>
     public DateTimeOffset Deadline(RetentionRule rule, DateTimeOffset start, string buildingId)

@@ -32,6 +32,9 @@ public enum ItemKind
     /// <summary>A resident's identifiers, anonymized on a deletion request (O9): the deletion itself is the upsert before;
     /// the entry proves it.</summary>
     ResidentIdentifiers,
+
+    /// <summary>The blurred form of footage anonymized at its deadline (O2, O7), deleted when its own period ends.</summary>
+    AnonymizedFootage,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>

@@ -24,6 +24,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         RecordingsContainer = "rec" + suffix;
         QuarantineContainer = "qua" + suffix;
         ExportsContainer = "exp" + suffix;
+        AnonymizedContainer = "ano" + suffix;
         TaskHub = "t" + suffix;
     }
 
@@ -38,6 +39,8 @@ internal sealed class LocalHostProcess : IAsyncDisposable
     public string QuarantineContainer { get; }
 
     public string ExportsContainer { get; }
+
+    public string AnonymizedContainer { get; }
 
     public string TaskHub { get; }
 
@@ -85,6 +88,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["OneValet:Storage:RecordingsContainer"] = RecordingsContainer,
             ["OneValet:Storage:QuarantineContainer"] = QuarantineContainer,
             ["OneValet:Storage:ExportsContainer"] = ExportsContainer,
+            ["OneValet:Storage:AnonymizedContainer"] = AnonymizedContainer,
             ["Durable:TaskHubName"] = TaskHub,
             ["OneValet:Storage:QueuePrefix"] = QueuePrefix,
             ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -253,6 +257,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         restarted.Settings["OneValet:Storage:RecordingsContainer"] = first.RecordingsContainer;
         restarted.Settings["OneValet:Storage:QuarantineContainer"] = first.QuarantineContainer;
         restarted.Settings["OneValet:Storage:ExportsContainer"] = first.ExportsContainer;
+        restarted.Settings["OneValet:Storage:AnonymizedContainer"] = first.AnonymizedContainer;
         restarted.Settings["Durable:TaskHubName"] = first.TaskHub;
         restarted.Settings["OneValet:Storage:QueuePrefix"] = "q" + first.TaskHub[1..] + "-";
     }

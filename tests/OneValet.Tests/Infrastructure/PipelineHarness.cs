@@ -36,6 +36,10 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
     public BlobContainerClient Recordings => Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("rec" + Suffix);
 
+    public BlobContainerClient Exports => Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("exp" + Suffix);
+
+    public BlobContainerClient Anonymized => Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("ano" + Suffix);
+
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     public static async Task<PipelineHarness> StartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? now = null)
@@ -50,6 +54,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
             ["OneValet:Storage:RecordingsContainer"] = "rec" + suffix,
             ["OneValet:Storage:QuarantineContainer"] = "qua" + suffix,
             ["OneValet:Storage:ExportsContainer"] = "exp" + suffix,
+            ["OneValet:Storage:AnonymizedContainer"] = "ano" + suffix,
             ["OneValet:Storage:QueuePrefix"] = "q" + suffix + "-",
             ["OneValet:Email:SmtpHost"] = MailDevFixture.Host,
             ["OneValet:Email:SmtpPort"] = MailDevFixture.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -91,6 +96,8 @@ internal sealed class PipelineHarness : IAsyncDisposable
         var blobs = Services.GetRequiredService<BlobServiceClient>();
         await blobs.GetBlobContainerClient("rec" + Suffix).DeleteIfExistsAsync();
         await blobs.GetBlobContainerClient("qua" + Suffix).DeleteIfExistsAsync();
+        await blobs.GetBlobContainerClient("exp" + Suffix).DeleteIfExistsAsync();
+        await blobs.GetBlobContainerClient("ano" + Suffix).DeleteIfExistsAsync();
         foreach (var queue in Queues.All)
         {
             await Services.GetRequiredService<QueueServiceClient>().GetQueueClient("q" + Suffix + "-" + queue).DeleteIfExistsAsync();

@@ -68,6 +68,38 @@ public sealed class RetentionPolicyTests
     }
 
     [Fact]
+    public void A_building_may_anonymize_its_footage_at_the_deadline_but_facial_entry_captures_are_always_deleted()
+    {
+        var options = new RetentionOptions();
+        options.Buildings["b7"] = new BuildingRetentionOptions { FootageAction = RetentionAction.Anonymize };
+        options.Buildings["b8"] = new BuildingRetentionOptions { FootageAction = RetentionAction.Anonymize, SurveillanceFootage = TimeSpan.FromDays(14) };
+        var policy = Policy(options);
+        Assert.Equal(new RetentionRule("footage-default-30d-anonymize", "O2", TimeSpan.FromDays(30), RetentionAction.Anonymize), policy.ForRecording(RecordingKind.Surveillance, "b7"));
+        Assert.Equal(new RetentionRule("footage-building-14d-anonymize", "O2", TimeSpan.FromDays(14), RetentionAction.Anonymize), policy.ForRecording(RecordingKind.Surveillance, "b8"));
+        Assert.Equal(RetentionAction.Delete, policy.ForRecording(RecordingKind.Surveillance, "b9").Action);
+        Assert.Equal(new RetentionRule("tdpa-authentication-90d", "O4", TimeSpan.FromDays(90), RetentionAction.Delete), policy.ForRecording(RecordingKind.FacialEntry, "b7"));
+        Assert.Equal(new RetentionRule("anonymized-footage-365d", "O7", TimeSpan.FromDays(365), RetentionAction.Delete), policy.ForAnonymizedFootage());
+    }
+
+    [Theory]
+    [InlineData(366, 5, 10)]
+    [InlineData(0, 5, 10)]
+    [InlineData(365, 0, 10)]
+    [InlineData(365, 101, 10)]
+    [InlineData(365, 5, 0)]
+    [InlineData(365, 5, 61)]
+    public void Anonymization_settings_out_of_range_are_refused_at_start(int anonymizedDays, int perBatch, int timeoutMinutes)
+    {
+        var options = new RetentionOptions
+        {
+            AnonymizedFootage = TimeSpan.FromDays(anonymizedDays),
+            AnonymizationsPerBatch = perBatch,
+            AnonymizationTimeout = TimeSpan.FromMinutes(timeoutMinutes),
+        };
+        Assert.True(new RetentionOptionsValidator().Validate(null, options).Failed);
+    }
+
+    [Fact]
     public void The_defaults_are_valid() => Assert.True(new RetentionOptionsValidator().Validate(null, new RetentionOptions()).Succeeded);
 
     private static RetentionPolicy Policy(RetentionOptions options) => new(Options.Create(options));

@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Faces;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Requests;
+
+/// <summary>One recording an access answer includes (ids and times only), and why it concerns the requester.</summary>
+public sealed record FootageItem(string BuildingId, string DoorId, string CaptureId, RecordingKind Kind, DateTimeOffset CapturedAt, string Why);
+
+/// <summary>
+/// The recordings chosen for one access answer (container <c>requests</c>, the request's partition, id
+/// <see cref="DocumentId"/>): written once by the work step, read by each redaction, removed when the answer is assembled.
+/// </summary>
+public sealed record FootagePlan(string SubjectId, DateTimeOffset ExportExpiresAt, int Found, IReadOnlyList<FootageItem> Items)
+{
+    public const string DocumentId = "footage-plan";
+}
+
+/// <summary>What became of one planned recording: a redacted copy in the exports container, or withheld with a reason code.</summary>
+public sealed record FootageResult(int Index, bool Redacted, string? Blob, string? Redaction, bool RequesterFaceKept, string? ReasonCode)
+{
+    public static string DocumentIdFor(int index) => string.Create(CultureInfo.InvariantCulture, $"footage-{index:D3}");
+}
+
+/// <summary>The recordings part of an access export, with what the answer's summary and links need.</summary>
+public sealed record FootageSection(JsonObject Json, int Redacted, int Withheld, int Found, bool Capped, IReadOnlyList<string> Files, DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// Redacted footage in access answers (O8; PIPEDA s.9(1): other people severed before access is given). Which recordings
+/// concern the requester: their Facial Entry captures verified as them (<see cref="FaceCheck"/>), and entry-camera footage
+/// captured at the doors of their door events and verified captures within <see cref="RequestOptions.FootageWindow"/> of
+/// each, inside the request's look-back; catalogued items only, the newest <see cref="RequestOptions.MaxFootageItems"/>.
+/// Each is redacted on its own (one activity per item: a video takes seconds to minutes): in a verified capture the matched
+/// face is kept and every other blurred; in footage every face is blurred, the requester's too, because no verified match
+/// says which face is theirs. The copy goes to the exports container under the request's folder, scheduled for deletion
+/// with the export (O8, 7 days); the original is only read. What cannot be decoded is withheld with a reason code, never
+/// released unredacted. All reads are single-partition queries without ORDER BY.
+/// </summary>
+public sealed class AccessFootage(
+    IRecordStore store,
+    BlobServiceClient blobs,
+    BlobRedaction redaction,
+    RetentionSchedule schedule,
+    IOptions<StorageOptions> storage,
+    IOptions<RequestOptions> options)
+{
+    public const string VerifiedCapture = "facial-entry-verified-as-you";
+    public const string AtDoorEvent = "camera-at-your-door-event";
+    public const string AtVerifiedCapture = "camera-at-your-facial-entry";
+
+    /// <summary>Chooses the recordings of an access answer and stores the choice; returns how many. Idempotent: a retried
+    /// work step finds the plan it wrote and keeps it, so the orchestration's item count and the plan always agree.</summary>
+    public async Task<int> PlanAsync(string requestId, string subjectId, DateTimeOffset? from, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var existing = await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return existing.Document.Items.Count;
+        }
+
+        var o = options.Value;
+        var moments = new List<(string Building, string Door, DateTimeOffset At, string Why)>();
+        var eventQuery = from is null ? RecordQuery.All : RecordQuery.Where(Since("at", from.Value));
+        await foreach (var e in PagesAsync<DoorEventRecord>(Containers.DoorEvents, subjectId, eventQuery, cancellationToken).ConfigureAwait(false))
+        {
+            moments.Add((e.BuildingId, e.DoorId, e.At, AtDoorEvent));
+        }
+
+        var buildings = moments.Select(m => m.Building).ToHashSet(StringComparer.Ordinal);
+        if ((await store.ReadAsync<ResidentRecord>(Containers.Residents, subjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is { } resident)
+        {
+            buildings.Add(resident.BuildingId);
+        }
+
+        var found = new Dictionary<string, FootageItem>(StringComparer.Ordinal);
+        foreach (var building in buildings.Order(StringComparer.Ordinal))
+        {
+            var conditions = new List<FieldCondition>
+            {
+                Is("kind", RecordingKind.FacialEntry),
+                Is("status", RecordingStatus.Catalogued),
+                Is("faceCheck.status", FaceVerificationStatus.Verified),
+                new("faceCheck.residentId", FieldOperator.Equal, JsonValue.Create(subjectId)),
+            };
+            if (from is not null)
+            {
+                conditions.Add(Since("capturedAt", from.Value));
+            }
+
+            await foreach (var capture in PagesAsync<RecordingRecord>(Containers.Recordings, building, new RecordQuery(conditions), cancellationToken).ConfigureAwait(false))
+            {
+                found[building + "/" + capture.Id] = new FootageItem(building, capture.DoorId, capture.CaptureId, capture.Kind, capture.CapturedAt, VerifiedCapture);
+                moments.Add((building, capture.DoorId, capture.CapturedAt, AtVerifiedCapture));
+            }
+        }
+
+        // Footage at each door: one query over the span of the person's moments there, then each clip matched to the
+        // nearest moment within the window (one scan of a door's footage instead of one query per moment).
+        foreach (var door in moments.GroupBy(m => (m.Building, m.Door)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Door, StringComparer.Ordinal))
+        {
+            var times = door.OrderBy(m => m.At).ToList();
+            var start = times[0].At - o.FootageWindow;
+            if (from is not null && start < from.Value)
+            {
+                start = from.Value;
+            }
+
+            var query = new RecordQuery(
+            [
+                Is("kind", RecordingKind.Surveillance),
+                Is("status", RecordingStatus.Catalogued),
+                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Key.Door)),
+                Since("capturedAt", start),
+                new("capturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(times[^1].At + o.FootageWindow))),
+            ]);
+            await foreach (var clip in PagesAsync<RecordingRecord>(Containers.Recordings, door.Key.Building, query, cancellationToken).ConfigureAwait(false))
+            {
+                var near = times.Where(m => (m.At - clip.CapturedAt).Duration() <= o.FootageWindow).OrderBy(m => (m.At - clip.CapturedAt).Duration()).ToList();
+                if (near.Count > 0)
+                {
+                    found.TryAdd(door.Key.Building + "/" + clip.Id, new FootageItem(door.Key.Building, clip.DoorId, clip.CaptureId, clip.Kind, clip.CapturedAt, near[0].Why));
+                }
+            }
+        }
+
+        var items = found.Values
+            .OrderByDescending(i => i.CapturedAt)
+            .ThenBy(i => i.BuildingId, StringComparer.Ordinal)
+            .ThenBy(i => i.DoorId, StringComparer.Ordinal)
+            .ThenBy(i => i.CaptureId, StringComparer.Ordinal)
+            .Take(o.MaxFootageItems)
+            .ToList();
+        await store.UpsertAsync(Containers.Requests, requestId, FootagePlan.DocumentId, new FootagePlan(subjectId, expiresAt, found.Count, items), cancellationToken).ConfigureAwait(false);
+        return items.Count;
+    }
+
+    /// <summary>
+    /// Redacts the plan's item <paramref name="index"/> into the exports container; returns whether a copy was made.
+    /// Idempotent: the result is stored, and the copy's name is fixed by the ids, so a retry (or a second delivery) finds or
+    /// overwrites the same blob. The copy's deletion is scheduled before the copy is written.
+    /// </summary>
+    public async Task<bool> RedactAsync(string requestId, int index, CancellationToken cancellationToken)
+    {
+        var done = await store.ReadAsync<FootageResult>(Containers.Requests, requestId, FootageResult.DocumentIdFor(index), cancellationToken).ConfigureAwait(false);
+        if (done is not null)
+        {
+            return done.Document.Redacted;
+        }
+
+        var plan = (await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        if (plan is null || index < 0 || index >= plan.Items.Count)
+        {
+            return false; // the answer was assembled already (the plan is removed then): nothing left to do
+        }
+
+        var item = plan.Items[index];
+        var record = (await store.ReadAsync<RecordingRecord>(Containers.Recordings, item.BuildingId, RecordingRecord.IdFor(item.DoorId, item.CaptureId), cancellationToken).ConfigureAwait(false))?.Document;
+        FootageResult result;
+        if (record is null || record.Status != RecordingStatus.Catalogued)
+        {
+            result = new FootageResult(index, false, null, null, false, BlobRedaction.Gone);
+        }
+        else
+        {
+            // The requester's face is known only in a capture verified as them: the Face API's rectangle of the match.
+            var requesterFace = record.Kind == RecordingKind.FacialEntry && record.FaceCheck is { Status: FaceVerificationStatus.Verified, Face: { } face } check && check.ResidentId == plan.SubjectId
+                ? face
+                : (FaceRectangle?)null;
+            result = await RedactToExportAsync(requestId, index, plan, record, requesterFace, cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.UpsertAsync(Containers.Requests, requestId, FootageResult.DocumentIdFor(index), result, cancellationToken).ConfigureAwait(false);
+        return result.Redacted;
+    }
+
+    /// <summary>The export's <c>recordings</c> part from the plan and each item's result.</summary>
+    public async Task<FootageSection> SectionAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var plan = (await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        var items = new JsonArray();
+        var files = new List<string>();
+        int redacted = 0, withheld = 0;
+        for (var i = 0; i < (plan?.Items.Count ?? 0); i++)
+        {
+            var item = plan!.Items[i];
+            var result = (await store.ReadAsync<FootageResult>(Containers.Requests, requestId, FootageResult.DocumentIdFor(i), cancellationToken).ConfigureAwait(false))?.Document
+                ?? new FootageResult(i, false, null, null, false, "not-processed");
+            var json = new JsonObject
+            {
+                ["captureId"] = item.CaptureId,
+                ["buildingId"] = item.BuildingId,
+                ["doorId"] = item.DoorId,
+                ["capturedAt"] = RecordJson.Timestamp(item.CapturedAt),
+                ["kind"] = JsonNamingPolicy.KebabCaseLower.ConvertName(item.Kind.ToString()),
+                ["why"] = item.Why,
+                ["status"] = result.Redacted ? "redacted" : "withheld",
+            };
+            if (result.Redacted)
+            {
+                json["redaction"] = result.Redaction;
+                json["requesterFaceKept"] = result.RequesterFaceKept;
+                json["blob"] = result.Blob;
+                files.Add(result.Blob!);
+                redacted++;
+            }
+            else
+            {
+                json["reasonCode"] = result.ReasonCode;
+                withheld++;
+            }
+
+            items.Add(json);
+        }
+
+        var found = plan?.Found ?? 0;
+        var capped = found > (plan?.Items.Count ?? 0);
+        var section = new JsonObject
+        {
+            ["note"] = "Recordings of you: your Facial Entry captures verified as you, and entry-camera footage of the doors and times of " +
+                "your door events and verified captures. Other people are severed before you get them (PIPEDA s.9(1)): in a verified " +
+                "capture your face is kept and every other face blurred; in footage every face is blurred, yours too, because no " +
+                "verified match tells which face in it is yours. The originals are unchanged; these are redacted copies, deleted " +
+                "with this export. A recording that could not be redacted is listed as withheld, with the reason.",
+            ["window"] = string.Create(CultureInfo.InvariantCulture, $"footage captured within {o.FootageWindow.TotalSeconds:0} seconds of each door event or verified capture"),
+            ["found"] = found,
+            ["included"] = plan?.Items.Count ?? 0,
+            ["capped"] = capped,
+            ["items"] = items,
+        };
+        if (capped)
+        {
+            section["cappedNote"] = string.Create(CultureInfo.InvariantCulture, $"The newest {plan!.Items.Count} of {found} recordings are included; ask the privacy office for the others.");
+        }
+
+        return new FootageSection(section, redacted, withheld, found, capped, files, plan?.ExportExpiresAt);
+    }
+
+    /// <summary>Removes the plan and the results once the answer holds them: they link the person to doors and times, and
+    /// the request's partition is kept 24 months (O18).</summary>
+    public async Task ForgetAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var plan = (await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        for (var i = 0; i < (plan?.Items.Count ?? 0); i++)
+        {
+            await store.DeleteAsync(Containers.Requests, requestId, FootageResult.DocumentIdFor(i), cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.DeleteAsync(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, CancellationToken cancellationToken)
+    {
+        var source = blobs.GetBlobContainerClient(storage.Value.RecordingsContainer).GetBlobClient(record.BlobName);
+        var staging = Path.Combine(Path.GetTempPath(), "onevalet-export-" + Guid.NewGuid().ToString("N"));
+        await using var copy = new FileStream(staging, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var outcome = await redaction.RedactAsync(source, record.ContentType, requesterFace, copy, options.Value.FootageRedactionTimeout, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Redacted)
+        {
+            return new FootageResult(index, false, null, null, false, outcome.ReasonCode);
+        }
+
+        var extension = record.ContentType == "video/mp4" ? "mp4" : "jpg";
+        var blobName = $"{requestId}/recordings/{record.BuildingId}/{record.DoorId}/{record.CaptureId}.{extension}";
+        await schedule.AddAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.Export,
+            ItemPartition = requestId,
+            ItemId = FootageResult.DocumentIdFor(index),
+            BlobName = blobName,
+            SubjectId = plan.SubjectId,
+            BuildingId = "exports",
+            EventAt = record.CapturedAt,
+            Category = "export",
+            Rule = new RetentionRule("export-7d", "O8", options.Value.ExportRetention, RetentionAction.Delete),
+            Deadline = plan.ExportExpiresAt,
+        }, cancellationToken).ConfigureAwait(false);
+
+        var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        copy.Position = 0;
+        await container.GetBlobClient(blobName).UploadAsync(
+            copy,
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = record.ContentType } },
+            cancellationToken).ConfigureAwait(false);
+        var result = outcome.Result!;
+        return new FootageResult(index, true, blobName, result.Summary, result.RequesterFaceKnown && result.FramesWithRequesterKept > 0, null);
+    }
+
+    private static FieldCondition Is<TEnum>(string field, TEnum value)
+        where TEnum : struct, Enum =>
+        new(field, FieldOperator.Equal, JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(value.ToString())));
+
+    private static FieldCondition Since(string field, DateTimeOffset from) =>
+        new(field, FieldOperator.GreaterThanOrEqual, JsonValue.Create(RecordJson.Timestamp(from)));
+
+    private async IAsyncEnumerable<T> PagesAsync<T>(string container, string partition, RecordQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<T>(container, partition, query, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                yield return item.Document;
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+    }
+}
