@@ -22,6 +22,9 @@ public sealed class StorageOptions
 
     public string ExportsContainer { get; set; } = "exports";
 
+    /// <summary>Private container of Facial Entry reference images where no Face API is configured (O3, O5).</summary>
+    public string FacialReferencesContainer { get; set; } = "facial-references";
+
     /// <summary>Emulator only: a prefix for queue names, so several local hosts (tests) can share one Azurite.</summary>
     public string QueuePrefix { get; set; } = string.Empty;
 }

@@ -24,6 +24,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         RecordingsContainer = "rec" + suffix;
         QuarantineContainer = "qua" + suffix;
         ExportsContainer = "exp" + suffix;
+        FacialReferencesContainer = "ref" + suffix;
         TaskHub = "t" + suffix;
     }
 
@@ -38,6 +39,8 @@ internal sealed class LocalHostProcess : IAsyncDisposable
     public string QuarantineContainer { get; }
 
     public string ExportsContainer { get; }
+
+    public string FacialReferencesContainer { get; }
 
     public string TaskHub { get; }
 
@@ -85,6 +88,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["OneValet:Storage:RecordingsContainer"] = RecordingsContainer,
             ["OneValet:Storage:QuarantineContainer"] = QuarantineContainer,
             ["OneValet:Storage:ExportsContainer"] = ExportsContainer,
+            ["OneValet:Storage:FacialReferencesContainer"] = FacialReferencesContainer,
             ["Durable:TaskHubName"] = TaskHub,
             ["OneValet:Storage:QueuePrefix"] = QueuePrefix,
             ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -253,6 +257,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         restarted.Settings["OneValet:Storage:RecordingsContainer"] = first.RecordingsContainer;
         restarted.Settings["OneValet:Storage:QuarantineContainer"] = first.QuarantineContainer;
         restarted.Settings["OneValet:Storage:ExportsContainer"] = first.ExportsContainer;
+        restarted.Settings["OneValet:Storage:FacialReferencesContainer"] = first.FacialReferencesContainer;
         restarted.Settings["Durable:TaskHubName"] = first.TaskHub;
         restarted.Settings["OneValet:Storage:QueuePrefix"] = "q" + first.TaskHub[1..] + "-";
     }
