@@ -30,7 +30,7 @@ public sealed record FacialEntryStatus(bool Active, bool Enrolled, DateTimeOffse
 /// <item>With a Face API: a person named by the pseudonymous resident id in the large person group, with the one face, and
 /// the group retrained. The image itself is not kept (O1: the Face API holds what verification needs).</item>
 /// <item>Without one (the local host): the image is kept in the private <c>facial-references</c> container, so that
-/// enrollment, its access export and its O5 deletion work end to end; door captures are then never verified
+/// enrollment and its O5 deletion work end to end (the access export lists the record); door captures are never verified
 /// (<c>not-configured</c>), and nothing says otherwise.</item>
 /// </list>
 /// The record is written before any biometric data exists (an empty person or a blob name), so nothing biometric can exist
