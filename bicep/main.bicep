@@ -63,6 +63,7 @@ var names = {
   serviceBus: 'sb-${resourceToken}'
   cosmos: 'cosmos-${resourceToken}'
   keyVault: 'kv-${take(resourceToken, 21)}'
+  face: 'face-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
 }
@@ -77,7 +78,11 @@ var dataContainerNames = [
   'quarantine'
   'exports'
   'anonymized'
+  'facial-references'
 ]
+
+// The large person group of Facial Entry's enrolled residents (OneValet:Faces:LargePersonGroupId); the app creates it.
+var faceLargePersonGroupId = 'onevalet-residents'
 
 // The blob trigger's poison queue (the blob extension's fixed name).
 var poisonQueueName = 'webjobs-blobtrigger-poison'
@@ -169,6 +174,16 @@ module cosmos 'modules/cosmos.bicep' = {
   }
 }
 
+module face 'modules/face.bicep' = {
+  name: 'face'
+  scope: rg
+  params: {
+    name: names.face
+    location: location
+    tags: tags
+  }
+}
+
 module keyVault 'modules/keyVault.bicep' = {
   name: 'keyVault'
   scope: rg
@@ -190,6 +205,7 @@ module rbac 'modules/rbac.bicep' = {
     cosmos
     keyVault
     monitoring
+    face
   ]
   params: {
     // A role assignment's name includes the principal id (so that a re-created identity gets a new assignment instead
@@ -208,6 +224,7 @@ module rbac 'modules/rbac.bicep' = {
     appInsightsName: names.appInsights
     cosmosAccountName: names.cosmos
     cosmosDatabaseName: cosmosDatabaseName
+    faceAccountName: names.face
   }
 }
 
@@ -242,6 +259,8 @@ module functionApp 'modules/functionApp.bicep' = {
     smtpUserName: smtpUserName
     emailFromAddress: emailFromAddress
     privacyOfficerAddress: privacyOfficerAddress
+    faceEndpoint: face.outputs.endpoint
+    faceLargePersonGroupId: faceLargePersonGroupId
   }
 }
 
@@ -279,6 +298,9 @@ output AZURE_COSMOS_DATABASE string = cosmos.outputs.databaseName
 
 @description('Service Bus namespace host name.')
 output AZURE_SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+
+@description('Azure AI Face endpoint (Facial Entry).')
+output AZURE_FACE_ENDPOINT string = face.outputs.endpoint
 
 @description('Key Vault URI.')
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri

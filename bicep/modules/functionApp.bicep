@@ -70,6 +70,12 @@ param emailFromAddress string
 @description('The privacy office mailbox.')
 param privacyOfficerAddress string
 
+@description('Endpoint of the Azure AI Face account (OneValet:Faces:Endpoint).')
+param faceEndpoint string
+
+@description('The large person group of enrolled residents (OneValet:Faces:LargePersonGroupId).')
+param faceLargePersonGroupId string
+
 @description('Upper bound of instances the plan scales out to (Flex Consumption allows up to 1000).')
 @minValue(1)
 @maxValue(1000)
@@ -272,6 +278,15 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'OneValet__Cosmos__DatabaseName'
           value: cosmosDatabaseName
+        }
+        // OneValet:Faces (FaceOptions): Facial Entry on Azure AI Face, by the identity's token (keys are disabled).
+        {
+          name: 'OneValet__Faces__Endpoint'
+          value: faceEndpoint
+        }
+        {
+          name: 'OneValet__Faces__LargePersonGroupId'
+          value: faceLargePersonGroupId
         }
         // Telemetry by Entra token of the identity; local auth is off on the component (monitoring.bicep).
         {

@@ -5,13 +5,14 @@
 // | app identity         | Storage Blob Data Owner                | host storage account                         | Functions host storage (keys, leases, receipts, containers it creates), deployment package |
 // | app identity         | Storage Queue Data Contributor         | host storage account                         | blob trigger's internal queues, durable control and work-item queues |
 // | app identity         | Storage Table Data Contributor         | host storage account                         | durable task hub (history, instances) |
-// | app identity         | Storage Blob Data Contributor          | each data container (recordings, quarantine, exports, anonymized) | read, write, delete what the pipeline owns; nothing else in the account |
+// | app identity         | Storage Blob Data Contributor          | each data container (recordings, quarantine, exports, anonymized, facial-references) | read, write, delete what the pipeline owns; nothing else in the account |
 // | app identity         | Storage Queue Data Contributor         | the data account's blob-trigger poison queue | failed blobs' messages (Connection = "Recordings") |
 // | app identity         | Azure Service Bus Data Sender          | Service Bus namespace                        | send to the queues |
 // | app identity         | Azure Service Bus Data Receiver        | Service Bus namespace                        | receive from the queues |
 // | app identity         | Key Vault Secrets User                 | vault                                        | read secrets; no writes, no keys |
 // | app identity         | Monitoring Metrics Publisher           | Application Insights component               | Entra-authenticated telemetry (local auth is off) |
 // | app identity         | Cosmos DB Built-in Data Contributor    | database onevalet (SQL role)                 | read and write items; no account or container management |
+// | app identity         | Cognitive Services User                | the Azure AI Face account                    | Facial Entry: enroll (persons, faces, training), detect, identify; keys are off |
 // | Event Grid topic     | Storage Blob Data Contributor          | dead-letter container                        | write undeliverable events |
 //
 // Not granted, on purpose: Owner, Contributor, User Access Administrator, Storage Account Contributor (the Event Grid
@@ -54,6 +55,9 @@ param cosmosAccountName string
 @description('Name of the Cosmos DB database.')
 param cosmosDatabaseName string
 
+@description('Name of the Azure AI Face account.')
+param faceAccountName string
+
 resource storageBlobDataOwner 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
   scope: subscription()
   name: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -92,6 +96,15 @@ resource keyVaultSecretsUser 'Microsoft.Authorization/roleDefinitions@2022-04-01
 resource monitoringMetricsPublisher 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
   scope: subscription()
   name: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// Facial Entry enrolls (create and delete persons, add faces, train) as well as identifies. Cognitive Services Face
+// Recognizer allows detect, verify and identify only ("does not allow create or delete operations"), so the least
+// built-in role that does both is Cognitive Services User, granted on the Face account alone. Its listkeys right is
+// void there: the account's keys are disabled (face.bicep).
+resource cognitiveServicesUser 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
+  scope: subscription()
+  name: 'a97b65f3-24c7-4388-baec-2e87135dc908'
 }
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
@@ -135,6 +148,10 @@ resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
+}
+
+resource face 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = {
+  name: faceAccountName
 }
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
@@ -270,5 +287,17 @@ resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAss
     roleDefinitionId: cosmos::dataContributor.id
     principalId: appPrincipalId
     scope: cosmosDatabaseScope
+  }
+}
+
+// ---- Azure AI Face: Facial Entry enrollment and identification, on the one account.
+
+resource faceUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(face.id, appPrincipalId, cognitiveServicesUser.id)
+  scope: face
+  properties: {
+    roleDefinitionId: cognitiveServicesUser.id
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
   }
 }

@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Breaches;
 using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Faces;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Requests;
 using OneValet.Pipeline.Residents;
@@ -17,7 +18,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -75,6 +76,16 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public async Task<IActionResult> WithdrawFacialEntryConsentAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "residents/{residentId}/consents/facial-entry")] HttpRequest request, string residentId) =>
         new ResultAction(await residents.WithdrawFacialEntryConsentAsync(residentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.PutFacialEnrollment))]
+    public async Task<IActionResult> PutFacialEnrollmentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "residents/{residentId}/facial-entry/enrollment")] HttpRequest request, string residentId) =>
+        new ResultAction(await enrollments.PutAsync(residentId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.DeleteFacialEnrollment))]
+    public async Task<IActionResult> DeleteFacialEnrollmentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "residents/{residentId}/facial-entry/enrollment")] HttpRequest request, string residentId) =>
+        new ResultAction(await enrollments.DeleteAsync(residentId, Aborted(request)).ConfigureAwait(false));
 
     [Function(nameof(ApiRoutes.PutMessagePreferences))]
     public async Task<IActionResult> PutMessagePreferencesAsync(

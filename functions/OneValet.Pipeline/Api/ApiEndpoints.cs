@@ -30,6 +30,8 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.MoveOut, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.MoveOutAsync(residentId, request, ct));
         Map(endpoints, ApiRoutes.GiveFacialEntryConsent, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.GiveFacialEntryConsentAsync(residentId, request, ct));
         Map(endpoints, ApiRoutes.WithdrawFacialEntryConsent, (ResidentsApi api, string residentId, CancellationToken ct) => api.WithdrawFacialEntryConsentAsync(residentId, ct));
+        Map(endpoints, ApiRoutes.PutFacialEnrollment, (Faces.FacialEnrollments api, string residentId, HttpRequest request, CancellationToken ct) => api.PutAsync(residentId, request, ct));
+        Map(endpoints, ApiRoutes.DeleteFacialEnrollment, (Faces.FacialEnrollments api, string residentId, CancellationToken ct) => api.DeleteAsync(residentId, ct));
         Map(endpoints, ApiRoutes.PutMessagePreferences, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.PutMessagePreferencesAsync(residentId, request, ct));
         Map(endpoints, ApiRoutes.PostDoorEvents, (DoorEventsApi api, string buildingId, HttpRequest request, CancellationToken ct) => api.PostAsync(buildingId, request, ct));
         Map(endpoints, ApiRoutes.PlaceHold, (HoldsApi api, HttpRequest request, CancellationToken ct) => api.PlaceAsync(request, ct));

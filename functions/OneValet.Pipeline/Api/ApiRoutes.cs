@@ -112,6 +112,15 @@ public static class ApiRoutes
         "WithdrawFacialEntryConsent", "DELETE", "residents/{residentId}/consents/facial-entry",
         Roles.Resident, Scope.Subject, "Withdraws Facial Entry consent: face processing stops now (O3), reference data goes within 90 days (O5).");
 
+    public static readonly ApiRoute PutFacialEnrollment = new(
+        "PutFacialEnrollment", "PUT", "residents/{residentId}/facial-entry/enrollment",
+        Roles.Resident, Scope.Subject,
+        "Enrolls (or replaces) the resident's own Facial Entry reference face from an image/jpeg body; needs a live consent (O3, O5).");
+
+    public static readonly ApiRoute DeleteFacialEnrollment = new(
+        "DeleteFacialEnrollment", "DELETE", "residents/{residentId}/facial-entry/enrollment",
+        Roles.Resident, Scope.Subject, "Removes the resident's own Facial Entry reference through the audited deletion path (O5).");
+
     public static readonly ApiRoute PutMessagePreferences = new(
         "PutMessagePreferences", "PUT", "residents/{residentId}/message-preferences",
         Roles.Resident, Scope.Subject, "Opts in or out of informational and offer messages (O16).");
@@ -206,7 +215,7 @@ public static class ApiRoutes
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
         Health, OpenApi, GetRecording, ListBuildingRecordings,
-        PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutMessagePreferences,
+        PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutFacialEnrollment, DeleteFacialEnrollment, PutMessagePreferences,
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
         RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
         SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, ExtendPrivacyRequest, ResolveCorrection,

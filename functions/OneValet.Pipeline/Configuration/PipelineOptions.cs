@@ -25,6 +25,8 @@ public sealed class StorageOptions
     /// <summary>Footage anonymized at its deadline (every face blurred; O2, O7), under the recording's blob name. Apart from
     /// <see cref="RecordingsContainer"/> so that the blurred form is never taken for a new upload.</summary>
     public string AnonymizedContainer { get; set; } = "anonymized";
+    /// <summary>Private container of Facial Entry reference images where no Face API is configured (O3, O5).</summary>
+    public string FacialReferencesContainer { get; set; } = "facial-references";
 
     /// <summary>Emulator only: a prefix for queue names, so several local hosts (tests) can share one Azurite.</summary>
     public string QueuePrefix { get; set; } = string.Empty;

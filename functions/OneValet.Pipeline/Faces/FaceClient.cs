@@ -161,6 +161,31 @@ public class LargePersonGroupClient
 
     private FaceRest Rest => _rest ?? throw new InvalidOperationException("Made for mocking.");
 
+    /// <summary>PUT /largepersongroups/{id}: creates the group (its recognition model is fixed from then on).</summary>
+    public virtual async Task<Response> CreateAsync(string name, FaceRecognitionModel? recognitionModel = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        using var message = Rest.CreateMessage(RequestMethod.Put, "/largepersongroups/", _groupId);
+        var body = new Dictionary<string, string> { ["name"] = name };
+        if (recognitionModel is { } model)
+        {
+            body["recognitionModel"] = model.Value;
+        }
+
+        FaceRest.SetJson(message, body);
+        return await Rest.SendAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// POST /largepersongroups/{id}/train (202 Accepted): starts training, which identification needs after persons or faces
+    /// were added or removed. Training runs in the service; identification uses the last completed training meanwhile.
+    /// </summary>
+    public virtual async Task<Response> TrainAsync(CancellationToken cancellationToken = default)
+    {
+        using var message = Rest.CreateMessage(RequestMethod.Post, "/largepersongroups/", _groupId, "/train");
+        return await Rest.SendAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>POST /largepersongroups/{id}/persons. Pass a pseudonymous name (the resident id), never a real name.</summary>
     public virtual async Task<Response<CreatePersonResult>> CreatePersonAsync(string name, string? userData = null, CancellationToken cancellationToken = default)
     {

@@ -17,14 +17,20 @@ public sealed class FaceOptions
     /// <summary>The large person group holding the enrolled residents (reference data, O5). Required with an endpoint.</summary>
     public string? LargePersonGroupId { get; set; }
 
+    /// <summary>
+    /// The least identification confidence (0 to 1] that a door capture shows an enrolled resident (O4). Below it the check
+    /// is NotVerified. Higher is safer for a door: a false match grants entry to the wrong person.
+    /// </summary>
+    public double ConfidenceThreshold { get; set; } = 0.7;
+
     /// <summary>The Haar cascade of the local detector (Debian package <c>opencv-data</c>).</summary>
     public string HaarCascadePath { get; set; } = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
 
     /// <summary>Where ffmpeg and ffprobe are (Debian package <c>ffmpeg</c>).</summary>
     public string FFmpegFolder { get; set; } = "/usr/bin";
 
-    /// <summary>Where videos are staged while being redacted; the files are deleted when done.</summary>
-    public string? TemporaryFolder { get; set; }
+    /// <summary>Where videos are staged while being redacted; the files are deleted when done. Default: the system's.</summary>
+    public string? TemporaryFolder { get; set; } = Path.GetTempPath();
 }
 
 /// <summary>Start-up checks of <see cref="FaceOptions"/>; the messages name settings, never values.</summary>
@@ -42,6 +48,11 @@ internal sealed partial class FaceOptionsValidator : IValidateOptions<FaceOption
         if (options.Endpoint is not null && (options.LargePersonGroupId is null || !CollectionId().IsMatch(options.LargePersonGroupId)))
         {
             failures.Add("OneValet:Faces:LargePersonGroupId is required with an endpoint: 1 to 64 of a-z, 0-9, '-' and '_'.");
+        }
+
+        if (!(options.ConfidenceThreshold > 0 && options.ConfidenceThreshold <= 1))
+        {
+            failures.Add("OneValet:Faces:ConfidenceThreshold must be greater than 0 and at most 1.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,6 +1,6 @@
+using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OneValet.Pipeline.Residents;
 
 namespace OneValet.Pipeline.Faces;
 
@@ -10,7 +10,8 @@ public enum FaceVerificationStatus
     /// <summary>No Face API is configured here (the local host): nothing was verified, and nothing is pretended.</summary>
     NotConfigured,
 
-    /// <summary>O3: the resident has no live Facial Entry consent (never given, withdrawn, or moved out); no face data was processed.</summary>
+    /// <summary>O3: nobody who could be checked has a live Facial Entry consent (never given, withdrawn, or moved out); no
+    /// face data was processed.</summary>
     NoConsent,
 
     /// <summary>The resident has no Face API enrollment.</summary>
@@ -22,10 +23,11 @@ public enum FaceVerificationStatus
     Verified,
 
     NotVerified,
-}
 
-/// <summary>A verification's outcome; the confidence only when the Face API answered.</summary>
-public sealed record FaceVerification(FaceVerificationStatus Status, double? Confidence = null);
+    /// <summary>The capture is not an image the Face API reads (a video, or larger than <see cref="FaceVerifier.MaxImageBytes"/>):
+    /// nothing was sent.</summary>
+    NotAnImage,
+}
 
 /// <summary>The Face API clients when <see cref="FaceOptions.Endpoint"/> is set; both null otherwise.</summary>
 public sealed class FaceApi
@@ -43,94 +45,177 @@ public sealed class FaceApi
     public bool IsConfigured => Client is not null && Group is not null;
 }
 
-/// <summary>
-/// Facial Entry (O3, O5): enrollment of a consenting resident's reference face in the large person group, its deletion,
-/// and the check of a door capture against it. Consent is checked first, every time: without it no face data is sent.
-/// </summary>
-public sealed partial class FaceVerifier(FaceApi api, IOptions<FaceOptions> options, TimeProvider time, ILogger<FaceVerifier> logger)
+/// <summary>A person of the large person group that a face of a capture may be, with the face's place in the capture.</summary>
+public sealed record FaceCandidate(Guid PersonId, double Confidence, FaceRectangle Face);
+
+/// <summary>What identification found in a capture: how many faces, and their candidates at or above the threshold,
+/// most confident first.</summary>
+public sealed record FaceIdentification(int Faces, IReadOnlyList<FaceCandidate> Candidates);
+
+/// <summary>An image the Face API refused (no face, several faces, unreadable); the code is safe to show, never the image.</summary>
+public sealed class FaceImageRejectedException(string code, string message) : Exception(message)
 {
+    public string Code { get; } = code;
+}
+
+/// <summary>
+/// The Face API side of Facial Entry (O3, O4, O5): reference faces in the large person group (persons named by the
+/// pseudonymous resident id, never a real name), their deletion, and identification of door captures. It holds no rule
+/// about who may be processed: callers check consent first (<see cref="FacialEnrollments"/>, <see cref="FacialEntryChecks"/>).
+/// Every call needs <see cref="IsConfigured"/>; where no Face API is configured nothing here is ever called.
+/// </summary>
+public sealed partial class FaceVerifier(FaceApi api, IOptions<FaceOptions> options, ILogger<FaceVerifier> logger)
+{
+    /// <summary>The largest image the Face API accepts (6 MB); enrollment refuses larger ones everywhere.</summary>
+    public const int MaxImageBytes = 6 * 1024 * 1024;
+
     /// <summary>faceIds of door captures are cached by the Face API for this long only (its minimum).</summary>
     private const int FaceIdTimeToLiveSeconds = 60;
 
-    public async Task<FaceVerification> VerifyAsync(ResidentRecord resident, FacialEnrollmentRecord? enrollment, BinaryData capture, CancellationToken cancellationToken)
+    /// <summary>Identify takes at most 10 faces of one capture.</summary>
+    private const int MaxFacesIdentified = 10;
+
+    private const int MaxCandidatesPerFace = 5;
+
+    public bool IsConfigured => api.IsConfigured;
+
+    private FaceClient Client => api.Client ?? throw NotConfigured();
+
+    private LargePersonGroupClient Group => api.Group ?? throw NotConfigured();
+
+    /// <summary>Checks that a reference image shows exactly one face, before anything is stored (no faceId is made).</summary>
+    public async Task CheckReferenceImageAsync(BinaryData image, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(resident);
-        ArgumentNullException.ThrowIfNull(capture);
-        FaceVerification result;
-        if (!resident.FacialEntryActive)
+        ArgumentNullException.ThrowIfNull(image);
+        var faces = (await CallAsync(() => Client.DetectAsync(image, FaceDetectionModel.Detection03, FaceRecognitionModel.Recognition04, returnFaceId: false, cancellationToken: cancellationToken)).ConfigureAwait(false)).Value;
+        if (faces.Count == 0)
         {
-            result = new(FaceVerificationStatus.NoConsent);
-        }
-        else if (!api.IsConfigured)
-        {
-            result = new(FaceVerificationStatus.NotConfigured);
-        }
-        else if (enrollment?.FacePersonId is not { } stored || !Guid.TryParse(stored, out var personId))
-        {
-            result = new(FaceVerificationStatus.NotEnrolled);
-        }
-        else
-        {
-            var faces = (await api.Client!.DetectAsync(
-                capture, FaceDetectionModel.Detection03, FaceRecognitionModel.Recognition04, returnFaceId: true, FaceIdTimeToLiveSeconds, cancellationToken).ConfigureAwait(false)).Value;
-            if (faces.Count == 0 || faces[0].FaceId is not { } faceId)
-            {
-                result = new(FaceVerificationStatus.NoFace);
-            }
-            else
-            {
-                var answer = (await api.Client.VerifyFromLargePersonGroupAsync(faceId, options.Value.LargePersonGroupId!, personId, cancellationToken).ConfigureAwait(false)).Value;
-                result = new(answer.IsIdentical ? FaceVerificationStatus.Verified : FaceVerificationStatus.NotVerified, answer.Confidence);
-            }
+            throw new FaceImageRejectedException("no-face", "No face was found in the image.");
         }
 
-        LogVerification(logger, resident.ResidentId, result.Status);
-        return result;
+        if (faces.Count > 1)
+        {
+            throw new FaceImageRejectedException("more-than-one-face", "The image shows more than one face; send one of the resident alone.");
+        }
     }
 
     /// <summary>
-    /// Enrolls a consenting resident's reference image: a person named by the pseudonymous resident id, with one face.
-    /// Null when no Face API is configured (reference data then exists nowhere) or without consent (O3).
+    /// Creates an empty person (no face yet: no biometric data) named by the pseudonymous resident id, creating the large
+    /// person group on first use.
     /// </summary>
-    public async Task<FacialEnrollmentRecord?> EnrollAsync(ResidentRecord resident, BinaryData referenceImage, CancellationToken cancellationToken)
+    public async Task<Guid> CreatePersonAsync(string residentId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(resident);
-        ArgumentNullException.ThrowIfNull(referenceImage);
-        if (!resident.FacialEntryActive || !api.IsConfigured)
-        {
-            return null;
-        }
-
-        var person = (await api.Group!.CreatePersonAsync(resident.ResidentId, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-        await api.Group.AddFaceAsync(person.PersonId, referenceImage, detectionModel: FaceDetectionModel.Detection03, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new FacialEnrollmentRecord
-        {
-            ResidentId = resident.ResidentId,
-            BuildingId = resident.BuildingId,
-            EnrolledAt = time.GetUtcNow(),
-            FacePersonId = person.PersonId.ToString(),
-        };
-    }
-
-    /// <summary>Deletes the reference data held by the Face API (O5): the person with all its faces. Idempotent.</summary>
-    public async Task DeleteEnrollmentAsync(FacialEnrollmentRecord enrollment, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(enrollment);
-        if (!api.IsConfigured || !Guid.TryParse(enrollment.FacePersonId, out var personId))
-        {
-            return;
-        }
-
         try
         {
-            await api.Group!.DeletePersonAsync(personId, cancellationToken).ConfigureAwait(false);
+            return (await Group.CreatePersonAsync(residentId, cancellationToken: cancellationToken).ConfigureAwait(false)).Value.PersonId;
         }
-        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (e.ErrorCode == "LargePersonGroupNotFound")
         {
-            // Already gone: the deletion is what was wanted.
+            try
+            {
+                await Group.CreateAsync(options.Value.LargePersonGroupId!, FaceRecognitionModel.Recognition04, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException exists) when (exists.Status == 409)
+            {
+                // Another instance created it first.
+            }
+
+            LogGroupCreated(logger);
+            return (await Group.CreatePersonAsync(residentId, cancellationToken: cancellationToken).ConfigureAwait(false)).Value.PersonId;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Facial Entry check for resident {ResidentId}: {Status}")]
-    private static partial void LogVerification(ILogger logger, string residentId, FaceVerificationStatus status);
+    /// <summary>Adds the reference face to the person (the biometric data, O5), then trains the group so that
+    /// identification knows it.</summary>
+    public async Task AddReferenceFaceAsync(Guid personId, BinaryData image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        await CallAsync(() => Group.AddFaceAsync(personId, image, detectionModel: FaceDetectionModel.Detection03, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await TrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a person with all its faces (O5), then retrains so that identification forgets it. Idempotent:
+    /// returns false when the person was already gone.</summary>
+    public async Task<bool> DeletePersonAsync(Guid personId, CancellationToken cancellationToken)
+    {
+        bool deleted;
+        try
+        {
+            await Group.DeletePersonAsync(personId, cancellationToken).ConfigureAwait(false);
+            deleted = true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            deleted = false;
+        }
+
+        await TrainAsync(cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <summary>
+    /// Detects the faces of a door capture (largest first, at most 10) and identifies each against the large person group.
+    /// Returns every candidate at or above <see cref="FaceOptions.ConfidenceThreshold"/>, most confident first; which of
+    /// them may be accepted (a consenting, enrolled resident of the capture's building) is the caller's rule.
+    /// </summary>
+    public async Task<FaceIdentification> IdentifyAsync(BinaryData capture, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        var faces = (await Client.DetectAsync(
+            capture, FaceDetectionModel.Detection03, FaceRecognitionModel.Recognition04, returnFaceId: true, FaceIdTimeToLiveSeconds, cancellationToken).ConfigureAwait(false)).Value
+            .Where(f => f.FaceId is not null)
+            .Take(MaxFacesIdentified)
+            .ToList();
+        if (faces.Count == 0)
+        {
+            return new FaceIdentification(0, []);
+        }
+
+        var threshold = options.Value.ConfidenceThreshold;
+        var results = (await Client.IdentifyFromLargePersonGroupAsync(
+            faces.Select(f => f.FaceId!.Value), options.Value.LargePersonGroupId!, MaxCandidatesPerFace, (float)threshold, cancellationToken).ConfigureAwait(false)).Value;
+        var rectangles = faces.ToDictionary(f => f.FaceId!.Value, f => f.FaceRectangle);
+        var candidates = results
+            .Where(r => rectangles.ContainsKey(r.FaceId))
+            .SelectMany(r => r.Candidates.Where(c => c.Confidence >= threshold).Select(c => new FaceCandidate(c.PersonId, c.Confidence, rectangles[r.FaceId])))
+            .OrderByDescending(c => c.Confidence)
+            .ToList();
+        return new FaceIdentification(faces.Count, candidates);
+    }
+
+    /// <summary>Training is asynchronous in the service; a training already running (409) will be followed by the next one.</summary>
+    private async Task TrainAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Group.TrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            LogTrainingBusy(logger);
+        }
+    }
+
+    /// <summary>Turns the Face API's refusals of an image into <see cref="FaceImageRejectedException"/>; the message names
+    /// the error code only.</summary>
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 400 && e.ErrorCode is { } code && (code.StartsWith("InvalidImage", StringComparison.Ordinal) || code == "NoFaceDetected"))
+        {
+            throw new FaceImageRejectedException("image-unreadable", $"The face service could not use the image ({code}).");
+        }
+    }
+
+    private static InvalidOperationException NotConfigured() =>
+        new("No Face API is configured (OneValet:Faces:Endpoint); Facial Entry verification is not available here.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the Facial Entry large person group")]
+    private static partial void LogGroupCreated(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Facial Entry group training already running; the next change trains again")]
+    private static partial void LogTrainingBusy(ILogger logger);
 }

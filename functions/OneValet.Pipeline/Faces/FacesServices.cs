@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 
 namespace OneValet.Pipeline.Faces;
 
-/// <summary>Registers the Faces capability: options, Face API clients (only with an endpoint), local detector, redactor, verifier.</summary>
+/// <summary>Registers the Faces capability: options, Face API clients (only with an endpoint), local detector, redactor,
+/// verifier, and Facial Entry (enrollment, the per-building index, the door check).</summary>
 public static class FacesServices
 {
     public static IServiceCollection AddFaces(this IServiceCollection services)
@@ -29,6 +30,9 @@ public static class FacesServices
         services.AddSingleton<LocalFaceDetector>();
         services.AddSingleton<FaceRedactor>();
         services.AddSingleton<FaceVerifier>();
+        services.AddSingleton<FacialEntryIndex>();
+        services.AddSingleton<FacialEntryChecks>();
+        services.AddSingleton<FacialEnrollments>();
         return services;
     }
 }

@@ -51,6 +51,7 @@ public sealed partial class RecordingIngestor(
     RetentionPolicy retention,
     RetentionSchedule schedule,
     DeletionLedger ledger,
+    Faces.FacialEntryChecks facialEntryChecks,
     IOptions<IngestionOptions> ingestionOptions,
     IOptions<StorageOptions> storageOptions,
     TimeProvider time,
@@ -98,6 +99,12 @@ public sealed partial class RecordingIngestor(
         var existing = await store.ReadAsync<RecordingRecord>(Containers.Recordings, name.BuildingId, name.RecordId, cancellationToken).ConfigureAwait(false);
         if (existing is not null && existing.Document.Versions.Any(v => v.BlobETags.Contains(etag)))
         {
+            if (Faces.FacialEntryChecks.NeedsCheck(existing.Document))
+            {
+                // Catalogued by a run that stopped before its Facial Entry check: finish it (O4).
+                await facialEntryChecks.CheckAsync(name.BuildingId, name.RecordId, cancellationToken).ConfigureAwait(false);
+            }
+
             return new IngestionOutcome(IngestionResult.AlreadyCatalogued);
         }
 
@@ -130,6 +137,14 @@ public sealed partial class RecordingIngestor(
         }
 
         var result = await CatalogueAsync(name, metadata!, properties, content, existing, cancellationToken).ConfigureAwait(false);
+        if (metadata!.Kind == RecordingKind.FacialEntry)
+        {
+            // Here, once catalogued (the record and its deadline exist first), not on a queue: one capture at a door is
+            // small, the check needs its bytes and should be there when someone looks, and a failure throws, so the
+            // trigger's retry (or the poller's next pass) finds the record catalogued and unchecked and runs it again.
+            await facialEntryChecks.CheckAsync(name.BuildingId, name.RecordId, cancellationToken).ConfigureAwait(false);
+        }
+
         LogIngested(logger, name.BuildingId, name.DoorId, name.CaptureId, result.Result);
         return result;
     }

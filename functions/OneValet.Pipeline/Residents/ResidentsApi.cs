@@ -23,7 +23,7 @@ public sealed record MessagePreferencesInput(bool Informational, bool Offers);
 /// Residents, move-out and Facial Entry consent (O3, O5). Move-out and withdrawal set the reference-data deadline
 /// (event + 90 days) and stop face processing at once; re-consent before that deadline cancels it.
 /// </summary>
-public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, TimeProvider time)
+public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, Faces.FacialEntryIndex facialEntryIndex, Faces.FacialEnrollments facialEnrollments, TimeProvider time)
 {
     public static readonly string[] Jurisdictions = ["california", "canada", "new-york", "other"];
 
@@ -72,6 +72,13 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
         }
 
         await IndexAsync(record, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && existing.Document.BuildingId != record.BuildingId)
+        {
+            // O4: captures of the old building are no longer checked against this resident.
+            await facialEntryIndex.RemoveAsync(existing.Document.BuildingId, residentId, cancellationToken).ConfigureAwait(false);
+        }
+
+        await facialEntryIndex.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
         return existing is null
             ? TypedResults.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             : TypedResults.Json(record, ApiJson.Options);
@@ -85,7 +92,15 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
         }
 
         var existing = await ReadAsync(residentId, cancellationToken).ConfigureAwait(false);
-        return existing is null ? Problems.NotFound("No such resident.") : TypedResults.Json(existing.Document, ApiJson.Options);
+        if (existing is null)
+        {
+            return Problems.NotFound("No such resident.");
+        }
+
+        // The record, plus what Facial Entry does for this resident here: enrolled or not, verification configured or not.
+        var body = System.Text.Json.JsonSerializer.SerializeToNode(existing.Document, ApiJson.Options)!.AsObject();
+        body["facialEntryStatus"] = System.Text.Json.JsonSerializer.SerializeToNode(await facialEnrollments.StatusAsync(existing.Document, cancellationToken).ConfigureAwait(false), ApiJson.Options);
+        return TypedResults.Json(body, ApiJson.Options);
     }
 
     /// <summary>O5: the tenant vacates; reference data must go within 90 days; face processing stops now (O3).</summary>
@@ -208,7 +223,15 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
 
             if (updated == existing.Document)
             {
+                await facialEntryIndex.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
                 return TypedResults.Json(updated, ApiJson.Options);
+            }
+
+            if (existing.Document.FacialEntryActive && !updated.FacialEntryActive)
+            {
+                // O3: processing stops before the withdrawal or move-out is even written (a crash in between errs on the
+                // side of not checking anyone).
+                await facialEntryIndex.RemoveAsync(existing.Document.BuildingId, residentId, cancellationToken).ConfigureAwait(false);
             }
 
             var before = existing.Document.ReferenceDataDeadline;
@@ -230,6 +253,8 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             {
                 await IndexAsync(updated, cancellationToken).ConfigureAwait(false);
             }
+
+            await facialEntryIndex.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
 
             if (before is { } cancelled && updated.ReferenceDataDeadline != before)
             {

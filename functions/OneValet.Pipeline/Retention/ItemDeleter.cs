@@ -12,10 +12,11 @@ namespace OneValet.Pipeline.Retention;
 /// Deletes one item of each kind, completely: the blob with all its versions and snapshots, the record, and what was
 /// derived from it. Idempotent: an item already gone is reported as such, so a rerun after a crash finishes the job.
 /// </summary>
-public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions)
+public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions, Faces.FaceVerifier faces, Faces.FacialEntryIndex facialEntryIndex)
 {
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
     private readonly BlobContainerClient _anonymized = blobs.GetBlobContainerClient(storageOptions.Value.AnonymizedContainer);
+    private readonly BlobContainerClient _facialReferences = blobs.GetBlobContainerClient(storageOptions.Value.FacialReferencesContainer);
 
     /// <summary>Deletes the item an entry governs and says how.</summary>
     public Task<string> DeleteAsync(ScheduleEntry entry, CancellationToken cancellationToken)
@@ -25,7 +26,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         {
             ItemKind.RecordingVersion => DeleteRecordingVersionAsync(entry, cancellationToken),
             ItemKind.DoorEvent => DeleteRecordAsync(Containers.DoorEvents, entry, cancellationToken),
-            ItemKind.FacialEnrollment => DeleteRecordAsync(Containers.Residents, entry, cancellationToken),
+            ItemKind.FacialEnrollment => DeleteFacialEnrollmentAsync(entry, cancellationToken),
             ItemKind.Incident => DeleteIncidentAsync(entry, cancellationToken),
             ItemKind.PrivacyRequest => DeletePartitionAsync(Containers.Requests, entry.ItemPartition, "request record", cancellationToken),
             ItemKind.Export => DeleteExportAsync(entry, cancellationToken),
@@ -40,6 +41,52 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         await store.DeleteAsync(container, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false)
             ? "record deleted"
             : "already gone";
+
+    /// <summary>
+    /// O5: a Facial Entry enrollment is reference data in up to three places: the Face API person (with its face), the
+    /// stored reference image (where no Face API runs), and the record. Its use stops first (the building's index entry),
+    /// the record goes last (it is how a rerun finds the rest). The answer names what was deleted, never whose.
+    /// </summary>
+    private async Task<string> DeleteFacialEnrollmentAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var residentId = entry.ItemPartition;
+        var stored = await store.ReadAsync<Residents.FacialEnrollmentRecord>(Containers.Residents, residentId, entry.ItemId, cancellationToken).ConfigureAwait(false);
+        foreach (var building in new[] { entry.BuildingId, stored?.Document.BuildingId }.OfType<string>().Where(b => UploadName.IsValidId(b)).Distinct(StringComparer.Ordinal))
+        {
+            await facialEntryIndex.RemoveAsync(building, residentId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (stored is null)
+        {
+            return "already gone";
+        }
+
+        var enrollment = stored.Document;
+        var deleted = new List<string>();
+        if (enrollment.FacePersonId is { } person)
+        {
+            if (!faces.IsConfigured)
+            {
+                // Never report reference data deleted that is still held by the Face API: the entry stays pending.
+                throw new InvalidOperationException("A Facial Entry enrollment has a Face API person but no Face API is configured (OneValet:Faces:Endpoint); it cannot be deleted here.");
+            }
+
+            deleted.Add(await faces.DeletePersonAsync(Guid.Parse(person), cancellationToken).ConfigureAwait(false) ? "face-api-person" : "face-api-person (already gone)");
+        }
+
+        if (enrollment.ReferenceBlobName is { Length: > 0 } blobName)
+        {
+            var blob = await _facialReferences.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+            deleted.Add(blob.Value ? "reference-blob" : "reference-blob (already gone)");
+        }
+
+        await store.DeleteAsync(Containers.Residents, residentId, entry.ItemId, cancellationToken).ConfigureAwait(false);
+        deleted.Add("enrollment-record");
+
+        // The resident may have moved building since enrolling: the index entry of their building now goes too.
+        await facialEntryIndex.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
+        return "deleted: " + string.Join(", ", deleted);
+    }
 
     private async Task<string> DeletePartitionAsync(string container, string partition, string what, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ using Xunit;
 namespace OneValet.Tests.Authorization;
 
 /// <summary>The authorizer's rules that the matrix cannot reach through today's table (agents, a route not in the table),
-/// and the body limits of <see cref="RequestBody"/>.</summary>
+/// the Facial Entry enrollment routes spelled out, and the body limits of <see cref="RequestBody"/>.</summary>
 public sealed class AuthorizerTests : IAsyncLifetime
 {
     private readonly string _file = Path.Combine(Path.GetTempPath(), "authz-" + Guid.NewGuid().ToString("N") + ".db");
@@ -58,6 +58,29 @@ public sealed class AuthorizerTests : IAsyncLifetime
         Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(noObject, resident, new Dictionary<string, string?> { ["requestId"] = "q-1" }, default));
         Assert.Equal(AuthorizationOutcome.Allow, await authorizer.AuthorizeAsync(noObject, officer, new Dictionary<string, string?> { ["requestId"] = "q-1" }, default));
         Assert.Equal(AuthorizationOutcome.Unauthorized, await authorizer.AuthorizeAsync(noObject, null, new Dictionary<string, string?>(), default));
+    }
+
+    [Fact]
+    public async Task A_facial_entry_enrollment_is_the_resident_s_own_only()
+    {
+        // Face images: the resident themself, nobody else (not their manager, not the office, not an agent, not a device).
+        var authorizer = new ApiAuthorizer(_store);
+        var values = new Dictionary<string, string?> { ["residentId"] = "r-1" };
+        var self = Caller.From(Principal(("roles", "resident"), ("sub", "r-1"), ("building_ids", "b-1"), ("unit_id", "u-1")));
+        var roommate = Caller.From(Principal(("roles", "resident"), ("sub", "r-2"), ("building_ids", "b-1"), ("unit_id", "u-1")));
+        var manager = Caller.From(Principal(("roles", "property-manager"), ("sub", "m-1"), ("building_ids", "b-1")));
+        var officer = Caller.From(Principal(("roles", "privacy-officer"), ("sub", "o-1")));
+        var device = Caller.From(Principal(("roles", "device"), ("device_id", "d-1"), ("building_ids", "b-1")));
+        foreach (var route in new[] { ApiRoutes.PutFacialEnrollment, ApiRoutes.DeleteFacialEnrollment })
+        {
+            Assert.Equal(AuthorizationOutcome.Allow, await authorizer.AuthorizeAsync(route, self, values, default));
+            Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(route, roommate, values, default));
+            Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, manager, values, default));
+            Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, officer, values, default));
+            Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, Agent("r-1", verified: true), values, default));
+            Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, device, values, default));
+            Assert.Equal(AuthorizationOutcome.Unauthorized, await authorizer.AuthorizeAsync(route, null, values, default));
+        }
     }
 
     [Fact]

@@ -31,6 +31,10 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         ["4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"] = "Azure Service Bus Data Receiver",
         ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
         ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Monitoring Metrics Publisher",
+
+        // Facial Entry creates and deletes persons as well as identifying, which Cognitive Services Face Recognizer does
+        // not allow; granted on the Face account only (checked below), whose keys are disabled.
+        ["a97b65f3-24c7-4388-baec-2e87135dc908"] = "Cognitive Services User (the Face account only)",
     };
 
     /// <summary>Broad roles that must never appear, named so that a failure says what went wrong.</summary>
@@ -159,11 +163,28 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
             Assert.Contains("parameters('hostStorageName')", owner.Json["scope"]!.GetValue<string>(), StringComparison.Ordinal);
         }
 
+        // Cognitive Services User reaches every Cognitive Services data action: only ever on the Face account.
+        var cognitive = Assert.Single(assignments, a => a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("a97b65f3-24c7-4388-baec-2e87135dc908", StringComparison.Ordinal));
+        Assert.Contains("Microsoft.CognitiveServices/accounts', parameters('faceAccountName')", cognitive.Json["scope"]!.GetValue<string>(), StringComparison.Ordinal);
+
         var cosmos = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"));
         var cosmosRole = Assert.Single(Guids().Matches(cosmos.Properties["roleDefinitionId"]!.GetValue<string>()).Select(m => m.Value));
         Assert.Contains(cosmosRole, AllowedCosmosRoles);
         Assert.Contains("guid(", cosmos.Json["name"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("/dbs/", string.Join(' ', cosmos.Evaluate(cosmos.Properties["scope"])), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_face_account_is_kind_Face_with_keys_disabled_and_the_app_reaches_it_by_its_endpoint()
+    {
+        var face = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.CognitiveServices/accounts"));
+        Assert.Equal("Face", face.Json["kind"]!.GetValue<string>());
+        Assert.True(face.Properties["disableLocalAuth"]!.GetValue<bool>());
+        Assert.False(string.IsNullOrEmpty(face.Properties["customSubDomainName"]?.ToJsonString())); // Entra tokens need it
+
+        var settings = AppSettings();
+        Assert.StartsWith("[", settings["OneValet__Faces__Endpoint"], StringComparison.Ordinal); // the account's output, not a literal
+        Assert.True(settings.ContainsKey("OneValet__Faces__LargePersonGroupId"));
     }
 
     [Fact]

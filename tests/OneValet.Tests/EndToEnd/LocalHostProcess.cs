@@ -25,6 +25,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         QuarantineContainer = "qua" + suffix;
         ExportsContainer = "exp" + suffix;
         AnonymizedContainer = "ano" + suffix;
+        FacialReferencesContainer = "ref" + suffix;
         TaskHub = "t" + suffix;
     }
 
@@ -41,6 +42,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
     public string ExportsContainer { get; }
 
     public string AnonymizedContainer { get; }
+    public string FacialReferencesContainer { get; }
 
     public string TaskHub { get; }
 
@@ -89,6 +91,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["OneValet:Storage:QuarantineContainer"] = QuarantineContainer,
             ["OneValet:Storage:ExportsContainer"] = ExportsContainer,
             ["OneValet:Storage:AnonymizedContainer"] = AnonymizedContainer,
+            ["OneValet:Storage:FacialReferencesContainer"] = FacialReferencesContainer,
             ["Durable:TaskHubName"] = TaskHub,
             ["OneValet:Storage:QueuePrefix"] = QueuePrefix,
             ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -258,6 +261,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         restarted.Settings["OneValet:Storage:QuarantineContainer"] = first.QuarantineContainer;
         restarted.Settings["OneValet:Storage:ExportsContainer"] = first.ExportsContainer;
         restarted.Settings["OneValet:Storage:AnonymizedContainer"] = first.AnonymizedContainer;
+        restarted.Settings["OneValet:Storage:FacialReferencesContainer"] = first.FacialReferencesContainer;
         restarted.Settings["Durable:TaskHubName"] = first.TaskHub;
         restarted.Settings["OneValet:Storage:QueuePrefix"] = "q" + first.TaskHub[1..] + "-";
     }

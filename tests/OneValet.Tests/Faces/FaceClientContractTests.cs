@@ -13,7 +13,8 @@ namespace OneValet.Tests.Faces;
 /// Contract tests of the Face API client against the documented v1.2 REST API (azure-rest-api-specs,
 /// specification/ai/Face: the examples Detect, FaceRecognitionOperations_VerifyFromLargePersonGroup,
 /// _IdentifyFromLargePersonGroup, PersonGroupOperations_CreateLargePersonGroupPerson, _DeleteLargePersonGroupPerson,
-/// _AddLargePersonGroupPersonFaceFromUrl (its stream twin), _DeleteLargePersonGroupPersonFace). The Face API is a cloud
+/// _AddLargePersonGroupPersonFaceFromUrl (its stream twin), _DeleteLargePersonGroupPersonFace, _CreateLargePersonGroup,
+/// _TrainLargePersonGroup). The Face API is a cloud
 /// service that cannot run here, so the transport below is a test double: it asserts each exact request (method, path,
 /// query, headers, JSON body) and answers with the documented response body. Everything else (the Azure.Core pipeline
 /// with its bearer-token, retry and logging policies, serialization) is the real code.
@@ -123,6 +124,27 @@ public sealed class FaceClientContractTests
     }
 
     [Fact]
+    public async Task A_large_person_group_is_created_with_its_recognition_model_and_trained_asynchronously()
+    {
+        var api = new FakeFaceApi(request => (request.Method.Method, request.RequestUri!.AbsoluteUri) switch
+        {
+            ("PUT", $"{Base}/largepersongroups/{Group}") =>
+                JsonAfter(request, """{"name": "your_large_person_group_name", "recognitionModel": "recognition_04"}""", "{}"),
+            ("POST", $"{Base}/largepersongroups/{Group}/train") => Accepted(),
+            var other => throw new Xunit.Sdk.XunitException($"unexpected request {other}"),
+        });
+        var group = api.AdministrationClient().GetLargePersonGroupClient(Group);
+
+        var created = await group.CreateAsync("your_large_person_group_name", FaceRecognitionModel.Recognition04);
+        var training = await group.TrainAsync();
+
+        Assert.Equal(200, created.Status);
+        Assert.Equal(202, training.Status);
+        Assert.Equal("https://contoso.com/operationstatus", training.Headers.TryGetValue("operation-Location", out var location) ? location : null);
+        Assert.Null(api.Requests[1].ContentType); // train has no body
+    }
+
+    [Fact]
     public async Task Every_request_carries_an_entra_token_for_cognitive_services()
     {
         var api = new FakeFaceApi(_ => Json("""{"isIdentical": false, "confidence": 0.1}"""));
@@ -176,6 +198,13 @@ public sealed class FaceClientContractTests
     {
         AssertJson(expectedBody, request);
         return Json(body);
+    }
+
+    private static HttpResponseMessage Accepted()
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.Accepted);
+        response.Headers.Add("operation-Location", "https://contoso.com/operationstatus");
+        return response;
     }
 
     private static HttpResponseMessage Json(string body) =>

@@ -42,7 +42,11 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    public static async Task<PipelineHarness> StartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? now = null)
+    public BlobContainerClient FacialReferences => Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("ref" + Suffix);
+
+    /// <summary>Starts the pipeline; <paramref name="configure"/> may replace services after the pipeline's own (e.g. the
+    /// Face API clients over a test double of the remote service).</summary>
+    public static async Task<PipelineHarness> StartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? now = null, Action<IServiceCollection>? configure = null)
     {
         await AzuriteFixture.EnsureRunningAsync();
         var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -55,6 +59,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
             ["OneValet:Storage:QuarantineContainer"] = "qua" + suffix,
             ["OneValet:Storage:ExportsContainer"] = "exp" + suffix,
             ["OneValet:Storage:AnonymizedContainer"] = "ano" + suffix,
+            ["OneValet:Storage:FacialReferencesContainer"] = "ref" + suffix,
             ["OneValet:Storage:QueuePrefix"] = "q" + suffix + "-",
             ["OneValet:Email:SmtpHost"] = MailDevFixture.Host,
             ["OneValet:Email:SmtpPort"] = MailDevFixture.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -78,11 +83,13 @@ internal sealed class PipelineHarness : IAsyncDisposable
         services.AddKeyedSingleton<IRecordStore>(DeletionLedger.StoreKey, new SqliteRecordStore(Path.Combine(folder, "ledger.db")));
         services.AddSingleton(new QueueServiceClient(AzuriteFixture.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         services.AddSingleton<IMessageTransport, StorageQueueTransport>();
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var harness = new PipelineHarness(provider, folder, suffix, clock);
         var blobs = provider.GetRequiredService<BlobServiceClient>();
         await blobs.GetBlobContainerClient("rec" + suffix).CreateIfNotExistsAsync();
         await blobs.GetBlobContainerClient("qua" + suffix).CreateIfNotExistsAsync();
+        await blobs.GetBlobContainerClient("ref" + suffix).CreateIfNotExistsAsync();
         foreach (var queue in Queues.All)
         {
             await provider.GetRequiredService<QueueServiceClient>().GetQueueClient("q" + suffix + "-" + queue).CreateIfNotExistsAsync();
@@ -98,6 +105,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
         await blobs.GetBlobContainerClient("qua" + Suffix).DeleteIfExistsAsync();
         await blobs.GetBlobContainerClient("exp" + Suffix).DeleteIfExistsAsync();
         await blobs.GetBlobContainerClient("ano" + Suffix).DeleteIfExistsAsync();
+        await blobs.GetBlobContainerClient("ref" + Suffix).DeleteIfExistsAsync();
         foreach (var queue in Queues.All)
         {
             await Services.GetRequiredService<QueueServiceClient>().GetQueueClient("q" + Suffix + "-" + queue).DeleteIfExistsAsync();

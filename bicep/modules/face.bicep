@@ -1,0 +1,47 @@
+// Azure AI Face (kind Face): Facial Entry's reference faces (the large person group of enrolled residents, O5) and the
+// identification of door captures against them (O4). Keys are disabled (disableLocalAuth): the app calls it with its
+// identity's Entra token only, which needs the custom subdomain. The large person group itself is data, created by the
+// app on the first enrollment (OneValet:Faces:LargePersonGroupId).
+// Identification (returnFaceId) is a Limited Access feature: the subscription must be approved for it
+// (https://aka.ms/facerecognition) before Facial Entry can verify anyone; without it detect with faceIds fails and
+// captures stay unchecked, never falsely verified.
+
+@description('Name of the account; also its custom subdomain (https://<name>.cognitiveservices.azure.com/).')
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Pricing tier. S0 for production; F0 allows 20 calls a minute and one resource per subscription.')
+@allowed([
+  'F0'
+  'S0'
+])
+param skuName string = 'S0'
+
+resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'Face'
+  sku: {
+    name: skuName
+  }
+  properties: {
+    customSubDomainName: name
+    disableLocalAuth: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+    }
+  }
+}
+
+@description('Name of the account.')
+output name string = account.name
+
+@description('Endpoint (OneValet:Faces:Endpoint).')
+output endpoint string = account.properties.endpoint

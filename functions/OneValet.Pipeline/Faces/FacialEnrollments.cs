@@ -1,0 +1,345 @@
+using System.Globalization;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Faces;
+
+/// <summary>
+/// A resident's Facial Entry as the API shows it: whether consent is live, whether a reference is enrolled and where it
+/// lives (<c>face-api</c> or <c>stored-image</c>), and whether door captures are verified here at all
+/// (<c>configured</c> or <c>not-configured</c>).
+/// </summary>
+public sealed record FacialEntryStatus(bool Active, bool Enrolled, DateTimeOffset? EnrolledAt, string? Reference, string Verification, string Note);
+
+/// <summary>
+/// Enrollment of a resident's reference face (O3, O5): <c>PUT</c> and <c>DELETE</c> on
+/// <c>/api/residents/{residentId}/facial-entry/enrollment</c>, the resident's own.
+/// <list type="bullet">
+/// <item>Only with a live consent: otherwise 409 and nothing biometric is read further, computed or stored.</item>
+/// <item>With a Face API: a person named by the pseudonymous resident id in the large person group, with the one face, and
+/// the group retrained. The image itself is not kept (O1: the Face API holds what verification needs).</item>
+/// <item>Without one (the local host): the image is kept in the private <c>facial-references</c> container, so that
+/// enrollment and its O5 deletion work end to end (the access export lists the record); door captures are never verified
+/// (<c>not-configured</c>), and nothing says otherwise.</item>
+/// </list>
+/// The record is written before any biometric data exists (an empty person or a blob name), so nothing biometric can exist
+/// that the retention engine cannot find. Re-enrollment and removal delete the earlier reference through the retention
+/// engine's audited path (<see cref="RetentionEnforcer.DeleteAndAuditAsync"/>, which calls <see cref="ItemDeleter"/>).
+/// </summary>
+public sealed partial class FacialEnrollments(
+    IRecordStore store,
+    BlobServiceClient blobs,
+    IOptions<StorageOptions> storageOptions,
+    FaceVerifier faces,
+    FacialEntryIndex index,
+    RetentionEnforcer enforcer,
+    HoldRegistry holds,
+    AuditLog audit,
+    TimeProvider time,
+    ILogger<FacialEnrollments> logger)
+{
+    public const string Configured = "configured";
+    public const string NotConfigured = "not-configured";
+
+    /// <summary>Version numbers of enrollments are seconds since this instant, so each enrollment's deletion has its own
+    /// audit and ledger entry (the O5 deadline entry, version 0, removes whichever enrollment exists then).</summary>
+    private static readonly DateTimeOffset VersionEpoch = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly BlobContainerClient _references = blobs.GetBlobContainerClient(storageOptions.Value.FacialReferencesContainer);
+
+    /// <summary>Enrolls (or re-enrolls) the resident's reference face from an <c>image/jpeg</c> body.</summary>
+    public async Task<IResult> PutAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!UploadName.IsValidId(residentId))
+        {
+            return Problems.BadRequest("Resident ids are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        var resident = await ReadResidentAsync(residentId, cancellationToken).ConfigureAwait(false);
+        if (resident is null)
+        {
+            return Problems.NotFound("No such resident.");
+        }
+
+        // O3 first: without a live consent the body is not even read.
+        if (!resident.FacialEntryActive)
+        {
+            return ConsentRequired(resident);
+        }
+
+        var (image, problem) = await ReadImageAsync(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        try
+        {
+            return await EnrollAsync(resident, image!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FaceImageRejectedException e)
+        {
+            return TypedResults.Problem(detail: e.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The image cannot be enrolled.", extensions: new Dictionary<string, object?> { ["code"] = e.Code });
+        }
+        catch (RequestFailedException e)
+        {
+            // The face service or storage failed (not the caller's image): nothing half-made was kept.
+            LogServiceFailed(logger, e.Status);
+            return e.Status is 0 or 429 or >= 500
+                ? TypedResults.Problem(detail: "A service did not answer; nothing was enrolled. Try again later.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.")
+                : TypedResults.Problem(detail: "A service refused the enrollment; nothing was enrolled.", statusCode: StatusCodes.Status502BadGateway, title: "Bad gateway.");
+        }
+    }
+
+    /// <summary>Removes the resident's reference (Face API person, stored image, record) through the audited deletion path.
+    /// Idempotent; allowed with or without consent.</summary>
+    public async Task<IResult> DeleteAsync(string residentId, CancellationToken cancellationToken)
+    {
+        if (!UploadName.IsValidId(residentId))
+        {
+            return Problems.BadRequest("Resident ids are 1 to 64 characters of a-z, 0-9 and '-'.");
+        }
+
+        var resident = await ReadResidentAsync(residentId, cancellationToken).ConfigureAwait(false);
+        if (resident is null)
+        {
+            return Problems.NotFound("No such resident.");
+        }
+
+        if (await ReadEnrollmentAsync(residentId, cancellationToken).ConfigureAwait(false) is { } enrollment)
+        {
+            if (await RemoveAsync(enrollment, "facial-enrollment-removed-by-resident", cancellationToken).ConfigureAwait(false) is { } held)
+            {
+                return held;
+            }
+
+            LogRemoved(logger, residentId);
+        }
+
+        return TypedResults.Json(await StatusAsync(resident, cancellationToken).ConfigureAwait(false), ApiJson.Options);
+    }
+
+    /// <summary>What the API shows of a resident's Facial Entry (the resident's GET, and the enrollment routes' answers).</summary>
+    public async Task<FacialEntryStatus> StatusAsync(ResidentRecord resident, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resident);
+        var enrollment = await ReadEnrollmentAsync(resident.ResidentId, cancellationToken).ConfigureAwait(false);
+        var reference = enrollment switch
+        {
+            null => null,
+            { FacePersonId: not null } => "face-api",
+            _ => "stored-image",
+        };
+        var note = faces.IsConfigured
+            ? "Door captures of your building are checked against your enrollment while your consent is live."
+            : "No face verification runs here: your reference is only stored, and door captures are never compared with it (their faceCheck says not-configured).";
+        return new FacialEntryStatus(resident.FacialEntryActive, enrollment is not null, enrollment?.EnrolledAt, reference, faces.IsConfigured ? Configured : NotConfigured, note);
+    }
+
+    private async Task<IResult> EnrollAsync(ResidentRecord resident, BinaryData image, CancellationToken cancellationToken)
+    {
+        var residentId = resident.ResidentId;
+        if (faces.IsConfigured)
+        {
+            // A bad photo is refused before the earlier reference is touched.
+            await faces.CheckReferenceImageAsync(image, cancellationToken).ConfigureAwait(false);
+        }
+
+        var earlier = await ReadEnrollmentAsync(residentId, cancellationToken).ConfigureAwait(false);
+        if (earlier is not null && await RemoveAsync(earlier, "facial-enrollment-replaced", cancellationToken).ConfigureAwait(false) is { } held)
+        {
+            return held;
+        }
+
+        var now = time.GetUtcNow();
+        var record = new FacialEnrollmentRecord
+        {
+            ResidentId = residentId,
+            BuildingId = resident.BuildingId,
+            EnrolledAt = now,
+            FacePersonId = faces.IsConfigured ? (await faces.CreatePersonAsync(residentId, cancellationToken).ConfigureAwait(false)).ToString() : null,
+            ReferenceBlobName = faces.IsConfigured ? null : $"{residentId}/{Guid.NewGuid():N}.jpg",
+        };
+        try
+        {
+            await store.CreateAsync(Containers.Residents, residentId, FacialEnrollmentRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RecordConflictException)
+        {
+            // Another enrollment of the same resident won the race: undo the empty person made here.
+            if (record.FacePersonId is { } person)
+            {
+                await faces.DeletePersonAsync(Guid.Parse(person), cancellationToken).ConfigureAwait(false);
+            }
+
+            return TypedResults.Problem(detail: "Another enrollment was being made at the same time; try again.", statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
+        }
+
+        try
+        {
+            // O3 again, just before the biometric step: a withdrawal that raced with this request wins.
+            if ((await ReadResidentAsync(residentId, cancellationToken).ConfigureAwait(false))?.FacialEntryActive != true)
+            {
+                await RemoveAsync(record, "facial-enrollment-consent-withdrawn", cancellationToken, respectHolds: false).ConfigureAwait(false);
+                return ConsentRequired(resident);
+            }
+
+            if (record.FacePersonId is { } person)
+            {
+                await faces.AddReferenceFaceAsync(Guid.Parse(person), image, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _references.GetBlobClient(record.ReferenceBlobName).UploadAsync(image, new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "image/jpeg" },
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is RequestFailedException or FaceImageRejectedException)
+        {
+            // Nothing half-made stays behind: the new reference goes through the audited path too.
+            await RemoveAsync(record, "facial-enrollment-failed", cancellationToken, respectHolds: false).ConfigureAwait(false);
+            throw;
+        }
+
+        await index.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
+        var how = record.FacePersonId is null
+            ? "reference image stored in the private references container (no Face API here: captures are not verified)"
+            : "reference face added to a Face API person named by the resident id; group retrained";
+        if (earlier is not null)
+        {
+            how += "; the earlier reference was deleted";
+        }
+
+        await audit.WriteAsync(AuditLog.IdFor("facial-entry-enrolled", residentId, RecordJson.Timestamp(now)), new AuditRecord
+        {
+            Action = "facial-entry-enrolled",
+            ItemRef = $"residents/{residentId}/{FacialEnrollmentRecord.DocumentId}",
+            Category = "facial-entry-reference",
+            Obligation = "O3",
+            How = how,
+            At = now,
+            DoneAt = time.GetUtcNow(),
+        }, cancellationToken).ConfigureAwait(false);
+        LogEnrolled(logger, residentId, record.FacePersonId is null ? "stored-image" : "face-api");
+        var status = await StatusAsync(resident, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(status, ApiJson.Options, statusCode: earlier is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    /// <summary>Deletes one enrollment through the audited path, unless a hold keeps it (O6): then the 409 to answer. A
+    /// half-made enrollment (failed, or raced by a withdrawal) is no evidence of anything and goes whatever the holds.</summary>
+    private async Task<IResult?> RemoveAsync(FacialEnrollmentRecord enrollment, string ruleId, CancellationToken cancellationToken, bool respectHolds = true)
+    {
+        var now = time.GetUtcNow();
+        var entry = new ScheduleEntry
+        {
+            Kind = ItemKind.FacialEnrollment,
+            ItemPartition = enrollment.ResidentId,
+            ItemId = FacialEnrollmentRecord.DocumentId,
+            Version = VersionOf(enrollment),
+            SubjectId = enrollment.ResidentId,
+            BuildingId = enrollment.BuildingId,
+            EventAt = enrollment.EnrolledAt,
+            Category = "facial-entry-reference",
+            Rule = new RetentionRule(ruleId, "O5", TimeSpan.Zero, RetentionAction.Delete),
+            Deadline = now,
+        };
+        if (respectHolds && (await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Any(h => h.Document.Scope.Covers(entry)))
+        {
+            return TypedResults.Problem(
+                detail: "Your enrollment is kept under a hold the law allows (O6) and cannot be replaced or removed now; withdraw your consent to stop its use at once.",
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Kept under a hold.",
+                extensions: new Dictionary<string, object?> { ["code"] = "held" });
+        }
+
+        await enforcer.DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    private static int VersionOf(FacialEnrollmentRecord enrollment) =>
+        (int)Math.Clamp((enrollment.EnrolledAt - VersionEpoch).TotalSeconds, 1, int.MaxValue);
+
+    private static IResult ConsentRequired(ResidentRecord resident) => TypedResults.Problem(
+        detail: resident.MovedOutAt is not null
+            ? "A resident who has moved out cannot enroll in Facial Entry. Nothing was processed."
+            : "Enrollment needs a live Facial Entry consent: give it first (POST /api/residents/{residentId}/consents/facial-entry). Nothing was processed.",
+        statusCode: StatusCodes.Status409Conflict,
+        title: "Facial Entry consent required.",
+        extensions: new Dictionary<string, object?> { ["code"] = "consent-required" });
+
+    /// <summary>The body as a JPEG of at most <see cref="FaceVerifier.MaxImageBytes"/>, or the problem with it (never a 500).</summary>
+    private static async Task<(BinaryData? Image, IResult? Problem)> ReadImageAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        if (!string.Equals(mediaType, "image/jpeg", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, TypedResults.Problem(detail: "Send the reference image as the body, with content type image/jpeg.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type."));
+        }
+
+        if (request.ContentLength is > FaceVerifier.MaxImageBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > FaceVerifier.MaxImageBytes)
+            {
+                return (null, TooLarge());
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            return (null, Problems.BadRequest("The body is empty: send the JPEG image.", new Dictionary<string, object?> { ["code"] = "empty" }));
+        }
+
+        var bytes = buffer.ToArray();
+        if (!MagicBytes.Match("jpg", bytes.AsSpan(0, Math.Min(bytes.Length, 12))))
+        {
+            return (null, Problems.BadRequest("The body is not a JPEG image (it must start with FF D8 FF).", new Dictionary<string, object?> { ["code"] = "not-a-jpeg" }));
+        }
+
+        return (BinaryData.FromBytes(bytes), null);
+    }
+
+    private static IResult TooLarge() => TypedResults.Problem(
+        detail: string.Create(CultureInfo.InvariantCulture, $"The image is larger than {FaceVerifier.MaxImageBytes} bytes (the face service's limit)."),
+        statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: "Image too large.");
+
+    private async Task<ResidentRecord?> ReadResidentAsync(string residentId, CancellationToken cancellationToken) =>
+        (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+
+    private async Task<FacialEnrollmentRecord?> ReadEnrollmentAsync(string residentId, CancellationToken cancellationToken) =>
+        (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, residentId, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Facial Entry enrollment of resident {ResidentId} ({Reference})")]
+    private static partial void LogEnrolled(ILogger logger, string residentId, string reference);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Facial Entry enrollment of resident {ResidentId} removed at their request")]
+    private static partial void LogRemoved(ILogger logger, string residentId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A service failed during a Facial Entry enrollment (status {Status}); nothing was kept")]
+    private static partial void LogServiceFailed(ILogger logger, int status);
+}

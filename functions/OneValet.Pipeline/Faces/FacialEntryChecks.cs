@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Configuration;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Faces;
+
+/// <summary>
+/// Checks a catalogued Facial Entry capture against the consenting, enrolled residents of its building, once (O3, O4), and
+/// stores the outcome as the capture record's <see cref="FaceCheck"/>: authentication data that goes with the capture at
+/// its deadline. In order: nobody in the building with a live consent and an enrollment: <c>NoConsent</c>, and the capture
+/// is never sent anywhere; no Face API here: <c>NotConfigured</c>; a video or an image over 6 MB: <c>NotAnImage</c>; else
+/// detect + identify, and only a candidate who is, by the records, a resident of that building with a live consent and
+/// that very enrollment is accepted (<c>Verified</c>); anyone else, <c>NotVerified</c>.
+/// Idempotent and retry-safe: a capture that has its check is not checked again, a check is written only onto the
+/// version of the capture it looked at, and a failure (Face API down) leaves no check, so the retried ingestion runs it.
+/// </summary>
+public sealed partial class FacialEntryChecks(
+    IRecordStore store,
+    BlobServiceClient blobs,
+    IOptions<StorageOptions> storageOptions,
+    FacialEntryIndex index,
+    FaceVerifier faces,
+    TimeProvider time,
+    ILogger<FacialEntryChecks> logger)
+{
+    private const int MaxAttempts = 5;
+    private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
+
+    /// <summary>Whether a catalogue record still needs its check (cheap: no I/O), so that callers skip everything else.</summary>
+    public static bool NeedsCheck(RecordingRecord record) => record is { Kind: RecordingKind.FacialEntry, FaceCheck: null };
+
+    /// <summary>Checks the capture of that catalogue record if it has no check yet; returns its check (new or earlier), or
+    /// null when there is nothing to check (not a Facial Entry capture, gone, or replaced by a newer version meanwhile).</summary>
+    public async Task<FaceCheck?> CheckAsync(string buildingId, string recordId, CancellationToken cancellationToken)
+    {
+        var stored = await store.ReadAsync<RecordingRecord>(Containers.Recordings, buildingId, recordId, cancellationToken).ConfigureAwait(false);
+        if (stored is null || stored.Document.Kind != RecordingKind.FacialEntry)
+        {
+            return null;
+        }
+
+        if (stored.Document.FaceCheck is { } earlier)
+        {
+            return earlier;
+        }
+
+        var record = stored.Document;
+        FaceCheck? check;
+        if (!await index.AnyLiveAsync(buildingId, cancellationToken).ConfigureAwait(false))
+        {
+            check = new FaceCheck(FaceVerificationStatus.NoConsent, time.GetUtcNow());
+        }
+        else if (!faces.IsConfigured)
+        {
+            check = new FaceCheck(FaceVerificationStatus.NotConfigured, time.GetUtcNow());
+        }
+        else if (record.ContentType != "image/jpeg" || record.SizeBytes > FaceVerifier.MaxImageBytes)
+        {
+            check = new FaceCheck(FaceVerificationStatus.NotAnImage, time.GetUtcNow());
+        }
+        else
+        {
+            check = await IdentifyAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (check is null)
+        {
+            return null;
+        }
+
+        var saved = await SaveAsync(stored, check, cancellationToken).ConfigureAwait(false);
+        if (saved is not null)
+        {
+            LogChecked(logger, record.BuildingId, record.DoorId, record.CaptureId, saved.Status);
+        }
+
+        return saved;
+    }
+
+    /// <summary>The Face API path: the capture's bytes (exactly those the record describes), identify, accept by the records.</summary>
+    private async Task<FaceCheck?> IdentifyAsync(RecordingRecord record, CancellationToken cancellationToken)
+    {
+        BinaryData capture;
+        try
+        {
+            capture = (await _recordings.GetBlobClient(record.BlobName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null; // deleted meanwhile
+        }
+
+        if (Convert.ToHexStringLower(SHA256.HashData(capture.ToMemory().Span)) != record.Sha256)
+        {
+            return null; // a newer upload: it is catalogued as a new version and checked on its own
+        }
+
+        var identification = await faces.IdentifyAsync(capture, cancellationToken).ConfigureAwait(false);
+        if (identification.Faces == 0)
+        {
+            return new FaceCheck(FaceVerificationStatus.NoFace, time.GetUtcNow());
+        }
+
+        foreach (var candidate in identification.Candidates)
+        {
+            // A candidate of another building, or one whose consent was withdrawn, is skipped and never recorded.
+            if (await index.ResidentOfPersonAsync(record.BuildingId, candidate.PersonId, cancellationToken).ConfigureAwait(false) is not { } residentId)
+            {
+                continue;
+            }
+
+            var enrollment = await index.LiveEnrollmentAsync(record.BuildingId, residentId, cancellationToken).ConfigureAwait(false);
+            if (enrollment?.FacePersonId == candidate.PersonId.ToString())
+            {
+                return new FaceCheck(FaceVerificationStatus.Verified, time.GetUtcNow(), candidate.Confidence, residentId, candidate.Face);
+            }
+        }
+
+        return new FaceCheck(FaceVerificationStatus.NotVerified, time.GetUtcNow());
+    }
+
+    /// <summary>Writes the check onto the record it was made for; a concurrent check that wrote first wins, and a newer
+    /// version of the capture (other bytes) gets none of this one.</summary>
+    private async Task<FaceCheck?> SaveAsync(StoredRecord<RecordingRecord> stored, FaceCheck check, CancellationToken cancellationToken)
+    {
+        var sha256 = stored.Document.Sha256;
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            try
+            {
+                await store.ReplaceAsync(Containers.Recordings, stored.PartitionKey, stored.Id, stored.Document with { FaceCheck = check }, stored.ETag, cancellationToken).ConfigureAwait(false);
+                return check;
+            }
+            catch (Exception e) when (e is RecordPreconditionFailedException or RecordNotFoundException)
+            {
+                var fresh = await store.ReadAsync<RecordingRecord>(Containers.Recordings, stored.PartitionKey, stored.Id, cancellationToken).ConfigureAwait(false);
+                if (fresh is null || fresh.Document.Sha256 != sha256)
+                {
+                    return null;
+                }
+
+                if (fresh.Document.FaceCheck is { } other)
+                {
+                    return other;
+                }
+
+                stored = fresh;
+            }
+        }
+
+        throw new InvalidOperationException("A capture record kept changing while its Facial Entry check was written.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Facial Entry check of capture {BuildingId}/{DoorId}/{CaptureId}: {Status}")]
+    private static partial void LogChecked(ILogger logger, string buildingId, string doorId, string captureId, FaceVerificationStatus status);
+}
