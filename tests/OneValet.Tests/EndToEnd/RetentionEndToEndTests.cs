@@ -111,7 +111,9 @@ public sealed class RetentionEndToEndTests
         await Hardware.UploadAsync(container, "b-s/door-1/c-0.jpg", Hardware.Jpeg(10_000), Hardware.Metadata(DateTimeOffset.UtcNow, kind: "facial-entry"));
         await host.WaitForAsync<RecordingRecord>("recordings/b-s/door-1/c-0", Wait);
         var store = host.OpenStore();
-        await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-s", "door-1_c-0") is null, host);
+        // The record goes before the audit entry is completed (started, blob, record, completed): wait for the completion.
+        await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-s", "door-1_c-0") is null
+            && (await AuditsAsync(store, DateTimeOffset.UtcNow)).Any(a => a.Action == "deleted" && a.Outcome == "completed"), host);
         var audit = Assert.Single(await AuditsAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
         Assert.Equal("O4", audit.Obligation);
         Assert.InRange(audit.LagSeconds!.Value, -1, 8);
