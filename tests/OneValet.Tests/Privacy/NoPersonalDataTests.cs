@@ -18,7 +18,8 @@ namespace OneValet.Tests.Privacy;
 /// No personal data where it does not belong (issue 7, item 4): runs the end-to-end scenarios on the real local host with
 /// real names, emails and phone numbers on file, then reads every log line (Information and up), every orchestration
 /// instance id, input, output and history event in the task hub, and every queue message left behind, and fails on any
-/// email address, name or phone number. Resident ids are pseudonymous by design (r-...), so they may appear.
+/// email address, name or phone number, and any piece of a Facial Entry face image (as base64 or hex). Resident ids are
+/// pseudonymous by design (r-...), so they may appear.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
@@ -50,6 +51,29 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
                 using var put = await manager.PutAsJsonAsync($"residents/{p.Id}", new { buildingId = "b-p", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = p.Email, name = p.Name, phone = p.Phone, jurisdiction = "california" }, ApiJson.Options);
                 Assert.Equal(HttpStatusCode.Created, put.StatusCode);
             }
+
+            // Facial Entry: a face image is personal data too. r-p1 consents and enrolls; a capture at the door is checked.
+            var face = Hardware.Jpeg(30_000, seed: 77);
+            var p1 = await host.ResidentAsync(People[0].Id, "b-p", "u-1");
+            using (var consent = await p1.PostAsJsonAsync($"residents/{People[0].Id}/consents/facial-entry", new { policyVersion = "2022-06-29" }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
+            }
+
+            using (var image = new ByteArrayContent(face))
+            {
+                image.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/jpeg");
+                using var enrolled = await p1.PutAsync(new Uri($"residents/{People[0].Id}/facial-entry/enrollment", UriKind.Relative), image);
+                Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
+            }
+
+            var recordings = new Azure.Storage.Blobs.BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(host.RecordingsContainer);
+            await Hardware.UploadAsync(recordings, "b-p/d-1/cap-1.jpg", face, Hardware.Metadata(DateTimeOffset.UtcNow, kind: "facial-entry"));
+            await host.WaitUntilAsync(async () =>
+            {
+                using var got = await host.Http.GetAsync(new Uri("recordings/b-p/d-1/cap-1", UriKind.Relative));
+                return got.IsSuccessStatusCode && (await got.Content.ReadAsStringAsync()).Contains("faceCheck", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(60));
 
             var device = await host.DeviceAsync("console-1", "b-p", "d-1");
             using (var events = await device.PostAsJsonAsync("buildings/b-p/door-events", new { events = new[] { new { eventId = "e-1", doorId = "d-1", method = "fob", subjectId = "r-p1", at = DateTimeOffset.UtcNow.AddMinutes(-1), granted = true } } }, ApiJson.Options))
@@ -95,7 +119,8 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
             places["queue messages left"] = await QueueTextAsync(host.QueuePrefix);
 
             var needles = People.SelectMany(p => new[] { p.Email, p.Name, p.Phone, p.Name.Split(' ')[1] })
-                .Concat(["dorothea.lindqvist@private.test", "Dorothea Lindqvist"]).ToList();
+                .Concat(["dorothea.lindqvist@private.test", "Dorothea Lindqvist"])
+                .Concat([Convert.ToBase64String(face, 120, 48), Convert.ToHexString(face, 120, 24), Convert.ToHexStringLower(face, 120, 24)]).ToList();
             var found = new List<string>();
             foreach (var (place, text) in places)
             {
