@@ -157,6 +157,19 @@ public sealed class FaceRedactorTests(ITestOutputHelper output) : IDisposable
         Assert.True(left.Count == 0, $"faces left in {left.Count} frame(s): {string.Join("; ", left.Take(10))}");
     }
 
+    [Fact]
+    public async Task A_face_still_entering_when_the_video_ends_is_blurred()
+    {
+        // Three seconds: the face entering from the right at 1.6 s is never wholly in the picture, no search ahead finds it
+        // whole; the half of it that shows (which the detector finds as a face) must be blurred all the same.
+        var video = FaceSamples.MovingFacesVideo(_folder, seconds: 3);
+
+        var perFrame = await RedactAndDetect(video.Path, requesterFace: null);
+
+        var left = Leaks(perFrame, (frame, face) => video.OthersAt(frame).Append(video.Requester).Any(tile => Inside(tile, face)));
+        Assert.True(left.Count == 0, $"faces left in {left.Count} frame(s): {string.Join("; ", left.Take(10))}");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Redacts <paramref name="source"/> and runs the detector on every frame of the result.</summary>
