@@ -96,6 +96,18 @@ public sealed class KeyframeFacesTests
     public void The_requesters_face_is_recognised_by_overlap_not_by_likeness(int left, int top, int width, int height, bool same) =>
         Assert.Equal(same, KeyframeFaces.SameFace(new FaceRectangle(40, 60, 90, 90), new FaceRectangle(left, top, width, height)));
 
+    [Theory]
+    [InlineData(320, 0, "VideoKeyframeInterval")]
+    [InlineData(320, 26, "VideoKeyframeInterval")]
+    [InlineData(100, 5, "VideoSearchWidth")]
+    public void Keyframe_settings_out_of_range_are_refused_at_start_up(int searchWidth, int interval, string setting)
+    {
+        var result = new FaceOptionsValidator().Validate(null, new FaceOptions { VideoSearchWidth = searchWidth, VideoKeyframeInterval = interval });
+
+        Assert.True(result.Failed);
+        Assert.Contains(setting, result.FailureMessage, StringComparison.Ordinal);
+    }
+
     /// <summary>Keyframes every <see cref="Interval"/> frames up to <paramref name="lastFrame"/> (and it), as the redactor adds them.</summary>
     private static KeyframeFaces Keyframes(int lastFrame, Func<int, FaceRectangle[]> found, FaceRectangle? requester)
     {
