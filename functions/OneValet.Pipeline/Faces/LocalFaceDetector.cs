@@ -4,16 +4,25 @@ using OpenCvSharp;
 namespace OneValet.Pipeline.Faces;
 
 /// <summary>
-/// Finds faces on this machine, with OpenCV's frontal-face Haar cascade (Debian package <c>opencv-data</c>). It only finds
-/// where faces are, for redaction; it never tells who someone is (that is the Face API's job, in Azure only).
+/// Finds faces on this machine, with OpenCV's frontal-face Haar cascade (Debian package <c>opencv-data</c>), and, fast, for
+/// video keyframes, with its LBP cascade confirmed by the Haar one. It only finds where faces are, for redaction; it never
+/// tells who someone is (that is the Face API's job, in Azure only).
 /// </summary>
 public sealed class LocalFaceDetector : IDisposable
 {
     /// <summary>Frames wider than this are searched on a downscaled copy (rectangles are given in full-size pixels).</summary>
     private const int SearchWidth = 640;
 
+    /// <summary>The scale step of <see cref="DetectCandidates"/>: 1.1 finds the sample faces as well as 1.05 at half the cost.</summary>
+    private const double CandidateScaleFactor = 1.1;
+
+    /// <summary>The frame searched by <see cref="DetectCandidates"/> is widened by 1/this of its width on each side, mirrored.</summary>
+    private const int MirroredShare = 8;
+
     private readonly CascadeClassifier _cascade;
     private readonly Lock _gate = new();
+    private readonly CascadeClassifier _videoCascade;
+    private readonly Lock _videoGate = new();
 
     public LocalFaceDetector(IOptions<FaceOptions> options)
     {
@@ -28,6 +37,14 @@ public sealed class LocalFaceDetector : IDisposable
         if (_cascade.Empty())
         {
             throw new InvalidOperationException("The Haar cascade of OneValet:Faces:HaarCascadePath could not be loaded.");
+        }
+
+        _videoCascade = new CascadeClassifier(File.Exists(options.Value.VideoCascadePath)
+            ? options.Value.VideoCascadePath
+            : throw new InvalidOperationException("The LBP cascade of OneValet:Faces:VideoCascadePath is missing: install the Debian package opencv-data (infra/install.sh)."));
+        if (_videoCascade.Empty())
+        {
+            throw new InvalidOperationException("The LBP cascade of OneValet:Faces:VideoCascadePath could not be loaded.");
         }
     }
 
@@ -69,6 +86,111 @@ public sealed class LocalFaceDetector : IDisposable
             .ToArray();
     }
 
+    /// <summary>
+    /// The faces in a grayscale frame (a video's luma plane), found fast for video keyframes, in <paramref name="gray"/>'s
+    /// pixels (a face cut by a side of the picture may stick out of it). Two steps:
+    /// <list type="number">
+    /// <item>the LBP cascade of <see cref="FaceOptions.VideoCascadePath"/> searches a copy <paramref name="searchWidth"/>
+    /// pixels wide (about 7 ms at 320 on a quiet core, where the Haar search of <see cref="Detect(Mat)"/> takes 55 to 135),
+    /// widened on each side by an eighth, mirrored, so that half a face entering or leaving shows whole. Every window it
+    /// accepts is a candidate: no grouping, no minimum of neighbours, since on a small copy a face may give one window
+    /// only;</item>
+    /// <item>the Haar cascade of <see cref="Detect(Mat)"/> (the one the redaction is checked with, and with the neighbours
+    /// it asks for) confirms each candidate where it is, on the frame as <see cref="Detect(Mat)"/> sees it (at most 640
+    /// pixels wide, equalized), looking only around the candidate, at sizes from 0.6 to 1.5 times its own. That drops the
+    /// LBP cascade's mistakes, some of them half as large as the picture, which would blur most of it. A candidate nearly
+    /// where a face confirmed now is, or was in the previous keyframe (<paramref name="confirmedBefore"/>), at about its
+    /// size, is taken without looking again: most of them are, and confirming costs about as much as the search.</item>
+    /// </list>
+    /// </summary>
+    public IReadOnlyList<FaceRectangle> DetectCandidates(Mat gray, int searchWidth, IReadOnlyList<FaceRectangle>? confirmedBefore = null)
+    {
+        ArgumentNullException.ThrowIfNull(gray);
+        var scale = gray.Width > searchWidth ? (double)searchWidth / gray.Width : 1.0;
+        Rect[] found;
+        using (var small = new Mat())
+        using (var mirrored = new Mat())
+        {
+            // A face entering or leaving at a side shows half of itself; mirrored there, it shows a whole (faces are
+            // nearly symmetric), which the cascade finds. The windows are then moved back and cut to the picture.
+            Cv2.Resize(gray, small, new Size(0, 0), scale, scale, InterpolationFlags.Area);
+            var side = small.Width / MirroredShare;
+            Cv2.CopyMakeBorder(small, mirrored, 0, 0, side, side, BorderTypes.Reflect);
+            lock (_videoGate)
+            {
+                found = _videoCascade.DetectMultiScale(mirrored, CandidateScaleFactor, minNeighbors: 0, HaarDetectionTypes.ScaleImage, new Size(20, 20));
+            }
+
+            found = found
+                .Select(r => new Rect(r.X - side, r.Y, r.Width, r.Height))
+                .Where(r => r.X + (r.Width / 2) >= 0 && r.X + (r.Width / 2) < small.Width)
+                .ToArray();
+        }
+
+        if (found.Length == 0)
+        {
+            return [];
+        }
+
+        var exact = gray.Width > SearchWidth ? (double)SearchWidth / gray.Width : 1.0;
+        using var view = new Mat();
+        Cv2.Resize(gray, view, new Size(0, 0), exact, exact, InterpolationFlags.Area);
+        Cv2.EqualizeHist(view, view);
+        var toView = exact / scale;
+        var before = (confirmedBefore ?? []).Select(f => new Rect((int)(f.Left * exact), (int)(f.Top * exact), (int)Math.Ceiling(f.Width * exact), (int)Math.Ceiling(f.Height * exact))).ToList();
+        var confirmed = new List<Rect>(found.Length);
+        foreach (var candidate in found.OrderByDescending(c => c.Width).ThenBy(c => c.Y).ThenBy(c => c.X))
+        {
+            var box = new Rect((int)(candidate.X * toView), (int)(candidate.Y * toView), (int)Math.Ceiling(candidate.Width * toView), (int)Math.Ceiling(candidate.Height * toView));
+            if (confirmed.Exists(face => Within(box, face)) || before.Exists(face => Within(box, face)) || Confirm(view, box))
+            {
+                confirmed.Add(box);
+            }
+        }
+
+        var toGray = 1 / exact;
+        var faces = confirmed.Select(r => new FaceRectangle((int)(r.X * toGray), (int)(r.Y * toGray), (int)Math.Ceiling(r.Width * toGray), (int)Math.Ceiling(r.Height * toGray)));
+
+        // OpenCV's threads return windows in any order; the redaction's regions should not depend on it.
+        return faces.OrderBy(face => face.Top).ThenBy(face => face.Left).ThenBy(face => face.Width).ToArray();
+    }
+
+    /// <summary>
+    /// Whether the Haar cascade finds a face around <paramref name="box"/> of the equalized <paramref name="view"/>, at
+    /// 0.6 to 1.5 times its size (0.3 for a window partly outside the picture: of a face cut by a side, the cascade finds
+    /// a smaller part), with the neighbours <see cref="Detect(Mat)"/> asks for.
+    /// </summary>
+    private bool Confirm(Mat view, Rect box)
+    {
+        var pad = box.Width / 4;
+        var around = new Rect(box.X - pad, box.Y - pad, box.Width + (2 * pad), box.Height + (2 * pad)) & new Rect(0, 0, view.Width, view.Height);
+        var cut = box.X < 0 || box.X + box.Width > view.Width;
+        var smallest = Math.Max(20, box.Width * (cut ? 3 : 6) / 10);
+        var largest = Math.Min(Math.Min(around.Width, around.Height), box.Width * 3 / 2);
+        if (largest < smallest)
+        {
+            return false;
+        }
+
+        using var part = new Mat(view, around);
+        lock (_gate)
+        {
+            return _cascade.DetectMultiScale(part, scaleFactor: 1.08, minNeighbors: 3, HaarDetectionTypes.ScaleImage, new Size(smallest, smallest), new Size(largest, largest)).Length > 0;
+        }
+    }
+
+    /// <summary>
+    /// A window nearly all inside a confirmed one of about its size (0.8 to 1.25 times): the same face, a few pixels off
+    /// (or moved a little since the previous keyframe); it needs no confirmation of its own (a face gives several such
+    /// windows; confirming each cost most of the time).
+    /// </summary>
+    private static bool Within(Rect window, Rect confirmed)
+    {
+        var both = window & confirmed;
+        var ratio = (double)window.Width / confirmed.Width;
+        return ratio is >= 0.8 and <= 1.25 && both.Width * both.Height >= 0.8 * window.Width * window.Height;
+    }
+
     /// <summary>The faces in an encoded image (JPEG, PNG), largest first.</summary>
     public IReadOnlyList<FaceRectangle> Detect(byte[] encodedImage)
     {
@@ -81,5 +203,9 @@ public sealed class LocalFaceDetector : IDisposable
         return Detect(image);
     }
 
-    public void Dispose() => _cascade.Dispose();
+    public void Dispose()
+    {
+        _cascade.Dispose();
+        _videoCascade.Dispose();
+    }
 }

@@ -97,6 +97,59 @@ internal static class FaceSamples
         return output;
     }
 
+    /// <summary>
+    /// An MP4 (H.264) of <paramref name="seconds"/> (at most 5) at 25 fps, 640x360, with faces in motion: the requester
+    /// standing at the bottom left, one face crossing along the top fast (320 pixels a second, entering from the left edge
+    /// again each time it has left on the right) and one entering from the right edge at 1.6 s and walking left along the
+    /// bottom (90 pixels a second). Made with ffmpeg's overlay filter; the tiles' places are known for every frame.
+    /// </summary>
+    public static MovingFaces MovingFacesVideo(string folder, double seconds)
+    {
+        using var tile = FaceTile();
+        var tilePath = Path.Combine(folder, "tile.png");
+        Cv2.ImWrite(tilePath, tile);
+        var backgroundPath = Path.Combine(folder, "background.png");
+        using (var background = Background(640, 360))
+        {
+            Cv2.ImWrite(backgroundPath, background);
+        }
+
+        var video = new MovingFaces(Path.Combine(folder, $"moving-{Guid.NewGuid():N}.mp4"), new Rect(10, 360 - tile.Height - 5, tile.Width, tile.Height));
+        var length = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var filter = $"[0][1]overlay=x={video.Requester.X}:y={video.Requester.Y}:shortest=1[v0];"
+            + $"[v0][2]overlay=x='mod(320*t,{640 + tile.Width})-{tile.Width}':y=5:shortest=1[v1];"
+            + $"[v1][3]overlay=x='640-90*(t-1.6)':y={video.Requester.Y}:shortest=1[v2]";
+        Run("ffmpeg", $"-hide_banner -loglevel error -y -loop 1 -framerate 25 -t {length} -i \"{backgroundPath}\" -loop 1 -i \"{tilePath}\" -loop 1 -i \"{tilePath}\" -loop 1 -i \"{tilePath}\" -filter_complex \"{filter}\" -map [v2] -c:v libx264 -pix_fmt yuv420p \"{video.Path}\"");
+        return video;
+    }
+
+    /// <summary>The video of <see cref="MovingFacesVideo"/>: where the requester's tile is, and where the others' are.</summary>
+    public sealed record MovingFaces(string Path, Rect Requester)
+    {
+        private const int Width = 640;
+        private const int Height = 360;
+
+        /// <summary>
+        /// The tiles of the other two faces in frame <paramref name="frame"/>, or one frame before or after (so that a frame
+        /// counted one off by a decoder is still judged right), clipped to the picture; empty when out of the picture.
+        /// </summary>
+        public IReadOnlyList<Rect> OthersAt(int frame)
+        {
+            var size = Requester.Size;
+            var picture = new Rect(0, 0, Width, Height);
+            return Enumerable.Range(frame - 1, 3)
+                .Select(n => n / 25.0)
+                .SelectMany(t => new[]
+                {
+                    new Rect((int)((320 * t) % (Width + size.Width)) - size.Width, 5, size.Width, size.Height),
+                    new Rect((int)(Width - (90 * (t - 1.6))), Requester.Y, size.Width, size.Height),
+                })
+                .Select(tile => tile & picture)
+                .Where(tile => tile.Width > 0 && tile.Height > 0)
+                .ToList();
+        }
+    }
+
     /// <summary>Frames and duration of a video, counted by ffprobe (decoding every frame).</summary>
     public static (int Frames, double Seconds) Probe(string path)
     {
