@@ -260,7 +260,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
 
     /// <summary>
     /// The frames of one video, redacted, in order. Keyframes (every <see cref="FaceOptions.VideoKeyframeInterval"/>th frame
-    /// and the last) are searched one after the other on threads of their own (not the pool's, which the pipes need) while
+    /// and the last) are searched two at a time on threads of their own (not the pool's, which the pipes need) while
     /// earlier frames are blurred and encoded; a frame is blurred and given out once the <see cref="KeyframeFaces.Reach"/> keyframes after its
     /// own have been searched, so at most that many intervals of frames wait in memory.
     /// </summary>
@@ -302,9 +302,11 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         // The frame stays in memory, unchanged, until its search is over: it is blurred only after (Finish waits for it).
         void Search(int frame, byte[] data)
         {
-            // One keyframe after the other, each given the faces the one before confirmed (see DetectCandidates).
+            // Two keyframes at a time, on the two chains of odd and even keyframes, each given the faces the one two before
+            // it confirmed (see DetectCandidates): a search costs several times a frame's decoding and encoding, and one
+            // chain alone kept a core idle while frames waited. Which faces a keyframe gets does not depend on timing.
             var searchWidth = (int)(options.Value.VideoSearchWidth * SearchWidthShares[keyframes.Count % SearchWidthShares.Length]);
-            var before = keyframes.Count > 0 ? keyframes[^1].Found : Task.FromResult<IReadOnlyList<FaceRectangle>>([]);
+            var before = keyframes.Count > 1 ? keyframes[^2].Found : Task.FromResult<IReadOnlyList<FaceRectangle>>([]);
             keyframes.Add((frame, before.ContinueWith(
                 previous =>
                 {

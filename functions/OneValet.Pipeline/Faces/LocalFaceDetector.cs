@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
@@ -19,10 +20,8 @@ public sealed class LocalFaceDetector : IDisposable
     /// <summary>The frame searched by <see cref="DetectCandidates"/> is widened by 1/this of its width on each side, mirrored.</summary>
     private const int MirroredShare = 8;
 
-    private readonly CascadeClassifier _cascade;
-    private readonly Lock _gate = new();
-    private readonly CascadeClassifier _videoCascade;
-    private readonly Lock _videoGate = new();
+    private readonly Cascades _cascades;
+    private readonly Cascades _videoCascades;
 
     public LocalFaceDetector(IOptions<FaceOptions> options)
     {
@@ -33,19 +32,12 @@ public sealed class LocalFaceDetector : IDisposable
             throw new InvalidOperationException("The Haar cascade of OneValet:Faces:HaarCascadePath is missing: install the Debian package opencv-data (infra/install.sh).");
         }
 
-        _cascade = new CascadeClassifier(path);
-        if (_cascade.Empty())
-        {
-            throw new InvalidOperationException("The Haar cascade of OneValet:Faces:HaarCascadePath could not be loaded.");
-        }
-
-        _videoCascade = new CascadeClassifier(File.Exists(options.Value.VideoCascadePath)
-            ? options.Value.VideoCascadePath
-            : throw new InvalidOperationException("The LBP cascade of OneValet:Faces:VideoCascadePath is missing: install the Debian package opencv-data (infra/install.sh)."));
-        if (_videoCascade.Empty())
-        {
-            throw new InvalidOperationException("The LBP cascade of OneValet:Faces:VideoCascadePath could not be loaded.");
-        }
+        _cascades = new Cascades(path, "The Haar cascade of OneValet:Faces:HaarCascadePath could not be loaded.");
+        _videoCascades = new Cascades(
+            File.Exists(options.Value.VideoCascadePath)
+                ? options.Value.VideoCascadePath
+                : throw new InvalidOperationException("The LBP cascade of OneValet:Faces:VideoCascadePath is missing: install the Debian package opencv-data (infra/install.sh)."),
+            "The LBP cascade of OneValet:Faces:VideoCascadePath could not be loaded.");
     }
 
     /// <summary>The faces in a BGR image, largest first.</summary>
@@ -75,9 +67,9 @@ public sealed class LocalFaceDetector : IDisposable
 
         Cv2.EqualizeHist(small, small);
         Rect[] found;
-        lock (_gate)
+        using (var cascade = _cascades.Rent())
         {
-            found = _cascade.DetectMultiScale(small, scaleFactor: 1.08, minNeighbors: 3, HaarDetectionTypes.ScaleImage, new Size(20, 20));
+            found = cascade.Classifier.DetectMultiScale(small, scaleFactor: 1.08, minNeighbors: 3, HaarDetectionTypes.ScaleImage, new Size(20, 20));
         }
 
         return found
@@ -116,10 +108,8 @@ public sealed class LocalFaceDetector : IDisposable
             Cv2.Resize(gray, small, new Size(0, 0), scale, scale, InterpolationFlags.Area);
             var side = small.Width / MirroredShare;
             Cv2.CopyMakeBorder(small, mirrored, 0, 0, side, side, BorderTypes.Reflect);
-            lock (_videoGate)
-            {
-                found = _videoCascade.DetectMultiScale(mirrored, CandidateScaleFactor, minNeighbors: 0, HaarDetectionTypes.ScaleImage, new Size(20, 20));
-            }
+            using var cascade = _videoCascades.Rent();
+            found = cascade.Classifier.DetectMultiScale(mirrored, CandidateScaleFactor, minNeighbors: 0, HaarDetectionTypes.ScaleImage, new Size(20, 20));
 
             found = found
                 .Select(r => new Rect(r.X - side, r.Y, r.Width, r.Height))
@@ -139,10 +129,11 @@ public sealed class LocalFaceDetector : IDisposable
         var toView = exact / scale;
         var before = (confirmedBefore ?? []).Select(f => new Rect((int)(f.Left * exact), (int)(f.Top * exact), (int)Math.Ceiling(f.Width * exact), (int)Math.Ceiling(f.Height * exact))).ToList();
         var confirmed = new List<Rect>(found.Length);
+        using var haar = _cascades.Rent();
         foreach (var candidate in found.OrderByDescending(c => c.Width).ThenBy(c => c.Y).ThenBy(c => c.X))
         {
             var box = new Rect((int)(candidate.X * toView), (int)(candidate.Y * toView), (int)Math.Ceiling(candidate.Width * toView), (int)Math.Ceiling(candidate.Height * toView));
-            if (confirmed.Exists(face => Within(box, face)) || before.Exists(face => Within(box, face)) || Confirm(view, box))
+            if (confirmed.Exists(face => Within(box, face)) || before.Exists(face => Within(box, face)) || Confirm(haar.Classifier, view, box))
             {
                 confirmed.Add(box);
             }
@@ -160,7 +151,7 @@ public sealed class LocalFaceDetector : IDisposable
     /// 0.6 to 1.5 times its size (0.3 for a window partly outside the picture: of a face cut by a side, the cascade finds
     /// a smaller part), with the neighbours <see cref="Detect(Mat)"/> asks for.
     /// </summary>
-    private bool Confirm(Mat view, Rect box)
+    private static bool Confirm(CascadeClassifier cascade, Mat view, Rect box)
     {
         var pad = box.Width / 4;
         var around = new Rect(box.X - pad, box.Y - pad, box.Width + (2 * pad), box.Height + (2 * pad)) & new Rect(0, 0, view.Width, view.Height);
@@ -173,10 +164,7 @@ public sealed class LocalFaceDetector : IDisposable
         }
 
         using var part = new Mat(view, around);
-        lock (_gate)
-        {
-            return _cascade.DetectMultiScale(part, scaleFactor: 1.08, minNeighbors: 3, HaarDetectionTypes.ScaleImage, new Size(smallest, smallest), new Size(largest, largest)).Length > 0;
-        }
+        return cascade.DetectMultiScale(part, scaleFactor: 1.08, minNeighbors: 3, HaarDetectionTypes.ScaleImage, new Size(smallest, smallest), new Size(largest, largest)).Length > 0;
     }
 
     /// <summary>
@@ -205,7 +193,47 @@ public sealed class LocalFaceDetector : IDisposable
 
     public void Dispose()
     {
-        _cascade.Dispose();
-        _videoCascade.Dispose();
+        _cascades.Dispose();
+        _videoCascades.Dispose();
+    }
+
+    /// <summary>
+    /// Loaded copies of one cascade, one per thread using it at a time (a <see cref="CascadeClassifier"/> is not
+    /// thread-safe; video keyframes are searched on two threads at once). A copy is loaded when none is free.
+    /// </summary>
+    private sealed class Cascades : IDisposable
+    {
+        private readonly string _path;
+        private readonly ConcurrentBag<CascadeClassifier> _free = [];
+
+        public Cascades(string path, string unloadable)
+        {
+            _path = path;
+            var first = new CascadeClassifier(path);
+            if (first.Empty())
+            {
+                first.Dispose();
+                throw new InvalidOperationException(unloadable);
+            }
+
+            _free.Add(first);
+        }
+
+        public Lease Rent() => new(this, _free.TryTake(out var cascade) ? cascade : new CascadeClassifier(_path));
+
+        public void Dispose()
+        {
+            while (_free.TryTake(out var cascade))
+            {
+                cascade.Dispose();
+            }
+        }
+
+        public readonly struct Lease(Cascades owner, CascadeClassifier classifier) : IDisposable
+        {
+            public CascadeClassifier Classifier => classifier;
+
+            public void Dispose() => owner._free.Add(classifier);
+        }
     }
 }
