@@ -32,7 +32,18 @@ public sealed class LocalFaceDetector : IDisposable
             throw new InvalidOperationException("The Haar cascade of OneValet:Faces:HaarCascadePath is missing: install the Debian package opencv-data (infra/install.sh).");
         }
 
-        _cascades = new Cascades(path, "The Haar cascade of OneValet:Faces:HaarCascadePath could not be loaded.");
+        try
+        {
+            _cascades = new Cascades(path, "The Haar cascade of OneValet:Faces:HaarCascadePath could not be loaded.");
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
+        {
+            // OpenCvSharp's native library (package OpenCvSharp4.official.runtime.linux-x64) links GTK 3 and its
+            // companions: where they are missing (Debian: libgtk-3-0), nothing can be redacted here. Said as unavailable,
+            // not as a crash: the caller withholds or deletes, and never releases footage unredacted.
+            throw new InvalidOperationException("OpenCV's native library could not be loaded: install libgtk-3-0 (infra/install.sh), or run where it is installed.", e);
+        }
+
         _videoCascades = new Cascades(
             File.Exists(options.Value.VideoCascadePath)
                 ? options.Value.VideoCascadePath
