@@ -4,9 +4,11 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Faces;
 using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Notifications;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 using OneValet.Pipeline.Storage;
@@ -43,16 +45,26 @@ public sealed record FootageSection(JsonObject Json, int Redacted, int Withheld,
 /// face is kept and every other blurred; in footage every face is blurred, the requester's too, because no verified match
 /// says which face is theirs. The copy goes to the exports container under the request's folder, scheduled for deletion
 /// with the export (O8, 7 days); the original is only read. What cannot be decoded is withheld with a reason code, never
-/// released unredacted. All reads are single-partition queries without ORDER BY.
+/// released unredacted. All reads are single-partition queries without ORDER BY. While the answer is being made, the
+/// chosen recordings are under an <see cref="HoldReason.OpenRequest"/> hold (PIPEDA s.8(8): information that is the subject
+/// of a request is kept until the request is dealt with), so retention cannot delete an original between the plan and its
+/// redaction; the hold is released, and audited, when the answer is assembled (<see cref="ForgetAsync"/>).
 /// </summary>
 public sealed class AccessFootage(
     IRecordStore store,
     BlobServiceClient blobs,
     BlobRedaction redaction,
     RetentionSchedule schedule,
+    HoldRegistry holds,
+    AuditLog audit,
+    TimeProvider time,
+    IOptions<EmailOptions> email,
     IOptions<StorageOptions> storage,
     IOptions<RequestOptions> options)
 {
+    /// <summary>The id of the hold an access request's recordings are under while its answer is made.</summary>
+    public static string HoldIdFor(string requestId) => "hold-request-" + requestId;
+
     public const string VerifiedCapture = "facial-entry-verified-as-you";
     public const string AtDoorEvent = "camera-at-your-door-event";
     public const string AtVerifiedCapture = "camera-at-your-facial-entry";
@@ -139,8 +151,53 @@ public sealed class AccessFootage(
             .ThenBy(i => i.CaptureId, StringComparer.Ordinal)
             .Take(o.MaxFootageItems)
             .ToList();
+        // The hold first: a retried work step that finds the plan finds the hold placed too.
+        if (items.Count > 0)
+        {
+            await HoldAsync(requestId, items, expiresAt, cancellationToken).ConfigureAwait(false);
+        }
+
         await store.UpsertAsync(Containers.Requests, requestId, FootagePlan.DocumentId, new FootagePlan(subjectId, expiresAt, found.Count, items), cancellationToken).ConfigureAwait(false);
         return items.Count;
+    }
+
+    /// <summary>
+    /// Places the request's <see cref="HoldReason.OpenRequest"/> hold on the chosen recordings (catalogue paths: ids only),
+    /// owned by the privacy office, to be reviewed by the export's expiry (an answer not assembled by then is a fault the
+    /// office hears of through the hold review). Idempotent: the hold's id is the request's.
+    /// </summary>
+    private async Task HoldAsync(string requestId, IReadOnlyList<FootageItem> items, DateTimeOffset reviewBy, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var hold = new HoldRecord
+        {
+            HoldId = HoldIdFor(requestId),
+            Reason = HoldReason.OpenRequest,
+            Scope = new HoldScope { Items = items.Select(i => $"{i.BuildingId}/{i.DoorId}/{i.CaptureId}").ToList() },
+            Owner = email.Value.PrivacyOfficerAddress ?? throw new InvalidOperationException("OneValet:Email:PrivacyOfficerAddress is not set."),
+            ReviewBy = reviewBy,
+            Note = "PIPEDA s.8(8): recordings of an open access request, kept until its answer is assembled.",
+            PlacedAt = now,
+        };
+        try
+        {
+            await holds.CreateAsync(hold, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RecordConflictException)
+        {
+            // Placed by an earlier attempt of this work step.
+        }
+
+        await audit.WriteAsync(AuditLog.IdFor("hold-placed", hold.HoldId), new AuditRecord
+        {
+            Action = "hold-placed",
+            ItemRef = "holds/" + hold.HoldId,
+            Obligation = "O6",
+            ReasonCode = nameof(HoldReason.OpenRequest),
+            Deadline = reviewBy,
+            At = now,
+            DoneAt = now,
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -256,6 +313,23 @@ public sealed class AccessFootage(
         }
 
         await store.DeleteAsync(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false);
+
+        // The answer holds its copies: the originals go back under their own rules. What fell due meanwhile is deleted by
+        // the next sweep (the entries stay due).
+        var now = time.GetUtcNow();
+        var released = await holds.UpdateAsync(HoldIdFor(requestId), h => h.Active ? h with { ReleasedAt = now } : h, cancellationToken).ConfigureAwait(false);
+        if (released?.ReleasedAt is { } at)
+        {
+            await audit.WriteAsync(AuditLog.IdFor("hold-released", released.HoldId), new AuditRecord
+            {
+                Action = "hold-released",
+                ItemRef = "holds/" + released.HoldId,
+                Obligation = "O6",
+                ReasonCode = nameof(HoldReason.OpenRequest),
+                At = at,
+                DoneAt = at,
+            }, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, CancellationToken cancellationToken)

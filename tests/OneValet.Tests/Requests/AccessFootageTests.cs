@@ -141,6 +141,58 @@ public sealed class AccessFootageTests
         Assert.False(await footage.RedactAsync("req-redact", 0, default));
     }
 
+    [Fact]
+    public async Task The_recordings_of_an_open_access_request_outlive_their_deadline_until_its_answer_is_assembled()
+    {
+        // PIPEDA s.8(8), O6: footage kept ten minutes falls due while an access request that concerns it is open.
+        await using var h = await PipelineHarness.StartAsync(new Dictionary<string, string?> { ["OneValet:Retention:SurveillanceFootage"] = "00:10:00" });
+        var w = Writer.Of(h);
+        await ResidentAsync(w);
+        var names = await Retention.RetentionEngineTests.UploadAndIngestAsync(h, Building, 2);
+        await DoorEventAsync(w, "e-1", "door-1", h.Clock.GetUtcNow());
+        var footage = h.Get<AccessFootage>();
+        Assert.Equal(2, await footage.PlanAsync("req-held", Subject, null, h.Clock.GetUtcNow().AddDays(7), default));
+        Assert.Equal(2, await footage.PlanAsync("req-held", Subject, null, h.Clock.GetUtcNow().AddDays(7), default)); // a retry
+        var registry = h.Get<HoldRegistry>();
+        var hold = (await registry.ReadAsync(AccessFootage.HoldIdFor("req-held"), default))!.Document;
+        Assert.Equal((HoldReason.OpenRequest, true, "privacy-office@onevalet.test"), (hold.Reason, hold.Active, hold.Owner));
+        Assert.Equal(names.Select(n => $"{Building}/door-1/{n.CaptureId}").Order(StringComparer.Ordinal), hold.Scope.Items!.Order(StringComparer.Ordinal));
+
+        h.Clock.Advance(TimeSpan.FromMinutes(11));
+        var held = await h.Get<RetentionSweep>().EnforceDueAsync(default);
+        Assert.Equal((0, 2), (held.Deleted, held.Held));
+        foreach (var name in names)
+        {
+            Assert.True((await h.Recordings.GetBlobClient(name.BlobName).ExistsAsync()).Value);
+        }
+
+        // The answer is assembled: the hold is released (audited) and the next sweep deletes what fell due meanwhile.
+        await footage.ForgetAsync("req-held", default);
+        Assert.False((await registry.ReadAsync(AccessFootage.HoldIdFor("req-held"), default))!.Document.Active);
+        var released = await h.Get<RetentionSweep>().EnforceDueAsync(default);
+        Assert.Equal((2, 0), (released.Deleted, released.Held));
+        foreach (var name in names)
+        {
+            Assert.False((await h.Recordings.GetBlobClient(name.BlobName).ExistsAsync()).Value);
+        }
+
+        var audits = new List<Pipeline.Auditing.AuditRecord>();
+        foreach (var day in new[] { h.Clock.GetUtcNow().AddDays(-1), h.Clock.GetUtcNow() })
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await h.Get<Pipeline.Auditing.AuditLog>().DayAsync(day, 100, continuation, default);
+                audits.AddRange(page.Items.Select(i => i.Document));
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+        }
+
+        Assert.Equal(1, audits.Count(a => a.Action == "hold-placed" && a.ItemRef == "holds/" + AccessFootage.HoldIdFor("req-held")));
+        Assert.Equal(1, audits.Count(a => a.Action == "hold-released" && a.ItemRef == "holds/" + AccessFootage.HoldIdFor("req-held")));
+    }
+
     private static FaceCheck Verified(string residentId) =>
         new(FaceVerificationStatus.Verified, DateTimeOffset.UtcNow, 0.9, residentId, new FaceRectangle(10, 10, 50, 50));
 
@@ -191,8 +243,18 @@ public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
     {
         var store = new CosmosRecordStore(server.Client, CosmosServerFixture.DatabaseName);
         var retention = Microsoft.Extensions.Options.Options.Create(new RetentionOptions());
-        // The plan reads and writes the store only: no blobs, redaction or schedule.
-        var footage = new AccessFootage(store, null!, null!, null!, Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()), Microsoft.Extensions.Options.Options.Create(new RequestOptions()));
+        // The plan reads and writes the store only (the plan, the hold, the audit): no blobs, redaction or schedule.
+        var footage = new AccessFootage(
+            store,
+            null!,
+            null!,
+            null!,
+            new HoldRegistry(store),
+            new Pipeline.Auditing.AuditLog(store),
+            TimeProvider.System,
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Notifications.EmailOptions { PrivacyOfficerAddress = "privacy-office@onevalet.test" }),
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()),
+            Microsoft.Extensions.Options.Options.Create(new RequestOptions()));
         var suffix = Guid.NewGuid().ToString("N")[..8];
         await AccessFootageTests.PlanScenarioAsync(store, footage, new RetentionPolicy(retention), DateTimeOffset.UtcNow, "r-" + suffix, "b-" + suffix);
     }
