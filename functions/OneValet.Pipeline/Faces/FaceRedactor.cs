@@ -273,6 +273,8 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         var next = 0;
         var count = 0;
         byte[]? last = null;
+        var patches = new List<Mat>();
+        var patchesOf = -1;
         foreach (var frame in decoded)
         {
             if (count % interval == 0)
@@ -298,6 +300,8 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         {
             yield return Finish(waiting.Dequeue());
         }
+
+        patches.ForEach(patch => patch.Dispose());
 
         // The frame stays in memory, unchanged, until its search is over: it is blurred only after (Finish waits for it).
         void Search(int frame, byte[] data)
@@ -329,14 +333,41 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             }
 
             var (regions, requester) = faces.Regions(index, layout.Width, layout.Height);
+            var own = faces.KeyframeOf(index);
+            var render = own != patchesOf;
+            if (render)
+            {
+                patches.ForEach(patch => patch.Dispose());
+                patches.Clear();
+                patchesOf = own;
+            }
+
+            var p = 0;
             for (var plane = 0; plane < 3; plane++)
             {
                 using var pixels = layout.Plane(frame, plane);
                 var keep = requester is { } face ? (plane == 0 ? face : layout.Chroma(face)) : default;
                 using var kept = keep.Width > 0 ? new Mat(pixels, keep).Clone() : null;
-                foreach (var region in regions)
+                foreach (var region in render ? regions : [])
                 {
                     BlurRegion(pixels, plane == 0 ? region : layout.Chroma(region));
+                }
+
+                // The regions are the same from one keyframe to the next (KeyframeFaces.Regions): they are blurred in the
+                // first frame, and the same blurred pixels are put in the others. Nine means of a region a few frames
+                // earlier show no more than nine of its own would; and a region that does not change from frame to frame
+                // costs the encoder next to nothing.
+                foreach (var region in regions)
+                {
+                    using var place = new Mat(pixels, plane == 0 ? region : layout.Chroma(region));
+                    if (render)
+                    {
+                        patches.Add(place.Clone());
+                    }
+                    else
+                    {
+                        patches[p++].CopyTo(place);
+                    }
                 }
 
                 // The requester's face stays as it was, whatever margin of another's reached it.

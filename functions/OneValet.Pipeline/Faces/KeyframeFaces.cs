@@ -28,6 +28,9 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
     /// <summary>How many keyframes on each side of a frame give it faces.</summary>
     public const int Reach = 2;
 
+    /// <summary>Blurred regions are aligned to this many pixels (see <see cref="Aligned"/>).</summary>
+    private const int Alignment = 16;
+
     /// <summary>The speed, in face widths a frame, of a face found in one keyframe only.</summary>
     private const double UnmatchedSpeed = 0.05;
 
@@ -72,6 +75,9 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
         _keyframes.Add(new Keyframe(frame, others, requesters.Count > 0 ? _track : null));
     }
 
+    /// <summary>The index of the keyframe at or before <paramref name="frame"/>: frames with the same one get the same regions.</summary>
+    public int KeyframeOf(int frame) => _keyframes.FindLastIndex(key => key.Frame <= frame);
+
     /// <summary>
     /// The regions of frame <paramref name="frame"/> to blur, in pixels of a <paramref name="width"/> x
     /// <paramref name="height"/> picture, and the requester's face to keep clear of them (null when not found in the
@@ -79,7 +85,7 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
     /// </summary>
     public (List<Rect> Regions, Rect? Requester) Regions(int frame, int width, int height)
     {
-        var own = _keyframes.FindLastIndex(key => key.Frame <= frame);
+        var own = KeyframeOf(frame);
         if (own < 0)
         {
             throw new InvalidOperationException("The frame's keyframe has not been added.");
@@ -101,17 +107,22 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
             last = _keyframes.Count - 1;
         }
 
+        // Every frame from this keyframe to the next gets the same regions: each face grown for the farthest of those
+        // frames. Regions that change size from frame to frame cost the encoder about twice as much as the picture itself
+        // (x264 tracks each moving edge), and the encoder shares the cores with the search.
+        var start = _keyframes[own].Frame;
+        var end = own + 1 < _keyframes.Count ? _keyframes[own + 1].Frame - 1 : Math.Max(start, frame);
         var picture = new Rect(0, 0, width, height);
         var regions = new List<Rect>();
         for (var k = first; k <= last; k++)
         {
-            var distance = Math.Abs(frame - _keyframes[k].Frame);
+            var distance = Math.Max(Math.Abs(start - _keyframes[k].Frame), Math.Abs(end - _keyframes[k].Frame));
             foreach (var face in _keyframes[k].Others)
             {
                 var (speedX, speedY) = Speed(k, face);
                 var marginX = (face.Width * 3 / 4) + (int)Math.Min(face.Width / 2, Math.Ceiling(speedX * distance));
                 var marginY = (face.Height * 3 / 4) + (int)Math.Min(face.Width / 2, Math.Ceiling(speedY * distance));
-                var region = new Rect(face.Left - marginX, face.Top - marginY, face.Width + (2 * marginX), face.Height + (2 * marginY)) & picture;
+                var region = Aligned(new Rect(face.Left - marginX, face.Top - marginY, face.Width + (2 * marginX), face.Height + (2 * marginY))) & picture;
                 if (region.Width > 0 && region.Height > 0)
                 {
                     regions.Add(region);
@@ -138,6 +149,19 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
             _ => null,
         };
         return keep is { } rect && (rect & picture) is { Width: > 0, Height: > 0 } inside ? inside : null;
+    }
+
+    /// <summary>
+    /// The rectangle grown outwards to multiples of <see cref="Alignment"/> pixels: the encoder's 16x16 macroblocks, so
+    /// that a blurred region's edges are block edges (cheaper to encode, and at most 15 pixels more blurred on a side).
+    /// </summary>
+    private static Rect Aligned(Rect rect)
+    {
+        var left = (int)Math.Floor(rect.Left / (double)Alignment) * Alignment;
+        var top = (int)Math.Floor(rect.Top / (double)Alignment) * Alignment;
+        var right = (int)Math.Ceiling(rect.Right / (double)Alignment) * Alignment;
+        var bottom = (int)Math.Ceiling(rect.Bottom / (double)Alignment) * Alignment;
+        return new Rect(left, top, right - left, bottom - top);
     }
 
     private static Rect ToRect(FaceRectangle face) => new(face.Left, face.Top, face.Width, face.Height);
