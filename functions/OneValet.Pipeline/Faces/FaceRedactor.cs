@@ -226,10 +226,41 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             UseShellExecute = false,
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg could not be started.");
+        WidenPipe(input ? process.StandardInput.BaseStream : process.StandardOutput.BaseStream);
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         return process;
     }
+
+    /// <summary>
+    /// Linux: the pipe's buffer made a megabyte (the kernel's default most a user may ask for, /proc/sys/fs/pipe-max-size)
+    /// instead of 64 KB, so a frame (3 MB at 1080p) crosses in a few transfers, not fifty, each one a wake-up of ffmpeg and
+    /// of this process. Where it cannot be done, the pipe works as it is.
+    /// </summary>
+    private static void WidenPipe(Stream stream)
+    {
+        const int SetPipeSize = 1031; // F_SETPIPE_SZ
+        if (OperatingSystem.IsLinux() && stream is System.IO.Pipes.PipeStream pipe)
+        {
+            var handle = pipe.SafePipeHandle;
+            var added = false;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+                _ = Fcntl((int)handle.DangerousGetHandle(), SetPipeSize, 1 << 20);
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int descriptor, int command, int argument);
 
     private static void Stop(Process process)
     {
