@@ -11,7 +11,9 @@ namespace OneValet.Pipeline.Faces;
 /// between two keyframes is blurred from the next, and a face the search missed in one keyframe is still blurred from its
 /// neighbours;</item>
 /// <item>each face found in a keyframe is moved by how fast it goes: its rectangle grows, across and up and down apart, by
-/// its speed times the frames between that keyframe and the frame, so it covers the face wherever it went meanwhile. The
+/// its speed times the frames between that keyframe and the frame (the farthest frame of the frame's keyframe interval:
+/// all frames from one keyframe to the next get the same regions, aligned to 16-pixel blocks), so it covers the face
+/// wherever it went meanwhile. The
 /// speed is the distance to the nearest face of like size (two thirds to three halves) in the neighbouring keyframes,
 /// with a half more and a pixel a frame to spare; a face found in one keyframe only is given a twentieth of its width a
 /// frame; the growth stops at half the face's width (a nearer keyframe covers a face that went further, and past that the
