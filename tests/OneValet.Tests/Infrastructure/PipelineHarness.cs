@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OneValet.Pipeline;
+using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Retention;
 using OneValet.Pipeline.Storage;
@@ -41,6 +42,26 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public BlobContainerClient Anonymized => Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("ano" + Suffix);
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Every audit entry of the day before, the day of and the day after the clock's now (entries are partitioned by day).</summary>
+    public async Task<List<AuditRecord>> AuditsAsync()
+    {
+        var result = new List<AuditRecord>();
+        var now = Clock.GetUtcNow();
+        foreach (var day in new[] { now.AddDays(-1), now, now.AddDays(1) })
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await Get<AuditLog>().DayAsync(day, 100, continuation, default);
+                result.AddRange(page.Items.Select(i => i.Document));
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+        }
+
+        return result;
+    }
 
     public BlobContainerClient FacialReferences => Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("ref" + Suffix);
 

@@ -80,7 +80,7 @@ public sealed class FootageAnonymizationTests(ITestOutputHelper output)
         Assert.False((await h.Anonymized.GetBlobClient(bad.BlobName).ExistsAsync()).Value);
 
         // The audit: what, rule, deadline, when, how; no content hash. The ledger keeps the original's hash.
-        var audits = await AuditsAsync(h);
+        var audits = await h.AuditsAsync();
         var audit = Assert.Single(audits, a => a.ItemRef == $"recordingVersion/{Building}/{good.RecordId}/1");
         Assert.Equal("anonymized", audit.Action);
         Assert.Equal("completed", audit.Outcome);
@@ -109,7 +109,7 @@ public sealed class FootageAnonymizationTests(ITestOutputHelper output)
         Assert.Equal(1, (await h.Get<RetentionSweep>().EnforceDueAsync(default)).Deleted);
         Assert.False((await blurredBlob.ExistsAsync()).Value);
         Assert.Null(await h.Store.ReadAsync<RecordingRecord>(Containers.Recordings, Building, good.RecordId));
-        var final = Assert.Single(await AuditsAsync(h), a => a.ItemRef == $"anonymizedFootage/{Building}/{good.RecordId}/1");
+        var final = Assert.Single(await h.AuditsAsync(), a => a.ItemRef == $"anonymizedFootage/{Building}/{good.RecordId}/1");
         Assert.Equal(("deleted", "completed", "O7", "anonymized-footage-1800s"), (final.Action, final.Outcome, final.Obligation, final.RuleId));
     }
 
@@ -138,7 +138,7 @@ public sealed class FootageAnonymizationTests(ITestOutputHelper output)
         var finished = (await h.Store.ReadAsync<RecordingRecord>(Containers.Recordings, Building, name.RecordId))!.Document;
         Assert.Equal((RecordingStatus.Anonymized, anonymized.Sha256), (finished.Status, finished.Sha256));
         Assert.True((await h.Anonymized.GetBlobClient(name.BlobName).ExistsAsync()).Value);
-        var audit = Assert.Single(await AuditsAsync(h), a => a.ItemRef == $"recordingVersion/{Building}/{name.RecordId}/1");
+        var audit = Assert.Single(await h.AuditsAsync(), a => a.ItemRef == $"recordingVersion/{Building}/{name.RecordId}/1");
         Assert.Equal(("anonymized", "completed"), (audit.Action, audit.Outcome));
         Assert.Contains("already anonymized; original blob (all versions and snapshots) deleted", audit.How, StringComparison.Ordinal);
     }
@@ -162,24 +162,5 @@ public sealed class FootageAnonymizationTests(ITestOutputHelper output)
         }
 
         return found;
-    }
-
-    private static async Task<List<AuditRecord>> AuditsAsync(PipelineHarness h)
-    {
-        var result = new List<AuditRecord>();
-        var now = h.Clock.GetUtcNow();
-        foreach (var day in new[] { now.AddDays(-1), now, now.AddDays(1) })
-        {
-            string? continuation = null;
-            do
-            {
-                var page = await h.Get<AuditLog>().DayAsync(day, 100, continuation, default);
-                result.AddRange(page.Items.Select(i => i.Document));
-                continuation = page.Continuation;
-            }
-            while (continuation is not null);
-        }
-
-        return result;
     }
 }
