@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
-using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Faces;
 using OneValet.Pipeline.Ingestion;
@@ -56,7 +55,6 @@ public sealed class AccessFootage(
     BlobRedaction redaction,
     RetentionSchedule schedule,
     HoldRegistry holds,
-    AuditLog audit,
     TimeProvider time,
     IOptions<EmailOptions> email,
     IOptions<StorageOptions> storage,
@@ -179,25 +177,7 @@ public sealed class AccessFootage(
             Note = "PIPEDA s.8(8): recordings of an open access request, kept until its answer is assembled.",
             PlacedAt = now,
         };
-        try
-        {
-            await holds.CreateAsync(hold, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RecordConflictException)
-        {
-            // Placed by an earlier attempt of this work step.
-        }
-
-        await audit.WriteAsync(AuditLog.IdFor("hold-placed", hold.HoldId), new AuditRecord
-        {
-            Action = "hold-placed",
-            ItemRef = "holds/" + hold.HoldId,
-            Obligation = "O6",
-            ReasonCode = nameof(HoldReason.OpenRequest),
-            Deadline = reviewBy,
-            At = now,
-            DoneAt = now,
-        }, cancellationToken).ConfigureAwait(false);
+        await holds.PlaceAsync(hold, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -316,20 +296,7 @@ public sealed class AccessFootage(
 
         // The answer holds its copies: the originals go back under their own rules. What fell due meanwhile is deleted by
         // the next sweep (the entries stay due).
-        var now = time.GetUtcNow();
-        var released = await holds.UpdateAsync(HoldIdFor(requestId), h => h.Active ? h with { ReleasedAt = now } : h, cancellationToken).ConfigureAwait(false);
-        if (released?.ReleasedAt is { } at)
-        {
-            await audit.WriteAsync(AuditLog.IdFor("hold-released", released.HoldId), new AuditRecord
-            {
-                Action = "hold-released",
-                ItemRef = "holds/" + released.HoldId,
-                Obligation = "O6",
-                ReasonCode = nameof(HoldReason.OpenRequest),
-                At = at,
-                DoneAt = at,
-            }, cancellationToken).ConfigureAwait(false);
-        }
+        await holds.ReleaseAsync(HoldIdFor(requestId), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Storage;
 
 namespace OneValet.Pipeline.Retention;
@@ -86,8 +87,11 @@ public sealed record HoldRecord
     public DateTimeOffset? LastReviewAlertAt { get; init; }
 }
 
-/// <summary>Reads and writes holds. Active holds are few: enforcement reads them once per batch.</summary>
-public sealed class HoldRegistry(IRecordStore store)
+/// <summary>
+/// Reads and writes holds. Active holds are few: enforcement reads them once per batch. Placing and releasing are audited
+/// (O6) here, whoever does it: the privacy office through the API, or an access request for its recordings.
+/// </summary>
+public sealed class HoldRegistry(IRecordStore store, AuditLog audit)
 {
     public const string Partition = "holds";
 
@@ -114,6 +118,54 @@ public sealed class HoldRegistry(IRecordStore store)
     {
         ArgumentNullException.ThrowIfNull(hold);
         return store.CreateAsync(Containers.Holds, Partition, hold.HoldId, hold, cancellationToken);
+    }
+
+    /// <summary>Places a hold and audits it. Idempotent: a hold already placed under the same id is kept as it is.</summary>
+    public async Task PlaceAsync(HoldRecord hold, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        try
+        {
+            await CreateAsync(hold, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RecordConflictException)
+        {
+            // Placed by an earlier attempt.
+        }
+
+        await audit.WriteAsync(AuditLog.IdFor("hold-placed", hold.HoldId), new AuditRecord
+        {
+            Action = "hold-placed",
+            ItemRef = "holds/" + hold.HoldId,
+            Obligation = "O6",
+            ReasonCode = hold.Reason.ToString(),
+            Deadline = hold.ReviewBy,
+            At = hold.PlacedAt,
+            DoneAt = hold.PlacedAt,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Releases a hold at <paramref name="now"/> and audits it; null when there is no such hold. Idempotent: releasing twice
+    /// changes nothing. What it kept is enforced by the next sweep, or sooner by whoever starts enforcement.
+    /// </summary>
+    public async Task<HoldRecord?> ReleaseAsync(string holdId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var released = await UpdateAsync(holdId, h => h.Active ? h with { ReleasedAt = now } : h, cancellationToken).ConfigureAwait(false);
+        if (released?.ReleasedAt is { } at)
+        {
+            await audit.WriteAsync(AuditLog.IdFor("hold-released", holdId), new AuditRecord
+            {
+                Action = "hold-released",
+                ItemRef = "holds/" + holdId,
+                Obligation = "O6",
+                ReasonCode = released.Reason.ToString(),
+                At = at,
+                DoneAt = at,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return released;
     }
 
     /// <summary>Applies a change with optimistic concurrency, retrying on a concurrent write.</summary>

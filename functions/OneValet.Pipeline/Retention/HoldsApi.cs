@@ -16,7 +16,7 @@ public sealed record HoldInput(HoldReason Reason, HoldScope Scope, string Owner,
 /// releases it. Held items are skipped and counted; on release, every due bucket is enforced at once, so overdue items
 /// go within moments. Placing and releasing are audited.
 /// </summary>
-public sealed class HoldsApi(HoldRegistry holds, AuditLog audit, TimeProvider time)
+public sealed class HoldsApi(HoldRegistry holds, TimeProvider time)
 {
     public async Task<IResult> PlaceAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -43,17 +43,7 @@ public sealed class HoldsApi(HoldRegistry holds, AuditLog audit, TimeProvider ti
             Note = input.Note,
             PlacedAt = now,
         };
-        await holds.CreateAsync(hold, cancellationToken).ConfigureAwait(false);
-        await audit.WriteAsync(AuditLog.IdFor("hold-placed", hold.HoldId), new AuditRecord
-        {
-            Action = "hold-placed",
-            ItemRef = "holds/" + hold.HoldId,
-            Obligation = "O6",
-            ReasonCode = hold.Reason.ToString(),
-            Deadline = hold.ReviewBy,
-            At = now,
-            DoneAt = now,
-        }, cancellationToken).ConfigureAwait(false);
+        await holds.PlaceAsync(hold, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(hold, ApiJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
@@ -79,22 +69,12 @@ public sealed class HoldsApi(HoldRegistry holds, AuditLog audit, TimeProvider ti
             return Problems.NotFound("No such hold.");
         }
 
-        var now = time.GetUtcNow();
-        var released = await holds.UpdateAsync(holdId, h => h.Active ? h with { ReleasedAt = now } : h, cancellationToken).ConfigureAwait(false);
+        var released = await holds.ReleaseAsync(holdId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (released is null)
         {
             return Problems.NotFound("No such hold.");
         }
 
-        await audit.WriteAsync(AuditLog.IdFor("hold-released", holdId), new AuditRecord
-        {
-            Action = "hold-released",
-            ItemRef = "holds/" + holdId,
-            Obligation = "O6",
-            ReasonCode = released.Reason.ToString(),
-            At = released.ReleasedAt!.Value,
-            DoneAt = released.ReleasedAt!.Value,
-        }, cancellationToken).ConfigureAwait(false);
         await DurableStarts.StartOnceAsync(client, nameof(EnforceDueOrchestrator), "release-" + holdId, holdId, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(released, ApiJson.Options);
     }
