@@ -104,7 +104,7 @@ public sealed class FacialEntryEndToEndTests
 
         await host.WaitUntilAsync(async () => await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-face", FacialEnrollmentRecord.DocumentId) is null, Wait);
         Assert.False((await blob.ExistsAsync()).Value);
-        var audit = Assert.Single(await AuditsAsync(store, withdrawnAt), a => a.Action == "deleted" && a.Category == "facial-entry-reference");
+        var audit = Assert.Single(await Audits.AroundAsync(store, withdrawnAt), a => a.Action == "deleted" && a.Category == "facial-entry-reference");
         Assert.Equal("completed", audit.Outcome);
         Assert.Equal("O5", audit.Obligation);
         Assert.Equal("deleted: reference-blob, enrollment-record", audit.How);
@@ -139,23 +139,5 @@ public sealed class FacialEntryEndToEndTests
                 Assert.Equal(code, problem.GetProperty("code").GetString());
             }
         }
-    }
-
-    private static async Task<List<AuditRecord>> AuditsAsync(IRecordStore store, DateTimeOffset around)
-    {
-        var result = new List<AuditRecord>();
-        foreach (var day in new[] { around.AddDays(-1), around, around.AddDays(1) })
-        {
-            string? continuation = null;
-            do
-            {
-                var page = await store.QueryAsync<AuditRecord>(Containers.Audit, AuditLog.PartitionFor(day), RecordQuery.All, 500, continuation);
-                result.AddRange(page.Items.Select(i => i.Document));
-                continuation = page.Continuation;
-            }
-            while (continuation is not null);
-        }
-
-        return result;
     }
 }

@@ -89,7 +89,7 @@ public sealed class RetentionEndToEndTests
             Assert.False((await container.GetBlobClient($"b-t/door-1/c-{i}.mp4").ExistsAsync()).Value);
         }
 
-        var audits = (await AuditsAsync(store, now)).Where(a => a.Action == "deleted").ToList();
+        var audits = (await Audits.AroundAsync(store, now)).Where(a => a.Action == "deleted").ToList();
         Assert.Equal(6, audits.Count);
         Assert.All(audits, a =>
         {
@@ -113,8 +113,8 @@ public sealed class RetentionEndToEndTests
         var store = host.OpenStore();
         // The record goes before the audit entry is completed (started, blob, record, completed): wait for the completion.
         await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-s", "door-1_c-0") is null
-            && (await AuditsAsync(store, DateTimeOffset.UtcNow)).Any(a => a.Action == "deleted" && a.Outcome == "completed"), host);
-        var audit = Assert.Single(await AuditsAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
+            && (await Audits.AroundAsync(store, DateTimeOffset.UtcNow)).Any(a => a.Action == "deleted" && a.Outcome == "completed"), host);
+        var audit = Assert.Single(await Audits.AroundAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
         Assert.Equal("O4", audit.Obligation);
         Assert.InRange(audit.LagSeconds!.Value, -1, 8);
     }
@@ -150,7 +150,7 @@ public sealed class RetentionEndToEndTests
         Assert.Equal(HttpStatusCode.OK, released.StatusCode);
         await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-h", "door-1_kept") is null, host, TimeSpan.FromSeconds(20));
         Assert.False((await container.GetBlobClient("b-h/door-1/kept.mp4").ExistsAsync()).Value);
-        var actions = (await AuditsAsync(store, now)).Select(a => a.Action).ToList();
+        var actions = (await Audits.AroundAsync(store, now)).Select(a => a.Action).ToList();
         Assert.Contains("hold-placed", actions);
         Assert.Contains("hold-released", actions);
         Assert.Contains("held", actions);
@@ -193,7 +193,7 @@ public sealed class RetentionEndToEndTests
         }
 
         await WaitUntilAsync(async () => await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId) is null, host);
-        var deletion = Assert.Single(await AuditsAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
+        var deletion = Assert.Single(await Audits.AroundAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
         Assert.Equal("O5", deletion.Obligation);
 
         // Moved out: no new consent (no reference data from non-tenants).
@@ -218,7 +218,7 @@ public sealed class RetentionEndToEndTests
         await WaitUntilAsync(async () => (await CountAsync(store, "b-k")) < count, host);
         await host.KillAsync();
         var remaining = await CountAsync(store, "b-k");
-        var audits = (await AuditsAsync(store, now)).Where(a => a.Action == "deleted").ToDictionary(a => a.ItemRef);
+        var audits = (await Audits.AroundAsync(store, now)).Where(a => a.Action == "deleted").ToDictionary(a => a.ItemRef);
         for (var i = 0; i < count; i++)
         {
             if (await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-k", $"door-1_c-{i}") is null)
@@ -233,7 +233,7 @@ public sealed class RetentionEndToEndTests
             LocalHostProcess.Reuse(restarted, host);
             await restarted.StartAsync();
             await WaitUntilAsync(async () => await CountAsync(store, "b-k") == 0, restarted);
-            var final = (await AuditsAsync(store, now)).Where(a => a.Action == "deleted").ToList();
+            var final = (await Audits.AroundAsync(store, now)).Where(a => a.Action == "deleted").ToList();
             Assert.Equal(count, final.Count);
             Assert.All(final, a => Assert.Equal("completed", a.Outcome));
             for (var i = 0; i < count; i++)
@@ -264,24 +264,6 @@ public sealed class RetentionEndToEndTests
     {
         using var response = await http.PostAsJsonAsync(path, body, ApiJson.Options);
         Assert.True(expected == response.StatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
-
-    private static async Task<List<AuditRecord>> AuditsAsync(IRecordStore store, DateTimeOffset around)
-    {
-        var result = new List<AuditRecord>();
-        foreach (var day in new[] { around.AddDays(-1), around, around.AddDays(1) })
-        {
-            string? continuation = null;
-            do
-            {
-                var page = await store.QueryAsync<AuditRecord>(Containers.Audit, AuditLog.PartitionFor(day), RecordQuery.All, 500, continuation);
-                result.AddRange(page.Items.Select(i => i.Document));
-                continuation = page.Continuation;
-            }
-            while (continuation is not null);
-        }
-
-        return result;
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host, TimeSpan? timeout = null)

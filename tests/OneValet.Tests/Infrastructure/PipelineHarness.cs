@@ -44,24 +44,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     /// <summary>Every audit entry of the day before, the day of and the day after the clock's now (entries are partitioned by day).</summary>
-    public async Task<List<AuditRecord>> AuditsAsync()
-    {
-        var result = new List<AuditRecord>();
-        var now = Clock.GetUtcNow();
-        foreach (var day in new[] { now.AddDays(-1), now, now.AddDays(1) })
-        {
-            string? continuation = null;
-            do
-            {
-                var page = await Get<AuditLog>().DayAsync(day, 100, continuation, default);
-                result.AddRange(page.Items.Select(i => i.Document));
-                continuation = page.Continuation;
-            }
-            while (continuation is not null);
-        }
-
-        return result;
-    }
+    public Task<List<AuditRecord>> AuditsAsync() => Audits.AroundAsync(Store, Clock.GetUtcNow());
 
     public BlobContainerClient FacialReferences => Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("ref" + Suffix);
 
