@@ -15,7 +15,8 @@ public sealed record RedactionResult(
     int FacesBlurred,
     bool RequesterFaceKnown,
     int FramesWithRequesterKept,
-    string? VideoCodec)
+    string? VideoCodec,
+    int KeyframesSearched = 0)
 {
     /// <summary>A sentence for the access-request answer (PIPEDA s.9(1)); no personal data.</summary>
     public string Summary => RequesterFaceKnown
@@ -186,7 +187,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                     throw new InvalidDataException($"ffmpeg could not {(decoder.ExitCode != 0 ? "decode" : "encode")} the video (exit code {(decoder.ExitCode != 0 ? decoder.ExitCode : encoder.ExitCode)}).");
                 }
 
-                result = new RedactionResult(counters.Frames, counters.FacesBlurred, requesterFace is not null, counters.Kept, codec);
+                result = new RedactionResult(counters.Frames, counters.FacesBlurred, requesterFace is not null, counters.Kept, codec, counters.Searched);
             }
             finally
             {
@@ -306,6 +307,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         byte[]? last = null;
         var patches = new List<Mat>();
         var patchesOf = -1;
+        var stills = new StillScene?[SearchWidthShares.Length];
         foreach (var frame in decoded)
         {
             if (count % interval == 0)
@@ -333,6 +335,10 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         }
 
         patches.ForEach(patch => patch.Dispose());
+        foreach (var still in stills)
+        {
+            still?.Dispose();
+        }
 
         // The frame stays in memory, unchanged, until its search is over: it is blurred only after (Finish waits for it).
         void Search(int frame, byte[] data)
@@ -340,13 +346,29 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             // Two keyframes at a time, on the two chains of odd and even keyframes, each given the faces the one two before
             // it confirmed (see DetectCandidates): a search costs several times a frame's decoding and encoding, and one
             // chain alone kept a core idle while frames waited. Which faces a keyframe gets does not depend on timing.
-            var searchWidth = (int)(options.Value.VideoSearchWidth * SearchWidthShares[keyframes.Count % SearchWidthShares.Length]);
+            var share = keyframes.Count % SearchWidthShares.Length;
+            var searchWidth = (int)(options.Value.VideoSearchWidth * SearchWidthShares[share]);
             var before = keyframes.Count > 1 ? keyframes[^2].Found : Task.FromResult<IReadOnlyList<FaceRectangle>>([]);
             keyframes.Add((frame, before.ContinueWith(
                 previous =>
                 {
+                    // A keyframe the same as the last one searched at its width (a still scene: an empty hallway, a door
+                    // nobody passes) has the same faces: the search is a function of the pixels. Compared with the last one
+                    // searched, not the last one reused, so slow change cannot add up unseen. Each width's slot is used by
+                    // one chain only (shares 0 and 2 by the even one, 1 and 3 by the odd one), one keyframe at a time.
                     using var luma = layout.Plane(data, 0);
-                    return detector.DetectCandidates(luma, searchWidth, previous.IsCompletedSuccessfully ? previous.Result : null);
+                    var small = StillScene.Downscale(luma, searchWidth);
+                    if (stills[share] is { } last && last.Unchanged(small))
+                    {
+                        small.Dispose();
+                        return last.Faces;
+                    }
+
+                    var found = detector.DetectCandidates(luma, searchWidth, previous.IsCompletedSuccessfully ? previous.Result : null);
+                    stills[share]?.Dispose();
+                    stills[share] = new StillScene(small, found);
+                    Interlocked.Increment(ref counters.Searched);
+                    return found;
                 },
                 CancellationToken.None,
                 TaskContinuationOptions.LongRunning,
@@ -531,8 +553,65 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
     [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Redacted a {Format}: {Frames} frame(s), {FacesBlurred} face(s) blurred, requester's face known: {RequesterFaceKnown}")]
     private static partial void LogRedacted(ILogger logger, string format, int frames, int facesBlurred, bool requesterFaceKnown);
 
+    /// <summary>
+    /// A searched keyframe, downscaled as the search saw it, and the faces found in it. Another keyframe is
+    /// <see cref="Unchanged"/> when the means of its 8x8-pixel blocks are all within <see cref="BlockTolerance"/> grey levels
+    /// of this one's: block means average a camera's noise out, and any face coming, going or moving changes a block's mean
+    /// by far more (a face at the smallest searched size covers at least nine blocks).
+    /// </summary>
+    private sealed class StillScene(Mat small, IReadOnlyList<FaceRectangle> faces) : IDisposable
+    {
+        private const int Block = 8;
+        private const double BlockTolerance = 3;
+
+        private readonly Mat _blocks = Blocks(small);
+
+        public IReadOnlyList<FaceRectangle> Faces => faces;
+
+        public static Mat Downscale(Mat gray, int width)
+        {
+            var small = new Mat();
+            var scale = gray.Width > width ? (double)width / gray.Width : 1.0;
+            Cv2.Resize(gray, small, new Size(0, 0), scale, scale, InterpolationFlags.Area);
+            return small;
+        }
+
+        public bool Unchanged(Mat other)
+        {
+            if (other.Size() != small.Size())
+            {
+                return false;
+            }
+
+            using var blocks = Blocks(other);
+            using var difference = new Mat();
+            Cv2.Absdiff(blocks, _blocks, difference);
+            Cv2.MinMaxLoc(difference, out _, out double largest);
+            return largest <= BlockTolerance;
+        }
+
+        public void Dispose()
+        {
+            small.Dispose();
+            _blocks.Dispose();
+        }
+
+        private static Mat Blocks(Mat image)
+        {
+            // Float means, so that rounding cannot hide a change of a grey level or two.
+            using var wide = new Mat();
+            image.ConvertTo(wide, MatType.CV_32FC1);
+            var blocks = new Mat();
+            Cv2.Resize(wide, blocks, new Size(Math.Max(1, image.Width / Block), Math.Max(1, image.Height / Block)), 0, 0, InterpolationFlags.Area);
+            return blocks;
+        }
+    }
+
     private sealed class FrameCounters
     {
+        /// <summary>Keyframes searched (the others were a still scene's, see <see cref="StillScene"/>). A field, for Interlocked.</summary>
+        public int Searched;
+
         public int Frames { get; set; }
 
         public int FacesBlurred { get; set; }

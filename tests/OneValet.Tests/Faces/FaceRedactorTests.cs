@@ -170,6 +170,37 @@ public sealed class FaceRedactorTests(ITestOutputHelper output) : IDisposable
         Assert.True(left.Count == 0, $"faces left in {left.Count} frame(s): {string.Join("; ", left.Take(10))}");
     }
 
+    [Fact]
+    public async Task A_still_scene_is_searched_once_per_search_width_and_searched_again_as_soon_as_it_moves()
+    {
+        // The Debian photo (a crowd of faces) still for the first 1.6 s, then moving: still keyframes reuse the search of
+        // the same scene at the same width; once it moves, every keyframe is searched; no face is left in any frame.
+        var source = Path.Combine(_folder, "still-then-moving.mp4");
+        FaceSamples.Run("ffmpeg", $"-hide_banner -loglevel error -y -f lavfi -i color=c=0x707070:s={Width}x{Height}:r=25:d=3 -loop 1 -i \"{FaceSamples.PhotoPath}\" -filter_complex \"[0][1]overlay=x='46+40*sin(max(0\\,t-1.6))':y=9:shortest=1\" -c:v libx264 -pix_fmt yuv420p \"{source}\"");
+        var target = Path.Combine(_folder, "still-then-moving-redacted.mp4");
+        RedactionResult result;
+        await using (var input = File.OpenRead(source))
+        await using (var redacted = File.Create(target))
+        {
+            result = await FaceSamples.Redactor(_folder).RedactMp4Async(input, redacted, requesterFace: null, CancellationToken.None);
+        }
+
+        // 75 frames: keyframes 0, 5, ..., 70 and the last, 16. The still ones (up to 1.6 s, frame 40) after the first four
+        // are not searched; from frame 45 on, the picture has moved, and all are.
+        var keyframes = ((result.Frames - 1) / 5) + 1 + ((result.Frames - 1) % 5 == 0 ? 0 : 1);
+        output.WriteLine($"{result.Summary}; {result.KeyframesSearched} of {keyframes} keyframes searched");
+        Assert.Equal(75, result.Frames);
+        Assert.InRange(result.KeyframesSearched, 4 + 6, keyframes - 4);
+
+        var perFrame = FaceSamples.DetectPerFrame(target);
+        var sourcePerFrame = FaceSamples.DetectPerFrame(source);
+        var left = perFrame.Zip(sourcePerFrame)
+            .SelectMany((pair, frame) => pair.First.Where(face => pair.Second.Any(original => face.Overlap(original) > 0.2)).Select(face => (frame, face)))
+            .ToList();
+        Assert.True(left.Count == 0, $"faces left in {left.Count} frame(s): {string.Join("; ", left.Take(10))}");
+        Assert.True(sourcePerFrame.Sum(f => f.Count) > 75, "the photo's faces are found in the source");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Redacts <paramref name="source"/> and runs the detector on every frame of the result.</summary>
