@@ -307,6 +307,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         byte[]? last = null;
         var patches = new List<Mat>();
         var patchesOf = -1;
+        List<Rect> patchedRegions = [];
         var stills = new StillScene?[SearchWidthShares.Length];
         foreach (var frame in decoded)
         {
@@ -386,13 +387,16 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             }
 
             var (regions, requester) = faces.Regions(index, layout.Width, layout.Height);
+            // Blurred afresh on the first frame of each keyframe interval, and whenever the regions are not those the
+            // patches were made for (they never differ within an interval; if they did, a patch would land elsewhere).
             var own = faces.KeyframeOf(index);
-            var render = own != patchesOf;
+            var render = own != patchesOf || !regions.SequenceEqual(patchedRegions);
             if (render)
             {
                 patches.ForEach(patch => patch.Dispose());
                 patches.Clear();
                 patchesOf = own;
+                patchedRegions = regions;
             }
 
             var p = 0;
