@@ -358,14 +358,14 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                     // searched, not the last one reused, so slow change cannot add up unseen. Each width's slot is used by
                     // one chain only (shares 0 and 2 by the even one, 1 and 3 by the odd one), one keyframe at a time.
                     using var luma = layout.Plane(data, 0);
-                    var small = StillScene.Downscale(luma, searchWidth);
+                    var small = LocalFaceDetector.SearchCopy(luma, searchWidth);
                     if (stills[share] is { } last && last.Unchanged(small))
                     {
                         small.Dispose();
                         return last.Faces;
                     }
 
-                    var found = detector.DetectCandidates(luma, searchWidth, previous.IsCompletedSuccessfully ? previous.Result : null);
+                    var found = detector.DetectCandidates(luma, searchWidth, small, previous.IsCompletedSuccessfully ? previous.Result : null);
                     stills[share]?.Dispose();
                     stills[share] = new StillScene(small, found);
                     Interlocked.Increment(ref counters.Searched);
@@ -558,7 +558,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
     private static partial void LogRedacted(ILogger logger, string format, int frames, int facesBlurred, bool requesterFaceKnown);
 
     /// <summary>
-    /// A searched keyframe, downscaled as the search saw it, and the faces found in it. Another keyframe is
+    /// A searched keyframe, as the search saw it (<see cref="LocalFaceDetector.SearchCopy"/>), and the faces found in it. Another keyframe is
     /// <see cref="Unchanged"/> when the means of its 8x8-pixel blocks are all within <see cref="BlockTolerance"/> grey levels
     /// of this one's: block means average a camera's noise out, and any face coming, going or moving changes a block's mean
     /// by far more (a face at the smallest searched size covers at least nine blocks).
@@ -571,14 +571,6 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         private readonly Mat _blocks = Blocks(small);
 
         public IReadOnlyList<FaceRectangle> Faces => faces;
-
-        public static Mat Downscale(Mat gray, int width)
-        {
-            var small = new Mat();
-            var scale = gray.Width > width ? (double)width / gray.Width : 1.0;
-            Cv2.Resize(gray, small, new Size(0, 0), scale, scale, InterpolationFlags.Area);
-            return small;
-        }
 
         public bool Unchanged(Mat other)
         {

@@ -106,25 +106,25 @@ public sealed class LocalFaceDetector : IDisposable
     /// size, is taken without looking again: most of them are, and confirming costs about as much as the search.</item>
     /// </list>
     /// </summary>
-    public IReadOnlyList<FaceRectangle> DetectCandidates(Mat gray, int searchWidth, IReadOnlyList<FaceRectangle>? confirmedBefore = null)
+    /// <param name="searchCopy">The frame as <see cref="SearchCopy"/> made it for <paramref name="searchWidth"/>.</param>
+    public IReadOnlyList<FaceRectangle> DetectCandidates(Mat gray, int searchWidth, Mat searchCopy, IReadOnlyList<FaceRectangle>? confirmedBefore = null)
     {
         ArgumentNullException.ThrowIfNull(gray);
-        var scale = gray.Width > searchWidth ? (double)searchWidth / gray.Width : 1.0;
+        ArgumentNullException.ThrowIfNull(searchCopy);
+        var scale = SearchScale(gray, searchWidth);
         Rect[] found;
-        using (var small = new Mat())
         using (var mirrored = new Mat())
         {
             // A face entering or leaving at a side shows half of itself; mirrored there, it shows a whole (faces are
             // nearly symmetric), which the cascade finds. The windows are then moved back and cut to the picture.
-            Cv2.Resize(gray, small, new Size(0, 0), scale, scale, InterpolationFlags.Area);
-            var side = small.Width / MirroredShare;
-            Cv2.CopyMakeBorder(small, mirrored, 0, 0, side, side, BorderTypes.Reflect);
+            var side = searchCopy.Width / MirroredShare;
+            Cv2.CopyMakeBorder(searchCopy, mirrored, 0, 0, side, side, BorderTypes.Reflect);
             using var cascade = _videoCascades.Rent();
             found = cascade.Classifier.DetectMultiScale(mirrored, CandidateScaleFactor, minNeighbors: 0, HaarDetectionTypes.ScaleImage, new Size(20, 20));
 
             found = found
                 .Select(r => new Rect(r.X - side, r.Y, r.Width, r.Height))
-                .Where(r => r.X + (r.Width / 2) >= 0 && r.X + (r.Width / 2) < small.Width)
+                .Where(r => r.X + (r.Width / 2) >= 0 && r.X + (r.Width / 2) < searchCopy.Width)
                 .ToArray();
         }
 
@@ -156,6 +156,19 @@ public sealed class LocalFaceDetector : IDisposable
         // OpenCV's threads return windows in any order; the redaction's regions should not depend on it.
         return faces.OrderBy(face => face.Top).ThenBy(face => face.Left).ThenBy(face => face.Width).ToArray();
     }
+
+    /// <summary>The grayscale frame downscaled (area means) to about <paramref name="searchWidth"/> pixels wide, as
+    /// <see cref="DetectCandidates"/> searches it; the caller may also compare it with other frames (still scenes).</summary>
+    public static Mat SearchCopy(Mat gray, int searchWidth)
+    {
+        ArgumentNullException.ThrowIfNull(gray);
+        var scale = SearchScale(gray, searchWidth);
+        var small = new Mat();
+        Cv2.Resize(gray, small, new Size(0, 0), scale, scale, InterpolationFlags.Area);
+        return small;
+    }
+
+    private static double SearchScale(Mat gray, int searchWidth) => gray.Width > searchWidth ? (double)searchWidth / gray.Width : 1.0;
 
     /// <summary>
     /// Whether the Haar cascade finds a face around <paramref name="box"/> of the equalized <paramref name="view"/>, at

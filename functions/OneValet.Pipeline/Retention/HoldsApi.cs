@@ -2,7 +2,6 @@ using System.Net.Mail;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using OneValet.Pipeline.Api;
-using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Durable;
 using OneValet.Pipeline.Ingestion;
 
