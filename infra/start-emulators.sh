@@ -9,6 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 data="${1:-$here/../.azurite}"
 mkdir -p "$data"
+chmod 700 "$data" # emulator data (queues with ids, mails with names) is the owner's alone
 data="$(cd "$data" && pwd)"
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -23,6 +23,10 @@ public sealed class LocalHostOptions
     /// <summary>Folder of the SQLite record store (created if missing).</summary>
     public string DataDirectory { get; set; } = ".data";
 
+    /// <summary>Listen on addresses other than loopback (and answer other host names, <c>Local:AllowedHosts</c>). Off by
+    /// default; when on, no development tokens are issued.</summary>
+    public bool AllowRemote { get; set; }
+
     /// <summary>Whether this host consumes the queues (the fan-out benchmark turns it off to measure publishing alone).</summary>
     public bool ProcessQueues { get; set; } = true;
 }
@@ -39,9 +43,11 @@ public static class LocalHost
             o.ServicesStopConcurrently = true;
             o.ShutdownTimeout = TimeSpan.FromSeconds(10);
         });
+        var allowRemote = builder.Configuration.GetValue(LocalHostOptions.Section + ":" + nameof(LocalHostOptions.AllowRemote), false);
+        Loopback.EnsureLoopbackOnly(builder.Configuration, allowRemote);
         builder.Services.AddProblemDetails();
         builder.Services.AddPipeline();
-        builder.AddLocalAuth();
+        builder.AddLocalAuth(allowRemote);
         builder.Services.AddOptions<LocalHostOptions>().BindConfiguration(LocalHostOptions.Section);
         builder.Services.AddSingleton<IRecordStore>(sp => new SqliteRecordStore(DataFile(sp, "records.db")));
 
@@ -70,15 +76,18 @@ public static class LocalHost
         app.UseStatusCodePages();
         app.UseLocalGate();
         app.MapPipelineApi();
-        app.MapDevTokens();
+        if (!app.Services.GetRequiredService<IOptions<LocalHostOptions>>().Value.AllowRemote)
+        {
+            app.MapDevTokens();
+        }
+
         app.MapLocalDurableTaskHub();
         return app;
     }
 
     private static string DataFile(IServiceProvider services, string name)
     {
-        var folder = Path.GetFullPath(services.GetRequiredService<IOptions<LocalHostOptions>>().Value.DataDirectory);
-        Directory.CreateDirectory(folder);
+        var folder = Loopback.OwnerOnlyDirectory(services.GetRequiredService<IOptions<LocalHostOptions>>().Value.DataDirectory);
         return Path.Combine(folder, name);
     }
 }

@@ -45,6 +45,10 @@ internal static class GateRegistration
     {
         services.AddApiAuth();
         services.AddOptions<AuthOptions>().ValidateDataAnnotations().ValidateOnStart();
+
+        // Behind the platform's front end the connection comes from the Functions host, not the client: the front end
+        // appends the address it saw to X-Forwarded-For, and only that last entry is trusted (README, "Who may do what").
+        services.PostConfigure<AuthOptions>(o => o.ClientAddressHeader = o.ClientAddressHeader is { Length: > 0 } h ? h : "X-Forwarded-For");
         services.AddSingleton<ISigningKeys, OpenIdSigningKeys>();
         return services;
     }

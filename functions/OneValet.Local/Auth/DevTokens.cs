@@ -10,14 +10,15 @@ namespace OneValet.Local.Auth;
 
 /// <summary>Body of <c>POST /api/dev/tokens</c> (local host only).</summary>
 public sealed record DevTokenRequest(
-    string Role,
+    string? Role = null,
     string? SubjectId = null,
     IReadOnlyList<string>? BuildingIds = null,
     string? UnitId = null,
     string? DeviceId = null,
     IReadOnlyList<string>? DoorIds = null,
     string? ActsFor = null,
-    bool Verified = false);
+    bool Verified = false,
+    IReadOnlyList<string>? Roles = null);
 
 /// <summary>
 /// The local host's development tokens: signed with a key kept in the data directory (<c>dev-token-key</c>, created on first
@@ -35,7 +36,7 @@ public static class DevTokens
 
     public static SymmetricSigningKey LoadOrCreateKey(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        Loopback.OwnerOnlyDirectory(dataDirectory);
         var file = System.IO.Path.Combine(dataDirectory, "dev-token-key");
         if (!File.Exists(file))
         {
@@ -65,9 +66,11 @@ public static class DevTokens
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        if (request is null || request.Role is null || !AuthClaims.RoleNames.ContainsKey(request.Role))
+        // One role ("role") or several ("roles"): a token with several is judged role by role (ApiAuthorizer).
+        var roles = request is null ? [] : (request.Roles ?? []).Append(request.Role).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        if (request is null || roles.Length is 0 or > 6 || roles.Any(r => !AuthClaims.RoleNames.ContainsKey(r)))
         {
-            return Problems.BadRequest("'role' is one of " + string.Join(", ", AuthClaims.RoleNames.Keys) + ".");
+            return Problems.BadRequest("'role' (or each of 'roles') is one of " + string.Join(", ", AuthClaims.RoleNames.Keys) + ".");
         }
 
         var ids = new[] { request.SubjectId, request.UnitId, request.DeviceId, request.ActsFor }
@@ -80,8 +83,8 @@ public static class DevTokens
         var now = time.GetUtcNow();
         var claims = new Dictionary<string, object>
         {
-            [AuthClaims.Roles] = new[] { request.Role },
-            [AuthClaims.Subject] = request.SubjectId ?? request.DeviceId ?? request.Role + "-" + Guid.NewGuid().ToString("N")[..8],
+            [AuthClaims.Roles] = roles,
+            [AuthClaims.Subject] = request.SubjectId ?? request.DeviceId ?? roles[0] + "-" + Guid.NewGuid().ToString("N")[..8],
         };
         Add(claims, AuthClaims.BuildingIds, request.BuildingIds);
         Add(claims, AuthClaims.DoorIds, request.DoorIds);

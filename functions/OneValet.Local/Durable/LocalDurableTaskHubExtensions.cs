@@ -145,7 +145,7 @@ public static class LocalDurableTaskHubExtensions
         var marker = app.Services.GetService<LocalDurableMarker>()
             ?? throw new InvalidOperationException("Call builder.AddLocalDurableTaskHub() before app.MapLocalDurableTaskHub().");
         var port = app.Services.GetRequiredService<IOptions<LocalDurableOptions>>().Value.SidecarPort;
-        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"127.0.0.1:{port}");
+        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"127.0.0.1:{port}").WithMetadata(new Auth.LocalGate.OutsideApiMarker());
         marker.Mapped = true;
         return app;
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Storage;
 
 namespace OneValet.Pipeline.Disclosures;
@@ -75,7 +76,7 @@ public sealed record DisclosureRecord
 
     public required DateTimeOffset RecordedAt { get; init; }
 
-    public static string PartitionFor(string? subjectId, string? buildingId) => subjectId ?? "building-" + buildingId;
+    public static string PartitionFor(string? subjectId, string? buildingId) => subjectId ?? Partitions.OfBuilding(buildingId);
 }
 
 /// <summary>
@@ -110,9 +111,20 @@ public sealed class DisclosuresApi(IRecordStore store, TimeProvider time)
             return Problems.BadRequest(invalid);
         }
 
-        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.CoversBuilding(input!.BuildingId))
+        if (Api.Auth.Caller.OfRequest(request) is { } caller)
         {
-            return Problems.NotFound("No such building."); // a manager records disclosures of their buildings only
+            // A manager records disclosures of their buildings only; a person's disclosure belongs to the building the person
+            // lives in, as the store has it (an unknown person: the privacy officer only).
+            var building = input!.BuildingId;
+            if (input.SubjectId is { } subjectId)
+            {
+                building = (await store.ReadAsync<ResidentRecord>(Containers.Residents, subjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.BuildingId;
+            }
+
+            if (!caller.CoversBuilding(ApiRoutes.RecordDisclosure, building))
+            {
+                return Problems.NotFound("No such building.");
+            }
         }
 
         if (refusal is not null)

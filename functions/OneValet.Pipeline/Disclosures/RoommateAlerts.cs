@@ -42,10 +42,29 @@ public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transpo
             return Problems.BadRequest("'setting' is one of " + string.Join(", ", SharedSettings) + "; 'value' at most 64 characters; 'changedBy' a resident id.");
         }
 
-        var change = new SettingChanged("chg-" + Guid.NewGuid().ToString("N")[..16], buildingId, unitId, input.Setting, input.Value, input.ChangedBy, time.GetUtcNow());
+        // Who changed it: a resident is the caller themselves, whatever the body says; a device or a manager may name a
+        // current resident of this unit, and nobody else.
+        var changedBy = input.ChangedBy;
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && caller.On(ApiRoutes.ChangeUnitSetting).HasFlag(Roles.Resident)
+            && await OccupantAsync(caller.SubjectId, buildingId, unitId, cancellationToken).ConfigureAwait(false))
+        {
+            changedBy = caller.SubjectId;
+        }
+        else if (changedBy is not null && !await OccupantAsync(changedBy, buildingId, unitId, cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.BadRequest("'changedBy' is not a current resident of this unit.");
+        }
+
+        var change = new SettingChanged("chg-" + Guid.NewGuid().ToString("N")[..16], buildingId, unitId, input.Setting, input.Value, changedBy, time.GetUtcNow());
         await transport.SendAsync(Queues.SettingChanges, change.ChangeId, BinaryData.FromObjectAsJson(change, ApiJson.Options), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new { changeId = change.ChangeId }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
+
+    private async Task<bool> OccupantAsync(string? residentId, string buildingId, string unitId, CancellationToken cancellationToken) =>
+        UploadName.IsValidId(residentId)
+        && (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document
+            is { MovedOutAt: null } resident
+        && resident.BuildingId == buildingId && resident.UnitId == unitId;
 
     /// <summary>Fans one change out to the unit's other current residents, one notification each (stable ids: a redelivered
     /// change queues the same notifications, which the dispatcher sends once).</summary>

@@ -14,7 +14,9 @@ public sealed partial record UploadName(string BuildingId, string DoorId, string
     /// <summary>The catalogue record's id inside its building's partition.</summary>
     public string RecordId => RecordingRecord.IdFor(DoorId, CaptureId);
 
-    public static bool IsValidId([NotNullWhen(true)] string? value) => value is not null && IdPattern().IsMatch(value);
+    /// <summary>An id as clients may name one: 1 to 64 of <c>[a-z0-9-]</c>, and never the name of an internal partition
+    /// (<see cref="Storage.Partitions"/>).</summary>
+    public static bool IsValidId([NotNullWhen(true)] string? value) => value is not null && IdPattern().IsMatch(value) && !Storage.Partitions.IsReserved(value);
 
     public static bool TryParse(string? blobName, [NotNullWhen(true)] out UploadName? name)
     {

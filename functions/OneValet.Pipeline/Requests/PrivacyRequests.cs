@@ -123,8 +123,8 @@ public sealed class PrivacyRequestsApi(
         }
 
         // A resident asks about themselves; an agent about the person in their acts_for; the office about anyone.
-        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.Roles.HasFlag(Roles.PrivacyOfficer)
-            && input!.Subject.ResidentId is { } named && named != caller.SubjectId && named != caller.ActsFor)
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && input!.Subject.ResidentId is { } named
+            && !caller.ReachesSubject(ApiRoutes.SubmitPrivacyRequest, named))
         {
             return Problems.NotFound("No such person.");
         }

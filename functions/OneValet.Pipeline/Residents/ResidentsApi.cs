@@ -46,7 +46,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             return errors;
         }
 
-        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.CoversBuilding(input!.BuildingId))
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && !caller.CoversBuilding(ApiRoutes.PutResident, input!.BuildingId))
         {
             return Problems.NotFound("No such building."); // a manager registers residents only in their buildings
         }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Storage;
 using Microsoft.Extensions.Options;
 
@@ -47,7 +48,7 @@ public sealed record DoorEventRecord
 
     public required DateTimeOffset Deadline { get; init; }
 
-    public static string PartitionFor(string? subjectId, string buildingId) => subjectId ?? "building-" + buildingId;
+    public static string PartitionFor(string? subjectId, string buildingId) => subjectId ?? Partitions.OfBuilding(buildingId);
 }
 
 /// <summary>What a batch post did.</summary>
@@ -79,7 +80,7 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
             return Problems.BadRequest($"'events' holds 1 to {MaxBatch} events.");
         }
 
-        if (Api.Auth.Caller.OfRequest(request) is { } device && device.Roles.HasFlag(Api.Roles.Device) && batch.Events.Any(e => e is null || !device.DoorIds.Contains(e.DoorId)))
+        if (Api.Auth.Caller.OfRequest(request) is { } device && device.On(ApiRoutes.PostDoorEvents).HasFlag(Api.Roles.Device) && batch.Events.Any(e => e is null || !device.DoorIds.Contains(e.DoorId)))
         {
             return Problems.NotFound("No such door."); // a device posts only for its own doors
         }
@@ -102,6 +103,18 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
             if (batch.Events.Take(i).Any(x => x.EventId == e.EventId && x.SubjectId == e.SubjectId))
             {
                 return Problems.BadRequest($"events[{i}]: 'eventId' appears twice in the batch.");
+            }
+        }
+
+        // A console vouches only for people of its own building: a subject it names must be a resident of this building as
+        // the store has it (the right person at the wrong building is refused like an unknown one, and nothing is written).
+        var checkedSubjects = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            if (batch.Events[i].SubjectId is { } subjectId && checkedSubjects.Add(subjectId)
+                && (await store.ReadAsync<ResidentRecord>(Containers.Residents, subjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.BuildingId != buildingId)
+            {
+                return Problems.NotFound($"events[{i}]: no such person in this building.");
             }
         }
 

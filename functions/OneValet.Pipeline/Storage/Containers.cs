@@ -29,7 +29,7 @@ public static class Containers
     /// <summary>Residents, their consents and Facial Entry enrollments (O3, O5). Partition: resident id.</summary>
     public const string Residents = "residents";
 
-    /// <summary>Door authentication events (O4). Partition: the subject's resident id, or <c>building-{id}</c> when unknown.</summary>
+    /// <summary>Door authentication events (O4). Partition: the subject's resident id, or <c>building:{id}</c> when unknown (<see cref="Partitions"/>).</summary>
     public const string DoorEvents = "door-events";
 
     /// <summary>Who lives where (building → resident, with unit and dates): finds a unit's roommates and a building's
@@ -40,7 +40,7 @@ public static class Containers
     /// Ids and statuses only.</summary>
     public const string Deliveries = "deliveries";
 
-    /// <summary>The sharing ledger (O12). Partition: the subject's resident id, or building-{id} for a building's data.</summary>
+    /// <summary>The sharing ledger (O12). Partition: the subject's resident id, or building:{id} for a building's data.</summary>
     public const string Disclosures = "disclosures";
 
     /// <summary>Breach incidents (O14), kept 24 months. Partition: incident id.</summary>

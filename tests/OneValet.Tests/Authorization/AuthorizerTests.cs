@@ -84,6 +84,91 @@ public sealed class AuthorizerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Several_roles_get_no_more_than_each_role_alone()
+    {
+        var authorizer = new ApiAuthorizer(_store);
+        var r1 = new Dictionary<string, string?> { ["residentId"] = "r-1" };
+
+        // An unverified agent reaches nothing of the person it acts for, whatever its other roles (issue 13).
+        var residentAndUnverifiedAgent = Caller.From(Principal(("roles", "resident"), ("roles", "authorized-agent"), ("sub", "r-7"), ("acts_for", "r-1"), ("verified", "false")));
+        Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(ApiRoutes.GetResident, residentAndUnverifiedAgent, r1, default));
+        var deviceAndUnverifiedAgent = Caller.From(Principal(("roles", "device"), ("roles", "authorized-agent"), ("device_id", "d-1"), ("building_ids", "b-1"), ("acts_for", "r-1"), ("verified", "false")));
+        Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(AgentRoute, deviceAndUnverifiedAgent, r1, default)); // the agent is its only role here
+
+        // An officer who also manages a building is no officer on a manager's route: PutResident is the manager's alone.
+        var officerManager = Caller.From(Principal(("roles", "privacy-officer"), ("roles", "property-manager"), ("sub", "m-1"), ("building_ids", "b-1")))!;
+        Assert.True(officerManager.CoversBuilding(ApiRoutes.PutResident, "b-1"));
+        Assert.False(officerManager.CoversBuilding(ApiRoutes.PutResident, "b-2"));
+        Assert.True(officerManager.CoversBuilding(ApiRoutes.RecordDisclosure, "b-2")); // the office may record any building's
+
+        // A resident who is also a device: the device's building does not make the resident's own unit someone else's.
+        var unit = new Dictionary<string, string?> { ["buildingId"] = "b-1", ["unitId"] = "u-1" };
+        var self = Caller.From(Principal(("roles", "resident"), ("sub", "r-1")));
+        Assert.Equal(AuthorizationOutcome.Allow, await authorizer.AuthorizeAsync(ApiRoutes.ChangeUnitSetting, self, unit, default));
+        Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(ApiRoutes.ChangeUnitSetting, self, new Dictionary<string, string?> { ["buildingId"] = "b-2", ["unitId"] = "u-1" }, default));
+        Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(ApiRoutes.ChangeUnitSetting, self, new Dictionary<string, string?> { ["buildingId"] = "b-1", ["unitId"] = "u-2" }, default));
+
+        // A resident's unit is where the store says they live, not what a token claims.
+        var claimsAnotherUnit = Caller.From(Principal(("roles", "resident"), ("sub", "r-1"), ("building_ids", "b-1"), ("unit_id", "u-2")));
+        Assert.Equal(AuthorizationOutcome.NotFound, await authorizer.AuthorizeAsync(ApiRoutes.ChangeUnitSetting, claimsAnotherUnit, new Dictionary<string, string?> { ["buildingId"] = "b-1", ["unitId"] = "u-2" }, default));
+    }
+
+    [Theory]
+    [InlineData("/API/holds", true)]
+    [InlineData("/Api/Holds/", true)]
+    [InlineData("//api//holds", true)]
+    [InlineData("/api%2Fholds", true)]
+    [InlineData("/%2561pi/holds", true)]
+    [InlineData("/x/../api/holds", true)]
+    [InlineData("/api/./holds", true)]
+    [InlineData("\\api\\holds", true)]
+    [InlineData("/api;v=1/holds", true)]
+    [InlineData("/api./holds", true)]
+    [InlineData("/ＡＰＩ/holds", true)]
+    [InlineData("/api", true)]
+    [InlineData("/apis/holds", false)]
+    [InlineData("/health", false)]
+    [InlineData("/api/../health", false)]
+    public void Every_spelling_of_an_api_path_is_recognised(string path, bool underApi) =>
+        Assert.Equal(underApi, ApiPaths.IsUnderApi(path));
+
+    [Fact]
+    public void Client_address_is_the_last_forwarded_entry_only_behind_a_trusted_front_end()
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = System.Net.IPAddress.Loopback;
+        context.Request.Headers["X-Forwarded-For"] = "6.6.6.6, 203.0.113.7:51234";
+        Assert.Equal("127.0.0.1", ApiRateLimits.ClientAddressOf(context, new AuthOptions())); // local host: the connection
+        Assert.Equal("203.0.113.7", ApiRateLimits.ClientAddressOf(context, new AuthOptions { ClientAddressHeader = "X-Forwarded-For" }));
+        context.Request.Headers["X-Forwarded-For"] = "not-an-address";
+        Assert.Equal("127.0.0.1", ApiRateLimits.ClientAddressOf(context, new AuthOptions { ClientAddressHeader = "X-Forwarded-For" }));
+    }
+
+    [Fact]
+    public void Every_route_counts_against_its_principal_and_its_client_address()
+    {
+        var resident = Caller.From(Principal(("roles", "resident"), ("sub", "r-1")));
+        Assert.Equal(["client|1.2.3.4", "read|sub:r-1"], ApiRateLimits.PartitionsOf(ApiRoutes.GetResident, resident, "1.2.3.4"));
+        Assert.Equal(["client|1.2.3.4", "upload|sub:r-1"], ApiRateLimits.PartitionsOf(ApiRoutes.PutFacialEnrollment, resident, "1.2.3.4"));
+        Assert.Equal(["client|1.2.3.4", "write|sub:r-1"], ApiRateLimits.PartitionsOf(ApiRoutes.WithdrawFacialEntryConsent, resident, "1.2.3.4"));
+        Assert.Equal(["client|1.2.3.4", "anonymous|1.2.3.4"], ApiRateLimits.PartitionsOf(ApiRoutes.Health, null, "1.2.3.4"));
+        Assert.Equal(["client|1.2.3.4", "anonymous|1.2.3.4"], ApiRateLimits.PartitionsOf(ApiRoutes.ListHolds, null, "1.2.3.4"));
+    }
+
+    [Theory]
+    [InlineData("open")]
+    [InlineData("dedupe")]
+    [InlineData("buckets")]
+    [InlineData("holds")]
+    [InlineData("subject-r-1")]
+    public void Ids_that_would_name_an_internal_partition_are_refused(string id)
+    {
+        Assert.False(Pipeline.Ingestion.UploadName.IsValidId(id));
+        Assert.DoesNotContain(Partitions.OfBuilding("b-1"), new[] { id });
+        Assert.False(Pipeline.Ingestion.UploadName.IsValidId(Partitions.OfBuilding(id))); // internal partitions are never ids
+    }
+
+    [Fact]
     public void Scope_parameters_default_from_the_template()
     {
         Assert.Equal("residentId", ApiRoutes.GetResident.ScopeParameter);

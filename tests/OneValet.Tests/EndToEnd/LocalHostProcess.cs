@@ -99,10 +99,13 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             // Tests call far faster than people: the limits are tested on their own, with low settings.
             ["OneValet:Auth:AnonymousPermitsPerMinute"] = "1000000",
             ["OneValet:Auth:IntakePermitsPerMinute"] = "1000000",
+            ["OneValet:Auth:ReadPermitsPerMinute"] = "1000000",
+            ["OneValet:Auth:UploadPermitsPerMinute"] = "1000000",
+            ["OneValet:Auth:ClientPermitsPerMinute"] = "1000000",
         };
         foreach (var (key, value) in Settings)
         {
-            args[key] = value;
+            args[key] = value.Replace("{port}", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal); // e.g. urls on another address
         }
 
         foreach (var (key, value) in args)

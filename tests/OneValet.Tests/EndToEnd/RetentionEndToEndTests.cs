@@ -81,7 +81,7 @@ public sealed class RetentionEndToEndTests
             }
 
             return await store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, "r-7", "e-1") is null
-                && await store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, "building-b-t", "e-2") is null;
+                && await store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, DoorEventRecord.PartitionFor(null, "b-t"), "e-2") is null;
         }, host);
 
         for (var i = 0; i < 4; i++)

@@ -23,6 +23,9 @@ public enum AuthorizationOutcome
 /// <summary>
 /// The one place that decides who may do what, from <see cref="ApiRoutes"/> only: the route's callers and scope, and the
 /// route value that names its object (<see cref="ApiRoute.ScopeParameter"/>). ASP.NET Core-agnostic; both hosts call it.
+/// <para>A token may carry several roles. Each role the route admits is judged alone, with the token's claims, and the call
+/// passes when one of them would pass on its own: holding several roles never adds up to more than the roles alone
+/// (an unverified authorized agent reaches nothing of the person it acts for, whatever else the token holds).</para>
 /// </summary>
 public sealed class ApiAuthorizer(IRecordStore store)
 {
@@ -44,7 +47,7 @@ public sealed class ApiAuthorizer(IRecordStore store)
             return AuthorizationOutcome.Unauthorized;
         }
 
-        var roles = caller.Roles & route.Callers;
+        var roles = caller.On(route);
         if (roles == Roles.None)
         {
             return AuthorizationOutcome.Forbidden;
@@ -59,7 +62,8 @@ public sealed class ApiAuthorizer(IRecordStore store)
         if (parameter == ApiRoute.ScopeInBody && route.Scope != Scope.Global)
         {
             // The object is named in the body (a disclosure's building, a privacy request's subject): the handler checks
-            // it with Caller.OfRequest. An agent may submit before being verified: the request's own code verifies it.
+            // it with Caller.CoversBuilding(route, ...) / Caller.ReachesSubject(route, ...). An agent may submit before being
+            // verified: the request's own code verifies it.
             return AuthorizationOutcome.Allow;
         }
 
@@ -97,19 +101,19 @@ public sealed class ApiAuthorizer(IRecordStore store)
 
         if (parameter is "residentId" or "subjectId")
         {
-            var resident = await store.ReadAsync<ResidentRecord>(Containers.Residents, value, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+            var resident = await ResidentAsync(value, cancellationToken).ConfigureAwait(false);
             if (resident is null)
             {
                 // Registering a new resident: the manager's building is checked on the body by the handler.
                 return roles.HasFlag(Roles.PropertyManager) && route.Method == "PUT" ? AuthorizationOutcome.Allow : AuthorizationOutcome.NotFound;
             }
 
-            target = new Target(value, resident.Document.BuildingId, resident.Document.UnitId);
+            target = new Target(value, resident.BuildingId, resident.UnitId);
         }
 
         foreach (var role in AuthClaims.RoleNames.Values)
         {
-            if (roles.HasFlag(role) && Reaches(role, caller, target))
+            if (roles.HasFlag(role) && await ReachesAsync(role, caller, target, cancellationToken).ConfigureAwait(false))
             {
                 return AuthorizationOutcome.Allow;
             }
@@ -118,26 +122,35 @@ public sealed class ApiAuthorizer(IRecordStore store)
         return AuthorizationOutcome.NotFound;
     }
 
-    private static bool Reaches(Roles role, Caller caller, Target target) => role switch
+    /// <summary>Whether one role of the caller, judged alone, reaches the object.</summary>
+    private async Task<bool> ReachesAsync(Roles role, Caller caller, Target target, CancellationToken cancellationToken) => role switch
     {
-        // A resident: their own record (subject), their own unit.
+        // A resident: their own record (subject); their own unit, as the store has it (not as a token claims it), while
+        // they live there.
         Roles.Resident => target.ResidentId is not null
             ? caller.SubjectId == target.ResidentId
-            : target.UnitId is not null && caller.UnitId == target.UnitId && caller.CoversBuilding(target.BuildingId),
+            : target.UnitId is not null && target.BuildingId is not null
+              && await ResidentAsync(caller.SubjectId, cancellationToken).ConfigureAwait(false) is { MovedOutAt: null } self
+              && self.BuildingId == target.BuildingId && self.UnitId == target.UnitId,
 
-        // An authorized agent: only the subject named in acts_for (verification checked above).
-        Roles.AuthorizedAgent => target.ResidentId is not null && caller.ActsFor == target.ResidentId,
+        // An authorized agent: only the subject named in acts_for, and only once verified (O10).
+        Roles.AuthorizedAgent => caller.Verified && target.ResidentId is not null && caller.ActsFor == target.ResidentId,
 
         // A property manager: the buildings of the claim (a resident's building found via the store).
-        Roles.PropertyManager => caller.CoversBuilding(target.BuildingId),
+        Roles.PropertyManager => caller.HasBuilding(target.BuildingId),
 
         // A device: its own building (and unit, if the device belongs to one); never a resident's record.
-        Roles.Device => target.ResidentId is null && caller.CoversBuilding(target.BuildingId)
+        Roles.Device => target.ResidentId is null && caller.HasBuilding(target.BuildingId)
             && (target.UnitId is null || caller.UnitId is null || caller.UnitId == target.UnitId),
 
         // Partners reach no object yet.
         _ => false,
     };
+
+    private async Task<ResidentRecord?> ResidentAsync(string? residentId, CancellationToken cancellationToken) =>
+        UploadName.IsValidId(residentId)
+            ? (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document
+            : null;
 
     private sealed record Target(string? ResidentId, string? BuildingId, string? UnitId);
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
 namespace OneValet.Pipeline.Api.Auth;
@@ -9,7 +9,7 @@ namespace OneValet.Pipeline.Api.Auth;
 /// middleware): authenticate the bearer token, apply the rate limits, ask <see cref="ApiAuthorizer"/>. Answers the
 /// refusal as problem details, or null to let the handler run. The principal is left on <c>HttpContext.User</c>.
 /// </summary>
-public sealed class ApiGate(BearerAuthenticator authenticator, ApiAuthorizer authorizer, ApiRateLimits limits)
+public sealed class ApiGate(BearerAuthenticator authenticator, ApiAuthorizer authorizer, ApiRateLimits limits, IOptions<AuthOptions> options)
 {
     /// <summary>The detail of the gate's 404: the same whether the object exists outside the grant or not at all.</summary>
     public const string NotFoundDetail = "Not found.";
@@ -26,9 +26,10 @@ public sealed class ApiGate(BearerAuthenticator authenticator, ApiAuthorizer aut
         }
 
         var caller = Caller.From(principal);
-        if (!limits.TryAcquire(ApiRateLimits.PartitionOf(route, caller, context.Connection.RemoteIpAddress?.ToString(), anonymousEndpoint), out var retryAfter))
+        var client = ApiRateLimits.ClientAddressOf(context, options.Value);
+        if (!limits.TryAcquire(ApiRateLimits.PartitionsOf(route, caller, client, anonymousEndpoint), out var retryAfter))
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ApiRateLimits.Seconds(retryAfter);
             return TypedResults.Problem(detail: "Too many requests; try again later.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limit.");
         }
 

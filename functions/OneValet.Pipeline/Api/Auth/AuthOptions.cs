@@ -26,8 +26,25 @@ public sealed class AuthOptions
     /// <summary>Requests per window, per client IP, on anonymous routes.</summary>
     public int AnonymousPermitsPerMinute { get; set; } = 120;
 
-    /// <summary>Requests per window, per principal (or client IP), on intake routes (every POST).</summary>
+    /// <summary>Requests per window, per principal, that write (POST, PUT, DELETE).</summary>
     public int IntakePermitsPerMinute { get; set; } = 600;
+
+    /// <summary>Requests per window, per principal, that read (GET).</summary>
+    public int ReadPermitsPerMinute { get; set; } = 1200;
+
+    /// <summary>Facial Entry enrollment uploads per window, per principal (each is an image of up to 6 MB).</summary>
+    public int UploadPermitsPerMinute { get; set; } = 10;
+
+    /// <summary>Requests per window, per client address, on every route.</summary>
+    public int ClientPermitsPerMinute { get; set; } = 3000;
+
+    /// <summary>The header the client's address is read from, when a front end the host trusts sets it (the Functions
+    /// app: <c>X-Forwarded-For</c>); empty to use the connection's address (the local host).</summary>
+    public string ClientAddressHeader { get; set; } = "";
+
+    /// <summary>How many proxies the host trusts in front of it: the client address is that many entries from the right
+    /// of <see cref="ClientAddressHeader"/>.</summary>
+    public int TrustedProxyHops { get; set; } = 1;
 
     /// <summary>The local host's issuer and audience (its defaults when none are configured).</summary>
     public const string LocalIssuer = "onevalet-local";

@@ -70,9 +70,39 @@ public sealed record Caller(
             string.Equals(principal.FindFirst(AuthClaims.Verified)?.Value, "true", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Whether this caller's grant reaches a building: the privacy officer everywhere, others their claim's list.</summary>
-    public bool CoversBuilding(string? buildingId) =>
-        Roles.HasFlag(Roles.PrivacyOfficer) || (buildingId is not null && BuildingIds.Contains(buildingId));
+    /// <summary>The roles this caller may use on a route: those of its roles the route admits. Each is judged alone.</summary>
+    public Roles On(ApiRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        return Roles & route.Callers;
+    }
+
+    /// <summary>Whether the token's <c>building_ids</c> claim names a building (managers' and devices' grants).</summary>
+    public bool HasBuilding(string? buildingId) => buildingId is not null && BuildingIds.Contains(buildingId);
+
+    /// <summary>
+    /// For a handler's check of a building named in a body: whether one of the roles this caller may use on the route,
+    /// judged alone, reaches that building (the privacy officer everywhere; a manager or a device its claim's buildings).
+    /// A role the route does not admit adds nothing: an officer who is also a manager is not an officer on a manager's route.
+    /// </summary>
+    public bool CoversBuilding(ApiRoute route, string? buildingId)
+    {
+        var roles = On(route);
+        return roles.HasFlag(Roles.PrivacyOfficer)
+            || ((roles & (Roles.PropertyManager | Roles.Device)) != Roles.None && HasBuilding(buildingId));
+    }
+
+    /// <summary>
+    /// For a handler's check of a person named in a body: whether one of the roles this caller may use on the route reaches
+    /// that subject (the officer anyone; a resident themselves; an agent the person in acts_for, verified or not: the
+    /// request's own verification then applies).
+    /// </summary>
+    public bool ReachesSubject(ApiRoute route, string? subjectId)
+    {
+        var roles = On(route);
+        return roles.HasFlag(Roles.PrivacyOfficer)
+            || (subjectId is not null && ((roles.HasFlag(Roles.Resident) && SubjectId == subjectId) || (roles.HasFlag(Roles.AuthorizedAgent) && ActsFor == subjectId)));
+    }
 
     /// <summary>
     /// For checks a handler makes on what the body names (the building of a new resident, the doors of door events): the
