@@ -27,6 +27,9 @@ public sealed class LocalHostOptions
     /// default; when on, no development tokens are issued.</summary>
     public bool AllowRemote { get; set; }
 
+    /// <summary>A file to copy every queued message to (<see cref="Messaging.MessageJournal"/>); none by default.</summary>
+    public string? MessageJournal { get; set; }
+
     /// <summary>Whether this host consumes the queues (the fan-out benchmark turns it off to measure publishing alone).</summary>
     public bool ProcessQueues { get; set; } = true;
 }
@@ -57,7 +60,10 @@ public static class LocalHost
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString,
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         builder.Services.AddSingleton<StorageQueueTransport>();
-        builder.Services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<StorageQueueTransport>());
+        builder.Services.AddSingleton<MessageJournal>();
+        builder.Services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<MessageJournal>().Enabled
+            ? new JournalingTransport(sp.GetRequiredService<StorageQueueTransport>(), sp.GetRequiredService<MessageJournal>())
+            : sp.GetRequiredService<StorageQueueTransport>());
         builder.AddLocalDurableTaskHub();
         builder.Services.AddHostedService<StorageInitializer>();
         builder.Services.AddHostedService<UploadPoller>();

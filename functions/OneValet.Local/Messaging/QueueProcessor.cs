@@ -14,6 +14,7 @@ namespace OneValet.Local.Messaging;
 /// </summary>
 internal sealed partial class QueueProcessor(
     StorageQueueTransport transport,
+    MessageJournal journal,
     MessageHandlers handlers,
     ILogger<QueueProcessor> logger) : BackgroundService
 {
@@ -99,7 +100,9 @@ internal sealed partial class QueueProcessor(
                     var dead = envelope is null
                         ? new StorageEnvelope("unreadable", System.Text.Json.JsonDocument.Parse("null").RootElement.Clone(), result.Reason, "the message is not an envelope")
                         : envelope with { DeadLetterReason = result.Reason, DeadLetterDescription = $"after {message.DequeueCount} deliveries" };
-                    await poison.SendMessageAsync(BinaryData.FromObjectAsJson(dead, ApiJson.Options), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var deadBody = BinaryData.FromObjectAsJson(dead, ApiJson.Options);
+                    await poison.SendMessageAsync(deadBody, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    journal.Append(StorageQueueTransport.PoisonName(queue), deadBody);
                     await client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
                     LogDeadLettered(logger, queue, result.Reason ?? "unknown");
                     break;

@@ -52,6 +52,12 @@ public sealed class RetentionEndToEndTests
         await using var host = await StartAsync("timers", TimerPath);
         var container = Container(host.RecordingsContainer);
         var now = DateTimeOffset.UtcNow;
+
+        // A console vouches only for residents of its building: r-7 lives in b-t.
+        using (var put = await (await host.ManagerAsync("b-t")).PutAsJsonAsync("residents/r-7", new { buildingId = "b-t", unitId = "u-1", movedInAt = now.AddYears(-1), email = "r-7@retention.test" }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
         for (var i = 0; i < 4; i++)
         {
             await Hardware.UploadAsync(container, $"b-t/door-1/c-{i}.mp4", Hardware.Mp4(10_000, seed: i), Hardware.Metadata(now));
