@@ -146,7 +146,9 @@ resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
 //   deliveries delivery of each notification (partition = campaign)
 //   disclosures the sharing ledger (partition = resident id, or building-{id})
 //   incidents  breach incidents, kept 24 months (partition = incident id)
-//   requests   privacy requests, kept 24 months (partition = request id; subject-{id}, open, dedupe indexes)
+//   requests   privacy requests, kept 24 months (partition = request id; subject-{id}, open, dedupe, intake-caps)
+//   resident-emails  privacy-request intake's lookup (partition = HMAC-SHA256 of the normalized email, keyed by the
+//              Key Vault secret request-secret-key; id = resident id): one point query per request, no building scan
 var defaultIndexedContainers = [
   'schedule'
   'holds'
@@ -158,6 +160,7 @@ var defaultIndexedContainers = [
   'disclosures'
   'incidents'
   'requests'
+  'resident-emails'
 ]
 
 resource others 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [

@@ -52,7 +52,7 @@ param cosmosDatabaseName string
 @description('Service Bus namespace host name.')
 param serviceBusFullyQualifiedNamespace string
 
-@description('Key Vault holding the secret "smtp-password".')
+@description('Key Vault holding the secrets "smtp-password" and "request-secret-key".')
 param keyVaultName string
 
 @description('SMTP relay host.')
@@ -260,6 +260,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'OneValet__Email__PrivacyOfficerAddress'
           value: privacyOfficerAddress
+        }
+        // OneValet:Requests (RequestOptions): the secret of privacy-request intake's keyed hashes (email index, caps,
+        // one-time codes), a Key Vault reference like the SMTP password: never in the record store, the template or an output.
+        {
+          name: 'OneValet__Requests__SecretKey'
+          value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=request-secret-key)'
         }
         // OneValet:Auth (AuthOptions): Entra ID bearer tokens of this tenant; keys from its OpenID Connect metadata.
         {

@@ -52,6 +52,10 @@ public static class LocalHost
         builder.Services.AddPipeline();
         builder.AddLocalAuth(allowRemote);
         builder.Services.AddOptions<LocalHostOptions>().BindConfiguration(LocalHostOptions.Section);
+
+        // The intake's secret (Key Vault in Azure): a key file of the data directory, owner-only, unless configured.
+        builder.Services.AddOptions<OneValet.Pipeline.Requests.RequestOptions>().PostConfigure<IOptions<LocalHostOptions>>((o, local) =>
+            o.SecretKey ??= OneValet.Local.Requests.RequestSecretFile.LoadOrCreate(Path.GetFullPath(local.Value.DataDirectory)));
         builder.Services.AddSingleton<IRecordStore>(sp => new SqliteRecordStore(DataFile(sp, "records.db")));
 
         // The deletion ledger outlives the data: its own file, which a restore of records.db does not touch (O7).

@@ -76,6 +76,10 @@ public static class PipelineServices
         services.AddSingleton<IncidentsApi>();
         services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Requests.RequestOptions>, Requests.RequestOptionsValidator>();
+        services.AddSingleton<Requests.RequestSecrets>();
+        services.AddSingleton<Requests.ResidentEmailIndex>();
+        services.AddSingleton<Requests.VerificationCodes>();
+        services.AddSingleton<Requests.IntakeCaps>();
         services.AddSingleton<Requests.PrivacyRequestService>();
         services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.RequestWork>();

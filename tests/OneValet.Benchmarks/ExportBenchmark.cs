@@ -28,6 +28,7 @@ internal static class ExportBenchmark
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["OneValet:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["OneValet:Requests:SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["OneValet:Storage:ExportsContainer"] = "benchexp" + suffix,
             ["OneValet:Storage:QueuePrefix"] = "benchexp" + suffix + "-",
         }).Build());

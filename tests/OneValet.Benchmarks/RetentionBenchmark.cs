@@ -211,6 +211,7 @@ internal static class RetentionBenchmark
             services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["OneValet:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+                ["OneValet:Requests:SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             }).Build());
             services.AddLogging();
             services.AddPipeline();

@@ -17,6 +17,10 @@ public enum RecipientKind
 
     /// <summary>The authorized agent of a privacy request, by request id (O10).</summary>
     RequestAgent,
+
+    /// <summary>The address a privacy request gave for its person, by request id: only the acknowledgement goes there, the
+    /// same whether the address matched someone on file or not (issue 13); codes go to the address on file.</summary>
+    RequestGivenAddress,
 }
 
 /// <summary>Why a message is sent; decides whether opt-outs apply (O16).</summary>
@@ -36,7 +40,8 @@ public enum MessageClass
 /// One email to one recipient, as queued on <see cref="Queues.Notifications"/>. <see cref="NotificationId"/> is the stable
 /// key (e.g. "breach-{incident}-{resident}"): the dispatcher records delivery under it, in the partition of its
 /// <see cref="Campaign"/> (e.g. "breach-{incident}"), and never sends it twice.
-/// Values are ids and codes; no personal data.
+/// Values are ids, dates and reasons; no personal data, and no secret: a verification code is rendered by the dispatcher at
+/// send time from the request id and issue id (issue 13), so a queued or dead-lettered copy verifies nothing.
 /// </summary>
 public sealed record NotificationRequest(
     string NotificationId,

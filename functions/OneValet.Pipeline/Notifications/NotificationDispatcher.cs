@@ -60,6 +60,7 @@ public sealed partial class NotificationDispatcher(
     EmailSender email,
     NotificationPublisher publisher,
     IOptions<EmailOptions> options,
+    Requests.VerificationCodes codes,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : IDisposable
 {
@@ -98,6 +99,20 @@ public sealed partial class NotificationDispatcher(
         {
             await RecordAsync(notification, previous, DeliveryStatus.Skipped, recipient.Address is null ? "no-address" : "opted-out", now, cancellationToken).ConfigureAwait(false);
             return HandlerResult.Done;
+        }
+
+        if (notification.Template == Requests.PrivacyRequestService.VerificationCodeTemplate)
+        {
+            // The code is made here, at send time, from the stored nonce and the secret; the queued message holds ids only.
+            // A code no longer pending (used, expired, replaced, the request closed) is not sent.
+            var code = await codes.CodeForMailAsync(notification.Values.GetValueOrDefault("requestId") ?? string.Empty, notification.Values.GetValueOrDefault("issue") ?? string.Empty, cancellationToken).ConfigureAwait(false);
+            if (code is null)
+            {
+                await RecordAsync(notification, previous, DeliveryStatus.Skipped, "code-not-pending", now, cancellationToken).ConfigureAwait(false);
+                return HandlerResult.Done;
+            }
+
+            notification = notification with { Values = new Dictionary<string, string>(notification.Values) { ["code"] = code } };
         }
 
         var (subject, text) = NotificationTemplates.Render(notification);
@@ -174,6 +189,10 @@ public sealed partial class NotificationDispatcher(
                 var request = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, notification.RecipientId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false);
                 var agentEmail = request?.Document.Agent?.Email;
                 return (agentEmail is not null && agentEmail.Contains('@', StringComparison.Ordinal) ? agentEmail : null, true);
+            case RecipientKind.RequestGivenAddress:
+                var given = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, notification.RecipientId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+                var givenEmail = given?.Document.GivenEmail;
+                return (givenEmail is not null && givenEmail.Contains('@', StringComparison.Ordinal) ? givenEmail : null, true);
             case RecipientKind.HoldOwner:
                 var hold = await store.ReadAsync<HoldRecord>(Containers.Holds, HoldRegistry.Partition, notification.RecipientId, cancellationToken).ConfigureAwait(false);
                 return (hold?.Document.Owner, true);
@@ -226,7 +245,7 @@ public static class NotificationTemplates
                 $"The notification {V("notificationId")} of campaign {V("campaign")} to {V("recipientKind")} {V("recipientId")} was refused by the mail system ({V("reason")}). Reach the person another way."),
             "request-received" => (
                 $"We received your privacy request {V("requestId")}",
-                $"We received your {V("type")} request {V("requestId")}. We will first confirm it is you with a one-time code sent to the address on file, and answer by {V("dueAt")}. Exercising your rights never changes the service you get."),
+                $"We received your {V("type")} request {V("requestId")}. We will first confirm it with the person it is about: if the details given match someone on file, a one-time code goes to the address on file. We answer by {V("dueAt")}. Exercising your rights never changes the service you get."),
             "request-completed" => (
                 $"Your privacy request {V("requestId")} is answered",
                 $"Your privacy request {V("requestId")} is answered. Sign in to see the answer (GET /api/privacy-requests/{V("requestId")}); an export link there works for a few minutes each time it is shown."),

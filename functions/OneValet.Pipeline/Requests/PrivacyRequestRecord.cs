@@ -137,8 +137,5 @@ public sealed record PrivacyRequestRecord
     public bool Closed => Status is RequestStatus.Completed or RequestStatus.Denied or RequestStatus.Unverified;
 }
 
-/// <summary>A pending one-time code (id <c>verification</c> in the request's partition): only a salted hash is kept.</summary>
-public sealed record VerificationRecord(string Salt, string CodeHash, DateTimeOffset ExpiresAt, int Attempts, int MaxAttempts, DateTimeOffset? VerifiedAt, bool LockedOut);
-
 /// <summary>An index entry of a subject's requests (partition <c>subject-{id}</c>) or of open requests (partition <c>open</c>).</summary>
 public sealed record RequestIndexEntry(string RequestId, RequestType Type, DateTimeOffset ReceivedAt, DateTimeOffset DueAt, string Status);

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -56,6 +53,25 @@ public sealed class RequestOptions
     /// <summary>The longest the redaction of one recording may take; past it the recording is withheld (reason
     /// <c>timed-out</c>), so one activity stays well inside the Functions timeout.</summary>
     public TimeSpan FootageRedactionTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The secret of the intake's keyed hashes (the email index, the caps, the one-time codes; <see cref="RequestSecrets"/>):
+    /// base64 of at least 32 random bytes, never in the record store. In Azure the app setting
+    /// <c>OneValet__Requests__SecretKey</c> is a Key Vault reference to the secret <c>request-secret-key</c>; the local host
+    /// creates <c>request-secret-key</c> in its data directory, readable by its owner only. Changing it makes every pending
+    /// code invalid and every email index entry unfindable until residents are written again.
+    /// </summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>The window of the intake caps (issue 13): fixed, starting at the first request a counter sees.</summary>
+    public TimeSpan IntakeCapWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Requests per window about one person, as the request names them (a resident id, or an email and a
+    /// building): past it, 429 with Retry-After. Each request sends the person an acknowledgement and a code.</summary>
+    public int RequestsPerSubject { get; set; } = 5;
+
+    /// <summary>Requests per window that mail one address (the email given for the person, the agent's email).</summary>
+    public int RequestsPerAddress { get; set; } = 10;
 }
 
 /// <summary>Start-up checks of the access answer's footage settings.</summary>
@@ -77,6 +93,21 @@ internal sealed class RequestOptionsValidator : IValidateOptions<RequestOptions>
         if (options.FootageRedactionTimeout <= TimeSpan.Zero || options.FootageRedactionTimeout > TimeSpan.FromHours(1))
         {
             failures.Add("OneValet:Requests:FootageRedactionTimeout must be positive and at most 1 hour.");
+        }
+
+        if (RequestSecrets.DecodeKey(options.SecretKey) is null)
+        {
+            failures.Add("OneValet:Requests:SecretKey is required: base64 of at least 32 random bytes (in Azure a Key Vault reference).");
+        }
+
+        if (options.IntakeCapWindow <= TimeSpan.Zero || options.IntakeCapWindow > TimeSpan.FromDays(31))
+        {
+            failures.Add("OneValet:Requests:IntakeCapWindow must be positive and at most 31 days.");
+        }
+
+        if (options.RequestsPerSubject < 1 || options.RequestsPerAddress < 1)
+        {
+            failures.Add("OneValet:Requests:RequestsPerSubject and RequestsPerAddress must be at least 1.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -101,6 +132,8 @@ public sealed class PrivacyRequestsApi(
     IRecordStore store,
     PrivacyRequestService service,
     RequestWork work,
+    IntakeCaps caps,
+    RequestSecrets secrets,
     IOptions<RequestOptions> options,
     TimeProvider time)
 {
@@ -129,11 +162,21 @@ public sealed class PrivacyRequestsApi(
             return Problems.NotFound("No such person.");
         }
 
+        // Issue 13: from here on the work and the answer are the same whether the details match someone on file or not —
+        // the caps count what the request names, the lookup is one index query and one read either way, the writes are the
+        // same, and the subject's own index is written later, by the orchestration. Nothing tells a prober about a match.
+        if (await caps.TryTakeAsync(caps.For(input!), cancellationToken).ConfigureAwait(false) is { } retryAfter)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(detail: "Too many privacy requests for this person or address in this period; try again later.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limit.");
+        }
+
         var now = time.GetUtcNow();
         var subjectId = await service.FindSubjectAsync(input!.Subject, cancellationToken).ConfigureAwait(false);
 
-        // A duplicate within the window joins the first (same type, same person or same details given, same agent).
-        var key = AuditLog.IdFor(input.Type.ToString(), subjectId ?? $"{input.Subject.Email}|{input.Subject.BuildingId}", input.Agent?.Email ?? string.Empty);
+        // A duplicate within the window joins the first (same type, same person or same details given, same agent); the
+        // key holds addresses only as keyed hashes.
+        var key = AuditLog.IdFor(input.Type.ToString(), subjectId ?? (input.Subject.Email is { } given ? $"{secrets.EmailKey(given)}|{input.Subject.BuildingId}" : "id:" + input.Subject.ResidentId), input.Agent?.Email is { } agentEmail ? secrets.EmailKey(agentEmail) : string.Empty);
         var existing = await store.ReadAsync<RequestIndexEntry>(Containers.Requests, "dedupe", key, cancellationToken).ConfigureAwait(false);
         if (existing is not null && now - existing.Document.ReceivedAt < options.Value.DedupeWindow
             && await service.ReadAsync(existing.Document.RequestId, cancellationToken).ConfigureAwait(false) is { Document.Closed: false })
@@ -146,11 +189,6 @@ public sealed class PrivacyRequestsApi(
         var entry = new RequestIndexEntry(record.RequestId, record.Type, now, record.DueAt, record.Status.ToString());
         await store.UpsertAsync(Containers.Requests, "dedupe", key, entry, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Requests, "open", record.RequestId, entry, cancellationToken).ConfigureAwait(false);
-        if (subjectId is not null)
-        {
-            await store.UpsertAsync(Containers.Requests, "subject-" + subjectId, record.RequestId, entry, cancellationToken).ConfigureAwait(false);
-        }
-
         await DurableStarts.StartOnceAsync(client, nameof(PrivacyRequestOrchestrator), record.RequestId, record.RequestId, cancellationToken).ConfigureAwait(false);
         return Accepted(record.RequestId);
     }
@@ -348,6 +386,8 @@ public sealed record RequestClose(string RequestId, RequestStatus Status, string
 public sealed class PrivacyRequestService(
     IRecordStore store,
     NotificationPublisher notifications,
+    ResidentEmailIndex emailIndex,
+    VerificationCodes codes,
     BusinessCalendars calendars,
     RetentionSchedule schedule,
     IOptions<RequestOptions> options,
@@ -356,7 +396,8 @@ public sealed class PrivacyRequestService(
     public Task<StoredRecord<PrivacyRequestRecord>?> ReadAsync(string requestId, CancellationToken cancellationToken) =>
         store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, cancellationToken);
 
-    /// <summary>The resident the request is about: by id, or by the email on file in the building given.</summary>
+    /// <summary>The resident the request is about: by id, or by the email on file in the building given. The same work
+    /// whether someone matches or not (<see cref="ResidentEmailIndex.FindAsync"/>).</summary>
     public async Task<string?> FindSubjectAsync(SubjectInput subject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
@@ -367,23 +408,8 @@ public sealed class PrivacyRequestService(
                 : subject.ResidentId;
         }
 
-        string? continuation = null;
-        do
-        {
-            var page = await store.QueryAsync<OccupancyRecord>(Containers.Occupancy, subject.BuildingId!, RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
-            foreach (var occupant in page.Items)
-            {
-                var resident = await store.ReadAsync<ResidentRecord>(Containers.Residents, occupant.Id, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
-                if (resident is not null && string.Equals(resident.Document.Email, subject.Email, StringComparison.OrdinalIgnoreCase))
-                {
-                    return occupant.Id;
-                }
-            }
-
-            continuation = page.Continuation;
-        }
-        while (continuation is not null);
-        return null;
+        // By the email index (one small partition), never by reading the building (issue 13).
+        return await emailIndex.FindAsync(subject.Email!, subject.BuildingId!, cancellationToken).ConfigureAwait(false);
     }
 
     public PrivacyRequestRecord NewRecord(PrivacyRequestInput input, string? subjectId, DateTimeOffset now)
@@ -398,7 +424,9 @@ public sealed class PrivacyRequestService(
             Province = input.Province,
             Channel = input.Channel,
             SubjectId = subjectId,
-            GivenEmail = input.Subject.Email,
+            // Kept only when the email is how the request names the person (it is where the acknowledgement goes); beside a
+            // resident id it would be an address nobody checked, so it is not kept (O1).
+            GivenEmail = input.Subject.ResidentId is null ? input.Subject.Email : null,
             Agent = input.Agent,
             Correction = input.Correction,
             LookbackFrom = input.LookbackFrom,
@@ -461,71 +489,62 @@ public sealed class PrivacyRequestService(
     public async Task<RequestPlan> AcknowledgeAsync(string requestId, CancellationToken cancellationToken)
     {
         var record = (await ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        if (record.SubjectId is { } subject)
+        {
+            // The subject's index of requests (the twice-a-year limit, an open access request as a hold), written here rather
+            // than at intake so that intake does the same writes whether the details matched someone or not.
+            await store.UpsertAsync(Containers.Requests, "subject-" + subject, requestId,
+                new RequestIndexEntry(requestId, record.Type, record.ReceivedAt, record.DueAt, record.Status.ToString()), cancellationToken).ConfigureAwait(false);
+        }
+
         if (record.AcknowledgedAt is null)
         {
+            // Issue 13: the same acknowledgement, matched or not — to the address given (when the request named the person
+            // by email), else to the resident named by id, and to the agent.
             await NotifyRequesterAsync(record, "request-received", new Dictionary<string, string>
             {
                 ["requestId"] = requestId,
                 ["type"] = record.Type.ToString(),
                 ["dueAt"] = record.DueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, toGivenAddress: true).ConfigureAwait(false);
             await UpdateAsync(requestId, r => r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
         }
 
         return new RequestPlan(record.SubjectId is not null, record.Type);
     }
 
-    /// <summary>Step 2: a one-time code to the address on file (the person, never the agent: the person confirms directly).
-    /// Only a salted hash is kept. Returns when it expires.</summary>
+    /// <summary>
+    /// Step 2: a one-time code to the address on file (the person, never the agent: the person confirms directly). The
+    /// notification carries ids only; the dispatcher renders the code at send time (<see cref="VerificationCodes"/>). When
+    /// nobody on file matched, a code is still started (nobody receives it) and the request waits out the same window, so
+    /// its course, its timing and the agent's mails are those of a request whose person never answered (issue 13).
+    /// Returns when the code expires.
+    /// </summary>
     public async Task<DateTime> IssueCodeAsync(string requestId, CancellationToken cancellationToken)
     {
         var record = (await ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
-        var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
-        var salt = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var expires = time.GetUtcNow() + options.Value.VerificationWindow;
-        await store.UpsertAsync(Containers.Requests, requestId, "verification", new VerificationRecord(salt, Hash(salt, code), expires, 0, options.Value.CodeAttempts, null, false), cancellationToken).ConfigureAwait(false);
-        await notifications.PublishAsync(new NotificationRequest(
-            $"verify-{requestId}-{salt[..8]}", "request-" + requestId, "verification-code", RecipientKind.Resident, record.SubjectId!, MessageClass.Service,
-            new Dictionary<string, string> { ["requestId"] = requestId, ["code"] = code, ["expiresAt"] = RecordJson.Timestamp(expires) }), cancellationToken).ConfigureAwait(false);
-        await UpdateAsync(requestId, r => r with { Status = RequestStatus.AwaitingVerification, Steps = [.. r.Steps, new RequestStep("verification-sent", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        var (issue, expires) = await codes.IssueAsync(requestId, cancellationToken).ConfigureAwait(false);
+        if (record.SubjectId is { } subject)
+        {
+            await notifications.PublishAsync(new NotificationRequest(
+                $"verify-{requestId}-{issue}", "request-" + requestId, VerificationCodeTemplate, RecipientKind.Resident, subject, MessageClass.Service,
+                new Dictionary<string, string> { ["requestId"] = requestId, ["issue"] = issue, ["expiresAt"] = RecordJson.Timestamp(expires) }), cancellationToken).ConfigureAwait(false);
+        }
+
+        await UpdateAsync(requestId, r => r with
+        {
+            Status = RequestStatus.AwaitingVerification,
+            Steps = [.. r.Steps, new RequestStep("verification-sent", r.SubjectId is null ? "nobody-on-file" : "done", time.GetUtcNow())],
+        }, cancellationToken).ConfigureAwait(false);
         return expires.UtcDateTime;
     }
 
+    /// <summary>The template of the code's mail; its code is rendered at send time, never queued.</summary>
+    public const string VerificationCodeTemplate = "verification-code";
+
     /// <summary>Checks a code; the int is attempts left on a wrong code.</summary>
-    public async Task<(CodeCheck Result, int AttemptsLeft)> CheckCodeAsync(string requestId, string code, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 10; attempt++)
-        {
-            var stored = await store.ReadAsync<VerificationRecord>(Containers.Requests, requestId, "verification", cancellationToken).ConfigureAwait(false);
-            if (stored is null || stored.Document.VerifiedAt is not null || stored.Document.LockedOut)
-            {
-                return (CodeCheck.NotPending, 0);
-            }
-
-            var v = stored.Document;
-            if (time.GetUtcNow() > v.ExpiresAt)
-            {
-                return (CodeCheck.Expired, 0);
-            }
-
-            var right = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(v.Salt, code.Trim())), Encoding.ASCII.GetBytes(v.CodeHash));
-            var updated = right
-                ? v with { VerifiedAt = time.GetUtcNow() }
-                : v with { Attempts = v.Attempts + 1, LockedOut = v.Attempts + 1 >= v.MaxAttempts };
-            try
-            {
-                await store.ReplaceAsync(Containers.Requests, requestId, "verification", updated, stored.ETag, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RecordPreconditionFailedException)
-            {
-                continue;
-            }
-
-            return right ? (CodeCheck.Verified, 0) : updated.LockedOut ? (CodeCheck.LockedOut, 0) : (CodeCheck.Wrong, v.MaxAttempts - updated.Attempts);
-        }
-
-        throw new InvalidOperationException("The verification kept changing under concurrent checks.");
-    }
+    public Task<(CodeCheck Result, int AttemptsLeft)> CheckCodeAsync(string requestId, string code, CancellationToken cancellationToken) =>
+        codes.CheckAsync(requestId, code, cancellationToken);
 
     /// <summary>Closes a request (O18): final status, identity data minimized, the code and indexes removed, the record
     /// scheduled for deletion 24 months on, and the requester told.</summary>
@@ -542,10 +561,12 @@ public sealed class PrivacyRequestService(
                 RequestStatus.Denied => "request-denied",
                 _ => "request-unverified",
             };
+            // An unverified close tells the agent only, and never why (no one on file, or the person did not answer: the
+            // same notice either way, issue 13).
             await NotifyRequesterAsync(before, template, new Dictionary<string, string>
             {
                 ["requestId"] = close.RequestId,
-                ["reason"] = close.DenialReason ?? string.Empty,
+                ["reason"] = close.Status == RequestStatus.Denied ? close.DenialReason ?? string.Empty : string.Empty,
             }, cancellationToken, toPerson: close.Status != RequestStatus.Unverified).ConfigureAwait(false);
         }
 
@@ -582,7 +603,7 @@ public sealed class PrivacyRequestService(
             ClosedAt = now,
             Steps = [.. r.Steps, new RequestStep("closed", close.Status.ToString(), now)],
         }, cancellationToken).ConfigureAwait(false);
-        await store.DeleteAsync(Containers.Requests, close.RequestId, "verification", cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(Containers.Requests, close.RequestId, VerificationCodes.DocumentId, cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(Containers.Requests, "open", close.RequestId, cancellationToken).ConfigureAwait(false);
         if (closed?.SubjectId is { } subject)
         {
@@ -664,11 +685,17 @@ public sealed class PrivacyRequestService(
         throw new InvalidOperationException("A request kept changing under concurrent writers.");
     }
 
-    /// <summary>Tells the person (by resident id) and the agent (by request id) — never by an address in the message.</summary>
-    public async Task NotifyRequesterAsync(PrivacyRequestRecord record, string template, Dictionary<string, string> values, CancellationToken cancellationToken, bool toPerson = true)
+    /// <summary>Tells the person (by resident id) and the agent (by request id) — never by an address in the message. With
+    /// <paramref name="toGivenAddress"/>, a request that named the person by email tells that address instead (by request
+    /// id), whether or not it matched someone on file.</summary>
+    public async Task NotifyRequesterAsync(PrivacyRequestRecord record, string template, Dictionary<string, string> values, CancellationToken cancellationToken, bool toPerson = true, bool toGivenAddress = false)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (toPerson && record.SubjectId is not null)
+        if (toPerson && toGivenAddress && record.GivenEmail is not null)
+        {
+            await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}", "request-" + record.RequestId, template, RecipientKind.RequestGivenAddress, record.RequestId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
+        }
+        else if (toPerson && record.SubjectId is not null)
         {
             await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}", "request-" + record.RequestId, template, RecipientKind.Resident, record.SubjectId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
         }
@@ -678,8 +705,6 @@ public sealed class PrivacyRequestService(
             await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}-agent", "request-" + record.RequestId, template, RecipientKind.RequestAgent, record.RequestId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static string Hash(string salt, string code) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(salt + ":" + code)));
 }
 
 /// <summary>
@@ -694,13 +719,9 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
         ArgumentNullException.ThrowIfNull(context);
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(10, TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
         var plan = await context.CallActivityAsync<RequestPlan>(nameof(AcknowledgeRequestActivity), input, retry);
-        if (!plan.HasSubject)
-        {
-            // Nobody on file matches: nothing can be verified, released or deleted. Recorded as such (O18).
-            await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, RequestStatus.Unverified, "no-matching-person-on-file"), retry);
-            return nameof(RequestStatus.Unverified);
-        }
 
+        // Nobody on file matching takes the same course as a person who never answers (issue 13): a code nobody receives,
+        // the same wait, the same close and the same notice to the agent. Only the record says which (O18).
         var expires = await context.CallActivityAsync<DateTime>(nameof(IssueVerificationCodeActivity), input, retry);
         bool verified;
         try
@@ -713,9 +734,9 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
             verified = false;
         }
 
-        if (!verified)
+        if (!verified || !plan.HasSubject)
         {
-            await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, RequestStatus.Unverified, "not-verified"), retry);
+            await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, RequestStatus.Unverified, plan.HasSubject ? "not-verified" : "no-matching-person-on-file"), retry);
             return nameof(RequestStatus.Unverified);
         }
 

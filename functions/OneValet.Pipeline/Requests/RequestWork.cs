@@ -27,6 +27,7 @@ public sealed class RequestWork(
     HoldRegistry holds,
     DisclosuresApi disclosures,
     AccessFootage footage,
+    ResidentEmailIndex emailIndex,
     NotificationPublisher notifications,
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
@@ -276,13 +277,17 @@ public sealed class RequestWork(
                 {
                     // Anonymized: the record stays as a pseudonymous id (so the occupancy history and the audit still add
                     // up) but no longer identifies the person.
-                    await store.UpsertAsync(Containers.Residents, subject, ResidentRecord.DocumentId, resident with
+                    var anonymized = resident with
                     {
-                        Email = "anonymized@invalid",
+                        Email = ResidentEmailIndex.AnonymizedEmail,
                         Name = null,
                         Phone = null,
                         FacialEntry = resident.FacialEntry is null ? null : resident.FacialEntry with { WithdrawnAt = resident.FacialEntry.WithdrawnAt ?? now },
-                    }, cancellationToken).ConfigureAwait(false);
+                    };
+                    await store.UpsertAsync(Containers.Residents, subject, ResidentRecord.DocumentId, anonymized, cancellationToken).ConfigureAwait(false);
+
+                    // The email index loses the entry too: the address no longer finds this pseudonymous record.
+                    await emailIndex.SyncAsync(resident, anonymized, cancellationToken).ConfigureAwait(false);
                     await enforcer.DeleteAndAuditAsync(Entry(ItemKind.ResidentIdentifiers, subject, ResidentRecord.DocumentId, resident.BuildingId, "identifiers", rule, now), cancellationToken).ConfigureAwait(false);
                     deleted.Add("identifiers (name, email, phone): anonymized");
                 }

@@ -23,7 +23,7 @@ public sealed record MessagePreferencesInput(bool Informational, bool Offers);
 /// Residents, move-out and Facial Entry consent (O3, O5). Move-out and withdrawal set the reference-data deadline
 /// (event + 90 days) and stop face processing at once; re-consent before that deadline cancels it.
 /// </summary>
-public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, Faces.FacialEntryIndex facialEntryIndex, Faces.FacialEnrollments facialEnrollments, TimeProvider time)
+public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, Faces.FacialEntryIndex facialEntryIndex, Faces.FacialEnrollments facialEnrollments, Requests.ResidentEmailIndex emailIndex, TimeProvider time)
 {
     public static readonly string[] Jurisdictions = ["california", "canada", "new-york", "other"];
 
@@ -65,7 +65,11 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 Phone = input.Phone,
                 Jurisdiction = input.Jurisdiction ?? "other",
             };
+        // The email index (privacy-request intake): the new entry before the record, the old one after it, so a crash
+        // never leaves the resident unfindable by the address on file.
+        await emailIndex.SyncAsync(null, record, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Residents, residentId, ResidentRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        await emailIndex.SyncAsync(existing?.Document, record, cancellationToken).ConfigureAwait(false);
         if (existing is not null && existing.Document.BuildingId != record.BuildingId)
         {
             await store.DeleteAsync(Containers.Occupancy, existing.Document.BuildingId, residentId, cancellationToken).ConfigureAwait(false);

@@ -21,6 +21,7 @@ public sealed partial class RetentionSweep(
     HoldRegistry holds,
     NotificationPublisher notifications,
     Requests.PrivacyRequestService requests,
+    Requests.IntakeCaps intakeCaps,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RetentionSweep> logger)
@@ -33,6 +34,7 @@ public sealed partial class RetentionSweep(
         var (buckets, deleted, held) = await EnforceDueAsync(cancellationToken).ConfigureAwait(false);
         var alerts = await AlertOverdueReviewsAsync(cancellationToken).ConfigureAwait(false);
         alerts += await requests.AlertNearDueAsync(cancellationToken).ConfigureAwait(false);
+        await intakeCaps.PurgeAsync(cancellationToken).ConfigureAwait(false); // counters of ended windows (issue 13)
         var outcome = new SweepOutcome(buckets, deleted, held, timers, alerts);
         LogSweep(logger, outcome.DueBuckets, outcome.Deleted, outcome.Held, outcome.TimersStarted, outcome.ReviewAlerts);
         return outcome;

@@ -47,9 +47,14 @@ public static class Containers
     public const string Incidents = "incidents";
 
     /// <summary>Privacy requests (O8–O11, O15, O18): each request's record, verification and correction task in the partition
-    /// of its id; a subject's requests in <c>subject-{id}</c>; open requests in <c>open</c>; intake de-duplication in <c>dedupe</c>.</summary>
+    /// of its id; a subject's requests in <c>subject-{id}</c>; open requests in <c>open</c>; intake de-duplication in <c>dedupe</c>; the intake caps' counters in <c>intake-caps</c>.</summary>
     public const string Requests = "requests";
 
+    /// <summary>Privacy-request intake's lookup of a person by email (issue 13): partition = HMAC-SHA256 of the normalized
+    /// email under a secret that is not in the store (<see cref="Requests.RequestSecrets"/>), id = resident id; the document
+    /// holds the resident's building. No address in any form, and one single-partition query per request.</summary>
+    public const string ResidentEmails = "resident-emails";
+
     public static IReadOnlyList<string> All { get; } =
-        [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents, Occupancy, Deliveries, Disclosures, Incidents, Requests];
+        [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents, Occupancy, Deliveries, Disclosures, Incidents, Requests, ResidentEmails];
 }

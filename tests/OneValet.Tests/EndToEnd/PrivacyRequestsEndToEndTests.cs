@@ -104,10 +104,12 @@ public sealed partial class PrivacyRequestsEndToEndTests
         var expired = await SubmitAsync(host, new { type = "deletion", jurisdiction = "new-york", subject = new { residentId = "bo" }, channel = "web" });
         Assert.Equal(RequestStatus.Unverified, (await FinalAsync(host, expired)).Request.Status);
 
-        // Someone not on file: recorded, closed, nothing sent to the address given.
+        // Someone not on file: recorded and closed once the code's window ends, like a person who never answers; the address
+        // given gets the same acknowledgement anyone would (issue 13), and no code.
         var stranger = await SubmitAsync(host, new { type = "access", jurisdiction = "other", subject = new { email = "nobody@requests.test", buildingId = "b-c" }, channel = "web" });
         Assert.Equal("no-matching-person-on-file", (await FinalAsync(host, stranger)).Request.DenialReason);
-        Assert.Empty(await mail.Api.ListAsync("nobody@requests.test"));
+        var acknowledged = Assert.Single(await mail.Api.WaitForAsync("nobody@requests.test", 1, Wait));
+        Assert.StartsWith("We received your privacy request", acknowledged.Subject, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -70,6 +70,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
             ["OneValet:Email:UseTls"] = "false",
             ["OneValet:Email:FromAddress"] = "privacy@onevalet.test",
             ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.test",
+            ["OneValet:Requests:SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

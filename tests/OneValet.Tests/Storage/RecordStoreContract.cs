@@ -18,7 +18,7 @@ public sealed record SampleDocument(string Name, int Count, string CapturedAt, S
 /// The behaviour every <see cref="IRecordStore"/> must have. Each concrete subclass runs all of it against one
 /// implementation. Every test works in partitions of its own (fresh partition keys), so tests never see each other's data.
 /// </summary>
-public abstract class RecordStoreContract
+public abstract partial class RecordStoreContract
 {
     private const string Container = Containers.Recordings;
 

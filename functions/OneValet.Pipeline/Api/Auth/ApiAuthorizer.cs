@@ -92,6 +92,10 @@ public sealed class ApiAuthorizer(IRecordStore store)
             var request = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, value, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false);
             if (request?.Document.SubjectId is not { } subjectId)
             {
+                // The same reads as for a request about someone on file (issue 13): the time of this 404 does not tell a
+                // request whose details matched nobody from one about a person outside the caller's grant. "_" is no
+                // valid resident id.
+                _ = await store.ReadAsync<ResidentRecord>(Containers.Residents, "_", ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
                 return AuthorizationOutcome.NotFound;
             }
 
