@@ -102,6 +102,8 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["OneValet:Auth:ReadPermitsPerMinute"] = "1000000",
             ["OneValet:Auth:UploadPermitsPerMinute"] = "1000000",
             ["OneValet:Auth:ClientPermitsPerMinute"] = "1000000",
+            ["OneValet:Requests:RequestsPerSubject"] = "1000000",
+            ["OneValet:Requests:RequestsPerAddress"] = "1000000",
         };
         foreach (var (key, value) in Settings)
         {
