@@ -41,11 +41,16 @@ public static class DevTokens
         if (!File.Exists(file))
         {
             var key = RandomNumberGenerator.GetBytes(32);
-            var temp = file + ".tmp";
-            File.WriteAllText(temp, Convert.ToBase64String(key));
+            var temp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // owner-only from the moment it exists
+            }
+
+            using (var writer = new StreamWriter(temp, System.Text.Encoding.ASCII, create))
+            {
+                writer.Write(Convert.ToBase64String(key));
             }
 
             try

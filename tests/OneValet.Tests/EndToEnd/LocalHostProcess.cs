@@ -149,6 +149,15 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             await Task.Delay(100).ConfigureAwait(false);
         }
 
+        // A host that never answered is not left behind: callers that fail here never reach their await using.
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
         throw new TimeoutException($"The local host did not answer /api/health within 60 s:\n{Output}");
     }
 

@@ -37,11 +37,20 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
     {
         await using var mail = await MailDevProcess.StartAsync();
         await AzuriteFixture.EnsureRunningAsync();
+        var journal = Path.Combine(Path.GetTempPath(), "onevalet-journal-" + Guid.NewGuid().ToString("N") + ".log");
         var host = new LocalHostProcess("no-pii", new Dictionary<string, string>
         {
             ["OneValet:Email:SmtpPort"] = mail.SmtpPort.ToString(CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Information",
+
+            // Every log at Debug, every category (the SDKs', ASP.NET Core's, the durable sidecar's), not only ours.
+            ["Logging:LogLevel:Default"] = "Debug",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
+            ["Logging:LogLevel:Azure"] = "Debug",
+            ["Logging:LogLevel:Grpc"] = "Debug",
             ["Logging:LogLevel:OneValet"] = "Debug",
+
+            // Every message ever queued, not only those still waiting (issue 13).
+            ["Local:MessageJournal"] = journal,
         });
         await using (host)
         {
@@ -82,12 +91,24 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
                 Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
             }
 
-            using (var change = await device.PostAsJsonAsync("buildings/b-p/units/u-1/settings", new { setting = "thermostat-setpoint", value = "20", changedBy = "r-p1" }, ApiJson.Options))
+            using (var change = await device.PostAsJsonAsync("buildings/b-p/units/u-1/settings", new { setting = "guest-access", value = People[0].Name, changedBy = "r-p1" }, ApiJson.Options))
             {
                 Assert.Equal(HttpStatusCode.Accepted, change.StatusCode);
             }
 
-            using (var incident = await host.Http.PostAsJsonAsync("incidents", new { discoveredAt = DateTimeOffset.UtcNow.AddHours(-1), buildings = new[] { "b-p" }, dataCategories = new[] { "identifiers" }, windowFrom = DateTimeOffset.UtcNow.AddDays(-10), windowTo = DateTimeOffset.UtcNow.AddHours(-2), description = "test incident" }, ApiJson.Options))
+            // Personal data in every free-text field a caller can fill (issue 13): it may be stored where it belongs, and must
+            // travel nowhere else.
+            using (var hold = await host.Http.PostAsJsonAsync("holds", new { reason = "fraud-or-illegal-activity", scope = new { subjectId = "r-p3" }, owner = Staff.Email, reviewBy = DateTimeOffset.UtcNow.AddDays(1), note = $"{People[2].Name} ({People[2].Phone}) reported by {Staff.Name}" }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.Created, hold.StatusCode);
+            }
+
+            using (var disclosure = await host.Http.PostAsJsonAsync("disclosures", new { subjectId = "r-p2", dataCategories = new[] { "identifiers" }, recipientCategory = "property-management", recipientName = Staff.Name, purpose = "property-management", legalBasis = $"lease of {People[1].Name}, {People[1].Email}", authorization = People[1].Phone }, ApiJson.Options))
+            {
+                Assert.Equal(HttpStatusCode.Created, disclosure.StatusCode);
+            }
+
+            using (var incident = await host.Http.PostAsJsonAsync("incidents", new { discoveredAt = DateTimeOffset.UtcNow.AddHours(-1), buildings = new[] { "b-p" }, dataCategories = new[] { "identifiers" }, windowFrom = DateTimeOffset.UtcNow.AddDays(-10), windowTo = DateTimeOffset.UtcNow.AddHours(-2), description = $"laptop of {Staff.Name} ({Staff.Email}) with {People[0].Name}'s lease" }, ApiJson.Options))
             {
                 Assert.Equal(HttpStatusCode.Accepted, incident.StatusCode);
             }
@@ -97,6 +118,11 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
             {
                 Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
                 requestId = JsonDocument.Parse(await request.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!;
+            }
+
+            using (var extension = await host.Http.PostAsJsonAsync($"privacy-requests/{requestId}/extension", new { reason = $"{Staff.Name} must first redact {People[0].Name} from the footage" }, ApiJson.Options))
+            {
+                Assert.True(extension.IsSuccessStatusCode, await extension.Content.ReadAsStringAsync());
             }
 
             // Let the campaign, the alerts and the request reach their mail, then wrong codes (an error path) and the right one.
@@ -118,8 +144,10 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
             places["orchestration instances, inputs and outputs"] = await TableTextAsync(host.TaskHub + "Instances");
             places["orchestration history"] = await TableTextAsync(host.TaskHub + "History");
             places["queue messages left"] = await QueueTextAsync(host.QueuePrefix);
+            places["every message ever queued, dead letters included"] = File.Exists(journal) ? await File.ReadAllTextAsync(journal) : "";
+            places["durable large-message blobs"] = await BlobTextAsync(host.TaskHub.ToLowerInvariant() + "-largemessages");
 
-            var needles = People.SelectMany(p => new[] { p.Email, p.Name, p.Phone, p.Name.Split(' ')[1] })
+            var needles = People.Append(Staff).SelectMany(p => new[] { p.Email, p.Name, p.Phone, p.Name.Split(' ')[1] })
                 .Concat(["dorothea.lindqvist@private.test", "Dorothea Lindqvist"])
                 .Concat([Convert.ToBase64String(face, 120, 48), Convert.ToHexString(face, 120, 24), Convert.ToHexStringLower(face, 120, 24)]).ToList();
             // A one-time code is a secret as well as personal data (issue 13): it may be in the person's mail and nowhere else,
@@ -138,8 +166,42 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
             }
 
             Assert.True(found.Count == 0, "personal data found:\n" + string.Join('\n', found.Distinct()));
+            Assert.True(places["every message ever queued, dead letters included"].Length > 0, "the message journal is empty");
+            File.Delete(journal);
             Assert.True(places["orchestration instances, inputs and outputs"].Length > 0, "no orchestration was read");
         }
+    }
+
+    /// <summary>A member of staff: the hold's owner, the incident's reporter. Staff are people too.</summary>
+    private static readonly (string Id, string Name, string Email, string Phone) Staff = ("staff", "Evangeline Mortimer", "evangeline.mortimer@private.test", "+1 718 555 0199");
+
+    /// <summary>The text of every blob of a container (none when it does not exist).</summary>
+    private static async Task<string> BlobTextAsync(string container)
+    {
+        var client = new Azure.Storage.Blobs.BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(container);
+        if (!(await client.ExistsAsync()).Value)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder();
+        await foreach (var blob in client.GetBlobsAsync())
+        {
+            var content = (await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
+            text.Append(blob.Name).Append('\n');
+            try
+            {
+                using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(content), System.IO.Compression.CompressionMode.Decompress);
+                using var reader = new StreamReader(gzip);
+                text.Append(await reader.ReadToEndAsync()).Append('\n');
+            }
+            catch (InvalidDataException)
+            {
+                text.Append(Encoding.UTF8.GetString(content)).Append('\n'); // stored uncompressed
+            }
+        }
+
+        return text.ToString();
     }
 
     private static async Task<string> TableTextAsync(string table)
