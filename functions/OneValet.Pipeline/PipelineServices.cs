@@ -31,6 +31,9 @@ public static class PipelineServices
         services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        services.AddOptions<Media.MediaOptions>().BindConfiguration(Media.MediaOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Media.MediaOptions>, Media.MediaOptionsValidator>();
+        services.AddSingleton<Media.MediaProbe>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenCredential>(sp =>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -65,21 +67,31 @@ public static class RequestBody
         CommentHandling = JsonCommentHandling.Disallow,
     };
 
-    /// <summary>The JSON path of the first string (value or property name) carrying a card number, or null.</summary>
-    internal static string? FindCardNumber(JsonElement element, string path)
+    /// <summary>
+    /// The JSON path of the first value carrying a card number (<see cref="CardNumbers"/>), or null: a string value or a
+    /// property name at any depth (the path is then the object's), or a number (<see cref="CardNumbers.IsCardNumber"/>).
+    /// The path is built only for what is found: the walk is linear in the body's size.
+    /// </summary>
+    internal static string? FindCardNumber(JsonElement element, string path) => Find(element) is { } rest ? path + rest : null;
+
+    private static string? Find(JsonElement element)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return CardNumbers.ContainsCardNumber(element.GetString()) ? path : null;
+                return CardNumbers.ContainsCardNumber(element.GetString()) ? string.Empty : null;
+            case JsonValueKind.Number:
+                return CardNumbers.IsCardNumber(JsonMarshal.GetRawUtf8Value(element)) ? string.Empty : null;
             case JsonValueKind.Array:
                 var i = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    if (FindCardNumber(item, $"{path}[{i++}]") is { } found)
+                    if (Find(item) is { } found)
                     {
-                        return found;
+                        return string.Create(CultureInfo.InvariantCulture, $"[{i}]{found}");
                     }
+
+                    i++;
                 }
 
                 return null;
@@ -88,12 +100,12 @@ public static class RequestBody
                 {
                     if (CardNumbers.ContainsCardNumber(property.Name))
                     {
-                        return path;
+                        return string.Empty;
                     }
 
-                    if (FindCardNumber(property.Value, path + "." + property.Name) is { } found)
+                    if (Find(property.Value) is { } found)
                     {
-                        return found;
+                        return "." + property.Name + found;
                     }
                 }
 

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
+using OneValet.Pipeline.Media;
 
 namespace OneValet.Pipeline.Faces;
 
@@ -18,7 +19,7 @@ public sealed record BlobRedactionOutcome(RedactionResult? Result, string? Reaso
 /// caller's retry takes over. The original blob is only read. The redactor is created on first use: where its detector or
 /// ffmpeg is missing, redaction answers <see cref="Unavailable"/> and everything else (retention, requests) still runs.
 /// </summary>
-public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, ILogger<BlobRedaction> logger)
+public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, MediaProbe media, ILogger<BlobRedaction> logger)
 {
     /// <summary>The blob is gone (deleted under its retention rule in the meantime).</summary>
     public const string Gone = "gone";
@@ -28,6 +29,12 @@ public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, ILogger<B
 
     /// <summary>The content could not be decoded (corrupt, truncated, or not what its name says), or held no frame.</summary>
     public const string Undecodable = "undecodable";
+
+    /// <summary>Its header claims a size over <see cref="MediaOptions"/> (or ffprobe found one): never decoded.</summary>
+    public const string DimensionsTooLarge = MediaProbe.DimensionsTooLarge;
+
+    /// <summary>Its header claims more frames, or a longer duration, than <see cref="MediaOptions"/> allow: never decoded.</summary>
+    public const string TooLong = MediaProbe.TooLong;
 
     /// <summary>The redaction took longer than allowed.</summary>
     public const string TimedOut = "timed-out";
@@ -66,8 +73,20 @@ public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, ILogger<B
         try
         {
             await using var input = await source.OpenReadAsync(cancellationToken: limit.Token).ConfigureAwait(false);
+
+            // Decoder bombs: the header's size, frames and duration are held to the limits before anything decodes it (a
+            // header that cannot be read is never decoded either).
+            var check = contentType == "video/mp4"
+                ? await media.CheckMp4Async(input, limit.Token).ConfigureAwait(false)
+                : await media.CheckJpegAsync(input, limit.Token).ConfigureAwait(false);
+            if (!check.Passed)
+            {
+                return Failed(check.ReasonCode == MediaProbe.UnreadableHeader ? Undecodable : check.ReasonCode!, "header");
+            }
+
+            input.Position = 0;
             var result = contentType == "video/mp4"
-                ? await faces.RedactMp4Async(input, output, requesterFace, limit.Token).ConfigureAwait(false)
+                ? await faces.RedactMp4Async(input, output, requesterFace, media.Limits, limit.Token).ConfigureAwait(false)
                 : await faces.RedactJpegAsync(input, output, requesterFace, limit.Token).ConfigureAwait(false);
             return result.Frames == 0 ? Failed(Undecodable, "no frames") : new BlobRedactionOutcome(result, null);
         }
@@ -78,6 +97,10 @@ public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, ILogger<B
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return Failed(TimedOut, nameof(OperationCanceledException));
+        }
+        catch (MediaLimitExceededException e)
+        {
+            return Failed(e.ReasonCode, "decoder");
         }
 #pragma warning disable CA1031 // ffmpeg, ffprobe and OpenCV fail on bad content in many ways (their own exception types, IO, format, JSON): all mean "cannot be redacted", and the caller withholds or deletes. Storage errors and cancellation are rethrown.
         catch (Exception e) when (e is not (RequestFailedException or OperationCanceledException))

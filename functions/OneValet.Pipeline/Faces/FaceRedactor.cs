@@ -92,7 +92,16 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
     /// Redacts an MP4 video read from <paramref name="input"/> into <paramref name="output"/>. The requester's face is
     /// given in the first frame's pixels and followed from keyframe to keyframe (the faces found overlapping it).
     /// </summary>
-    public async Task<RedactionResult> RedactMp4Async(Stream input, Stream output, FaceRectangle? requesterFace, CancellationToken cancellationToken)
+    public Task<RedactionResult> RedactMp4Async(Stream input, Stream output, FaceRectangle? requesterFace, CancellationToken cancellationToken) =>
+        RedactMp4Async(input, output, requesterFace, limits: null, cancellationToken);
+
+    /// <summary>
+    /// As above, held to <paramref name="limits"/>: ffprobe reads the size from the codec's own parameters (an H.264 SPS
+    /// may say more than the container that was checked before) and decodes nothing larger than the limits allow; that
+    /// size must fit them; and ffmpeg then decodes no frame larger than it (<c>-max_pixels</c>): a stream changing size
+    /// half-way fails.
+    /// </summary>
+    public async Task<RedactionResult> RedactMp4Async(Stream input, Stream output, FaceRectangle? requesterFace, Media.MediaOptions? limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -110,10 +119,15 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                 await input.CopyToAsync(staged, cancellationToken).ConfigureAwait(false);
             }
 
-            var analysis = await FFProbe.AnalyseAsync(inputPath, ff, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var probeArguments = limits is null ? null : string.Create(CultureInfo.InvariantCulture, $"-max_pixels {(long)limits.MaxVideoWidth * limits.MaxVideoHeight}");
+            var analysis = await FFProbe.AnalyseAsync(inputPath, ff, probeArguments, cancellationToken).ConfigureAwait(false);
             var stream = analysis.PrimaryVideoStream ?? throw new InvalidDataException("The video has no video stream.");
             var width = stream.Width ?? throw new InvalidDataException("The video has no width.");
             var height = stream.Height ?? throw new InvalidDataException("The video has no height.");
+            if (limits is not null && !Media.MediaOptions.Fits(width, height, limits.MaxVideoWidth, limits.MaxVideoHeight))
+            {
+                throw new Media.MediaLimitExceededException(Media.MediaProbe.DimensionsTooLarge);
+            }
             var frameRate = stream.AverageFrameRate > 0 ? stream.AverageFrameRate : stream.RealFrameRate;
             var codec = PickEncoder(ff);
 
@@ -121,7 +135,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             var pool = new FramePool(layout.FrameSize);
             var rate = frameRate.ToString("0.###", CultureInfo.InvariantCulture);
             var encodeArguments = codec == "libx264" ? "-pix_fmt yuv420p -preset veryfast -crf 23" : "-pix_fmt yuv420p -q:v 4";
-            using var decoder = StartFfmpeg(ff, $"-nostdin -i \"{inputPath}\" -map 0:v:0 -an -f rawvideo -pix_fmt yuv420p pipe:1", input: false);
+            using var decoder = StartFfmpeg(ff, $"-nostdin -max_pixels {(long)width * height} -i \"{inputPath}\" -map 0:v:0 -an -f rawvideo -pix_fmt yuv420p pipe:1", input: false);
             using var encoder = StartFfmpeg(ff, $"-f rawvideo -pix_fmt yuv420p -s {width}x{height} -r {rate} -i pipe:0 -c:v {codec} {encodeArguments} -movflags +faststart -y \"{outputPath}\"", input: true);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             try

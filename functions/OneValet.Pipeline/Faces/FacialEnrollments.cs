@@ -45,6 +45,7 @@ public sealed partial class FacialEnrollments(
     FacialEntryIndex index,
     RetentionEnforcer enforcer,
     HoldRegistry holds,
+    Media.MediaProbe media,
     AuditLog audit,
     TimeProvider time,
     ILogger<FacialEnrollments> logger)
@@ -283,7 +284,7 @@ public sealed partial class FacialEnrollments(
         extensions: new Dictionary<string, object?> { ["code"] = "consent-required" });
 
     /// <summary>The body as a JPEG of at most <see cref="FaceVerifier.MaxImageBytes"/>, or the problem with it (never a 500).</summary>
-    private static async Task<(BinaryData? Image, IResult? Problem)> ReadImageAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<(BinaryData? Image, IResult? Problem)> ReadImageAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim();
         if (!string.Equals(mediaType, "image/jpeg", StringComparison.OrdinalIgnoreCase))
@@ -318,6 +319,24 @@ public sealed partial class FacialEnrollments(
         if (!MagicBytes.Match("jpg", bytes.AsSpan(0, Math.Min(bytes.Length, 12))))
         {
             return (null, Problems.BadRequest("The body is not a JPEG image (it must start with FF D8 FF).", new Dictionary<string, object?> { ["code"] = "not-a-jpeg" }));
+        }
+
+        // Decoder bombs: the frame header's size, before the image goes to the face service or to storage.
+        using var header = new MemoryStream(bytes, writable: false);
+        var check = await media.CheckJpegAsync(header, cancellationToken).ConfigureAwait(false);
+        if (check.ReasonCode == Media.MediaProbe.UnreadableHeader)
+        {
+            return (null, Problems.BadRequest("The JPEG's frame header (its size) could not be read.", new Dictionary<string, object?> { ["code"] = "unreadable-image" }));
+        }
+
+        if (!check.Passed)
+        {
+            var limits = media.Limits;
+            return (null, TypedResults.Problem(
+                detail: string.Create(CultureInfo.InvariantCulture, $"The image is {check.Facts!.Width}x{check.Facts.Height} pixels; at most {limits.MaxImageWidth}x{limits.MaxImageHeight} is accepted."),
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "Image too large to process.",
+                extensions: new Dictionary<string, object?> { ["code"] = check.ReasonCode }));
         }
 
         return (BinaryData.FromBytes(bytes), null);

@@ -52,6 +52,7 @@ public sealed partial class RecordingIngestor(
     RetentionSchedule schedule,
     DeletionLedger ledger,
     Faces.FacialEntryChecks facialEntryChecks,
+    Media.MediaProbe media,
     IOptions<IngestionOptions> ingestionOptions,
     IOptions<StorageOptions> storageOptions,
     TimeProvider time,
@@ -128,6 +129,20 @@ public sealed partial class RecordingIngestor(
         if (content.Length > _options.MaxBytes)
         {
             return await QuarantineAsync(blob, properties, "too-large", cancellationToken).ConfigureAwait(false);
+        }
+
+        // Decoder bombs: a size, frame count or duration over the limits (read from the header, nothing decoded) is
+        // quarantined. A header that cannot be read is catalogued as before: whatever decodes it later checks again and
+        // withholds it (undecodable).
+        var check = await CheckMediaAsync(blob, properties.ETag, name.Extension, cancellationToken).ConfigureAwait(false);
+        if (check is null)
+        {
+            return new IngestionOutcome(IngestionResult.Superseded);
+        }
+
+        if (check.ReasonCode is Media.MediaProbe.DimensionsTooLarge or Media.MediaProbe.TooLong)
+        {
+            return await QuarantineAsync(blob, properties, check.ReasonCode, cancellationToken).ConfigureAwait(false);
         }
 
         if ((existing is null || existing.Document.Versions.All(v => v.Sha256 != content.Sha256))
@@ -280,6 +295,28 @@ public sealed partial class RecordingIngestor(
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>The media check of the upload's header, read with small ranged reads of this very upload (its ETag); null
+    /// when the blob changed or went meanwhile.</summary>
+    private async Task<Media.MediaCheck?> CheckMediaAsync(BlobClient blob, ETag etag, string extension, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new BlobOpenReadOptions(allowModifications: false)
+            {
+                BufferSize = 64 * 1024,
+                Conditions = new BlobRequestConditions { IfMatch = etag },
+            };
+            await using var stream = await blob.OpenReadAsync(options, cancellationToken).ConfigureAwait(false);
+            return extension == "mp4"
+                ? await media.CheckMp4Async(stream, cancellationToken).ConfigureAwait(false)
+                : await media.CheckJpegAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return null;
         }
     }
 

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OneValet.Pipeline.Faces;
+using OneValet.Pipeline.Media;
 using OneValet.Tests.Infrastructure;
 using Xunit;
 
@@ -66,5 +67,5 @@ public sealed class BlobRedactionTests : IAsyncLifetime
         redaction.RedactAsync(_container.GetBlobClient(name), contentType, null, output, TimeSpan.FromMinutes(1), CancellationToken.None);
 
     private static BlobRedaction Redaction(FaceOptions options) =>
-        new(new Lazy<FaceRedactor>(() => new FaceRedactor(new LocalFaceDetector(Options.Create(options)), Options.Create(options), NullLogger<FaceRedactor>.Instance)), NullLogger<BlobRedaction>.Instance);
+        new(new Lazy<FaceRedactor>(() => new FaceRedactor(new LocalFaceDetector(Options.Create(options)), Options.Create(options), NullLogger<FaceRedactor>.Instance)), new MediaProbe(Options.Create(new MediaOptions()), NullLogger<MediaProbe>.Instance), NullLogger<BlobRedaction>.Instance);
 }

@@ -317,6 +317,13 @@ public sealed class FacialEntryTests
             ([], "image/jpeg", 400, "empty"),
             (Encoding.UTF8.GetBytes("{\"not\":\"an image\"}"), "image/jpeg", 400, "not-a-jpeg"),
             (Hardware.Jpeg(FaceVerifier.MaxImageBytes + 1), "image/jpeg", 413, null),
+
+            // Decoder bombs: a 700-byte JPEG claiming 65500x65500 (12 GB decoded), wider than 4096, or with no readable
+            // frame header; refused before the face service or storage sees them.
+            (Media.MediaSamples.Jpeg(65500, 65500), "image/jpeg", 422, "dimensions-too-large"),
+            (Media.MediaSamples.Jpeg(4097, 3000), "image/jpeg", 422, "dimensions-too-large"),
+            ([0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 1, 2, 3], "image/jpeg", 400, "unreadable-image"),
+            ([0xFF, 0xD8, 0xFF, 0xDA, 0, 2], "image/jpeg", 400, "unreadable-image"),
             (EmptyHall, "image/jpeg", 422, "no-face"),
             (TwoPeople, "image/jpeg; charset=binary", 422, "more-than-one-face"),
         };
