@@ -77,6 +77,7 @@ public static class PipelineServices
         services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Requests.RequestOptions>, Requests.RequestOptionsValidator>();
         services.AddSingleton<Requests.PrivacyRequestService>();
+        services.AddSingleton<Requests.PersonRecordings>();
         services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();

@@ -31,7 +31,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.PrivacyRequest => DeletePartitionAsync(Containers.Requests, entry.ItemPartition, "request record", cancellationToken),
             ItemKind.Export => DeleteExportAsync(entry, cancellationToken),
             ItemKind.RequestIdentity => MinimizeRequestAsync(entry, cancellationToken),
-            ItemKind.ResidentIdentifiers => Task.FromResult("identifiers anonymized (name, email, phone removed; the pseudonymous id remains)"),
+            ItemKind.ResidentIdentifiers => AnonymizeResidentAsync(entry, cancellationToken),
             ItemKind.AnonymizedFootage => DeleteAnonymizedFootageAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
@@ -86,6 +86,47 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         // The resident may have moved building since enrolling: the index entry of their building now goes too.
         await facialEntryIndex.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
         return "deleted: " + string.Join(", ", deleted);
+    }
+
+    /// <summary>
+    /// A resident's identifiers (O9, O7): name, email and phone removed, any Facial Entry consent ended; the record stays as
+    /// a pseudonymous id (so the occupancy history and the audit still add up) but no longer identifies the person.
+    /// </summary>
+    private async Task<string> AnonymizeResidentAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await store.ReadAsync<Residents.ResidentRecord>(Containers.Residents, entry.ItemPartition, Residents.ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return "already gone";
+            }
+
+            var resident = stored.Document;
+            if (resident.Email == Residents.ResidentRecord.AnonymizedEmail && resident.Name is null && resident.Phone is null)
+            {
+                return "identifiers already anonymized";
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            try
+            {
+                await store.ReplaceAsync(Containers.Residents, entry.ItemPartition, Residents.ResidentRecord.DocumentId, resident with
+                {
+                    Email = Residents.ResidentRecord.AnonymizedEmail,
+                    Name = null,
+                    Phone = null,
+                    FacialEntry = resident.FacialEntry is null ? null : resident.FacialEntry with { WithdrawnAt = resident.FacialEntry.WithdrawnAt ?? now },
+                }, stored.ETag, cancellationToken).ConfigureAwait(false);
+                await facialEntryIndex.SyncAsync(entry.ItemPartition, cancellationToken).ConfigureAwait(false);
+                return "identifiers anonymized (name, email, phone removed; the pseudonymous id remains)";
+            }
+            catch (RecordPreconditionFailedException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("A resident kept changing while their identifiers were anonymized.");
     }
 
     private async Task<string> DeletePartitionAsync(string container, string partition, string what, CancellationToken cancellationToken)
