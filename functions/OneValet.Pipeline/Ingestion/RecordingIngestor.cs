@@ -425,6 +425,23 @@ public sealed partial class RecordingIngestor(
 
         metadata["quarantinereason"] = reason;
         metadata["quarantinedat"] = now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+        // Catalogued under the rule of what it claims to be, deadline first (O1, O2, O4): nothing sits in quarantine that
+        // the retention engine cannot find.
+        var record = Quarantined(blob.Name, properties, reason, now);
+        await schedule.AddAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.QuarantinedUpload,
+            ItemPartition = QuarantinedUpload.PartitionFor(record.BuildingId),
+            ItemId = QuarantinedUpload.IdFor(blob.Name),
+            BlobName = blob.Name,
+            BuildingId = record.BuildingId ?? "unknown",
+            EventAt = record.StartedAt,
+            Category = record.DataCategory,
+            Rule = record.Retention,
+            Deadline = record.Deadline,
+        }, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Recordings, QuarantinedUpload.PartitionFor(record.BuildingId), QuarantinedUpload.IdFor(blob.Name), record, cancellationToken).ConfigureAwait(false);
         try
         {
             var source = await blob.DownloadStreamingAsync(
@@ -448,7 +465,10 @@ public sealed partial class RecordingIngestor(
         {
             Action = "quarantined",
             ItemRef = $"{_recordings.Name}/{blob.Name}",
-            Category = DataCategories.Sensory,
+            Category = record.DataCategory,
+            RuleId = record.Retention.RuleId,
+            Obligation = record.Retention.Obligation,
+            Deadline = record.Deadline,
             ReasonCode = reason,
             How = $"moved to {_quarantine.Name}",
             At = properties.LastModified,
@@ -466,6 +486,37 @@ public sealed partial class RecordingIngestor(
 
         LogQuarantined(logger, reason);
         return new IngestionOutcome(IngestionResult.Quarantined, reason);
+    }
+
+    /// <summary>The quarantine record of a refused upload: what it claims, and the rule and deadline of that claim.</summary>
+    private QuarantinedUpload Quarantined(string blobName, BlobProperties properties, string reason, DateTimeOffset now)
+    {
+        var (building, door, kind, capturedAt) = QuarantinedUpload.Claims(blobName, properties.Metadata);
+        var rule = retention.ForQuarantined(kind, building);
+        var uploadedAt = properties.LastModified < now ? properties.LastModified : now;
+        var start = capturedAt is { } claimed && claimed < uploadedAt ? claimed : uploadedAt;
+        return new QuarantinedUpload
+        {
+            BlobName = blobName,
+            ReasonCode = reason,
+            QuarantinedAt = now,
+            UploadedAt = uploadedAt,
+            ClaimedCapturedAt = capturedAt,
+            ClaimedKind = kind switch
+            {
+                RecordingKind.FacialEntry => "facial-entry",
+                RecordingKind.Surveillance => "surveillance",
+                _ => "unknown",
+            },
+            BuildingId = building,
+            DoorId = door,
+            SizeBytes = properties.ContentLength,
+            DataCategory = kind == RecordingKind.FacialEntry || (kind is null && rule.Obligation == "O4") ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
+            Purpose = "data security: a refused upload kept for its fault to be found, then deleted",
+            Source = "entry-console",
+            Retention = rule,
+            Deadline = retention.Deadline(rule, start, building ?? string.Empty),
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingested recording {BuildingId}/{DoorId}/{CaptureId}: {Result}")]

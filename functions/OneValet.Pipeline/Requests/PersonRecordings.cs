@@ -24,7 +24,12 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
 
     /// <summary>Every recording of the person captured at or after <paramref name="from"/> (everything when null), with
     /// its deadline, in no defined order.</summary>
-    public async Task<IReadOnlyList<PersonRecording>> FindAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PersonRecording>> FindAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken) =>
+        (await FindAllAsync(subjectId, from, cancellationToken).ConfigureAwait(false)).Recordings;
+
+    /// <summary>The person's recordings, and the refused uploads in quarantine that claim to be from their doors and times
+    /// (a quarantined item is never face-checked, so only its claimed door and capture time can link it).</summary>
+    public async Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken)
     {
         var window = options.Value.FootageWindow;
         var moments = new List<(string Building, string Door, DateTimeOffset At, string Why)>();
@@ -95,7 +100,26 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
             }
         }
 
-        return [.. found.Values];
+        var quarantined = new List<QuarantinedUpload>();
+        foreach (var door in moments.GroupBy(m => (m.Building, m.Door)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Door, StringComparer.Ordinal))
+        {
+            var times = door.OrderBy(m => m.At).ToList();
+            var query = new RecordQuery(
+            [
+                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Key.Door)),
+                Since("claimedCapturedAt", times[0].At - window),
+                new("claimedCapturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(times[^1].At + window))),
+            ]);
+            await foreach (var item in PagesAsync<QuarantinedUpload>(Containers.Recordings, QuarantinedUpload.PartitionFor(door.Key.Building), query, cancellationToken).ConfigureAwait(false))
+            {
+                if (times.Any(m => (m.At - item.ClaimedCapturedAt!.Value).Duration() <= window))
+                {
+                    quarantined.Add(item);
+                }
+            }
+        }
+
+        return new PersonData([.. found.Values], quarantined);
     }
 
     private static FieldCondition Is<TEnum>(string field, TEnum value)
@@ -120,6 +144,13 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
         }
         while (continuation is not null);
     }
+}
+
+/// <summary>What concerns a person among recordings: catalogued ones, and refused uploads in quarantine.</summary>
+public sealed record PersonData(IReadOnlyList<PersonRecording> Recordings, IReadOnlyList<QuarantinedUpload> Quarantined)
+{
+    /// <summary>"partition/id" of every item, as schedule entries name them.</summary>
+    public IEnumerable<string> Keys => Recordings.Select(r => r.Key).Concat(Quarantined.Select(q => QuarantinedUpload.PartitionFor(q.BuildingId) + "/" + QuarantinedUpload.IdFor(q.BlobName)));
 }
 
 /// <summary>One recording that concerns a person: its building, its catalogue record, and why it concerns them.</summary>

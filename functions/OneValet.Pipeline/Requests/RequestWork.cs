@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
@@ -119,6 +120,7 @@ public sealed class RequestWork(
         export["requests"] = JsonSerializer.SerializeToNode((await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
         var recordings = await footage.SectionAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
         export["recordings"] = recordings.Json;
+        export["quarantinedUploads"] = await QuarantinedSectionAsync(subject, from, cancellationToken).ConfigureAwait(false);
 
         var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -151,6 +153,31 @@ public sealed class RequestWork(
         }).ConfigureAwait(false);
         await footage.ForgetAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
         return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    /// <summary>
+    /// Refused uploads in quarantine that claim to be from the person's doors and times (O8): listed with what they claim,
+    /// why they were refused and when they go; their bytes are not released (they failed the upload contract, so they may
+    /// not even decode, and nobody has checked who is in them).
+    /// </summary>
+    private async Task<JsonArray> QuarantinedSectionAsync(string subject, DateTimeOffset? from, CancellationToken cancellationToken)
+    {
+        var items = new JsonArray();
+        foreach (var q in (await recordings.FindAllAsync(subject, from, cancellationToken).ConfigureAwait(false)).Quarantined.OrderBy(q => q.ClaimedCapturedAt))
+        {
+            items.Add(new JsonObject
+            {
+                ["buildingId"] = q.BuildingId,
+                ["doorId"] = q.DoorId,
+                ["claimedKind"] = q.ClaimedKind,
+                ["claimedCapturedAt"] = q.ClaimedCapturedAt is { } at ? RecordJson.Timestamp(at) : null,
+                ["reasonCode"] = q.ReasonCode,
+                ["deletedBy"] = RecordJson.Timestamp(q.Deadline),
+                ["note"] = "refused at upload; kept only until its deadline; its content is not released",
+            });
+        }
+
+        return items;
     }
 
     private static string RecordingsSentence(FootageSection recordings)
@@ -244,7 +271,8 @@ public sealed class RequestWork(
             tally.Add(what, await enforcer.DeleteUnlessHeldAsync(entry, snapshot, resumeAfterHold: true, cancellationToken).ConfigureAwait(false));
 
         // What concerns the person is found first: footage is linked to them by their door events, deleted next.
-        var concerning = await recordings.FindAsync(subject, null, cancellationToken).ConfigureAwait(false);
+        var found = await recordings.FindAllAsync(subject, null, cancellationToken).ConfigureAwait(false);
+        var concerning = found.Recordings;
         await foreach (var e in PagesAsync(Containers.DoorEvents, subject, RecordQuery.All, cancellationToken).ConfigureAwait(false))
         {
             var doorEvent = e.Deserialize<DoorEventRecord>(RecordJson.Options)!;
@@ -272,6 +300,25 @@ public sealed class RequestWork(
                     Deadline = now,
                 }).ConfigureAwait(false);
             }
+        }
+
+        // Refused uploads that claim to be Facial Entry captures at the person's doors and times go too (O4); quarantined
+        // footage stays under its rule like any footage.
+        foreach (var q in found.Quarantined.Where(q => q.ClaimedKind == "facial-entry"))
+        {
+            await DeleteAsync("refused Facial Entry captures in quarantine at your doors and times", new ScheduleEntry
+            {
+                Kind = ItemKind.QuarantinedUpload,
+                ItemPartition = QuarantinedUpload.PartitionFor(q.BuildingId),
+                ItemId = QuarantinedUpload.IdFor(q.BlobName),
+                BlobName = q.BlobName,
+                SubjectId = subject,
+                BuildingId = q.BuildingId ?? "unknown",
+                EventAt = q.StartedAt,
+                Category = q.DataCategory,
+                Rule = rule,
+                Deadline = now,
+            }).ConfigureAwait(false);
         }
 
         if (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false) is { } enrollment)
@@ -303,6 +350,15 @@ public sealed class RequestWork(
                 string.Create(CultureInfo.InvariantCulture, $"{footage.Count} entry-camera recordings at the doors and times of your door events"),
                 "the building's security (O9 exception); entry cameras record everyone at a door, and the footage is deleted under the building's footage rule (O2)",
                 footage.Max(f => f.Record.Deadline)));
+        }
+
+        var quarantinedFootage = found.Quarantined.Where(q => q.ClaimedKind != "facial-entry").ToList();
+        if (quarantinedFootage.Count > 0)
+        {
+            kept.Add(new KeptData(
+                string.Create(CultureInfo.InvariantCulture, $"{quarantinedFootage.Count} refused entry-camera uploads in quarantine at the doors and times of your door events"),
+                "the building's security and repairing the fault that made them refused (O9 exceptions); deleted under the rule of what they claim to be (O2)",
+                quarantinedFootage.Max(q => q.Deadline)));
         }
 
         kept.Add(new KeptData("the sharing ledger's entries about you", "a legal obligation to record disclosures (O12)"));

@@ -31,10 +31,10 @@ public sealed class HoldSnapshot(IReadOnlyList<HoldRecord> holds, Func<string, C
         return covering is null ? [] : [.. covering.OrderBy(h => h.HoldId, StringComparer.Ordinal)];
     }
 
-    /// <summary>A recording (or its anonymized form) of no named subject that concerns the hold's subject.</summary>
+    /// <summary>A recording (or its anonymized form, or a quarantined upload) of no named subject that concerns the hold's subject.</summary>
     private async Task<bool> ConcernsSubjectAsync(string? subjectId, ScheduleEntry entry, CancellationToken cancellationToken)
     {
-        if (subjectId is null || entry.SubjectId is not null || entry.Kind is not (ItemKind.RecordingVersion or ItemKind.AnonymizedFootage))
+        if (subjectId is null || entry.SubjectId is not null || entry.Kind is not (ItemKind.RecordingVersion or ItemKind.AnonymizedFootage or ItemKind.QuarantinedUpload))
         {
             return false;
         }

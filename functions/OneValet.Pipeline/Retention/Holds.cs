@@ -137,7 +137,7 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
         while (continuation is not null);
 
         return new HoldSnapshot(inForce, async (subject, ct) =>
-            (await recordings.FindAsync(subject, null, ct).ConfigureAwait(false)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal));
+            (await recordings.FindAllAsync(subject, null, ct).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal));
     }
 
     public async Task<IReadOnlyList<StoredRecord<HoldRecord>>> ActiveAsync(CancellationToken cancellationToken)

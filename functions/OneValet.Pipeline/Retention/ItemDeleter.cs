@@ -16,6 +16,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
 {
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
     private readonly BlobContainerClient _anonymized = blobs.GetBlobContainerClient(storageOptions.Value.AnonymizedContainer);
+    private readonly BlobContainerClient _quarantine = blobs.GetBlobContainerClient(storageOptions.Value.QuarantineContainer);
     private readonly BlobContainerClient _facialReferences = blobs.GetBlobContainerClient(storageOptions.Value.FacialReferencesContainer);
 
     /// <summary>Deletes the item an entry governs and says how.</summary>
@@ -33,6 +34,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.RequestIdentity => MinimizeRequestAsync(entry, cancellationToken),
             ItemKind.ResidentIdentifiers => AnonymizeResidentAsync(entry, cancellationToken),
             ItemKind.AnonymizedFootage => DeleteAnonymizedFootageAsync(entry, cancellationToken),
+            ItemKind.QuarantinedUpload => DeleteQuarantinedAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
     }
@@ -289,6 +291,26 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         }
 
         throw new InvalidOperationException("A recording kept changing while its anonymized form was deleted.");
+    }
+
+    /// <summary>A quarantined upload: its blob in the quarantine container (every version and snapshot), then its record.</summary>
+    private async Task<string> DeleteQuarantinedAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var existed = entry.BlobName is { Length: > 0 } blobName
+            && (await _quarantine.GetBlobClient(blobName).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+        if (entry.BlobName is { Length: > 0 } name)
+        {
+            await DeleteBlobEverywhereAsync(_quarantine, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var record = await store.DeleteAsync(Containers.Recordings, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+        return (existed, record) switch
+        {
+            (true, true) => "quarantined blob (all versions and snapshots) and its quarantine record deleted",
+            (true, false) => "quarantined blob deleted; its record was already gone",
+            (false, true) => "quarantine record deleted; the blob was already gone",
+            _ => "already gone",
+        };
     }
 
     /// <summary>The current blob of a recording, its snapshots, and every older version where the account keeps versions.</summary>

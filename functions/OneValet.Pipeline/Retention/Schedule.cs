@@ -35,6 +35,9 @@ public enum ItemKind
 
     /// <summary>The blurred form of footage anonymized at its deadline (O2, O7), deleted when its own period ends.</summary>
     AnonymizedFootage,
+
+    /// <summary>A refused upload in the quarantine container, under the rule of what it claims to be (O2, O4).</summary>
+    QuarantinedUpload,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>

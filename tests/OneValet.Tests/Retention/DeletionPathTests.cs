@@ -183,10 +183,10 @@ public sealed class DeletionPathTests
     private static int VersionOf(DateTimeOffset enrolledAt) =>
         (int)(enrolledAt - new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)).TotalSeconds;
 
-    internal static Task ResidentAsync(PipelineHarness h, string subject, bool movedOut) =>
+    internal static Task ResidentAsync(PipelineHarness h, string subject, bool movedOut, string building = Building) =>
         h.Store.UpsertAsync(Containers.Residents, subject, ResidentRecord.DocumentId, new ResidentRecord
         {
-            ResidentId = subject, BuildingId = Building, UnitId = "u-1", MovedInAt = h.Clock.GetUtcNow().AddYears(-1), Email = subject + "@deletion.test", Name = "Pat Doe",
+            ResidentId = subject, BuildingId = building, UnitId = "u-1", MovedInAt = h.Clock.GetUtcNow().AddYears(-1), Email = subject + "@deletion.test", Name = "Pat Doe",
             Jurisdiction = "california", MovedOutAt = movedOut ? h.Clock.GetUtcNow().AddDays(-1) : null,
         });
 
