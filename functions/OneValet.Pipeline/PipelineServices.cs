@@ -57,6 +57,7 @@ public static class PipelineServices
         services.AddSingleton<FootageAnonymizer>();
         services.AddSingleton<DeletionLedger>();
         services.AddSingleton<RetentionEnforcer>();
+        services.AddSingleton<PromptEnforcement>();
         services.AddSingleton<RetentionSweep>();
         services.AddSingleton<NotificationPublisher>();
         services.AddSingleton<Durable.HistoryPurge>();

@@ -52,6 +52,7 @@ public sealed partial class RecordingIngestor(
     RetentionSchedule schedule,
     DeletionLedger ledger,
     Faces.FacialEntryChecks facialEntryChecks,
+    PromptEnforcement prompt,
     IOptions<IngestionOptions> ingestionOptions,
     IOptions<StorageOptions> storageOptions,
     TimeProvider time,
@@ -63,12 +64,17 @@ public sealed partial class RecordingIngestor(
     private readonly BlobContainerClient _quarantine = blobs.GetBlobContainerClient(storageOptions.Value.QuarantineContainer);
 
     /// <summary>Ingests the blob of that name. Bad uploads are quarantined, never dropped; nothing here throws for bad input.</summary>
-    public async Task<IngestionOutcome> IngestAsync(string blobName, CancellationToken cancellationToken)
+    public Task<IngestionOutcome> IngestAsync(string blobName, CancellationToken cancellationToken) => IngestAsync(blobName, null, cancellationToken);
+
+    /// <summary>Ingests the blob of that name; with a durable <paramref name="client"/>, an item whose deadline falls before
+    /// the planner's next pass gets its bucket's timer at once (<see cref="PromptEnforcement"/>); one already due is
+    /// enforced at once either way.</summary>
+    public async Task<IngestionOutcome> IngestAsync(string blobName, Microsoft.DurableTask.Client.DurableTaskClient? client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blobName);
         for (var attempt = 1; ; attempt++)
         {
-            var outcome = await IngestOnceAsync(blobName, cancellationToken).ConfigureAwait(false);
+            var outcome = await IngestOnceAsync(blobName, client, cancellationToken).ConfigureAwait(false);
             if (outcome.Result != IngestionResult.Superseded || attempt == MaxAttempts)
             {
                 return outcome;
@@ -76,7 +82,7 @@ public sealed partial class RecordingIngestor(
         }
     }
 
-    private async Task<IngestionOutcome> IngestOnceAsync(string blobName, CancellationToken cancellationToken)
+    private async Task<IngestionOutcome> IngestOnceAsync(string blobName, Microsoft.DurableTask.Client.DurableTaskClient? client, CancellationToken cancellationToken)
     {
         var blob = _recordings.GetBlobClient(blobName);
         BlobProperties properties;
@@ -92,7 +98,7 @@ public sealed partial class RecordingIngestor(
         var etag = properties.ETag.ToString();
         if (!UploadName.TryParse(blobName, out var name))
         {
-            return await QuarantineAsync(blob, properties, "invalid-name", cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, "invalid-name", cancellationToken).ConfigureAwait(false);
         }
 
         // The catalogue is the receipt: a blob ETag already recorded means this exact upload was done.
@@ -111,7 +117,7 @@ public sealed partial class RecordingIngestor(
         var reason = CheckMetadata(properties, out var metadata);
         if (reason is not null)
         {
-            return await QuarantineAsync(blob, properties, reason, cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, reason, cancellationToken).ConfigureAwait(false);
         }
 
         var content = await HashAsync(blob, properties.ETag, name.Extension, cancellationToken).ConfigureAwait(false);
@@ -122,12 +128,12 @@ public sealed partial class RecordingIngestor(
 
         if (!content.MagicBytesMatch)
         {
-            return await QuarantineAsync(blob, properties, "content-mismatch", cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, "content-mismatch", cancellationToken).ConfigureAwait(false);
         }
 
         if (content.Length > _options.MaxBytes)
         {
-            return await QuarantineAsync(blob, properties, "too-large", cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, "too-large", cancellationToken).ConfigureAwait(false);
         }
 
         if ((existing is null || existing.Document.Versions.All(v => v.Sha256 != content.Sha256))
@@ -136,7 +142,14 @@ public sealed partial class RecordingIngestor(
             return await ReenforceAsync(blob, properties, name, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = await CatalogueAsync(name, metadata!, properties, content, existing, cancellationToken).ConfigureAwait(false);
+        var written = new List<(ScheduleEntry Entry, BucketRecord Bucket)>(1);
+        var result = await CatalogueAsync(name, metadata!, properties, content, existing, written, cancellationToken).ConfigureAwait(false);
+        foreach (var (entry, bucket) in written)
+        {
+            // Deletion lag for every item: one already due (a late upload, a short rule) goes now, not at the next pass.
+            await prompt.AfterWriteAsync(entry, bucket, client, cancellationToken).ConfigureAwait(false);
+        }
+
         if (metadata!.Kind == RecordingKind.FacialEntry)
         {
             // Here, once catalogued (the record and its deadline exist first), not on a queue: one capture at a door is
@@ -289,6 +302,7 @@ public sealed partial class RecordingIngestor(
         BlobProperties properties,
         HashedContent content,
         StoredRecord<RecordingRecord>? existing,
+        List<(ScheduleEntry Entry, BucketRecord Bucket)> written,
         CancellationToken cancellationToken)
     {
         var etag = properties.ETag.ToString();
@@ -301,8 +315,9 @@ public sealed partial class RecordingIngestor(
                 if (existing is null)
                 {
                     var version = NewVersion(1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
-                    await ScheduleAsync(name, metadata, version, rule, cancellationToken).ConfigureAwait(false);
+                    var (entry, bucket) = await ScheduleAsync(name, metadata, version, rule, cancellationToken).ConfigureAwait(false);
                     await store.CreateAsync(Containers.Recordings, name.BuildingId, name.RecordId, NewRecord(name, metadata, content, rule, version), cancellationToken).ConfigureAwait(false);
+                    written.Add((entry, bucket));
                     return new IngestionOutcome(IngestionResult.Catalogued);
                 }
 
@@ -322,13 +337,14 @@ public sealed partial class RecordingIngestor(
                 }
 
                 var next = NewVersion(record.Versions.Max(v => v.Number) + 1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
-                await ScheduleAsync(name, metadata, next, rule, cancellationToken).ConfigureAwait(false);
+                var (nextEntry, nextBucket) = await ScheduleAsync(name, metadata, next, rule, cancellationToken).ConfigureAwait(false);
                 var updated = NewRecord(name, metadata, content, rule, next) with
                 {
                     CataloguedAt = record.CataloguedAt,
                     Versions = [.. record.Versions, next],
                 };
                 await store.ReplaceAsync(Containers.Recordings, name.BuildingId, name.RecordId, updated, existing.ETag, cancellationToken).ConfigureAwait(false);
+                written.Add((nextEntry, nextBucket));
                 return new IngestionOutcome(IngestionResult.NewVersion);
             }
             catch (Exception e) when (attempt < MaxAttempts && e is RecordConflictException or RecordPreconditionFailedException or RecordNotFoundException)
@@ -341,8 +357,9 @@ public sealed partial class RecordingIngestor(
 
     /// <summary>The deadline goes in before the record: a crash between leaves a deadline for bytes that are there anyway,
     /// never a record without its deadline.</summary>
-    private Task ScheduleAsync(UploadName name, UploadMetadata metadata, RecordingVersion version, RetentionRule rule, CancellationToken cancellationToken) =>
-        schedule.AddAsync(new ScheduleEntry
+    private async Task<(ScheduleEntry Entry, BucketRecord Bucket)> ScheduleAsync(UploadName name, UploadMetadata metadata, RecordingVersion version, RetentionRule rule, CancellationToken cancellationToken)
+    {
+        var entry = new ScheduleEntry
         {
             Kind = ItemKind.RecordingVersion,
             ItemPartition = name.BuildingId,
@@ -355,7 +372,9 @@ public sealed partial class RecordingIngestor(
             Category = metadata.Kind == RecordingKind.FacialEntry ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
             Rule = rule,
             Deadline = version.Deadline,
-        }, cancellationToken);
+        };
+        return (entry, await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>O7: bytes the ledger says were deleted came back (a restored blob): delete them again and say so.</summary>
     private async Task<IngestionOutcome> ReenforceAsync(BlobClient blob, BlobProperties properties, UploadName name, CancellationToken cancellationToken)
@@ -413,7 +432,7 @@ public sealed partial class RecordingIngestor(
 
     /// <summary>Moves a refused upload to the quarantine container with its reason in the metadata, audits it, then
     /// removes the original (only if it is still the same upload). Safe to rerun at any point.</summary>
-    private async Task<IngestionOutcome> QuarantineAsync(BlobClient blob, BlobProperties properties, string reason, CancellationToken cancellationToken)
+    private async Task<IngestionOutcome> QuarantineAsync(Microsoft.DurableTask.Client.DurableTaskClient? client, BlobClient blob, BlobProperties properties, string reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var target = _quarantine.GetBlobClient(blob.Name);
@@ -429,7 +448,7 @@ public sealed partial class RecordingIngestor(
         // Catalogued under the rule of what it claims to be, deadline first (O1, O2, O4): nothing sits in quarantine that
         // the retention engine cannot find.
         var record = Quarantined(blob.Name, properties, reason, now);
-        await schedule.AddAsync(new ScheduleEntry
+        var entry = new ScheduleEntry
         {
             Kind = ItemKind.QuarantinedUpload,
             ItemPartition = QuarantinedUpload.PartitionFor(record.BuildingId),
@@ -440,7 +459,8 @@ public sealed partial class RecordingIngestor(
             Category = record.DataCategory,
             Rule = record.Retention,
             Deadline = record.Deadline,
-        }, cancellationToken).ConfigureAwait(false);
+        };
+        var bucket = await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Recordings, QuarantinedUpload.PartitionFor(record.BuildingId), QuarantinedUpload.IdFor(blob.Name), record, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -484,6 +504,7 @@ public sealed partial class RecordingIngestor(
             // Already gone, or replaced by a newer upload that is ingested on its own.
         }
 
+        await prompt.AfterWriteAsync(entry, bucket, client, cancellationToken).ConfigureAwait(false);
         LogQuarantined(logger, reason);
         return new IngestionOutcome(IngestionResult.Quarantined, reason);
     }

@@ -109,6 +109,31 @@ public sealed partial class RetentionEnforcer(
         return new BucketOutcome(bucketKey, deleted, held.Count, morePending, closed);
     }
 
+    /// <summary>
+    /// Enforces one entry of a bucket now, ahead of its bucket (<see cref="PromptEnforcement"/>: an item already due when it
+    /// was written), exactly as the bucket would: holds first, then the audited deletion, the entry marked. False when it is
+    /// gone, done, or held.
+    /// </summary>
+    public async Task<bool> EnforceNowAsync(string bucketKey, string entryId, CancellationToken cancellationToken)
+    {
+        var stored = await schedule.ReadEntryAsync(bucketKey, entryId, cancellationToken).ConfigureAwait(false);
+        if (stored is null || stored.Document.Status == EntryStatus.Done)
+        {
+            return false;
+        }
+
+        var snapshot = await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var covering = (await snapshot.CoveringAsync(stored.Document, cancellationToken).ConfigureAwait(false)).Select(h => h.HoldId).ToList();
+        var newlyHeld = new Dictionary<string, long>(StringComparer.Ordinal);
+        var deleted = await EnforceEntryAsync(bucketKey, stored, covering, newlyHeld, cancellationToken).ConfigureAwait(false);
+        foreach (var (holdId, count) in newlyHeld)
+        {
+            await holds.UpdateAsync(holdId, h => h with { ItemsHeld = h.ItemsHeld + count }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted;
+    }
+
     /// <summary>Returns true when the item was deleted (or found gone), false when a hold keeps it.</summary>
     private async Task<bool> EnforceEntryAsync(
         string bucketKey,

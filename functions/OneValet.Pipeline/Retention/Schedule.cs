@@ -175,6 +175,9 @@ public sealed class RetentionSchedule(IRecordStore store, IOptions<RetentionOpti
             continuation,
             cancellationToken);
 
+    public Task<StoredRecord<ScheduleEntry>?> ReadEntryAsync(string bucketKey, string entryId, CancellationToken cancellationToken) =>
+        store.ReadAsync<ScheduleEntry>(Containers.Schedule, bucketKey, entryId, cancellationToken);
+
     public Task<StoredRecord<ScheduleEntry>> ReplaceEntryAsync(string bucketKey, StoredRecord<ScheduleEntry> entry, ScheduleEntry updated, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);

@@ -49,6 +49,17 @@ public sealed class QuarantineRetentionTests
         Assert.Contains("quarantined blob", deleted.How, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_refused_capture_whose_claim_is_already_past_the_tdpa_period_is_deleted_at_ingestion()
+    {
+        await using var h = await PipelineHarness.StartAsync();
+        var name = $"{Building}/lobby/face-ancient.jpg";
+        Assert.Equal("capture-too-old", (await UploadAsync(h, name, Hardware.Jpeg(2_000), Hardware.Metadata(h.Clock.GetUtcNow().AddDays(-100), "facial-entry"))).ReasonCode);
+        Assert.False((await Quarantine(h).GetBlobClient(name).ExistsAsync()).Value);
+        Assert.Null(await h.Store.ReadAsync<QuarantinedUpload>(Containers.Recordings, QuarantinedUpload.PartitionFor(Building), QuarantinedUpload.IdFor(name)));
+        Assert.Contains(await Audits.AroundAsync(h.Store, h.Clock.GetUtcNow().AddDays(-10)), a => a.Action == "deleted" && a.Outcome == "completed" && a.RuleId == "quarantined-tdpa-authentication-90d");
+    }
+
     [Theory]
     [InlineData("facial-entry", "not-a-time", "invalid-capturedat", 90)] // no readable claim: from the upload
     [InlineData("facial-entry", "+2d", "captured-in-future", 90)] // a claim after the upload: from the upload
