@@ -128,8 +128,10 @@ public sealed class RetentionEndToEndTests
         Assert.True(DateTimeOffset.UtcNow - now < TimeSpan.FromSeconds(15), "the late clip waited for a pass");
         await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-p", "door-1_fresh") is null, host, TimeSpan.FromSeconds(45));
         Assert.False((await container.GetBlobClient("b-p/door-1/fresh.mp4").ExistsAsync()).Value);
+        // The goal (O7): at most 60 s. An idle task hub polls its queues less often (the Azure Storage provider backs off to
+        // 30 s), which is most of the lag here; the planner never ran, so the timer can only be the one ingestion started.
         var fresh = Assert.Single(await Audits.AroundAsync(store, now), a => a.Action == "deleted" && a.Outcome == "completed" && a.ItemRef!.Contains("fresh", StringComparison.Ordinal));
-        Assert.InRange(fresh.LagSeconds!.Value, -1, 10);
+        Assert.InRange(fresh.LagSeconds!.Value, -1, 60);
     }
 
     [Fact]
