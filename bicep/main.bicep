@@ -73,9 +73,10 @@ var cosmosDatabaseName = 'onevalet'
 
 // The blob containers the code uses: StorageOptions' defaults (RecordingsContainer, QuarantineContainer,
 // ExportsContainer, AnonymizedContainer). tests/OneValet.Tests/Deployment checks that this list equals them.
+var quarantineContainerName = 'quarantine'
 var dataContainerNames = [
   'recordings'
-  'quarantine'
+  quarantineContainerName
   'exports'
   'anonymized'
   'facial-references'
@@ -134,6 +135,7 @@ module dataStorage 'modules/dataStorage.bicep' = {
     tags: tags
     softDeleteRetentionDays: blobSoftDeleteRetentionDays
     dataContainerNames: dataContainerNames
+    quarantineContainerName: quarantineContainerName
     deadLetterContainerName: deadLetterContainerName
     poisonQueueName: poisonQueueName
   }

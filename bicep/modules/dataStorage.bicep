@@ -45,6 +45,14 @@ param previousVersionDays int = 1
 @description('The containers the pipeline uses (recordings, quarantine, exports, anonymized).')
 param dataContainerNames string[]
 
+@description('The container refused uploads are moved to (a member of dataContainerNames).')
+param quarantineContainerName string
+
+@description('Backstop for quarantine: days after a refused upload was moved there before the lifecycle rule deletes it, whatever the retention engine did. The engine deletes each one by the rule of what it claims to be (at most the TDPA 90 days from its claimed capture or upload for a Facial Entry capture, O4); lifecycle runs about once a day, so 85 + 2 stays inside 90.')
+@minValue(1)
+@maxValue(88)
+param quarantineBackstopDays int = 85
+
 @description('Container where Event Grid writes BlobCreated events it could not deliver (dead letters).')
 param deadLetterContainerName string
 
@@ -145,6 +153,30 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01
               snapshot: {
                 delete: {
                   daysAfterCreationGreaterThan: previousVersionDays
+                }
+              }
+            }
+          }
+        }
+        {
+          // Backstop for quarantine (O4, O7): a refused upload is deleted by the retention engine under the rule of what
+          // it claims to be; should the engine fail, this rule still removes it inside the TDPA period.
+          name: 'expire-quarantine'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${quarantineContainerName}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterCreationGreaterThan: quarantineBackstopDays
                 }
               }
             }

@@ -60,6 +60,7 @@ public static class PipelineServices
         services.AddSingleton<FootageAnonymizer>();
         services.AddSingleton<DeletionLedger>();
         services.AddSingleton<RetentionEnforcer>();
+        services.AddSingleton<PromptEnforcement>();
         services.AddSingleton<RetentionSweep>();
         services.AddSingleton<NotificationPublisher>();
         services.AddSingleton<Durable.HistoryPurge>();
@@ -84,6 +85,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.VerificationCodes>();
         services.AddSingleton<Requests.IntakeCaps>();
         services.AddSingleton<Requests.PrivacyRequestService>();
+        services.AddSingleton<Requests.PersonRecordings>();
         services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();

@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using OneValet.Pipeline.Ingestion;
 
 namespace OneValet.Functions.Ingestion;
@@ -15,9 +16,10 @@ public sealed class IngestionFunctions(RecordingIngestor ingestor)
     public async Task RunAsync(
         [BlobTrigger("recordings/{name}", Source = BlobTriggerSource.EventGrid, Connection = "Recordings")] BlobClient blob,
         string name,
+        [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        await ingestor.IngestAsync(name, cancellationToken).ConfigureAwait(false);
+        await ingestor.IngestAsync(name, client, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -14,6 +14,7 @@ namespace OneValet.Local.Ingestion;
 internal sealed partial class UploadPoller(
     BlobServiceClient blobs,
     RecordingIngestor ingestor,
+    Microsoft.DurableTask.Client.DurableTaskClient durable,
     IOptions<IngestionOptions> ingestionOptions,
     IOptions<StorageOptions> storageOptions,
     ILogger<UploadPoller> logger) : BackgroundService
@@ -74,7 +75,7 @@ internal sealed partial class UploadPoller(
         {
             try
             {
-                await ingestor.IngestAsync(name, ct).ConfigureAwait(false);
+                await ingestor.IngestAsync(name, durable, ct).ConfigureAwait(false);
                 completed.Add(name);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -35,7 +35,7 @@ public sealed record FacialEntryStatus(bool Active, bool Enrolled, DateTimeOffse
 /// </list>
 /// The record is written before any biometric data exists (an empty person or a blob name), so nothing biometric can exist
 /// that the retention engine cannot find. Re-enrollment and removal delete the earlier reference through the retention
-/// engine's audited path (<see cref="RetentionEnforcer.DeleteAndAuditAsync"/>, which calls <see cref="ItemDeleter"/>).
+/// engine's audited path, holds first (<see cref="RetentionEnforcer.DeleteUnlessHeldAsync"/>, which calls <see cref="ItemDeleter"/>).
 /// </summary>
 public sealed partial class FacialEnrollments(
     IRecordStore store,
@@ -259,7 +259,14 @@ public sealed partial class FacialEnrollments(
             Rule = new RetentionRule(ruleId, "O5", TimeSpan.Zero, RetentionAction.Delete),
             Deadline = now,
         };
-        if (respectHolds && (await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Any(h => h.Document.Scope.Covers(entry)))
+        if (!respectHolds)
+        {
+            await enforcer.DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        // Holds first, every scope (O6); a held reference stays as it is (the resident can withdraw consent to stop its use).
+        if (!(await enforcer.DeleteUnlessHeldAsync(entry, null, resumeAfterHold: false, cancellationToken).ConfigureAwait(false)).Deleted)
         {
             return TypedResults.Problem(
                 detail: "Your enrollment is kept under a hold the law allows (O6) and cannot be replaced or removed now; withdraw your consent to stop its use at once.",
@@ -268,7 +275,6 @@ public sealed partial class FacialEnrollments(
                 extensions: new Dictionary<string, object?> { ["code"] = "held" });
         }
 
-        await enforcer.DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false);
         return null;
     }
 

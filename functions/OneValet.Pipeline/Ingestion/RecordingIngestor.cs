@@ -53,6 +53,7 @@ public sealed partial class RecordingIngestor(
     DeletionLedger ledger,
     Faces.FacialEntryChecks facialEntryChecks,
     Media.MediaProbe media,
+    PromptEnforcement prompt,
     IOptions<IngestionOptions> ingestionOptions,
     IOptions<StorageOptions> storageOptions,
     TimeProvider time,
@@ -64,12 +65,17 @@ public sealed partial class RecordingIngestor(
     private readonly BlobContainerClient _quarantine = blobs.GetBlobContainerClient(storageOptions.Value.QuarantineContainer);
 
     /// <summary>Ingests the blob of that name. Bad uploads are quarantined, never dropped; nothing here throws for bad input.</summary>
-    public async Task<IngestionOutcome> IngestAsync(string blobName, CancellationToken cancellationToken)
+    public Task<IngestionOutcome> IngestAsync(string blobName, CancellationToken cancellationToken) => IngestAsync(blobName, null, cancellationToken);
+
+    /// <summary>Ingests the blob of that name; with a durable <paramref name="client"/>, an item whose deadline falls before
+    /// the planner's next pass gets its bucket's timer at once (<see cref="PromptEnforcement"/>); one already due is
+    /// enforced at once either way.</summary>
+    public async Task<IngestionOutcome> IngestAsync(string blobName, Microsoft.DurableTask.Client.DurableTaskClient? client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blobName);
         for (var attempt = 1; ; attempt++)
         {
-            var outcome = await IngestOnceAsync(blobName, cancellationToken).ConfigureAwait(false);
+            var outcome = await IngestOnceAsync(blobName, client, cancellationToken).ConfigureAwait(false);
             if (outcome.Result != IngestionResult.Superseded || attempt == MaxAttempts)
             {
                 return outcome;
@@ -77,7 +83,7 @@ public sealed partial class RecordingIngestor(
         }
     }
 
-    private async Task<IngestionOutcome> IngestOnceAsync(string blobName, CancellationToken cancellationToken)
+    private async Task<IngestionOutcome> IngestOnceAsync(string blobName, Microsoft.DurableTask.Client.DurableTaskClient? client, CancellationToken cancellationToken)
     {
         var blob = _recordings.GetBlobClient(blobName);
         BlobProperties properties;
@@ -93,7 +99,7 @@ public sealed partial class RecordingIngestor(
         var etag = properties.ETag.ToString();
         if (!UploadName.TryParse(blobName, out var name))
         {
-            return await QuarantineAsync(blob, properties, "invalid-name", cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, "invalid-name", cancellationToken).ConfigureAwait(false);
         }
 
         // The catalogue is the receipt: a blob ETag already recorded means this exact upload was done.
@@ -112,7 +118,7 @@ public sealed partial class RecordingIngestor(
         var reason = CheckMetadata(properties, out var metadata);
         if (reason is not null)
         {
-            return await QuarantineAsync(blob, properties, reason, cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, reason, cancellationToken).ConfigureAwait(false);
         }
 
         var content = await HashAsync(blob, properties.ETag, name.Extension, cancellationToken).ConfigureAwait(false);
@@ -123,12 +129,12 @@ public sealed partial class RecordingIngestor(
 
         if (!content.MagicBytesMatch)
         {
-            return await QuarantineAsync(blob, properties, "content-mismatch", cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, "content-mismatch", cancellationToken).ConfigureAwait(false);
         }
 
         if (content.Length > _options.MaxBytes)
         {
-            return await QuarantineAsync(blob, properties, "too-large", cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, "too-large", cancellationToken).ConfigureAwait(false);
         }
 
         // Decoder bombs: a size, frame count or duration over the limits (read from the header, nothing decoded) is
@@ -151,7 +157,14 @@ public sealed partial class RecordingIngestor(
             return await ReenforceAsync(blob, properties, name, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = await CatalogueAsync(name, metadata!, properties, content, existing, cancellationToken).ConfigureAwait(false);
+        var written = new List<(ScheduleEntry Entry, BucketRecord Bucket)>(1);
+        var result = await CatalogueAsync(name, metadata!, properties, content, existing, written, cancellationToken).ConfigureAwait(false);
+        foreach (var (entry, bucket) in written)
+        {
+            // Deletion lag for every item: one already due (a late upload, a short rule) goes now, not at the next pass.
+            await prompt.AfterWriteAsync(entry, bucket, client, cancellationToken).ConfigureAwait(false);
+        }
+
         if (metadata!.Kind == RecordingKind.FacialEntry)
         {
             // Here, once catalogued (the record and its deadline exist first), not on a queue: one capture at a door is
@@ -326,6 +339,7 @@ public sealed partial class RecordingIngestor(
         BlobProperties properties,
         HashedContent content,
         StoredRecord<RecordingRecord>? existing,
+        List<(ScheduleEntry Entry, BucketRecord Bucket)> written,
         CancellationToken cancellationToken)
     {
         var etag = properties.ETag.ToString();
@@ -338,8 +352,9 @@ public sealed partial class RecordingIngestor(
                 if (existing is null)
                 {
                     var version = NewVersion(1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
-                    await ScheduleAsync(name, metadata, version, rule, cancellationToken).ConfigureAwait(false);
+                    var (entry, bucket) = await ScheduleAsync(name, metadata, version, rule, cancellationToken).ConfigureAwait(false);
                     await store.CreateAsync(Containers.Recordings, name.BuildingId, name.RecordId, NewRecord(name, metadata, content, rule, version), cancellationToken).ConfigureAwait(false);
+                    written.Add((entry, bucket));
                     return new IngestionOutcome(IngestionResult.Catalogued);
                 }
 
@@ -359,13 +374,14 @@ public sealed partial class RecordingIngestor(
                 }
 
                 var next = NewVersion(record.Versions.Max(v => v.Number) + 1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
-                await ScheduleAsync(name, metadata, next, rule, cancellationToken).ConfigureAwait(false);
+                var (nextEntry, nextBucket) = await ScheduleAsync(name, metadata, next, rule, cancellationToken).ConfigureAwait(false);
                 var updated = NewRecord(name, metadata, content, rule, next) with
                 {
                     CataloguedAt = record.CataloguedAt,
                     Versions = [.. record.Versions, next],
                 };
                 await store.ReplaceAsync(Containers.Recordings, name.BuildingId, name.RecordId, updated, existing.ETag, cancellationToken).ConfigureAwait(false);
+                written.Add((nextEntry, nextBucket));
                 return new IngestionOutcome(IngestionResult.NewVersion);
             }
             catch (Exception e) when (attempt < MaxAttempts && e is RecordConflictException or RecordPreconditionFailedException or RecordNotFoundException)
@@ -378,8 +394,9 @@ public sealed partial class RecordingIngestor(
 
     /// <summary>The deadline goes in before the record: a crash between leaves a deadline for bytes that are there anyway,
     /// never a record without its deadline.</summary>
-    private Task ScheduleAsync(UploadName name, UploadMetadata metadata, RecordingVersion version, RetentionRule rule, CancellationToken cancellationToken) =>
-        schedule.AddAsync(new ScheduleEntry
+    private async Task<(ScheduleEntry Entry, BucketRecord Bucket)> ScheduleAsync(UploadName name, UploadMetadata metadata, RecordingVersion version, RetentionRule rule, CancellationToken cancellationToken)
+    {
+        var entry = new ScheduleEntry
         {
             Kind = ItemKind.RecordingVersion,
             ItemPartition = name.BuildingId,
@@ -392,7 +409,9 @@ public sealed partial class RecordingIngestor(
             Category = metadata.Kind == RecordingKind.FacialEntry ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
             Rule = rule,
             Deadline = version.Deadline,
-        }, cancellationToken);
+        };
+        return (entry, await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>O7: bytes the ledger says were deleted came back (a restored blob): delete them again and say so.</summary>
     private async Task<IngestionOutcome> ReenforceAsync(BlobClient blob, BlobProperties properties, UploadName name, CancellationToken cancellationToken)
@@ -450,7 +469,7 @@ public sealed partial class RecordingIngestor(
 
     /// <summary>Moves a refused upload to the quarantine container with its reason in the metadata, audits it, then
     /// removes the original (only if it is still the same upload). Safe to rerun at any point.</summary>
-    private async Task<IngestionOutcome> QuarantineAsync(BlobClient blob, BlobProperties properties, string reason, CancellationToken cancellationToken)
+    private async Task<IngestionOutcome> QuarantineAsync(Microsoft.DurableTask.Client.DurableTaskClient? client, BlobClient blob, BlobProperties properties, string reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var target = _quarantine.GetBlobClient(blob.Name);
@@ -462,6 +481,24 @@ public sealed partial class RecordingIngestor(
 
         metadata["quarantinereason"] = reason;
         metadata["quarantinedat"] = now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+        // Catalogued under the rule of what it claims to be, deadline first (O1, O2, O4): nothing sits in quarantine that
+        // the retention engine cannot find.
+        var record = Quarantined(blob.Name, properties, reason, now);
+        var entry = new ScheduleEntry
+        {
+            Kind = ItemKind.QuarantinedUpload,
+            ItemPartition = QuarantinedUpload.PartitionFor(record.BuildingId),
+            ItemId = QuarantinedUpload.IdFor(blob.Name),
+            BlobName = blob.Name,
+            BuildingId = record.BuildingId ?? "unknown",
+            EventAt = record.StartedAt,
+            Category = record.DataCategory,
+            Rule = record.Retention,
+            Deadline = record.Deadline,
+        };
+        var bucket = await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Recordings, QuarantinedUpload.PartitionFor(record.BuildingId), QuarantinedUpload.IdFor(blob.Name), record, cancellationToken).ConfigureAwait(false);
         try
         {
             var source = await blob.DownloadStreamingAsync(
@@ -485,7 +522,10 @@ public sealed partial class RecordingIngestor(
         {
             Action = "quarantined",
             ItemRef = $"{_recordings.Name}/{blob.Name}",
-            Category = DataCategories.Sensory,
+            Category = record.DataCategory,
+            RuleId = record.Retention.RuleId,
+            Obligation = record.Retention.Obligation,
+            Deadline = record.Deadline,
             ReasonCode = reason,
             How = $"moved to {_quarantine.Name}",
             At = properties.LastModified,
@@ -501,8 +541,40 @@ public sealed partial class RecordingIngestor(
             // Already gone, or replaced by a newer upload that is ingested on its own.
         }
 
+        await prompt.AfterWriteAsync(entry, bucket, client, cancellationToken).ConfigureAwait(false);
         LogQuarantined(logger, reason);
         return new IngestionOutcome(IngestionResult.Quarantined, reason);
+    }
+
+    /// <summary>The quarantine record of a refused upload: what it claims, and the rule and deadline of that claim.</summary>
+    private QuarantinedUpload Quarantined(string blobName, BlobProperties properties, string reason, DateTimeOffset now)
+    {
+        var (building, door, kind, capturedAt) = QuarantinedUpload.Claims(blobName, properties.Metadata);
+        var rule = retention.ForQuarantined(kind, building);
+        var uploadedAt = properties.LastModified < now ? properties.LastModified : now;
+        var start = capturedAt is { } claimed && claimed < uploadedAt ? claimed : uploadedAt;
+        return new QuarantinedUpload
+        {
+            BlobName = blobName,
+            ReasonCode = reason,
+            QuarantinedAt = now,
+            UploadedAt = uploadedAt,
+            ClaimedCapturedAt = capturedAt,
+            ClaimedKind = kind switch
+            {
+                RecordingKind.FacialEntry => "facial-entry",
+                RecordingKind.Surveillance => "surveillance",
+                _ => "unknown",
+            },
+            BuildingId = building,
+            DoorId = door,
+            SizeBytes = properties.ContentLength,
+            DataCategory = kind == RecordingKind.FacialEntry || (kind is null && rule.Obligation == "O4") ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
+            Purpose = "data security: a refused upload kept for its fault to be found, then deleted",
+            Source = "entry-console",
+            Retention = rule,
+            Deadline = retention.Deadline(rule, start, building ?? string.Empty),
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingested recording {BuildingId}/{DoorId}/{CaptureId}: {Result}")]

@@ -51,6 +51,7 @@ public sealed record FootageSection(JsonObject Json, int Redacted, int Withheld,
 /// </summary>
 public sealed class AccessFootage(
     IRecordStore store,
+    PersonRecordings recordings,
     BlobServiceClient blobs,
     BlobRedaction redaction,
     RetentionSchedule schedule,
@@ -63,9 +64,9 @@ public sealed class AccessFootage(
     /// <summary>The id of the hold an access request's recordings are under while its answer is made.</summary>
     public static string HoldIdFor(string requestId) => "hold-request-" + requestId;
 
-    public const string VerifiedCapture = "facial-entry-verified-as-you";
-    public const string AtDoorEvent = "camera-at-your-door-event";
-    public const string AtVerifiedCapture = "camera-at-your-facial-entry";
+    public const string VerifiedCapture = PersonRecordings.VerifiedCapture;
+    public const string AtDoorEvent = PersonRecordings.AtDoorEvent;
+    public const string AtVerifiedCapture = PersonRecordings.AtVerifiedCapture;
 
     /// <summary>Chooses the recordings of an access answer and stores the choice; returns how many. Idempotent: a retried
     /// work step finds the plan it wrote and keeps it, so the orchestration's item count and the plan always agree.</summary>
@@ -77,77 +78,16 @@ public sealed class AccessFootage(
             return existing.Document.Items.Count;
         }
 
-        var o = options.Value;
-        var moments = new List<(string Building, string Door, DateTimeOffset At, string Why)>();
-        var eventQuery = from is null ? RecordQuery.All : RecordQuery.Where(Since("at", from.Value));
-        await foreach (var e in PagesAsync<DoorEventRecord>(Containers.DoorEvents, subjectId, eventQuery, cancellationToken).ConfigureAwait(false))
-        {
-            moments.Add((e.BuildingId, e.DoorId, e.At, AtDoorEvent));
-        }
-
-        var buildings = moments.Select(m => m.Building).ToHashSet(StringComparer.Ordinal);
-        if ((await store.ReadAsync<ResidentRecord>(Containers.Residents, subjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is { } resident)
-        {
-            buildings.Add(resident.BuildingId);
-        }
-
-        var found = new Dictionary<string, FootageItem>(StringComparer.Ordinal);
-        foreach (var building in buildings.Order(StringComparer.Ordinal))
-        {
-            var conditions = new List<FieldCondition>
-            {
-                Is("kind", RecordingKind.FacialEntry),
-                Is("status", RecordingStatus.Catalogued),
-                Is("faceCheck.status", FaceVerificationStatus.Verified),
-                new("faceCheck.residentId", FieldOperator.Equal, JsonValue.Create(subjectId)),
-            };
-            if (from is not null)
-            {
-                conditions.Add(Since("capturedAt", from.Value));
-            }
-
-            await foreach (var capture in PagesAsync<RecordingRecord>(Containers.Recordings, building, new RecordQuery(conditions), cancellationToken).ConfigureAwait(false))
-            {
-                found[building + "/" + capture.Id] = new FootageItem(building, capture.DoorId, capture.CaptureId, capture.Kind, capture.CapturedAt, VerifiedCapture);
-                moments.Add((building, capture.DoorId, capture.CapturedAt, AtVerifiedCapture));
-            }
-        }
-
-        // Footage at each door: one query over the span of the person's moments there, then each clip matched to the
-        // nearest moment within the window (one scan of a door's footage instead of one query per moment).
-        foreach (var door in moments.GroupBy(m => (m.Building, m.Door)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Door, StringComparer.Ordinal))
-        {
-            var times = door.OrderBy(m => m.At).ToList();
-            var start = times[0].At - o.FootageWindow;
-            if (from is not null && start < from.Value)
-            {
-                start = from.Value;
-            }
-
-            var query = new RecordQuery(
-            [
-                Is("kind", RecordingKind.Surveillance),
-                Is("status", RecordingStatus.Catalogued),
-                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Key.Door)),
-                Since("capturedAt", start),
-                new("capturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(times[^1].At + o.FootageWindow))),
-            ]);
-            await foreach (var clip in PagesAsync<RecordingRecord>(Containers.Recordings, door.Key.Building, query, cancellationToken).ConfigureAwait(false))
-            {
-                var near = times.Where(m => (m.At - clip.CapturedAt).Duration() <= o.FootageWindow).OrderBy(m => (m.At - clip.CapturedAt).Duration()).ToList();
-                if (near.Count > 0)
-                {
-                    found.TryAdd(door.Key.Building + "/" + clip.Id, new FootageItem(door.Key.Building, clip.DoorId, clip.CaptureId, clip.Kind, clip.CapturedAt, near[0].Why));
-                }
-            }
-        }
-
-        var items = found.Values
+        var found = (await recordings.FindAsync(subjectId, from, cancellationToken).ConfigureAwait(false))
+            .Where(r => r.Record.Status == RecordingStatus.Catalogued)
+            .Select(r => new FootageItem(r.BuildingId, r.Record.DoorId, r.Record.CaptureId, r.Record.Kind, r.Record.CapturedAt, r.Why))
+            .ToList();
+        var items = found
             .OrderByDescending(i => i.CapturedAt)
             .ThenBy(i => i.BuildingId, StringComparer.Ordinal)
             .ThenBy(i => i.DoorId, StringComparer.Ordinal)
             .ThenBy(i => i.CaptureId, StringComparer.Ordinal)
-            .Take(o.MaxFootageItems)
+            .Take(options.Value.MaxFootageItems)
             .ToList();
         // The hold first: a retried work step that finds the plan finds the hold placed too.
         if (items.Count > 0)
@@ -335,28 +275,5 @@ public sealed class AccessFootage(
             cancellationToken).ConfigureAwait(false);
         var result = outcome.Result!;
         return new FootageResult(index, true, blobName, result.Summary, result.RequesterFaceKnown && result.FramesWithRequesterKept > 0, null);
-    }
-
-    private static FieldCondition Is<TEnum>(string field, TEnum value)
-        where TEnum : struct, Enum =>
-        new(field, FieldOperator.Equal, JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(value.ToString())));
-
-    private static FieldCondition Since(string field, DateTimeOffset from) =>
-        new(field, FieldOperator.GreaterThanOrEqual, JsonValue.Create(RecordJson.Timestamp(from)));
-
-    private async IAsyncEnumerable<T> PagesAsync<T>(string container, string partition, RecordQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? continuation = null;
-        do
-        {
-            var page = await store.QueryAsync<T>(container, partition, query, 500, continuation, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Items)
-            {
-                yield return item.Document;
-            }
-
-            continuation = page.Continuation;
-        }
-        while (continuation is not null);
     }
 }

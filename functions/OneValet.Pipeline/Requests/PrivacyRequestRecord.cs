@@ -45,8 +45,9 @@ public sealed record PrivacyRequestInput(
 /// <summary>One step of a request's progress, as <c>GET /api/privacy-requests/{id}</c> shows it.</summary>
 public sealed record RequestStep(string Name, string Status, DateTimeOffset At);
 
-/// <summary>What was kept in a deletion, and why (O9).</summary>
-public sealed record KeptData(string Category, string Reason);
+/// <summary>What was kept in a deletion, why, and until when where that is known (O9): a date, or null while a hold or
+/// a contract decides (the reason says which).</summary>
+public sealed record KeptData(string Category, string Reason, DateTimeOffset? Until = null);
 
 /// <summary>The answer of a request.</summary>
 public sealed record RequestOutcome

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
@@ -27,7 +28,7 @@ public sealed class RequestWork(
     HoldRegistry holds,
     DisclosuresApi disclosures,
     AccessFootage footage,
-    ResidentEmailIndex emailIndex,
+    PersonRecordings recordings,
     NotificationPublisher notifications,
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
@@ -119,6 +120,7 @@ public sealed class RequestWork(
         export["requests"] = JsonSerializer.SerializeToNode((await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
         var recordings = await footage.SectionAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
         export["recordings"] = recordings.Json;
+        export["quarantinedUploads"] = await QuarantinedSectionAsync(subject, from, cancellationToken).ConfigureAwait(false);
 
         var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -151,6 +153,31 @@ public sealed class RequestWork(
         }).ConfigureAwait(false);
         await footage.ForgetAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
         return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    /// <summary>
+    /// Refused uploads in quarantine that claim to be from the person's doors and times (O8): listed with what they claim,
+    /// why they were refused and when they go; their bytes are not released (they failed the upload contract, so they may
+    /// not even decode, and nobody has checked who is in them).
+    /// </summary>
+    private async Task<JsonArray> QuarantinedSectionAsync(string subject, DateTimeOffset? from, CancellationToken cancellationToken)
+    {
+        var items = new JsonArray();
+        foreach (var q in (await recordings.FindAllAsync(subject, from, cancellationToken).ConfigureAwait(false)).Quarantined.OrderBy(q => q.ClaimedCapturedAt))
+        {
+            items.Add(new JsonObject
+            {
+                ["buildingId"] = q.BuildingId,
+                ["doorId"] = q.DoorId,
+                ["claimedKind"] = q.ClaimedKind,
+                ["claimedCapturedAt"] = q.ClaimedCapturedAt is { } at ? RecordJson.Timestamp(at) : null,
+                ["reasonCode"] = q.ReasonCode,
+                ["deletedBy"] = RecordJson.Timestamp(q.Deadline),
+                ["note"] = "refused at upload; kept only until its deadline; its content is not released",
+            });
+        }
+
+        return items;
     }
 
     private static string RecordingsSentence(FootageSection recordings)
@@ -224,83 +251,124 @@ public sealed class RequestWork(
         return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
     }
 
-    /// <summary>O9 / O15: deletes what no exception keeps, each item through the retention engine's audited deletion.</summary>
+    /// <summary>
+    /// O9 / O15: deletes what no exception keeps, each item through the retention engine's one deletion path, holds first
+    /// for every item and every scope (<see cref="RetentionEnforcer.DeleteUnlessHeldAsync"/>): door events, the Facial
+    /// Entry captures verified as the person, the enrollment, and the identifiers once no contract needs them. A held item
+    /// is kept, listed with its hold's reason and review date, and deleted by itself when the hold is released. The answer
+    /// lists what was kept, why and until when: footage that concerns the person (the building's rule, O2), the ledgers the
+    /// law requires, this request's record.
+    /// </summary>
     private async Task<WorkResult> DeleteAsync(PrivacyRequestRecord record, string subject, bool child, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var kept = new List<KeptData>();
-        var deleted = new List<string>();
+        var snapshot = await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var tally = new DeletionTally();
         var resident = (await store.ReadAsync<ResidentRecord>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
-        var subjectHolds = (await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).Where(h => h.Scope.SubjectId == subject).ToList();
-        var openAccess = (await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false))
-            .Any(e => e.RequestId != record.RequestId && e.Type == RequestType.Access && e.Status is not (nameof(RequestStatus.Completed) or nameof(RequestStatus.Denied) or nameof(RequestStatus.Unverified)));
         var rule = new RetentionRule(child ? "child-data-deletion" : "deletion-request", child ? "O15" : "O9", TimeSpan.Zero, RetentionAction.Delete);
 
-        if (subjectHolds.Count > 0)
-        {
-            kept.AddRange(subjectHolds.Select(h => new KeptData("all data under hold " + h.HoldId, h.Reason switch
-            {
-                HoldReason.SecurityIncident => "security: a security incident is being investigated",
-                HoldReason.FraudOrIllegalActivity => "fraud or illegal activity: needed to prevent or prosecute it",
-                HoldReason.Debugging => "repairing errors that impair the service",
-                _ => "an open request: kept until recourse is exhausted (PIPEDA s.8(8))",
-            })));
-        }
-        else if (openAccess)
-        {
-            kept.Add(new KeptData("all data", "an open access request of the same person: kept until it is answered (PIPEDA s.8(8))"));
-        }
-        else
-        {
-            var doorEvents = 0;
-            await foreach (var e in PagesAsync(Containers.DoorEvents, subject, RecordQuery.All, cancellationToken).ConfigureAwait(false))
-            {
-                var id = e["eventId"]!.GetValue<string>();
-                await enforcer.DeleteAndAuditAsync(Entry(ItemKind.DoorEvent, subject, id, resident?.BuildingId, "authentication-data", rule, now), cancellationToken).ConfigureAwait(false);
-                doorEvents++;
-            }
+        async Task DeleteAsync(string what, ScheduleEntry entry) =>
+            tally.Add(what, await enforcer.DeleteUnlessHeldAsync(entry, snapshot, resumeAfterHold: true, cancellationToken).ConfigureAwait(false));
 
-            deleted.Add(string.Create(CultureInfo.InvariantCulture, $"hardware usage: {doorEvents} door events"));
-            if (await store.ReadAsync<JsonObject>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false) is not null)
-            {
-                await enforcer.DeleteAndAuditAsync(Entry(ItemKind.FacialEnrollment, subject, FacialEnrollmentRecord.DocumentId, resident?.BuildingId, "facial-entry-reference", rule, now), cancellationToken).ConfigureAwait(false);
-                deleted.Add("Facial Entry enrollment (reference data)");
-            }
+        // What concerns the person is found first: footage is linked to them by their door events, deleted next.
+        var found = await recordings.FindAllAsync(subject, null, cancellationToken).ConfigureAwait(false);
+        var concerning = found.Recordings;
+        await foreach (var e in PagesAsync(Containers.DoorEvents, subject, RecordQuery.All, cancellationToken).ConfigureAwait(false))
+        {
+            var doorEvent = e.Deserialize<DoorEventRecord>(RecordJson.Options)!;
+            await DeleteAsync("hardware usage: door events", Entry(ItemKind.DoorEvent, subject, doorEvent.EventId, doorEvent.BuildingId, doorEvent.DataCategory, rule, doorEvent.At, now)).ConfigureAwait(false);
+        }
 
-            if (resident is not null)
+        // Facial Entry captures verified as the person are authentication data about them (O4): every version goes.
+        foreach (var capture in concerning.Where(r => r.Why == PersonRecordings.VerifiedCapture))
+        {
+            foreach (var version in capture.Record.Versions)
             {
-                if (!child && resident.MovedOutAt is null)
+                await DeleteAsync("Facial Entry captures verified as you (with their match results)", new ScheduleEntry
                 {
-                    kept.Add(new KeptData("identifiers and account information", "needed to perform the lease contract with property management while the person lives in the building"));
-                }
-                else
-                {
-                    // Anonymized: the record stays as a pseudonymous id (so the occupancy history and the audit still add
-                    // up) but no longer identifies the person.
-                    var anonymized = resident with
-                    {
-                        Email = ResidentEmailIndex.AnonymizedEmail,
-                        Name = null,
-                        Phone = null,
-                        FacialEntry = resident.FacialEntry is null ? null : resident.FacialEntry with { WithdrawnAt = resident.FacialEntry.WithdrawnAt ?? now },
-                    };
-                    await store.UpsertAsync(Containers.Residents, subject, ResidentRecord.DocumentId, anonymized, cancellationToken).ConfigureAwait(false);
-
-                    // The email index loses the entry too: the address no longer finds this pseudonymous record.
-                    await emailIndex.SyncAsync(resident, anonymized, cancellationToken).ConfigureAwait(false);
-                    await enforcer.DeleteAndAuditAsync(Entry(ItemKind.ResidentIdentifiers, subject, ResidentRecord.DocumentId, resident.BuildingId, "identifiers", rule, now), cancellationToken).ConfigureAwait(false);
-                    deleted.Add("identifiers (name, email, phone): anonymized");
-                }
+                    Kind = ItemKind.RecordingVersion,
+                    ItemPartition = capture.BuildingId,
+                    ItemId = capture.Record.Id,
+                    Version = version.Number,
+                    Sha256 = version.Sha256,
+                    BlobName = capture.Record.BlobName,
+                    SubjectId = subject,
+                    BuildingId = capture.BuildingId,
+                    EventAt = version.CapturedAt,
+                    Category = capture.Record.DataCategory,
+                    Rule = rule,
+                    Deadline = now,
+                }).ConfigureAwait(false);
             }
-
-            kept.Add(new KeptData("the sharing ledger's entries about you", "a legal obligation to record disclosures (O12)"));
-            kept.Add(new KeptData("consent history", "proof of consent required by law (NYC TDPA)"));
-            kept.Add(new KeptData("this request's record", "kept 24 months as the law requires (11 CCR 7101), and used for nothing else"));
         }
 
+        // Refused uploads that claim to be Facial Entry captures at the person's doors and times go too (O4); quarantined
+        // footage stays under its rule like any footage.
+        foreach (var q in found.Quarantined.Where(q => q.ClaimedKind == "facial-entry"))
+        {
+            await DeleteAsync("refused Facial Entry captures in quarantine at your doors and times", new ScheduleEntry
+            {
+                Kind = ItemKind.QuarantinedUpload,
+                ItemPartition = QuarantinedUpload.PartitionFor(q.BuildingId),
+                ItemId = QuarantinedUpload.IdFor(q.BlobName),
+                BlobName = q.BlobName,
+                SubjectId = subject,
+                BuildingId = q.BuildingId ?? "unknown",
+                EventAt = q.StartedAt,
+                Category = q.DataCategory,
+                Rule = rule,
+                Deadline = now,
+            }).ConfigureAwait(false);
+        }
+
+        if (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false) is { } enrollment)
+        {
+            await DeleteAsync("Facial Entry enrollment (reference data)", Entry(ItemKind.FacialEnrollment, subject, FacialEnrollmentRecord.DocumentId, enrollment.Document.BuildingId, "facial-entry-reference", rule, enrollment.Document.EnrolledAt, now)).ConfigureAwait(false);
+        }
+
+        var kept = new List<KeptData>();
+        if (resident is not null)
+        {
+            if (!child && resident.MovedOutAt is null)
+            {
+                kept.Add(new KeptData("identifiers and account information", "needed to perform the lease contract with property management while you live in the building (O9)"));
+            }
+            else
+            {
+                await DeleteAsync("identifiers (name, email, phone): anonymized", Entry(ItemKind.ResidentIdentifiers, subject, ResidentRecord.DocumentId, resident.BuildingId, "identifiers", rule, resident.MovedInAt, now)).ConfigureAwait(false);
+            }
+        }
+
+        kept.AddRange(tally.Kept());
+
+        // Footage is not about one person: entry cameras record everyone at a door. It stays under the building's rule,
+        // for the building's security (O2, O9), and goes at its deadline; the answer says which and until when.
+        var footage = concerning.Where(r => r.Why != PersonRecordings.VerifiedCapture).ToList();
+        if (footage.Count > 0)
+        {
+            kept.Add(new KeptData(
+                string.Create(CultureInfo.InvariantCulture, $"{footage.Count} entry-camera recordings at the doors and times of your door events"),
+                "the building's security (O9 exception); entry cameras record everyone at a door, and the footage is deleted under the building's footage rule (O2)",
+                footage.Max(f => f.Record.Deadline)));
+        }
+
+        var quarantinedFootage = found.Quarantined.Where(q => q.ClaimedKind != "facial-entry").ToList();
+        if (quarantinedFootage.Count > 0)
+        {
+            kept.Add(new KeptData(
+                string.Create(CultureInfo.InvariantCulture, $"{quarantinedFootage.Count} refused entry-camera uploads in quarantine at the doors and times of your door events"),
+                "the building's security and repairing the fault that made them refused (O9 exceptions); deleted under the rule of what they claim to be (O2)",
+                quarantinedFootage.Max(q => q.Deadline)));
+        }
+
+        kept.Add(new KeptData("the sharing ledger's entries about you", "a legal obligation to record disclosures (O12)"));
+        kept.Add(new KeptData("consent history", "proof of consent required by law (NYC TDPA)"));
+        kept.Add(new KeptData("this request's record", "kept 24 months as the law requires (11 CCR 7101), and used for nothing else", now.AddDays(730)));
+
+        var deleted = tally.Deleted();
         await Finish(record.RequestId, new RequestOutcome
         {
-            Summary = deleted.Count == 0 ? "Nothing could be deleted yet; see what was kept and why." : "Deleted or anonymized what no exception keeps.",
+            Summary = deleted.Count == 0 ? "Nothing could be deleted yet; see what was kept, why and until when." : "Deleted or anonymized what no exception keeps; see what was kept, why and until when.",
             Deleted = deleted,
             Kept = kept,
         }).ConfigureAwait(false);
@@ -375,14 +443,16 @@ public sealed class RequestWork(
         while (continuation is not null);
     }
 
-    private static ScheduleEntry Entry(ItemKind kind, string partition, string id, string? building, string category, RetentionRule rule, DateTimeOffset now) => new()
+    /// <summary>An item of the person, due now under the request's rule; <paramref name="collectedAt"/> and the building
+    /// are the item's own, so building-and-window holds see it as retention does.</summary>
+    private static ScheduleEntry Entry(ItemKind kind, string partition, string id, string building, string category, RetentionRule rule, DateTimeOffset collectedAt, DateTimeOffset now) => new()
     {
         Kind = kind,
         ItemPartition = partition,
         ItemId = id,
         SubjectId = partition,
-        BuildingId = building ?? "unknown",
-        EventAt = now,
+        BuildingId = building,
+        EventAt = collectedAt,
         Category = category,
         Rule = rule,
         Deadline = now,

@@ -18,7 +18,7 @@ public sealed record ResidentEmailEntry(string ResidentId, string BuildingId);
 public sealed class ResidentEmailIndex(IRecordStore store, RequestSecrets secrets)
 {
     /// <summary>The address an anonymized resident keeps: never indexed.</summary>
-    public const string AnonymizedEmail = "anonymized@invalid";
+    public const string AnonymizedEmail = Residents.ResidentRecord.AnonymizedEmail;
 
     /// <summary>Brings the index in step with a resident's change: <paramref name="after"/> null means the identifiers are
     /// gone (anonymized or deleted).</summary>

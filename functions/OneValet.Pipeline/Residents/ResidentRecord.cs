@@ -27,6 +27,9 @@ public sealed record ResidentRecord
 {
     public const string DocumentId = "profile";
 
+    /// <summary>The email of a resident whose identifiers were anonymized (O9, O7).</summary>
+    public const string AnonymizedEmail = "anonymized@invalid";
+
     public required string ResidentId { get; init; }
 
     public required string BuildingId { get; init; }

@@ -79,6 +79,10 @@ public sealed record HoldRecord
 
     public DateTimeOffset? ReleasedAt { get; init; }
 
+    /// <summary>Where the hold ends by itself (an answered access request's recourse period, O6): it stops keeping items
+    /// then, without a release. Null: until released.</summary>
+    public DateTimeOffset? Until { get; init; }
+
     public bool Active => ReleasedAt is null;
 
     /// <summary>How many item deadlines this hold has kept so far (reported by enforcement).</summary>
@@ -91,9 +95,50 @@ public sealed record HoldRecord
 /// Reads and writes holds. Active holds are few: enforcement reads them once per batch. Placing and releasing are audited
 /// (O6) here, whoever does it: the privacy office through the API, or an access request for its recordings.
 /// </summary>
-public sealed class HoldRegistry(IRecordStore store, AuditLog audit)
+public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.PersonRecordings recordings)
 {
     public const string Partition = "holds";
+
+    /// <summary>The prefix of the implicit hold of an open access request (PIPEDA s.8(8), O6).</summary>
+    public const string OpenRequestPrefix = "open-request-";
+
+    /// <summary>
+    /// The holds in force now, for one deletion decision or one enforcement batch: the active holds, and one implicit subject
+    /// hold per open access request, from its receipt (the request's <c>open</c> index entry is written before anything
+    /// else happens to it) until it closes (PIPEDA s.8(8): information that is the subject of a request is kept).
+    /// </summary>
+    public async Task<HoldSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var inForce = (await ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).ToList();
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<Requests.RequestIndexEntry>(Containers.Requests, "open", RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var open in page.Items.Where(i => i.Document.Type == Requests.RequestType.Access))
+            {
+                var request = (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, open.Id, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+                if (request is { SubjectId: { } subject, Closed: false })
+                {
+                    inForce.Add(new HoldRecord
+                    {
+                        HoldId = OpenRequestPrefix + request.RequestId,
+                        Reason = HoldReason.OpenRequest,
+                        Scope = new HoldScope { SubjectId = subject },
+                        Owner = "privacy-office",
+                        ReviewBy = request.EffectiveDueAt,
+                        Note = "PIPEDA s.8(8): the person's data is kept while their access request is open.",
+                        PlacedAt = request.ReceivedAt,
+                    });
+                }
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+
+        return new HoldSnapshot(inForce, async (subject, ct) =>
+            (await recordings.FindAllAsync(subject, null, ct).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal));
+    }
 
     public async Task<IReadOnlyList<StoredRecord<HoldRecord>>> ActiveAsync(CancellationToken cancellationToken)
     {

@@ -12,10 +12,11 @@ namespace OneValet.Pipeline.Retention;
 /// Deletes one item of each kind, completely: the blob with all its versions and snapshots, the record, and what was
 /// derived from it. Idempotent: an item already gone is reported as such, so a rerun after a crash finishes the job.
 /// </summary>
-public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions, Faces.FaceVerifier faces, Faces.FacialEntryIndex facialEntryIndex)
+public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions, Faces.FaceVerifier faces, Faces.FacialEntryIndex facialEntryIndex, Requests.ResidentEmailIndex emailIndex)
 {
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
     private readonly BlobContainerClient _anonymized = blobs.GetBlobContainerClient(storageOptions.Value.AnonymizedContainer);
+    private readonly BlobContainerClient _quarantine = blobs.GetBlobContainerClient(storageOptions.Value.QuarantineContainer);
     private readonly BlobContainerClient _facialReferences = blobs.GetBlobContainerClient(storageOptions.Value.FacialReferencesContainer);
 
     /// <summary>Deletes the item an entry governs and says how.</summary>
@@ -31,8 +32,9 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.PrivacyRequest => DeletePartitionAsync(Containers.Requests, entry.ItemPartition, "request record", cancellationToken),
             ItemKind.Export => DeleteExportAsync(entry, cancellationToken),
             ItemKind.RequestIdentity => MinimizeRequestAsync(entry, cancellationToken),
-            ItemKind.ResidentIdentifiers => Task.FromResult("identifiers anonymized (name, email, phone removed; the pseudonymous id remains)"),
+            ItemKind.ResidentIdentifiers => AnonymizeResidentAsync(entry, cancellationToken),
             ItemKind.AnonymizedFootage => DeleteAnonymizedFootageAsync(entry, cancellationToken),
+            ItemKind.QuarantinedUpload => DeleteQuarantinedAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
     }
@@ -86,6 +88,51 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         // The resident may have moved building since enrolling: the index entry of their building now goes too.
         await facialEntryIndex.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
         return "deleted: " + string.Join(", ", deleted);
+    }
+
+    /// <summary>
+    /// A resident's identifiers (O9, O7): name, email and phone removed, any Facial Entry consent ended; the record stays as
+    /// a pseudonymous id (so the occupancy history and the audit still add up) but no longer identifies the person.
+    /// </summary>
+    private async Task<string> AnonymizeResidentAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await store.ReadAsync<Residents.ResidentRecord>(Containers.Residents, entry.ItemPartition, Residents.ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return "already gone";
+            }
+
+            var resident = stored.Document;
+            if (resident.Email == Residents.ResidentRecord.AnonymizedEmail && resident.Name is null && resident.Phone is null)
+            {
+                return "identifiers already anonymized";
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            try
+            {
+                var anonymized = resident with
+                {
+                    Email = Residents.ResidentRecord.AnonymizedEmail,
+                    Name = null,
+                    Phone = null,
+                    FacialEntry = resident.FacialEntry is null ? null : resident.FacialEntry with { WithdrawnAt = resident.FacialEntry.WithdrawnAt ?? now },
+                };
+                await store.ReplaceAsync(Containers.Residents, entry.ItemPartition, Residents.ResidentRecord.DocumentId, anonymized, stored.ETag, cancellationToken).ConfigureAwait(false);
+                await facialEntryIndex.SyncAsync(entry.ItemPartition, cancellationToken).ConfigureAwait(false);
+
+                // The email index loses the entry too: the address no longer finds this pseudonymous record.
+                await emailIndex.SyncAsync(resident, anonymized, cancellationToken).ConfigureAwait(false);
+                return "identifiers anonymized (name, email, phone removed; the pseudonymous id remains)";
+            }
+            catch (RecordPreconditionFailedException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("A resident kept changing while their identifiers were anonymized.");
     }
 
     private async Task<string> DeletePartitionAsync(string container, string partition, string what, CancellationToken cancellationToken)
@@ -248,6 +295,26 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         }
 
         throw new InvalidOperationException("A recording kept changing while its anonymized form was deleted.");
+    }
+
+    /// <summary>A quarantined upload: its blob in the quarantine container (every version and snapshot), then its record.</summary>
+    private async Task<string> DeleteQuarantinedAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var existed = entry.BlobName is { Length: > 0 } blobName
+            && (await _quarantine.GetBlobClient(blobName).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+        if (entry.BlobName is { Length: > 0 } name)
+        {
+            await DeleteBlobEverywhereAsync(_quarantine, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var record = await store.DeleteAsync(Containers.Recordings, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
+        return (existed, record) switch
+        {
+            (true, true) => "quarantined blob (all versions and snapshots) and its quarantine record deleted",
+            (true, false) => "quarantined blob deleted; its record was already gone",
+            (false, true) => "quarantine record deleted; the blob was already gone",
+            _ => "already gone",
+        };
     }
 
     /// <summary>The current blob of a recording, its snapshots, and every older version where the account keeps versions.</summary>

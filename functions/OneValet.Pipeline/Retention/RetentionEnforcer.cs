@@ -6,6 +6,12 @@ using OneValet.Pipeline.Storage;
 
 namespace OneValet.Pipeline.Retention;
 
+/// <summary>What the one deletion path did with one item: deleted at <see cref="DoneAt"/>, or kept by <see cref="HeldBy"/>.</summary>
+public sealed record Enforcement(DateTimeOffset? DoneAt, IReadOnlyList<HoldRecord> HeldBy)
+{
+    public bool Deleted => DoneAt is not null;
+}
+
 /// <summary>What one enforcement pass over a bucket did.</summary>
 public sealed record BucketOutcome(string BucketKey, int Deleted, int Held, bool MorePending, bool Closed);
 
@@ -35,7 +41,7 @@ public sealed partial class RetentionEnforcer(
     /// re-examines its held entries too (the sweep does; the bucket timer leaves held items to it).</summary>
     public async Task<BucketOutcome> EnforceBucketAsync(string bucketKey, bool includeHeld, CancellationToken cancellationToken)
     {
-        var active = (await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).ToList();
+        var snapshot = await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         var newlyHeld = new Dictionary<string, long>(StringComparer.Ordinal);
         var deleted = 0;
         var held = new HashSet<string>(StringComparer.Ordinal);
@@ -46,13 +52,14 @@ public sealed partial class RetentionEnforcer(
         var deferred = false;
         async Task EnforceAsync(StoredRecord<ScheduleEntry> entry)
         {
-            if (FootageAnonymizer.Applies(entry.Document) && !active.Any(h => h.Scope.Covers(entry.Document)) && ++anonymizations > _anonymizationsPerBatch)
+            var covering = (await snapshot.CoveringAsync(entry.Document, cancellationToken).ConfigureAwait(false)).Select(h => h.HoldId).ToList();
+            if (covering.Count == 0 && FootageAnonymizer.Applies(entry.Document) && ++anonymizations > _anonymizationsPerBatch)
             {
                 deferred = true;
                 return;
             }
 
-            if (await EnforceEntryAsync(bucketKey, entry, active, newlyHeld, cancellationToken).ConfigureAwait(false))
+            if (await EnforceEntryAsync(bucketKey, entry, covering, newlyHeld, cancellationToken).ConfigureAwait(false))
             {
                 deleted++;
             }
@@ -102,16 +109,40 @@ public sealed partial class RetentionEnforcer(
         return new BucketOutcome(bucketKey, deleted, held.Count, morePending, closed);
     }
 
+    /// <summary>
+    /// Enforces one entry of a bucket now, ahead of its bucket (<see cref="PromptEnforcement"/>: an item already due when it
+    /// was written), exactly as the bucket would: holds first, then the audited deletion, the entry marked. False when it is
+    /// gone, done, or held.
+    /// </summary>
+    public async Task<bool> EnforceNowAsync(string bucketKey, string entryId, CancellationToken cancellationToken)
+    {
+        var stored = await schedule.ReadEntryAsync(bucketKey, entryId, cancellationToken).ConfigureAwait(false);
+        if (stored is null || stored.Document.Status == EntryStatus.Done)
+        {
+            return false;
+        }
+
+        var snapshot = await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var covering = (await snapshot.CoveringAsync(stored.Document, cancellationToken).ConfigureAwait(false)).Select(h => h.HoldId).ToList();
+        var newlyHeld = new Dictionary<string, long>(StringComparer.Ordinal);
+        var deleted = await EnforceEntryAsync(bucketKey, stored, covering, newlyHeld, cancellationToken).ConfigureAwait(false);
+        foreach (var (holdId, count) in newlyHeld)
+        {
+            await holds.UpdateAsync(holdId, h => h with { ItemsHeld = h.ItemsHeld + count }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted;
+    }
+
     /// <summary>Returns true when the item was deleted (or found gone), false when a hold keeps it.</summary>
     private async Task<bool> EnforceEntryAsync(
         string bucketKey,
         StoredRecord<ScheduleEntry> stored,
-        List<HoldRecord> active,
+        List<string> covering,
         Dictionary<string, long> newlyHeld,
         CancellationToken cancellationToken)
     {
         var entry = stored.Document;
-        var covering = active.Where(h => h.Scope.Covers(entry)).Select(h => h.HoldId).Order(StringComparer.Ordinal).ToList();
         if (covering.Count > 0)
         {
             if (entry.Status != EntryStatus.Held || !entry.HeldBy.SequenceEqual(covering))
@@ -121,19 +152,7 @@ public sealed partial class RetentionEnforcer(
                     newlyHeld[holdId] = newlyHeld.GetValueOrDefault(holdId) + 1;
                 }
 
-                await audit.WriteAsync(AuditLog.IdFor("held", entry.ItemRef, string.Join(',', covering)), new AuditRecord
-                {
-                    Action = "held",
-                    ItemRef = entry.ItemRef,
-                    Category = entry.Category,
-                    RuleId = entry.Rule.RuleId,
-                    Obligation = "O6",
-                    Deadline = entry.Deadline,
-                    Holds = covering,
-                    How = "deletion skipped while the hold is active",
-                    At = entry.Deadline,
-                    DoneAt = time.GetUtcNow(),
-                }, cancellationToken).ConfigureAwait(false);
+                await AuditHeldAsync(entry, covering, cancellationToken).ConfigureAwait(false);
                 await TryReplaceAsync(bucketKey, stored, entry with { Status = EntryStatus.Held, HeldBy = covering }, cancellationToken).ConfigureAwait(false);
             }
 
@@ -146,13 +165,55 @@ public sealed partial class RetentionEnforcer(
     }
 
     /// <summary>
+    /// The one deletion path for an item outside its bucket's timer (a deletion request, an enrollment's removal or
+    /// replacement, a minimization): holds first, every scope (<see cref="HoldSnapshot.CoveringAsync"/>); a held item is
+    /// audited as held and kept, and with <paramref name="resumeAfterHold"/> its entry joins the schedule, due now, so the
+    /// deletion resumes by itself when the hold is released (O6). Otherwise <see cref="DeleteAndAuditAsync"/>. Pass the
+    /// <paramref name="snapshot"/> of a batch of such deletions, or null to read the holds in force now.
+    /// </summary>
+    public async Task<Enforcement> DeleteUnlessHeldAsync(ScheduleEntry entry, HoldSnapshot? snapshot, bool resumeAfterHold, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        snapshot ??= await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var covering = await snapshot.CoveringAsync(entry, cancellationToken).ConfigureAwait(false);
+        if (covering.Count > 0)
+        {
+            await AuditHeldAsync(entry, [.. covering.Select(h => h.HoldId)], cancellationToken).ConfigureAwait(false);
+            if (resumeAfterHold)
+            {
+                await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new Enforcement(null, covering);
+        }
+
+        return new Enforcement(await DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false), []);
+    }
+
+    private Task AuditHeldAsync(ScheduleEntry entry, List<string> covering, CancellationToken cancellationToken) =>
+        audit.WriteAsync(AuditLog.IdFor("held", entry.ItemRef, string.Join(',', covering)), new AuditRecord
+        {
+            Action = "held",
+            ItemRef = entry.ItemRef,
+            Category = entry.Category,
+            RuleId = entry.Rule.RuleId,
+            Obligation = "O6",
+            Deadline = entry.Deadline,
+            Holds = covering,
+            How = "deletion skipped while the hold is active",
+            At = entry.Deadline,
+            DoneAt = time.GetUtcNow(),
+        }, cancellationToken);
+
+    /// <summary>
     /// Deletes (or anonymizes, see <see cref="FootageAnonymizer.Applies"/>) one item with its proof: audit "started", the
-    /// deletion, audit "completed" (how, lag), the ledger. Used by the schedule (deadline reached) and by deletion requests
-    /// (O9), which pass an entry whose rule is the request's. Idempotent; returns when it was done.
+    /// deletion, audit "completed" (how, lag), the ledger. Asks no hold: callers are the bucket enforcement, after its own
+    /// hold check, and <see cref="DeleteUnlessHeldAsync"/>; the only other one removes a half-made enrollment (created in
+    /// the same call, no evidence of anything). Idempotent; returns when it was done.
     /// The audit holds no content hash: the ledger keeps the original's (so restored bytes are recognised), the record the
     /// blurred form's; the audit proves what was done to which item under which rule, and needs neither.
     /// </summary>
-    public async Task<DateTimeOffset> DeleteAndAuditAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    internal async Task<DateTimeOffset> DeleteAndAuditAsync(ScheduleEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var anonymize = FootageAnonymizer.Applies(entry);

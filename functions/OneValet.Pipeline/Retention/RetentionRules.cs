@@ -222,6 +222,23 @@ public sealed class RetentionPolicy(IOptions<RetentionOptions> options)
             : new RetentionRule($"footage-{scope}-{Days(period)}", "O2", period, RetentionAction.Delete);
     }
 
+    /// <summary>
+    /// A quarantined upload keeps the rule of what it claims to be (O2, O4), never longer: a Facial Entry capture the TDPA
+    /// period, footage the building's rule; an upload that claims neither kind, the shorter of the two. Always deleted.
+    /// </summary>
+    public RetentionRule ForQuarantined(Ingestion.RecordingKind? claimedKind, string? buildingId)
+    {
+        var footage = ForRecording(Ingestion.RecordingKind.Surveillance, buildingId ?? string.Empty);
+        var authentication = ForAuthenticationEvent();
+        var rule = claimedKind switch
+        {
+            Ingestion.RecordingKind.FacialEntry => authentication,
+            Ingestion.RecordingKind.Surveillance => footage,
+            _ => footage.Period <= authentication.Period ? footage : authentication,
+        };
+        return new RetentionRule("quarantined-" + rule.RuleId.Replace("-anonymize", string.Empty, StringComparison.Ordinal), rule.Obligation, rule.Period, RetentionAction.Delete);
+    }
+
     /// <summary>O2, O7: the blurred form of anonymized footage, deleted <see cref="RetentionOptions.AnonymizedFootage"/> after capture.</summary>
     public RetentionRule ForAnonymizedFootage() =>
         new($"anonymized-footage-{Days(_options.AnonymizedFootage)}", "O7", _options.AnonymizedFootage, RetentionAction.Delete);

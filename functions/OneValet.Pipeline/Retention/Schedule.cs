@@ -35,6 +35,9 @@ public enum ItemKind
 
     /// <summary>The blurred form of footage anonymized at its deadline (O2, O7), deleted when its own period ends.</summary>
     AnonymizedFootage,
+
+    /// <summary>A refused upload in the quarantine container, under the rule of what it claims to be (O2, O4).</summary>
+    QuarantinedUpload,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>
@@ -171,6 +174,9 @@ public sealed class RetentionSchedule(IRecordStore store, IOptions<RetentionOpti
             pageSize,
             continuation,
             cancellationToken);
+
+    public Task<StoredRecord<ScheduleEntry>?> ReadEntryAsync(string bucketKey, string entryId, CancellationToken cancellationToken) =>
+        store.ReadAsync<ScheduleEntry>(Containers.Schedule, bucketKey, entryId, cancellationToken);
 
     public Task<StoredRecord<ScheduleEntry>> ReplaceEntryAsync(string bucketKey, StoredRecord<ScheduleEntry> entry, ScheduleEntry updated, CancellationToken cancellationToken)
     {

@@ -266,6 +266,13 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.NotNull(softDelete["days"]);
         var lifecycle = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains(lifecycle.Properties["policy"]!["rules"]!.AsArray(), rule => rule!["definition"]!["actions"]!["version"]?["delete"] is not null);
+
+        // Quarantine's backstop (O4): refused uploads go within the TDPA period even if the engine never ran. The rule
+        // names the quarantine container the code uses, and its days plus lifecycle's daily run stay inside 90.
+        var quarantine = Assert.Single(lifecycle.Properties["policy"]!["rules"]!.AsArray(), rule => rule!["name"]!.GetValue<string>() == "expire-quarantine")!;
+        Assert.Equal([defaults.QuarantineContainer + "/"], lifecycle.Evaluate(quarantine["definition"]!["filters"]!["prefixMatch"]));
+        var days = int.Parse(Assert.Single(lifecycle.Evaluate(quarantine["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterCreationGreaterThan"])), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(days + 2, 3, (int)OneValet.Pipeline.Retention.RetentionOptions.TdpaMaximum.TotalDays);
     }
 
     [Fact]

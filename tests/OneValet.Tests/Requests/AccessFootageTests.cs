@@ -232,16 +232,19 @@ public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
         var store = new CosmosRecordStore(server.Client, CosmosServerFixture.DatabaseName);
         var retention = Microsoft.Extensions.Options.Options.Create(new RetentionOptions());
         // The plan reads and writes the store only (the plan, the hold, the audit): no blobs, redaction or schedule.
+        var options = Microsoft.Extensions.Options.Options.Create(new RequestOptions());
+        var recordings = new PersonRecordings(store, options);
         var footage = new AccessFootage(
             store,
+            recordings,
             null!,
             null!,
             null!,
-            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store)),
+            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store), recordings),
             TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Notifications.EmailOptions { PrivacyOfficerAddress = "privacy-office@onevalet.test" }),
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()),
-            Microsoft.Extensions.Options.Options.Create(new RequestOptions()));
+            options);
         var suffix = Guid.NewGuid().ToString("N")[..8];
         await AccessFootageTests.PlanScenarioAsync(store, footage, new RetentionPolicy(retention), DateTimeOffset.UtcNow, "r-" + suffix, "b-" + suffix);
     }

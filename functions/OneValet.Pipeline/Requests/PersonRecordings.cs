@@ -1,0 +1,161 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Faces;
+using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Residents;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Requests;
+
+/// <summary>
+/// The recordings that concern one person: their Facial Entry captures verified as them (<see cref="FaceCheck"/>), and
+/// entry-camera footage captured at the doors of their door events and verified captures within
+/// <see cref="RequestOptions.FootageWindow"/> of each; catalogued items only. One answer for every use: the access answer
+/// (O8), the deletion answer (O9: captures deleted, footage listed as kept and until when) and holds on the person (O6:
+/// a subject hold, or an open request, keeps their recordings too). All reads are single-partition queries.
+/// </summary>
+public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions> options)
+{
+    public const string VerifiedCapture = "facial-entry-verified-as-you";
+    public const string AtDoorEvent = "camera-at-your-door-event";
+    public const string AtVerifiedCapture = "camera-at-your-facial-entry";
+
+    /// <summary>Every recording of the person captured at or after <paramref name="from"/> (everything when null), with
+    /// its deadline, in no defined order.</summary>
+    public async Task<IReadOnlyList<PersonRecording>> FindAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken) =>
+        (await FindAllAsync(subjectId, from, cancellationToken).ConfigureAwait(false)).Recordings;
+
+    /// <summary>The person's recordings, and the refused uploads in quarantine that claim to be from their doors and times
+    /// (a quarantined item is never face-checked, so only its claimed door and capture time can link it).</summary>
+    public async Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken)
+    {
+        var window = options.Value.FootageWindow;
+        var moments = new List<(string Building, string Door, DateTimeOffset At, string Why)>();
+        var eventQuery = from is null ? RecordQuery.All : RecordQuery.Where(Since("at", from.Value));
+        await foreach (var e in PagesAsync<DoorEventRecord>(Containers.DoorEvents, subjectId, eventQuery, cancellationToken).ConfigureAwait(false))
+        {
+            moments.Add((e.BuildingId, e.DoorId, e.At, AtDoorEvent));
+        }
+
+        var buildings = moments.Select(m => m.Building).ToHashSet(StringComparer.Ordinal);
+        if ((await store.ReadAsync<ResidentRecord>(Containers.Residents, subjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is { } resident)
+        {
+            buildings.Add(resident.BuildingId);
+        }
+
+        var found = new Dictionary<string, PersonRecording>(StringComparer.Ordinal);
+        foreach (var building in buildings.Order(StringComparer.Ordinal))
+        {
+            var conditions = new List<FieldCondition>
+            {
+                Is("kind", RecordingKind.FacialEntry),
+                Is("status", RecordingStatus.Catalogued),
+                Is("faceCheck.status", FaceVerificationStatus.Verified),
+                new("faceCheck.residentId", FieldOperator.Equal, JsonValue.Create(subjectId)),
+            };
+            if (from is not null)
+            {
+                conditions.Add(Since("capturedAt", from.Value));
+            }
+
+            await foreach (var capture in PagesAsync<RecordingRecord>(Containers.Recordings, building, new RecordQuery(conditions), cancellationToken).ConfigureAwait(false))
+            {
+                found[building + "/" + capture.Id] = new PersonRecording(building, capture, VerifiedCapture);
+                moments.Add((building, capture.DoorId, capture.CapturedAt, AtVerifiedCapture));
+            }
+        }
+
+        // Footage at each door: one query over the span of the person's moments there, then each clip matched to the
+        // nearest moment within the window (one scan of a door's footage instead of one query per moment).
+        foreach (var door in moments.GroupBy(m => (m.Building, m.Door)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Door, StringComparer.Ordinal))
+        {
+            var times = door.OrderBy(m => m.At).ToList();
+            var start = times[0].At - window;
+            if (from is not null && start < from.Value)
+            {
+                start = from.Value;
+            }
+
+            var query = new RecordQuery(
+            [
+                Is("kind", RecordingKind.Surveillance),
+                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Key.Door)),
+                Since("capturedAt", start),
+                new("capturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(times[^1].At + window))),
+            ]);
+            await foreach (var clip in PagesAsync<RecordingRecord>(Containers.Recordings, door.Key.Building, query, cancellationToken).ConfigureAwait(false))
+            {
+                if (clip.Status == RecordingStatus.Deleted)
+                {
+                    continue;
+                }
+
+                var near = times.Where(m => (m.At - clip.CapturedAt).Duration() <= window).OrderBy(m => (m.At - clip.CapturedAt).Duration()).ToList();
+                if (near.Count > 0)
+                {
+                    found.TryAdd(door.Key.Building + "/" + clip.Id, new PersonRecording(door.Key.Building, clip, near[0].Why));
+                }
+            }
+        }
+
+        var quarantined = new List<QuarantinedUpload>();
+        foreach (var door in moments.GroupBy(m => (m.Building, m.Door)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Door, StringComparer.Ordinal))
+        {
+            var times = door.OrderBy(m => m.At).ToList();
+            var query = new RecordQuery(
+            [
+                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Key.Door)),
+                Since("claimedCapturedAt", times[0].At - window),
+                new("claimedCapturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(times[^1].At + window))),
+            ]);
+            await foreach (var item in PagesAsync<QuarantinedUpload>(Containers.Recordings, QuarantinedUpload.PartitionFor(door.Key.Building), query, cancellationToken).ConfigureAwait(false))
+            {
+                if (times.Any(m => (m.At - item.ClaimedCapturedAt!.Value).Duration() <= window))
+                {
+                    quarantined.Add(item);
+                }
+            }
+        }
+
+        return new PersonData([.. found.Values], quarantined);
+    }
+
+    private static FieldCondition Is<TEnum>(string field, TEnum value)
+        where TEnum : struct, Enum =>
+        new(field, FieldOperator.Equal, JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(value.ToString())));
+
+    private static FieldCondition Since(string field, DateTimeOffset from) =>
+        new(field, FieldOperator.GreaterThanOrEqual, JsonValue.Create(RecordJson.Timestamp(from)));
+
+    private async IAsyncEnumerable<T> PagesAsync<T>(string container, string partition, RecordQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<T>(container, partition, query, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                yield return item.Document;
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+    }
+}
+
+/// <summary>What concerns a person among recordings: catalogued ones, and refused uploads in quarantine.</summary>
+public sealed record PersonData(IReadOnlyList<PersonRecording> Recordings, IReadOnlyList<QuarantinedUpload> Quarantined)
+{
+    /// <summary>"partition/id" of every item, as schedule entries name them.</summary>
+    public IEnumerable<string> Keys => Recordings.Select(r => r.Key).Concat(Quarantined.Select(q => QuarantinedUpload.PartitionFor(q.BuildingId) + "/" + QuarantinedUpload.IdFor(q.BlobName)));
+}
+
+/// <summary>One recording that concerns a person: its building, its catalogue record, and why it concerns them.</summary>
+public sealed record PersonRecording(string BuildingId, RecordingRecord Record, string Why)
+{
+    /// <summary>"building/recordId", as hold scopes and schedule entries name a recording (partition and id).</summary>
+    public string Key => BuildingId + "/" + Record.Id;
+}
