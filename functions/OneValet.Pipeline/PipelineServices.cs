@@ -64,6 +64,7 @@ public static class PipelineServices
         services.AddSingleton<RecordingsApi>();
         services.AddSingleton<HoldsApi>();
         services.AddSingleton<ResidentsApi>();
+        services.AddSingleton<ResidentViewsApi>();
         services.AddSingleton<DoorEventsApi>();
         services.AddOptions<BreachOptions>().BindConfiguration(BreachOptions.Section);
         services.AddEmailSender();
