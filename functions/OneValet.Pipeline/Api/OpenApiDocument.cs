@@ -395,6 +395,7 @@ public static class OpenApiDocument
             ["traceId"] = new JsonObject { ["type"] = "string" },
         },
         ["required"] = new JsonArray("title", "status"),
+        ["additionalProperties"] = true,
     };
 
     private static string SuccessWords(int status) => status switch
