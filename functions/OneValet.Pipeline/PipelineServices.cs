@@ -65,6 +65,7 @@ public static class PipelineServices
         services.AddSingleton<HoldsApi>();
         services.AddSingleton<ResidentsApi>();
         services.AddSingleton<ResidentViewsApi>();
+        services.AddSingleton<Requests.CorrectionTasksApi>();
         services.AddSingleton<DoorEventsApi>();
         services.AddOptions<BreachOptions>().BindConfiguration(BreachOptions.Section);
         services.AddEmailSender();

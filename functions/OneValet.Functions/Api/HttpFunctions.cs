@@ -18,7 +18,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -215,6 +215,11 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
         ArgumentNullException.ThrowIfNull(request);
         return new ResultAction(ResidentViewsApi.GetFacialEntryPolicy(request.Query["version"]));
     }
+
+    [Function(nameof(ApiRoutes.ListCorrectionTasks))]
+    public async Task<IActionResult> ListCorrectionTasksAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "buildings/{buildingId}/correction-tasks")] HttpRequest request, string buildingId) =>
+        new ResultAction(await correctionTasks.ListAsync(buildingId, Aborted(request)).ConfigureAwait(false));
 
     private static CancellationToken Aborted(HttpRequest request)
     {

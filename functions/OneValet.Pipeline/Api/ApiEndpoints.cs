@@ -55,6 +55,7 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.GetMessagePreferences, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.GetMessagePreferencesAsync(residentId, ct));
         Map(endpoints, ApiRoutes.GetConsents, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.GetConsentsAsync(residentId, ct));
         Map(endpoints, ApiRoutes.GetFacialEntryPolicy, (string? version) => ResidentViewsApi.GetFacialEntryPolicy(version));
+        Map(endpoints, ApiRoutes.ListCorrectionTasks, (Requests.CorrectionTasksApi api, string buildingId, CancellationToken ct) => api.ListAsync(buildingId, ct));
         return endpoints;
     }
 

@@ -412,6 +412,14 @@ public static class ApiRoutes
         Refuses = [404],
     };
 
+    public static readonly ApiRoute ListCorrectionTasks = new(
+        "ListCorrectionTasks", "GET", "buildings/{buildingId}/correction-tasks",
+        Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "The building's correction requests waiting for property management's answer, soonest due first (O11).")
+    {
+        Returns = [(200, typeof(IReadOnlyList<CorrectionTask>))],
+        Refuses = [400],
+    };
+
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
         Health, OpenApi, GetRecording, ListBuildingRecordings,
@@ -419,6 +427,6 @@ public static class ApiRoutes
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
         RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
         SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, ExtendPrivacyRequest, ResolveCorrection,
-        ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy,
+        ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy, ListCorrectionTasks,
     ];
 }
