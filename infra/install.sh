@@ -4,7 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
-if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/cosmosdb-server ] || [ ! -x node_modules/.bin/maildev ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/cosmosdb-server ] || [ ! -x node_modules/.bin/maildev ] || [ ! -x node_modules/.bin/redocly ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 

@@ -68,6 +68,8 @@ public static class PipelineServices
         services.AddSingleton<RecordingsApi>();
         services.AddSingleton<HoldsApi>();
         services.AddSingleton<ResidentsApi>();
+        services.AddSingleton<ResidentViewsApi>();
+        services.AddSingleton<Requests.CorrectionTasksApi>();
         services.AddSingleton<DoorEventsApi>();
         services.AddOptions<BreachOptions>().BindConfiguration(BreachOptions.Section);
         services.AddEmailSender();

@@ -18,7 +18,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -184,6 +184,42 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
         [DurableClient] DurableTaskClient client,
         string requestId) =>
         new ResultAction(await requests.ResolveCorrectionAsync(requestId, request, client, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListOwnPrivacyRequests))]
+    public async Task<IActionResult> ListOwnPrivacyRequestsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "residents/{residentId}/privacy-requests")] HttpRequest request, string residentId) =>
+        new ResultAction(await residentViews.ListPrivacyRequestsAsync(residentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListOwnDoorEvents))]
+    public async Task<IActionResult> ListOwnDoorEventsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "residents/{residentId}/door-events")] HttpRequest request, string residentId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(await residentViews.ListDoorEventsAsync(residentId, request.Query["pageSize"], request.Query["continuation"], Aborted(request)).ConfigureAwait(false));
+    }
+
+    [Function(nameof(ApiRoutes.GetMessagePreferences))]
+    public async Task<IActionResult> GetMessagePreferencesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "residents/{residentId}/message-preferences")] HttpRequest request, string residentId) =>
+        new ResultAction(await residentViews.GetMessagePreferencesAsync(residentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.GetConsents))]
+    public async Task<IActionResult> GetConsentsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "residents/{residentId}/consents")] HttpRequest request, string residentId) =>
+        new ResultAction(await residentViews.GetConsentsAsync(residentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.GetFacialEntryPolicy))]
+    public static IActionResult GetFacialEntryPolicy(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "facial-entry/policy")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(ResidentViewsApi.GetFacialEntryPolicy(request.Query["version"]));
+    }
+
+    [Function(nameof(ApiRoutes.ListCorrectionTasks))]
+    public async Task<IActionResult> ListCorrectionTasksAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "buildings/{buildingId}/correction-tasks")] HttpRequest request, string buildingId) =>
+        new ResultAction(await correctionTasks.ListAsync(buildingId, Aborted(request)).ConfigureAwait(false));
 
     private static CancellationToken Aborted(HttpRequest request)
     {

@@ -50,13 +50,22 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.VerifyPrivacyRequest, (Requests.PrivacyRequestsApi api, DurableTaskClient client, string requestId, HttpRequest request, CancellationToken ct) => api.VerifyAsync(requestId, request, client, ct));
         Map(endpoints, ApiRoutes.ExtendPrivacyRequest, (Requests.PrivacyRequestsApi api, string requestId, HttpRequest request, CancellationToken ct) => api.ExtendAsync(requestId, request, ct));
         Map(endpoints, ApiRoutes.ResolveCorrection, (Requests.PrivacyRequestsApi api, DurableTaskClient client, string requestId, HttpRequest request, CancellationToken ct) => api.ResolveCorrectionAsync(requestId, request, client, ct));
+        Map(endpoints, ApiRoutes.ListOwnPrivacyRequests, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.ListPrivacyRequestsAsync(residentId, ct));
+        Map(endpoints, ApiRoutes.ListOwnDoorEvents, (ResidentViewsApi api, string residentId, string? pageSize, string? continuation, CancellationToken ct) => api.ListDoorEventsAsync(residentId, pageSize, continuation, ct));
+        Map(endpoints, ApiRoutes.GetMessagePreferences, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.GetMessagePreferencesAsync(residentId, ct));
+        Map(endpoints, ApiRoutes.GetConsents, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.GetConsentsAsync(residentId, ct));
+        Map(endpoints, ApiRoutes.GetFacialEntryPolicy, (string? version) => ResidentViewsApi.GetFacialEntryPolicy(version));
+        Map(endpoints, ApiRoutes.ListCorrectionTasks, (Requests.CorrectionTasksApi api, string buildingId, CancellationToken ct) => api.ListAsync(buildingId, ct));
         return endpoints;
     }
 
-    public static IResult HealthResult() => TypedResults.Json(new { status = "ok" }, ApiJson.Options);
+    public static IResult HealthResult() => TypedResults.Json(new HealthStatus("ok"), ApiJson.Options);
 
     public static IResult OpenApiResult() => TypedResults.Text(OpenApiDocument.Text, "application/json");
 
     private static void Map(IEndpointRouteBuilder endpoints, ApiRoute route, Delegate handler) =>
         endpoints.MapMethods(route.Path, [route.Method], handler).WithName(route.Name).WithMetadata(route);
 }
+
+/// <summary>Body of <c>GET /api/health</c>.</summary>
+public sealed record HealthStatus(string Status);

@@ -96,10 +96,10 @@ public sealed class RecordingsApi(IRecordStore store)
         return true;
     }
 
-    private static string Encode(string continuation) =>
+    internal static string Encode(string continuation) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(continuation)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static bool TryDecode(string token, out string? continuation)
+    internal static bool TryDecode(string token, out string? continuation)
     {
         continuation = null;
         if (token.Length == 0 || token.Length > 8192)

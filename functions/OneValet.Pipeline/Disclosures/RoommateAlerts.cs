@@ -12,6 +12,9 @@ namespace OneValet.Pipeline.Disclosures;
 /// <summary>Body of <c>POST /api/buildings/{b}/units/{u}/settings</c>: a shared setting changed.</summary>
 public sealed record SettingChangeInput(string Setting, string Value, string? ChangedBy);
 
+/// <summary>What <c>POST /api/buildings/{buildingId}/units/{unitId}/settings</c> answers: the change's id (202).</summary>
+public sealed record SettingChangeAccepted(string ChangeId);
+
 /// <summary>The message on <see cref="Queues.SettingChanges"/>: ids and the setting only.</summary>
 public sealed record SettingChanged(string ChangeId, string BuildingId, string UnitId, string Setting, string Value, string? ChangedBy, DateTimeOffset ChangedAt);
 
@@ -57,7 +60,7 @@ public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transpo
 
         var change = new SettingChanged("chg-" + Guid.NewGuid().ToString("N")[..16], buildingId, unitId, input.Setting, input.Value, changedBy, time.GetUtcNow());
         await transport.SendAsync(Queues.SettingChanges, change.ChangeId, BinaryData.FromObjectAsJson(change, ApiJson.Options), cancellationToken).ConfigureAwait(false);
-        return TypedResults.Json(new { changeId = change.ChangeId }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(new SettingChangeAccepted(change.ChangeId), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
     private async Task<bool> OccupantAsync(string? residentId, string buildingId, string unitId, CancellationToken cancellationToken) =>

@@ -13,6 +13,9 @@ public sealed class DeadLettersApi(IMessageTransport transport)
 
     public async Task<IResult> ReplayAsync(string queue, CancellationToken cancellationToken) =>
         Queues.All.Contains(queue)
-            ? TypedResults.Json(new { replayed = await transport.ReplayDeadLettersAsync(queue, 1000, cancellationToken).ConfigureAwait(false) }, ApiJson.Options)
+            ? TypedResults.Json(new DeadLettersReplayed(await transport.ReplayDeadLettersAsync(queue, 1000, cancellationToken).ConfigureAwait(false)), ApiJson.Options)
             : Problems.NotFound("No such queue.");
 }
+
+/// <summary>How many dead-lettered messages a replay put back on their queue.</summary>
+public sealed record DeadLettersReplayed(int Replayed);

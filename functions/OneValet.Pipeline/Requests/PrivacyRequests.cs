@@ -123,6 +123,15 @@ public sealed record ExtensionInput(string Reason);
 /// <summary>Body of <c>POST .../correction-outcome</c> (property management's answer, O11).</summary>
 public sealed record CorrectionOutcomeInput(string Outcome, string? Note);
 
+/// <summary>What a correct one-time code answers.</summary>
+public sealed record VerificationResult(bool Verified);
+
+/// <summary>What property management's correction outcome answers (202: the request's workflow takes it on).</summary>
+public sealed record CorrectionAccepted(bool Accepted);
+
+/// <summary>What a submitted privacy request answers (202): its id and where to follow it.</summary>
+public sealed record PrivacyRequestAccepted(string RequestId, string Status);
+
 /// <summary>
 /// Privacy requests (O8–O11, O15, O18): intake, status, the person's one-time code, the one extension, property management's
 /// answer to a correction. Each request runs as one durable orchestration whose instance id is the request id
@@ -237,7 +246,7 @@ public sealed class PrivacyRequestsApi(
                 return TypedResults.Problem(detail: "Too many wrong codes: the request is closed as unverified. Submit a new request to try again.", statusCode: StatusCodes.Status429TooManyRequests, title: "Locked out.");
             default:
                 await client.RaiseEventAsync(requestId, VerificationEvent, true, cancellationToken).ConfigureAwait(false);
-                return TypedResults.Json(new { verified = true }, ApiJson.Options);
+                return TypedResults.Json(new VerificationResult(true), ApiJson.Options);
         }
     }
 
@@ -293,11 +302,11 @@ public sealed class PrivacyRequestsApi(
         // The note is free text and may name people: it goes to the store, and the orchestration gets the outcome only.
         await store.UpsertAsync(Containers.Requests, requestId, "correction-answer", input, cancellationToken).ConfigureAwait(false);
         await client.RaiseEventAsync(requestId, CorrectionEvent, input with { Note = null }, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Json(new { accepted = true }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(new CorrectionAccepted(true), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static IResult Accepted(string requestId) =>
-        TypedResults.Json(new { requestId, status = $"/api/privacy-requests/{requestId}" }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        TypedResults.Json(new PrivacyRequestAccepted(requestId, $"/api/privacy-requests/{requestId}"), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
 
     private static string? Validate(PrivacyRequestInput input)
     {

@@ -145,9 +145,13 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(input!.PolicyVersion) || input.PolicyVersion.Length > 32)
+        // O3: the consent names a published version of the Facial Entry policy (GET /api/facial-entry/policy), never a
+        // free text: the consent stays attached to that version's text.
+        if (FacialEntryPolicies.Find(input!.PolicyVersion) is null)
         {
-            return Problems.BadRequest("'policyVersion' names the privacy policy version consented to (at most 32 characters).");
+            return Problems.BadRequest(
+                "'policyVersion' names a published version of the Facial Entry policy (GET /api/facial-entry/policy).",
+                new Dictionary<string, object?> { ["code"] = "unknown-policy-version", ["current"] = FacialEntryPolicies.Current.Version });
         }
 
         var now = time.GetUtcNow();

@@ -28,7 +28,7 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
     private static readonly (ApiRoute Route, Roles Role, string Body)[] ValidBodies =
     [
         (ApiRoutes.PutResident, Roles.PropertyManager, $$"""{"buildingId":"b-1","unitId":"u-1","movedInAt":"2025-01-01T00:00:00Z","email":"r-in@matrix.test","name":"Ada Lovelace","phone":"+1 212 555 0100","jurisdiction":"new-york"}"""),
-        (ApiRoutes.GiveFacialEntryConsent, Roles.Resident, """{"policyVersion":"2024-01"}"""),
+        (ApiRoutes.GiveFacialEntryConsent, Roles.Resident, """{"policyVersion":"2022-06-29"}"""),
         (ApiRoutes.PutMessagePreferences, Roles.Resident, """{"informational":true,"offers":false}"""),
         (ApiRoutes.PostDoorEvents, Roles.Device, $$"""{"events":[{"eventId":"e-1","doorId":"door-1","method":"fob","subjectId":"r-in","at":"{{Now}}","granted":true}]}"""),
         (ApiRoutes.PlaceHold, Roles.PrivacyOfficer, $$"""{"reason":"security-incident","scope":{"subjectId":"r-in"},"owner":"office@matrix.test","reviewBy":"{{Later}}","note":"case 17"}"""),
