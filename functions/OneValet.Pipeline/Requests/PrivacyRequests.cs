@@ -146,6 +146,8 @@ public sealed class PrivacyRequestsApi(
         var entry = new RequestIndexEntry(record.RequestId, record.Type, now, record.DueAt, record.Status.ToString());
         await store.UpsertAsync(Containers.Requests, "dedupe", key, entry, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Requests, "open", record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Requests, PrivacyRequestService.ReceivedPartition(now), record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        await service.AuditStepAsync(record, "received", now, record.DueAt, null, cancellationToken).ConfigureAwait(false);
         if (subjectId is not null)
         {
             await store.UpsertAsync(Containers.Requests, "subject-" + subjectId, record.RequestId, entry, cancellationToken).ConfigureAwait(false);
@@ -351,8 +353,44 @@ public sealed class PrivacyRequestService(
     BusinessCalendars calendars,
     RetentionSchedule schedule,
     IOptions<RequestOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    AuditLog audit)
 {
+    /// <summary>The partition of the requests received in one UTC month (ids only): how a report finds every request whose
+    /// clock fell in its period, open or closed. The ':' keeps it out of reach of any id a client can choose.</summary>
+    public static string ReceivedPartition(DateTimeOffset receivedAt) => "received:" + receivedAt.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    /// <summary>The obligation a request type answers to (O8 access and categories shared, O9 deletion, O11 correction, O15 a child's data).</summary>
+    public static string ObligationOf(RequestType type) => type switch
+    {
+        RequestType.Access or RequestType.CategoriesShared => "O8",
+        RequestType.Deletion => "O9",
+        RequestType.Correction => "O11",
+        _ => "O15",
+    };
+
+    /// <summary>The audit entry of one step of a request's clock (D1): its id is fixed by the step and the request, so a retry
+    /// writes it once and a report can look it up. Ids and times only (O18: the request is a record, nothing personal here).</summary>
+    public static string StepAuditId(string step, string requestId) => AuditLog.IdFor("request-" + step, requestId);
+
+    public Task AuditStepAsync(PrivacyRequestRecord record, string step, DateTimeOffset at, DateTimeOffset? deadline, string? outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return audit.WriteAsync(StepAuditId(step, record.RequestId), new AuditRecord
+        {
+            Action = "request-" + step,
+            ItemRef = "requests/" + record.RequestId,
+            Category = record.Type.ToString(),
+            RuleId = "D1-" + record.Jurisdiction,
+            Obligation = ObligationOf(record.Type),
+            Deadline = deadline,
+            Outcome = outcome,
+            At = at,
+            DoneAt = at,
+            LagSeconds = deadline is { } d ? (at - d).TotalSeconds : null,
+        }, cancellationToken);
+    }
+
     public Task<StoredRecord<PrivacyRequestRecord>?> ReadAsync(string requestId, CancellationToken cancellationToken) =>
         store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, cancellationToken);
 
@@ -446,6 +484,7 @@ public sealed class PrivacyRequestService(
 
         if (error is null)
         {
+            await AuditStepAsync(updated, "extended", updated.Steps.Last(x => x.Name == "extended").At, updated.ExtendedDueAt, null, cancellationToken).ConfigureAwait(false);
             await NotifyRequesterAsync(updated, "request-extended", new Dictionary<string, string>
             {
                 ["requestId"] = requestId,
@@ -469,7 +508,11 @@ public sealed class PrivacyRequestService(
                 ["type"] = record.Type.ToString(),
                 ["dueAt"] = record.DueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             }, cancellationToken).ConfigureAwait(false);
-            await UpdateAsync(requestId, r => r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+            var acknowledged = await UpdateAsync(requestId, r => r.AcknowledgedAt is not null ? r : r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+            if (acknowledged?.AcknowledgedAt is { } at)
+            {
+                await AuditStepAsync(acknowledged, "acknowledged", at, acknowledged.AcknowledgeBy, null, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return new RequestPlan(record.SubjectId is not null, record.Type);
@@ -582,6 +625,11 @@ public sealed class PrivacyRequestService(
             ClosedAt = now,
             Steps = [.. r.Steps, new RequestStep("closed", close.Status.ToString(), now)],
         }, cancellationToken).ConfigureAwait(false);
+        if (closed?.ClosedAt is { } closedAt)
+        {
+            await AuditStepAsync(closed, "closed", closedAt, closed.EffectiveDueAt, System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
+        }
+
         await store.DeleteAsync(Containers.Requests, close.RequestId, "verification", cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(Containers.Requests, "open", close.RequestId, cancellationToken).ConfigureAwait(false);
         if (closed?.SubjectId is { } subject)
