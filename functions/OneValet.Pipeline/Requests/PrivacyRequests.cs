@@ -142,16 +142,8 @@ public sealed class PrivacyRequestsApi(
         }
 
         var record = service.NewRecord(input, subjectId, now);
-        await store.CreateAsync(Containers.Requests, record.RequestId, PrivacyRequestRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
-        var entry = new RequestIndexEntry(record.RequestId, record.Type, now, record.DueAt, record.Status.ToString());
+        var entry = await service.RegisterAsync(record, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Requests, "dedupe", key, entry, cancellationToken).ConfigureAwait(false);
-        await store.UpsertAsync(Containers.Requests, "open", record.RequestId, entry, cancellationToken).ConfigureAwait(false);
-        await store.UpsertAsync(Containers.Requests, PrivacyRequestService.ReceivedPartition(now), record.RequestId, entry, cancellationToken).ConfigureAwait(false);
-        await service.AuditStepAsync(record, "received", now, record.DueAt, null, cancellationToken).ConfigureAwait(false);
-        if (subjectId is not null)
-        {
-            await store.UpsertAsync(Containers.Requests, "subject-" + subjectId, record.RequestId, entry, cancellationToken).ConfigureAwait(false);
-        }
 
         await DurableStarts.StartOnceAsync(client, nameof(PrivacyRequestOrchestrator), record.RequestId, record.RequestId, cancellationToken).ConfigureAwait(false);
         return Accepted(record.RequestId);
@@ -389,6 +381,24 @@ public sealed class PrivacyRequestService(
             DoneAt = at,
             LagSeconds = deadline is { } d ? (at - d).TotalSeconds : null,
         }, cancellationToken);
+    }
+
+    /// <summary>Stores a new request (O18): its record, the open, month and subject indexes, and its "received" audit entry
+    /// (D1). Returns the index entry.</summary>
+    public async Task<RequestIndexEntry> RegisterAsync(PrivacyRequestRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await store.CreateAsync(Containers.Requests, record.RequestId, PrivacyRequestRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        var entry = new RequestIndexEntry(record.RequestId, record.Type, record.ReceivedAt, record.DueAt, record.Status.ToString());
+        await store.UpsertAsync(Containers.Requests, "open", record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Requests, ReceivedPartition(record.ReceivedAt), record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        if (record.SubjectId is { } subjectId)
+        {
+            await store.UpsertAsync(Containers.Requests, "subject-" + subjectId, record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        await AuditStepAsync(record, "received", record.ReceivedAt, record.DueAt, null, cancellationToken).ConfigureAwait(false);
+        return entry;
     }
 
     public Task<StoredRecord<PrivacyRequestRecord>?> ReadAsync(string requestId, CancellationToken cancellationToken) =>
