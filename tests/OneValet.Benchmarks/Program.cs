@@ -2,7 +2,7 @@ using OneValet.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/OneValet.Benchmarks -- <scenario> [--count N]
 // Scenarios: ingestion (step 1), retention (step 2; --count total items, default 1,000,000; --no-lag skips the 3-minute lag run),
-// email (--count messages per run, default 300; needs maildev from infra/start-emulators.sh), redaction (step 7; --count seconds of video, default 10; --interval keyframe interval and --width search width instead of the defaults; --verify checks every redacted frame), fanout (step 3; --count residents), export (step 4; --count items). Each prints the pipeline's figure, the raw baseline's, and their ratio.
+// email (--count messages per run, default 300; needs maildev from infra/start-emulators.sh), redaction (step 7; --count seconds of video, default 10; --interval keyframe interval and --width search width instead of the defaults; --verify checks every redacted frame), fanout (step 3; --count residents), export (step 4; --count items), report (issue 18; --count audit entries, default 100,000). Each prints the pipeline's figure, the raw baseline's, and their ratio.
 var scenario = args.Length > 0 ? args[0] : "ingestion";
 var count = Arguments.Int(args, "--count", 200);
 switch (scenario)
@@ -22,6 +22,9 @@ switch (scenario)
     case "retention":
         await RetentionBenchmark.RunAsync(Arguments.Int(args, "--count", 1_000_000), lag: !args.Contains("--no-lag"));
         break;
+    case "report":
+        await ReportBenchmark.RunAsync(Arguments.Int(args, "--count", 100_000));
+        break;
     case "redaction":
         await RedactionBenchmark.RunAsync(
             Arguments.Int(args, "--count", 10),
@@ -30,7 +33,7 @@ switch (scenario)
             verify: args.Contains("--verify"));
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, fanout, export, email, redaction");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, fanout, export, email, redaction, report");
         return 2;
 }
 

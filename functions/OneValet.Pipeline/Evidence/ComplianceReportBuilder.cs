@@ -93,7 +93,8 @@ public static class ComplianceReportBuilder
             }
             else if (lines.Count == before)
             {
-                lines.Add(Line($"{o}:deletion", o, Titles[o], "lag", []));
+                var request = o is "O8" or "O9" or "O11" or "O15";
+                lines.Add(Line(request ? $"{o}:response" : $"{o}:deletion", o, Titles[o], request ? "margin" : "lag", []));
             }
         }
 
