@@ -6,6 +6,11 @@ if (args.Length > 0 && args[0] == "upload")
     return await DevUpload.RunAsync(args, builder.Configuration);
 }
 
+if (args.Length > 0 && args[0] == "report")
+{
+    return await ReportCommand.RunAsync(args, builder);
+}
+
 builder.AddLocalHost();
 var app = builder.Build();
 app.MapLocalHost();

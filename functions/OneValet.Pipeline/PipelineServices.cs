@@ -91,6 +91,9 @@ public static class PipelineServices
         services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
+        services.AddSingleton<Auditing.AuditTrail>();
+        services.AddSingleton<Evidence.ComplianceReportLoader>();
+        services.AddSingleton<Evidence.EvidenceApi>();
         services.AddFaces();
         services.AddSingleton(sp => new Lazy<FaceRedactor>(sp.GetRequiredService<FaceRedactor>));
         services.AddSingleton<BlobRedaction>();

@@ -22,6 +22,9 @@ switch (scenario)
     case "retention":
         await RetentionBenchmark.RunAsync(Arguments.Int(args, "--count", 1_000_000), lag: !args.Contains("--no-lag"));
         break;
+    case "report":
+        await ReportBenchmark.RunAsync(Arguments.Int(args, "--count", 100_000));
+        break;
     case "redaction":
         await RedactionBenchmark.RunAsync(
             Arguments.Int(args, "--count", 10),
@@ -33,7 +36,7 @@ switch (scenario)
         CardScanBenchmark.Run(Arguments.Int(args, "--count", 20));
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, fanout, export, email, redaction, cards");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ingestion, retention, fanout, export, email, redaction, cards, report");
         return 2;
 }
 

@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Breaches;
 using OneValet.Pipeline.Disclosures;
+using OneValet.Pipeline.Evidence;
 using OneValet.Pipeline.Faces;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Requests;
@@ -18,7 +19,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks, EvidenceApi evidence)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -220,6 +221,50 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public async Task<IActionResult> ListCorrectionTasksAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "buildings/{buildingId}/correction-tasks")] HttpRequest request, string buildingId) =>
         new ResultAction(await correctionTasks.ListAsync(buildingId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListAuditEntries))]
+    public async Task<IActionResult> ListAuditEntriesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var q = request.Query;
+        return new ResultAction(await evidence.ListAuditAsync(
+            q["from"], q["to"], q["obligation"], q["action"], q["itemRef"], q["outcome"], q["pageSize"], q["continuation"], Aborted(request)).ConfigureAwait(false));
+    }
+
+    [Function(nameof(ApiRoutes.ListQuarantine))]
+    public async Task<IActionResult> ListQuarantineAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "quarantine")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var q = request.Query;
+        return new ResultAction(await evidence.ListQuarantineAsync(q["from"], q["to"], q["pageSize"], q["continuation"], Aborted(request)).ConfigureAwait(false));
+    }
+
+    [Function(nameof(ApiRoutes.ListOpenRequests))]
+    public async Task<IActionResult> ListOpenRequestsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "open-requests")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(await evidence.ListOpenRequestsAsync(request.Query["pageSize"], request.Query["continuation"], Aborted(request)).ConfigureAwait(false));
+    }
+
+    [Function(nameof(ApiRoutes.ListHoldReviews))]
+    public async Task<IActionResult> ListHoldReviewsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "hold-reviews")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(await evidence.ListHoldReviewsAsync(request.Query["withinDays"], Aborted(request)).ConfigureAwait(false));
+    }
+
+    [Function(nameof(ApiRoutes.GetComplianceReport))]
+    public async Task<IActionResult> GetComplianceReportAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "compliance-report")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var q = request.Query;
+        return new ResultAction(await evidence.GetComplianceReportAsync(q["from"], q["to"], q["format"], Aborted(request)).ConfigureAwait(false));
+    }
 
     private static CancellationToken Aborted(HttpRequest request)
     {

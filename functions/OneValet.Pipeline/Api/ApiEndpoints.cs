@@ -56,6 +56,13 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.GetConsents, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.GetConsentsAsync(residentId, ct));
         Map(endpoints, ApiRoutes.GetFacialEntryPolicy, (string? version) => ResidentViewsApi.GetFacialEntryPolicy(version));
         Map(endpoints, ApiRoutes.ListCorrectionTasks, (Requests.CorrectionTasksApi api, string buildingId, CancellationToken ct) => api.ListAsync(buildingId, ct));
+        Map(endpoints, ApiRoutes.ListAuditEntries, (Evidence.EvidenceApi api, string? from, string? to, string? obligation, string? action, string? itemRef, string? outcome, string? pageSize, string? continuation, CancellationToken ct) =>
+            api.ListAuditAsync(from, to, obligation, action, itemRef, outcome, pageSize, continuation, ct));
+        Map(endpoints, ApiRoutes.ListQuarantine, (Evidence.EvidenceApi api, string? from, string? to, string? pageSize, string? continuation, CancellationToken ct) =>
+            api.ListQuarantineAsync(from, to, pageSize, continuation, ct));
+        Map(endpoints, ApiRoutes.ListOpenRequests, (Evidence.EvidenceApi api, string? pageSize, string? continuation, CancellationToken ct) => api.ListOpenRequestsAsync(pageSize, continuation, ct));
+        Map(endpoints, ApiRoutes.ListHoldReviews, (Evidence.EvidenceApi api, string? withinDays, CancellationToken ct) => api.ListHoldReviewsAsync(withinDays, ct));
+        Map(endpoints, ApiRoutes.GetComplianceReport, (Evidence.EvidenceApi api, string? from, string? to, string? format, CancellationToken ct) => api.GetComplianceReportAsync(from, to, format, ct));
         return endpoints;
     }
 

@@ -420,6 +420,43 @@ public static class ApiRoutes
         Refuses = [400],
     };
 
+    public static readonly ApiRoute ListAuditEntries = new(
+        "ListAuditEntries", "GET", "audit",
+        Roles.PrivacyOfficer, Scope.Global,
+        "Audit entries of the UTC days [from, to), filtered by obligation, action, item reference, outcome; one day partition per store query, paged by continuation.")
+    {
+        Query = ["from", "to", "obligation", "action", "itemRef", "outcome", "pageSize", "continuation"],
+    };
+
+    public static readonly ApiRoute ListQuarantine = new(
+        "ListQuarantine", "GET", "quarantine",
+        Roles.PrivacyOfficer, Scope.Global, "Uploads refused at ingestion in [from, to), with their reasons (O1, O2), paged by continuation.")
+    {
+        Query = ["from", "to", "pageSize", "continuation"],
+    };
+
+    public static readonly ApiRoute ListOpenRequests = new(
+        "ListOpenRequests", "GET", "open-requests",
+        Roles.PrivacyOfficer, Scope.Global, "Open privacy requests with their clocks (received, acknowledge by, due, extended, status), soonest due first (D1).")
+    {
+        Query = ["pageSize", "continuation"],
+    };
+
+    public static readonly ApiRoute ListHoldReviews = new(
+        "ListHoldReviews", "GET", "hold-reviews",
+        Roles.PrivacyOfficer, Scope.Global, "Active holds whose review date is past or within 'withinDays' (default 7) (O6).")
+    {
+        Query = ["withinDays"],
+    };
+
+    public static readonly ApiRoute GetComplianceReport = new(
+        "GetComplianceReport", "GET", "compliance-report",
+        Roles.PrivacyOfficer, Scope.Global,
+        "For each obligation O1-O18 and each clock of D1 in [from, to): due, done, lag or margin, late, missed, and the audit entries that prove each item; JSON or printable HTML.")
+    {
+        Query = ["from", "to", "format"],
+    };
+
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
         Health, OpenApi, GetRecording, ListBuildingRecordings,
@@ -428,5 +465,6 @@ public static class ApiRoutes
         RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
         SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, ExtendPrivacyRequest, ResolveCorrection,
         ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy, ListCorrectionTasks,
+        ListAuditEntries, ListQuarantine, ListOpenRequests, ListHoldReviews, GetComplianceReport,
     ];
 }

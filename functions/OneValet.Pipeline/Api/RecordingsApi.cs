@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Storage;
@@ -48,7 +47,7 @@ public sealed class RecordingsApi(IRecordStore store)
         }
 
         string? inner = null;
-        if (continuation is not null && !TryDecode(continuation, out inner))
+        if (continuation is not null && !ContinuationTokens.TryDecode(continuation, out inner))
         {
             return Problems.BadRequest("'continuation' is not one this API handed out.");
         }
@@ -75,7 +74,7 @@ public sealed class RecordingsApi(IRecordStore store)
         }
 
         return TypedResults.Json(
-            new RecordingPage([.. page.Items.Select(i => i.Document)], page.Continuation is null ? null : Encode(page.Continuation)),
+            new RecordingPage([.. page.Items.Select(i => i.Document)], page.Continuation is null ? null : ContinuationTokens.Encode(page.Continuation)),
             ApiJson.Options);
     }
 
@@ -93,29 +92,6 @@ public sealed class RecordingsApi(IRecordStore store)
         }
 
         value = parsed;
-        return true;
-    }
-
-    internal static string Encode(string continuation) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(continuation)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    internal static bool TryDecode(string token, out string? continuation)
-    {
-        continuation = null;
-        if (token.Length == 0 || token.Length > 8192)
-        {
-            return false;
-        }
-
-        var base64 = token.Replace('-', '+').Replace('_', '/');
-        base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-        var bytes = new byte[base64.Length];
-        if (!Convert.TryFromBase64String(base64, bytes, out var written))
-        {
-            return false;
-        }
-
-        continuation = Encoding.UTF8.GetString(bytes, 0, written);
         return true;
     }
 }

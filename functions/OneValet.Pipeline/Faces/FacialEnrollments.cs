@@ -44,7 +44,6 @@ public sealed partial class FacialEnrollments(
     FaceVerifier faces,
     FacialEntryIndex index,
     RetentionEnforcer enforcer,
-    HoldRegistry holds,
     Media.MediaProbe media,
     AuditLog audit,
     TimeProvider time,

@@ -148,7 +148,7 @@ public sealed partial class RecordingIngestor(
 
         if (check.ReasonCode is Media.MediaProbe.DimensionsTooLarge or Media.MediaProbe.TooLong)
         {
-            return await QuarantineAsync(blob, properties, check.ReasonCode, cancellationToken).ConfigureAwait(false);
+            return await QuarantineAsync(client, blob, properties, check.ReasonCode, cancellationToken).ConfigureAwait(false);
         }
 
         if ((existing is null || existing.Document.Versions.All(v => v.Sha256 != content.Sha256))

@@ -194,10 +194,8 @@ public sealed class PrivacyRequestsApi(
         }
 
         var record = service.NewRecord(input, subjectId, now);
-        await store.CreateAsync(Containers.Requests, record.RequestId, PrivacyRequestRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
-        var entry = new RequestIndexEntry(record.RequestId, record.Type, now, record.DueAt, record.Status.ToString());
+        var entry = await service.RegisterAsync(record, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Requests, "dedupe", key, entry, cancellationToken).ConfigureAwait(false);
-        await store.UpsertAsync(Containers.Requests, "open", record.RequestId, entry, cancellationToken).ConfigureAwait(false);
         await DurableStarts.StartOnceAsync(client, nameof(PrivacyRequestOrchestrator), record.RequestId, record.RequestId, cancellationToken).ConfigureAwait(false);
         return Accepted(record.RequestId);
     }
@@ -400,8 +398,61 @@ public sealed class PrivacyRequestService(
     BusinessCalendars calendars,
     RetentionSchedule schedule,
     IOptions<RequestOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    AuditLog audit)
 {
+    /// <summary>The partition of the requests received in one UTC month (ids only): how a report finds every request whose
+    /// clock fell in its period, open or closed. The ':' keeps it out of reach of any id a client can choose.</summary>
+    public static string ReceivedPartition(DateTimeOffset receivedAt) => "received:" + receivedAt.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    /// <summary>The obligation a request type answers to (O8 access and categories shared, O9 deletion, O11 correction, O15 a child's data).</summary>
+    public static string ObligationOf(RequestType type) => type switch
+    {
+        RequestType.Access or RequestType.CategoriesShared => "O8",
+        RequestType.Deletion => "O9",
+        RequestType.Correction => "O11",
+        _ => "O15",
+    };
+
+    /// <summary>The audit entry of one step of a request's clock (D1): its id is fixed by the step and the request, so a retry
+    /// writes it once and a report can look it up. Ids and times only (O18: the request is a record, nothing personal here).</summary>
+    public static string StepAuditId(string step, string requestId) => AuditLog.IdFor("request-" + step, requestId);
+
+    public Task AuditStepAsync(PrivacyRequestRecord record, string step, DateTimeOffset at, DateTimeOffset? deadline, string? outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return audit.WriteAsync(StepAuditId(step, record.RequestId), new AuditRecord
+        {
+            Action = "request-" + step,
+            ItemRef = "requests/" + record.RequestId,
+            Category = record.Type.ToString(),
+            RuleId = "D1-" + record.Jurisdiction,
+            Obligation = ObligationOf(record.Type),
+            Deadline = deadline,
+            Outcome = outcome,
+            At = at,
+            DoneAt = at,
+            LagSeconds = deadline is { } d ? (at - d).TotalSeconds : null,
+        }, cancellationToken);
+    }
+
+    /// <summary>Stores a new request (O18): its record, the open, month and subject indexes, and its "received" audit entry
+    /// (D1). Returns the index entry.</summary>
+    public async Task<RequestIndexEntry> RegisterAsync(PrivacyRequestRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await store.CreateAsync(Containers.Requests, record.RequestId, PrivacyRequestRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        var entry = new RequestIndexEntry(record.RequestId, record.Type, record.ReceivedAt, record.DueAt, record.Status.ToString());
+        await store.UpsertAsync(Containers.Requests, "open", record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Requests, ReceivedPartition(record.ReceivedAt), record.RequestId, entry, cancellationToken).ConfigureAwait(false);
+
+        // The subject's own index is written by the acknowledgement step, not here: intake does the same writes whether the
+        // details matched someone on file or not (issue 13).
+
+        await AuditStepAsync(record, "received", record.ReceivedAt, record.DueAt, null, cancellationToken).ConfigureAwait(false);
+        return entry;
+    }
+
     public Task<StoredRecord<PrivacyRequestRecord>?> ReadAsync(string requestId, CancellationToken cancellationToken) =>
         store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, cancellationToken);
 
@@ -483,6 +534,7 @@ public sealed class PrivacyRequestService(
 
         if (error is null)
         {
+            await AuditStepAsync(updated, "extended", updated.Steps.Last(x => x.Name == "extended").At, updated.ExtendedDueAt, null, cancellationToken).ConfigureAwait(false);
             await NotifyRequesterAsync(updated, "request-extended", new Dictionary<string, string>
             {
                 ["requestId"] = requestId,
@@ -516,7 +568,11 @@ public sealed class PrivacyRequestService(
                 ["type"] = record.Type.ToString(),
                 ["dueAt"] = record.DueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             }, cancellationToken, toGivenAddress: true).ConfigureAwait(false);
-            await UpdateAsync(requestId, r => r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+            var acknowledged = await UpdateAsync(requestId, r => r.AcknowledgedAt is not null ? r : r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+            if (acknowledged?.AcknowledgedAt is { } at)
+            {
+                await AuditStepAsync(acknowledged, "acknowledged", at, acknowledged.AcknowledgeBy, null, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return new RequestPlan(record.SubjectId is not null, record.Type);
@@ -612,6 +668,11 @@ public sealed class PrivacyRequestService(
             ClosedAt = now,
             Steps = [.. r.Steps, new RequestStep("closed", close.Status.ToString(), now)],
         }, cancellationToken).ConfigureAwait(false);
+        if (closed?.ClosedAt is { } closedAt)
+        {
+            await AuditStepAsync(closed, "closed", closedAt, closed.EffectiveDueAt, System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
+        }
+
         await store.DeleteAsync(Containers.Requests, close.RequestId, VerificationCodes.DocumentId, cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(Containers.Requests, "open", close.RequestId, cancellationToken).ConfigureAwait(false);
         if (closed?.SubjectId is { } subject)

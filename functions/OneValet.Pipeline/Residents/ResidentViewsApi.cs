@@ -70,7 +70,7 @@ public sealed class ResidentViewsApi(IRecordStore store)
         }
 
         string? inner = null;
-        if (continuation is not null && !RecordingsApi.TryDecode(continuation, out inner))
+        if (continuation is not null && !ContinuationTokens.TryDecode(continuation, out inner))
         {
             return Problems.BadRequest("'continuation' is not one this API handed out.");
         }
@@ -86,7 +86,7 @@ public sealed class ResidentViewsApi(IRecordStore store)
         }
 
         return TypedResults.Json(
-            new DoorEventPage([.. page.Items.Select(i => i.Document)], page.Continuation is null ? null : RecordingsApi.Encode(page.Continuation)),
+            new DoorEventPage([.. page.Items.Select(i => i.Document)], page.Continuation is null ? null : ContinuationTokens.Encode(page.Continuation)),
             ApiJson.Options);
     }
 

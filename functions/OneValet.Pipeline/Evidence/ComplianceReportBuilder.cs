@@ -1,0 +1,297 @@
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Requests;
+using OneValet.Pipeline.Retention;
+
+namespace OneValet.Pipeline.Evidence;
+
+/// <summary>A request whose clocks the report judges, with the audit entries of its steps found by their fixed ids
+/// (<see cref="PrivacyRequestService.StepAuditId"/>): step name ("received", "acknowledged", "extended", "closed") to entry.</summary>
+public sealed record RequestEvidence(PrivacyRequestRecord Record, IReadOnlyDictionary<string, AuditEntryView> Steps);
+
+/// <summary>Everything a report is built from. A loader gathers it from the store (<see cref="ComplianceReportLoader"/>);
+/// a simulation can hand it over directly.</summary>
+/// <param name="Audit">Every audit entry of the period's days.</param>
+/// <param name="Unfinished">Schedule entries still pending or held whose deadline has passed (from the open buckets).</param>
+/// <param name="Requests">Requests with a clock in the period.</param>
+/// <param name="Holds">Every hold.</param>
+public sealed record ReportRecords(
+    IReadOnlyList<AuditEntryView> Audit,
+    IReadOnlyList<ScheduleEntry> Unfinished,
+    IReadOnlyList<RequestEvidence> Requests,
+    IReadOnlyList<HoldRecord> Holds);
+
+/// <summary>
+/// Builds the compliance report from records alone: a pure function of (period, now, records), so the same records always
+/// give the same report. Nothing is inferred: an item counts as done only with the audit entry that proves it, and an
+/// obligation the records cannot show is listed as such, never as met.
+/// </summary>
+public static class ComplianceReportBuilder
+{
+    private static readonly string[] DeletionActions = ["deleted", "anonymized"];
+
+    /// <summary>The obligations no record yet proves, and why (each is listed, never reported as met).</summary>
+    public static IReadOnlyDictionary<string, string> NoEvidence { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["O1"] = "Ingestion refuses an item without a retention rule, but keeps no per-item record of that check; quarantined uploads (GET /api/quarantine) are the only trace.",
+        ["O3"] = "Consents given and withdrawn are audited, but no record shows that no face was processed without consent.",
+        ["O10"] = "Verification is a step in each request's record (GET /api/privacy-requests/{id}), not an audit entry.",
+        ["O12"] = "Disclosures are in the sharing ledger (per subject or building, no date index) and refused ones are not recorded, so 'never for marketing' cannot be shown for a period.",
+        ["O13"] = "Roommate alerts are deliveries kept per campaign with no date index: a period's alerts cannot be found yet.",
+        ["O14"] = "Incidents are kept per incident id with no date index: a period's incidents and their campaigns cannot be found yet (GET /api/incidents/{id} shows one).",
+        ["O16"] = "Message opt-outs are honoured at sending, but skipped sends are not recorded as evidence.",
+        ["O17"] = "Nothing records the service a person gets before and after exercising a right.",
+    };
+
+    public static IReadOnlyDictionary<string, string> Titles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["O1"] = "Collect only what is needed",
+        ["O2"] = "Entry-camera recordings kept only as the building's rule says",
+        ["O3"] = "Facial Entry is opt-in",
+        ["O4"] = "TDPA: authentication data within 90 days of collection",
+        ["O5"] = "TDPA: reference data within 90 days of move-out or withdrawal",
+        ["O6"] = "Holds: only for the allowed reasons, reviewed, released",
+        ["O7"] = "Retention in general",
+        ["O8"] = "Access requests answered",
+        ["O9"] = "Deletion requests answered",
+        ["O10"] = "Verification and authorized agents",
+        ["O11"] = "Correction requests tracked and answered",
+        ["O12"] = "Sharing ledger; never for marketing",
+        ["O13"] = "Roommates alerted",
+        ["O14"] = "Breach notification within 10 business days",
+        ["O15"] = "Children's data deleted on a parent's report",
+        ["O16"] = "Message opt-outs honoured",
+        ["O17"] = "Non-discrimination",
+        ["O18"] = "Requests are records, kept 24 months",
+    };
+
+    public static ComplianceReport Build(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ReportRecords records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var lines = new List<ReportLine>();
+        var deletions = DeletionItems(from, to, now, records);
+        var held = HeldItems(from, to, records);
+        var requestLines = RequestLines(from, to, now, records);
+        for (var n = 1; n <= 18; n++)
+        {
+            var o = "O" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var before = lines.Count;
+            if (deletions.TryGetValue(o, out var items))
+            {
+                lines.Add(Line($"{o}:deletion", o, Titles[o] + ": items deleted or anonymized at their deadline", "lag", items));
+            }
+
+            if (o == "O6")
+            {
+                lines.Add(Line("O6:held", o, "Items kept past their deadline by a hold", "lag", held));
+                lines.Add(Line("O6:review", o, "Holds reviewed by their review date (released or still active)", "lag", HoldReviews(from, to, now, records)));
+            }
+
+            lines.AddRange(requestLines.Where(l => l.Obligation == o));
+            if (NoEvidence.TryGetValue(o, out var why))
+            {
+                lines.Add(new ReportLine { Id = o, Obligation = o, Title = Titles[o], Measure = "none", Status = LineStatus.NoEvidenceKept, Why = why });
+            }
+            else if (lines.Count == before)
+            {
+                var request = o is "O8" or "O9" or "O11" or "O15";
+                lines.Add(Line(request ? $"{o}:response" : $"{o}:deletion", o, Titles[o], request ? "margin" : "lag", []));
+            }
+        }
+
+        lines.AddRange(requestLines.Where(l => l.Obligation == "D1"));
+        return new ComplianceReport(from, to, now, lines, [
+            "audit: every entry of the period's UTC days (one partition per day)",
+            "schedule: the unfinished entries of the open buckets (deadline passed, not done)",
+            "requests: the requests received from 100 days before the period (partitions received:yyyy-MM), their records and step audit entries read by id",
+            "holds: the holds partition",
+        ]);
+    }
+
+    /// <summary>Deletions per obligation: each item due in the period, proven by its completed audit entry.</summary>
+    private static Dictionary<string, List<ReportItem>> DeletionItems(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ReportRecords records)
+    {
+        var byObligation = new Dictionary<string, List<ReportItem>>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var view in records.Audit)
+        {
+            var a = view.Entry;
+            if (!DeletionActions.Contains(a.Action) || a.Deadline is not { } due || due < from || due >= to || a.Obligation is null)
+            {
+                continue;
+            }
+
+            seen.Add(a.ItemRef);
+            ReportItem item = a.Outcome == "completed"
+                ? new(a.ItemRef, due, a.DoneAt, a.LagSeconds ?? (a.DoneAt - due).TotalSeconds, a.DoneAt <= due ? ItemState.OnTime : ItemState.Late, [view.Id], a.How)
+                : new(a.ItemRef, due, null, null, ItemState.ProofMissing, [view.Id], "the trail has the deletion's start but not its completion");
+            Add(byObligation, a.Obligation, item);
+        }
+
+        foreach (var entry in records.Unfinished)
+        {
+            if (entry.Deadline < from || entry.Deadline >= to || entry.Deadline > now || seen.Contains(entry.ItemRef) || entry.Status == EntryStatus.Held)
+            {
+                continue;
+            }
+
+            Add(byObligation, entry.Rule.Obligation, new ReportItem(entry.ItemRef, entry.Deadline, null, null, ItemState.Missed, [], "deadline passed, still pending in the schedule, no audit entry"));
+        }
+
+        return byObligation;
+    }
+
+    /// <summary>Items a hold kept (O6): each held schedule entry needs its "held" audit entry.</summary>
+    private static List<ReportItem> HeldItems(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var heldAudits = records.Audit.Where(v => v.Entry.Action == "held").GroupBy(v => v.Entry.ItemRef, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var items = new List<ReportItem>();
+        foreach (var (itemRef, views) in heldAudits)
+        {
+            var due = views[0].Entry.Deadline ?? views[0].Entry.At;
+            if (due >= from && due < to)
+            {
+                items.Add(new ReportItem(itemRef, due, null, null, ItemState.Held, [.. views.Select(v => v.Id)], "held by " + string.Join(", ", views.SelectMany(v => v.Entry.Holds ?? []).Distinct())));
+            }
+        }
+
+        foreach (var entry in records.Unfinished.Where(e => e.Status == EntryStatus.Held && e.Deadline >= from && e.Deadline < to && !heldAudits.ContainsKey(e.ItemRef)))
+        {
+            items.Add(new ReportItem(entry.ItemRef, entry.Deadline, null, null, ItemState.ProofMissing, [], "held in the schedule by " + string.Join(", ", entry.HeldBy) + " without a 'held' audit entry"));
+        }
+
+        return items;
+    }
+
+    /// <summary>Holds whose review date fell in the period: met when released by then (hold-released audit), late when
+    /// released after, missed when still active past it.</summary>
+    private static List<ReportItem> HoldReviews(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ReportRecords records)
+    {
+        var releases = records.Audit.Where(v => v.Entry.Action == "hold-released").ToDictionary(v => v.Entry.ItemRef, v => v.Id, StringComparer.Ordinal);
+        var items = new List<ReportItem>();
+        foreach (var hold in records.Holds.Where(h => h.ReviewBy >= from && h.ReviewBy < to))
+        {
+            var itemRef = "holds/" + hold.HoldId;
+            if (hold.ReleasedAt is { } released)
+            {
+                var proven = releases.TryGetValue(itemRef, out var id);
+                var state = !proven ? ItemState.ProofMissing : released <= hold.ReviewBy ? ItemState.OnTime : ItemState.Late;
+                items.Add(new ReportItem(itemRef, hold.ReviewBy, released, (released - hold.ReviewBy).TotalSeconds, state, proven ? [id!] : [], proven ? null : "released, but its hold-released entry is not in the period's trail"));
+            }
+            else
+            {
+                items.Add(new ReportItem(itemRef, hold.ReviewBy, null, null, hold.ReviewBy <= now ? ItemState.Missed : ItemState.Open, [], hold.ReviewBy <= now ? "still active past its review date" : null));
+            }
+        }
+
+        return items;
+    }
+
+    private static List<ReportLine> RequestLines(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ReportRecords records)
+    {
+        var byObligation = new Dictionary<string, List<ReportItem>>(StringComparer.Ordinal);
+        var clocks = new Dictionary<string, List<ReportItem>>(StringComparer.Ordinal);
+        foreach (var evidence in records.Requests)
+        {
+            var r = evidence.Record;
+            var itemRef = "requests/" + r.RequestId;
+            if (r.AcknowledgeBy >= from && r.AcknowledgeBy < to)
+            {
+                Add(clocks, "acknowledge:" + r.Jurisdiction, Judge(itemRef, r.AcknowledgeBy, r.AcknowledgedAt, evidence, "acknowledged", now));
+            }
+
+            if (r.ExtendedDueAt is not null && r.DueAt >= from && r.DueAt < to)
+            {
+                var extendedAt = r.Steps.LastOrDefault(s => s.Name == "extended")?.At;
+                Add(clocks, "extension:" + r.Jurisdiction, Judge(itemRef, r.DueAt, extendedAt, evidence, "extended", now));
+            }
+
+            if (r.EffectiveDueAt >= from && r.EffectiveDueAt < to)
+            {
+                var item = Judge(itemRef, r.EffectiveDueAt, r.ClosedAt, evidence, "closed", now);
+                Add(clocks, "respond:" + r.Jurisdiction, item);
+                Add(byObligation, PrivacyRequestService.ObligationOf(r.Type), item with { Note = r.Type + (r.Status == RequestStatus.Denied ? ", denied" : string.Empty) });
+            }
+        }
+
+        var lines = byObligation.Select(kv => Line($"{kv.Key}:response", kv.Key, Titles[kv.Key] + ": answered by the due date (extended when extended)", "margin", kv.Value)).ToList();
+        lines.AddRange(clocks.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Line("D1:" + kv.Key, "D1", ClockTitle(kv.Key), "margin", kv.Value)));
+        return lines;
+    }
+
+    private static string ClockTitle(string key) => key.Split(':') switch
+    {
+        ["acknowledge", var j] => $"Receipt confirmed within 10 business days ({j})",
+        ["extension", var j] => $"The one extension, with notice, before the first due date ({j})",
+        ["respond", var j] => $"Answered by the due date: {(j == "canada" ? "30" : "45")} days, or the extended date ({j})",
+        _ => key,
+    };
+
+    /// <summary>One clock of one request: done only with its step's audit entry.</summary>
+    private static ReportItem Judge(string itemRef, DateTimeOffset due, DateTimeOffset? done, RequestEvidence evidence, string step, DateTimeOffset now)
+    {
+        var proof = evidence.Steps.TryGetValue(step, out var view) ? view : null;
+        if (done is { } d)
+        {
+            var lag = (d - due).TotalSeconds;
+            return proof is null
+                ? new ReportItem(itemRef, due, d, lag, ItemState.ProofMissing, [], $"the request's record says '{step}' at this time, but its audit entry is missing")
+                : new ReportItem(itemRef, due, d, lag, d <= due ? ItemState.OnTime : ItemState.Late, [proof.Id]);
+        }
+
+        return due <= now
+            ? new ReportItem(itemRef, due, null, null, ItemState.Missed, proof is null ? [] : [proof.Id], $"not {step} and past due")
+            : new ReportItem(itemRef, due, null, null, ItemState.Open, [], null);
+    }
+
+    private static ReportLine Line(string id, string obligation, string title, string measure, List<ReportItem> items)
+    {
+        var judged = items.Where(i => i.State != ItemState.Open).ToList();
+        var lags = judged.Where(i => i.LagSeconds is not null && i.State is ItemState.OnTime or ItemState.Late).Select(i => i.LagSeconds!.Value).Order().ToArray();
+        int Count(ItemState s) => items.Count(i => i.State == s);
+        var missed = Count(ItemState.Missed);
+        var proofMissing = Count(ItemState.ProofMissing);
+        var late = Count(ItemState.Late);
+        var status = missed > 0 ? LineStatus.Missed
+            : proofMissing > 0 ? LineStatus.ProofMissing
+            : late > 0 ? LineStatus.Late
+            : judged.Count == 0 ? LineStatus.NothingDue
+            : LineStatus.Met;
+        return new ReportLine
+        {
+            Id = id,
+            Obligation = obligation,
+            Title = title,
+            Measure = measure,
+            Status = status,
+            Due = judged.Count,
+            Done = Count(ItemState.OnTime) + late,
+            OnTime = Count(ItemState.OnTime),
+            Late = late,
+            Missed = missed,
+            ProofMissing = proofMissing,
+            Held = Count(ItemState.Held),
+            Open = Count(ItemState.Open),
+            Lag = lags.Length == 0 ? null : new LagStats(Rank(lags, 0.50), Rank(lags, 0.95), lags[^1], lags[0]),
+            Items = [.. items.OrderBy(i => i.DueAt).ThenBy(i => i.ItemRef, StringComparer.Ordinal)],
+        };
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    public static double Rank(double[] sorted, double p)
+    {
+        ArgumentNullException.ThrowIfNull(sorted);
+        var index = (int)Math.Ceiling(p * sorted.Length) - 1;
+        return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
+    }
+
+    private static void Add(Dictionary<string, List<ReportItem>> map, string key, ReportItem item)
+    {
+        if (!map.TryGetValue(key, out var list))
+        {
+            map[key] = list = [];
+        }
+
+        list.Add(item);
+    }
+}

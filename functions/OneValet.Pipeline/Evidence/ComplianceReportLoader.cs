@@ -1,0 +1,145 @@
+using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Requests;
+using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Storage;
+
+namespace OneValet.Pipeline.Evidence;
+
+/// <summary>
+/// Gathers a report's records from the store, every read a single-partition query or a point read: the period's audit
+/// days; the open schedule buckets due by the end of the period; the requests received from 100 days before the period
+/// (the longest clock, 45 + 45 days, fits) by month partition, each record and its step audit entries by id; the holds
+/// and their release entries by id. Then <see cref="ComplianceReportBuilder.Build"/> judges them.
+/// </summary>
+public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail, AuditLog audit, RetentionSchedule schedule, TimeProvider time)
+{
+    public static readonly TimeSpan RequestLookback = TimeSpan.FromDays(100);
+
+    public static readonly string[] RequestSteps = ["received", "acknowledged", "extended", "closed"];
+
+    public async Task<ComplianceReport> BuildAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var records = await LoadAsync(from, to, now, cancellationToken).ConfigureAwait(false);
+        return ComplianceReportBuilder.Build(from, to, now, records);
+    }
+
+    public async Task<ReportRecords> LoadAsync(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var entries = await trail.AllAsync(from, to, AuditFilter.None, cancellationToken).ConfigureAwait(false);
+        var known = entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        var unfinished = await UnfinishedAsync(from, to < now ? to : now, cancellationToken).ConfigureAwait(false);
+        var requests = await RequestsAsync(from, to, cancellationToken).ConfigureAwait(false);
+        var allHolds = await AllHoldsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var hold in allHolds.Where(h => h.ReleasedAt is not null && h.ReviewBy >= from && h.ReviewBy < to))
+        {
+            var id = AuditLog.IdFor("hold-released", hold.HoldId);
+            if (!known.Contains(id) && await audit.ReadAsync(id, hold.ReleasedAt!.Value, cancellationToken).ConfigureAwait(false) is { } released)
+            {
+                entries.Add(new AuditEntryView(id, AuditLog.PartitionFor(released.At), released));
+            }
+        }
+
+        return new ReportRecords(entries, unfinished, requests, allHolds);
+    }
+
+    private async Task<List<ScheduleEntry>> UnfinishedAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var result = new List<ScheduleEntry>();
+        if (until <= from)
+        {
+            return result;
+        }
+
+        foreach (var bucket in await schedule.BucketsDueByAsync(until + schedule.BucketWidth, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var status in new[] { EntryStatus.Pending, EntryStatus.Held })
+            {
+                string? continuation = null;
+                do
+                {
+                    var page = await schedule.OpenEntriesAsync(bucket.Key, status, 500, continuation, cancellationToken).ConfigureAwait(false);
+                    result.AddRange(page.Items.Select(i => i.Document).Where(e => e.Deadline >= from && e.Deadline < until));
+                    continuation = page.Continuation;
+                }
+                while (continuation is not null);
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<List<RequestEvidence>> RequestsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var result = new List<RequestEvidence>();
+        var start = from - RequestLookback;
+        for (var month = new DateTimeOffset(start.Year, start.Month, 1, 0, 0, 0, TimeSpan.Zero); month < to; month = month.AddMonths(1))
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await store.QueryAsync<RequestIndexEntry>(Containers.Requests, PrivacyRequestService.ReceivedPartition(month), RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+                foreach (var entry in page.Items)
+                {
+                    var record = (await store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, entry.Document.RequestId, PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+                    if (record is null || !Touches(record, from, to))
+                    {
+                        continue;
+                    }
+
+                    result.Add(new RequestEvidence(record, await StepsAsync(record, cancellationToken).ConfigureAwait(false)));
+                }
+
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+        }
+
+        return result;
+    }
+
+    private static bool Touches(PrivacyRequestRecord r, DateTimeOffset from, DateTimeOffset to) =>
+        (r.AcknowledgeBy >= from && r.AcknowledgeBy < to) || (r.DueAt >= from && r.DueAt < to) || (r.EffectiveDueAt >= from && r.EffectiveDueAt < to);
+
+    /// <summary>The audit entries of a request's steps, read by their fixed ids in the day of the step's recorded time.</summary>
+    private async Task<Dictionary<string, AuditEntryView>> StepsAsync(PrivacyRequestRecord r, CancellationToken cancellationToken)
+    {
+        var steps = new Dictionary<string, AuditEntryView>(StringComparer.Ordinal);
+        foreach (var step in RequestSteps)
+        {
+            DateTimeOffset? at = step switch
+            {
+                "received" => r.ReceivedAt,
+                "acknowledged" => r.AcknowledgedAt,
+                "closed" => r.ClosedAt,
+                _ => r.Steps.LastOrDefault(s => s.Name == step)?.At,
+            };
+            if (at is null)
+            {
+                continue;
+            }
+
+            var id = PrivacyRequestService.StepAuditId(step, r.RequestId);
+            if (await audit.ReadAsync(id, at.Value, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                steps[step] = new AuditEntryView(id, AuditLog.PartitionFor(entry.At), entry);
+            }
+        }
+
+        return steps;
+    }
+
+    private async Task<List<HoldRecord>> AllHoldsAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<HoldRecord>();
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<HoldRecord>(Containers.Holds, HoldRegistry.Partition, RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+            result.AddRange(page.Items.Select(i => i.Document));
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        return result;
+    }
+}
