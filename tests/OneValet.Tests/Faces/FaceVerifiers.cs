@@ -13,7 +13,7 @@ namespace OneValet.Tests.Faces;
 /// detector the app used before BlazeFace; a different method altogether (grey, hand-made features, no colour);</item>
 /// <item><see cref="Tiles"/>: the app's BlazeFace model read another way than the app reads it: on full-resolution tiles
 /// (256 picture pixels, one to one, overlapping by a quarter), then tiles twice and four times as large for larger faces,
-/// up to one view of the whole picture; every frame.</item>
+/// up to one view of the whole picture; every frame; boxes scored 0.75 or more (the app blurs from 0.5).</item>
 /// </list>
 /// Both look for heads at least <see cref="LocalFaceDetector.SmallestFace"/> pixels wide, the least redaction promises to
 /// find; both return boxes in picture pixels; faces left are what either finds where a person is.
@@ -24,7 +24,10 @@ internal sealed class FaceVerifiers : IDisposable
 
     private readonly Lock _haarLock = new();
     private readonly CascadeClassifier _haar;
+    private const double JudgeScore = 0.75;
+
     private readonly LocalFaceDetector _model;
+    private readonly LocalFaceDetector _judge;
 
     public FaceVerifiers()
     {
@@ -35,6 +38,9 @@ internal sealed class FaceVerifiers : IDisposable
         }
 
         _model = new LocalFaceDetector(Options.Create(new FaceOptions()));
+
+        // The judge counts faces the model is sure of (0.75, MediaPipe's demos' threshold); the app blurs doubtful ones too.
+        _judge = new LocalFaceDetector(Options.Create(new FaceOptions { MinimumFaceScore = JudgeScore }));
     }
 
     /// <summary>The app's detector (the same model file), for tests that need where it finds a face (the requester's).</summary>
@@ -67,7 +73,7 @@ internal sealed class FaceVerifiers : IDisposable
         {
             if (side >= whole)
             {
-                found.AddRange(_model.DetectIn(picture, new LocalFaceDetector.View((picture.Width - whole) / 2, (picture.Height - whole) / 2, whole, Whole: true)));
+                found.AddRange(_judge.DetectIn(picture, new LocalFaceDetector.View((picture.Width - whole) / 2, (picture.Height - whole) / 2, whole, Whole: true)));
                 break;
             }
 
@@ -75,7 +81,7 @@ internal sealed class FaceVerifiers : IDisposable
             {
                 foreach (var left in Starts(picture.Width, side))
                 {
-                    found.AddRange(_model.DetectIn(picture, new LocalFaceDetector.View(left, top, side)));
+                    found.AddRange(_judge.DetectIn(picture, new LocalFaceDetector.View(left, top, side)));
                 }
             }
         }
@@ -124,5 +130,6 @@ internal sealed class FaceVerifiers : IDisposable
     {
         _haar.Dispose();
         _model.Dispose();
+        _judge.Dispose();
     }
 }
