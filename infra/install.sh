@@ -8,9 +8,11 @@ if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/cosmosdb-serve
   npm ci --no-audit --no-fund
 fi
 
-# Faces (step 7): ffmpeg for video redaction, OpenCV's Haar cascades (opencv-data), the sample photo the tests use
-# (opencv-doc's messi5.jpg), and the native libraries libOpenCvSharpExtern.so needs (GTK 3 for highgui and what it
-# links: check with `ldd`). Installed only when missing; the package lists are refreshed only then.
+# Faces (step 7). The app needs only ffmpeg (video redaction); its face detector (BlazeFace, ONNX Runtime, SkiaSharp) comes
+# from the npm lock above and NuGet, with no OpenCV and no GTK. The TESTS and the benchmark also need OpenCV's Haar
+# cascade (opencv-data: the independent verifier of redaction), the sample images (opencv-doc) and the native libraries
+# the tests' libOpenCvSharpExtern.so needs (GTK 3 for highgui and what it links: check with `ldd`). Installed only when
+# missing; the package lists are refreshed only then.
 apt_packages=(ffmpeg opencv-data opencv-doc libgtk-3-0 libfreetype6 libharfbuzz0b libdrm2 libatomic1)
 missing=()
 for package in "${apt_packages[@]}"; do

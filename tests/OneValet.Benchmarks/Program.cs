@@ -2,7 +2,7 @@ using OneValet.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/OneValet.Benchmarks -- <scenario> [--count N]
 // Scenarios: ingestion (step 1), retention (step 2; --count total items, default 1,000,000; --no-lag skips the 3-minute lag run),
-// email (--count messages per run, default 300; needs maildev from infra/start-emulators.sh), redaction (step 7; --count seconds of video, default 10; --interval keyframe interval and --width search width instead of the defaults; --verify checks every redacted frame), fanout (step 3; --count residents), export (step 4; --count items), cards (the card-number scan of texts up to 1 MiB; --count repeats). Each prints the pipeline's figure, the raw baseline's, and their ratio.
+// email (--count messages per run, default 300; needs maildev from infra/start-emulators.sh), redaction (step 7; --count seconds of video, default 10; --interval keyframe interval instead of the default; --verify checks every frame of each redaction with two independent detectors), fanout (step 3; --count residents), export (step 4; --count items). Each prints the pipeline's figure, the raw baseline's, and their ratio.
 var scenario = args.Length > 0 ? args[0] : "ingestion";
 var count = Arguments.Int(args, "--count", 200);
 switch (scenario)
@@ -29,7 +29,6 @@ switch (scenario)
         await RedactionBenchmark.RunAsync(
             Arguments.Int(args, "--count", 10),
             args.Contains("--interval") ? Arguments.Int(args, "--interval", 5) : null,
-            args.Contains("--width") ? Arguments.Int(args, "--width", 320) : null,
             verify: args.Contains("--verify"));
         break;
     case "cards":

@@ -23,23 +23,17 @@ public sealed class FaceOptions
     /// </summary>
     public double ConfidenceThreshold { get; set; } = 0.7;
 
-    /// <summary>The Haar cascade of the local detector (Debian package <c>opencv-data</c>).</summary>
-    public string HaarCascadePath { get; set; } = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+    /// <summary>
+    /// The local face detector's model (BlazeFace, ONNX; see <see cref="LocalFaceDetector"/>). It ships with the app, in
+    /// Faces/Model beside the assemblies, with its licence and attribution; the build checks its SHA-256.
+    /// </summary>
+    public string ModelPath { get; set; } = Path.Combine(AppContext.BaseDirectory, "Faces", "Model", "blazeface-back-256x256.onnx");
 
     /// <summary>
-    /// The cascade that searches video keyframes for faces (Debian package <c>opencv-data</c>): OpenCV's LBP frontal-face
-    /// cascade, several times faster than the Haar one; what it finds the Haar one confirms (see <see cref="LocalFaceDetector.DetectCandidates"/>).
+    /// The least score (0 to 1) of the model's box for it to be a face. Lower finds more faces and more things that are
+    /// not; a face missed is worse than a wall blurred, but boxes on walls blurred whole pictures.
     /// </summary>
-    public string VideoCascadePath { get; set; } = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface.xml";
-
-    /// <summary>
-    /// Video keyframes are searched on a grayscale copy about this many pixels wide (in turn 100%, 90%, 105% and 125% of
-    /// it, see <see cref="FaceRedactor"/>). The cascade's window is 24 pixels, so faces narrower than 24 pixels at the
-    /// narrowest of those are not searched for in every keyframe: 8.3% of the picture's width at 320 (53 pixels of a
-    /// 640-pixel frame, 107 of a 1280-pixel one), 6% every fourth keyframe. Faces at door distance are larger; wider finds
-    /// smaller faces but is slower (about the square).
-    /// </summary>
-    public int VideoSearchWidth { get; set; } = 320;
+    public double MinimumFaceScore { get; set; } = 0.5;
 
     /// <summary>
     /// Every how many frames a video is searched for faces (1 = every frame). Each frame is blurred with the faces of the
@@ -77,9 +71,9 @@ internal sealed partial class FaceOptionsValidator : IValidateOptions<FaceOption
             failures.Add("OneValet:Faces:ConfidenceThreshold must be greater than 0 and at most 1.");
         }
 
-        if (options.VideoSearchWidth is < 160 or > 1920)
+        if (options.MinimumFaceScore is < 0.3 or > 0.95)
         {
-            failures.Add("OneValet:Faces:VideoSearchWidth must be 160 to 1920 pixels.");
+            failures.Add("OneValet:Faces:MinimumFaceScore must be 0.3 to 0.95.");
         }
 
         if (options.VideoKeyframeInterval is < 1 or > 25)

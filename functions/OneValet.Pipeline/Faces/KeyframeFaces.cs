@@ -1,5 +1,3 @@
-using OpenCvSharp;
-
 namespace OneValet.Pipeline.Faces;
 
 /// <summary>
@@ -85,7 +83,7 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
     /// <paramref name="height"/> picture, and the requester's face to keep clear of them (null when not found in the
     /// keyframes around). The keyframes up to <see cref="Needed"/> must have been added (or be all there are).
     /// </summary>
-    public (List<Rect> Regions, Rect? Requester) Regions(int frame, int width, int height)
+    public (List<PixelRect> Regions, PixelRect? Requester) Regions(int frame, int width, int height)
     {
         var own = KeyframeOf(frame);
         if (own < 0)
@@ -114,8 +112,8 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
         // (x264 tracks each moving edge), and the encoder shares the cores with the search.
         var start = _keyframes[own].Frame;
         var end = own + 1 < _keyframes.Count ? _keyframes[own + 1].Frame - 1 : Math.Max(start, frame);
-        var picture = new Rect(0, 0, width, height);
-        var regions = new List<Rect>();
+        var picture = new PixelRect(0, 0, width, height);
+        var regions = new List<PixelRect>();
         for (var k = first; k <= last; k++)
         {
             var distance = Math.Max(Math.Abs(start - _keyframes[k].Frame), Math.Abs(end - _keyframes[k].Frame));
@@ -124,7 +122,7 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
                 var (speedX, speedY) = Speed(k, face);
                 var marginX = (face.Width * 3 / 4) + (int)Math.Min(face.Width / 2, Math.Ceiling(speedX * distance));
                 var marginY = (face.Height * 3 / 4) + (int)Math.Min(face.Width / 2, Math.Ceiling(speedY * distance));
-                var region = Aligned(new Rect(face.Left - marginX, face.Top - marginY, face.Width + (2 * marginX), face.Height + (2 * marginY))) & picture;
+                var region = Aligned(new PixelRect(face.Left - marginX, face.Top - marginY, face.Width + (2 * marginX), face.Height + (2 * marginY))).Intersect(picture);
                 if (region.Width > 0 && region.Height > 0)
                 {
                     regions.Add(region);
@@ -139,34 +137,34 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
     /// The requester's face between keyframe <paramref name="own"/> and the next: where it is in both (it was there all
     /// along, or nearly), or in the one it was found in.
     /// </summary>
-    private Rect? RequesterAround(int own, Rect picture)
+    private PixelRect? RequesterAround(int own, PixelRect picture)
     {
         var before = _keyframes[own].Requester;
         var after = own + 1 < _keyframes.Count ? _keyframes[own + 1].Requester : null;
-        Rect? keep = (before, after) switch
+        PixelRect? keep = (before, after) switch
         {
-            ({ } a, { } b) => ToRect(a) & ToRect(b),
+            ({ } a, { } b) => ToRect(a).Intersect(ToRect(b)),
             ({ } a, null) => ToRect(a),
             (null, { } b) => ToRect(b),
             _ => null,
         };
-        return keep is { } rect && (rect & picture) is { Width: > 0, Height: > 0 } inside ? inside : null;
+        return keep is { } rect && rect.Intersect(picture) is { Width: > 0, Height: > 0 } inside ? inside : null;
     }
 
     /// <summary>
     /// The rectangle grown outwards to multiples of <see cref="Alignment"/> pixels: the encoder's 16x16 macroblocks, so
     /// that a blurred region's edges are block edges (cheaper to encode, and at most 15 pixels more blurred on a side).
     /// </summary>
-    private static Rect Aligned(Rect rect)
+    private static PixelRect Aligned(PixelRect rect)
     {
         var left = (int)Math.Floor(rect.Left / (double)Alignment) * Alignment;
         var top = (int)Math.Floor(rect.Top / (double)Alignment) * Alignment;
         var right = (int)Math.Ceiling(rect.Right / (double)Alignment) * Alignment;
         var bottom = (int)Math.Ceiling(rect.Bottom / (double)Alignment) * Alignment;
-        return new Rect(left, top, right - left, bottom - top);
+        return new PixelRect(left, top, right - left, bottom - top);
     }
 
-    private static Rect ToRect(FaceRectangle face) => new(face.Left, face.Top, face.Width, face.Height);
+    private static PixelRect ToRect(FaceRectangle face) => new(face.Left, face.Top, face.Width, face.Height);
 
     /// <summary>
     /// Rectangles overlapping enough to be the same face, or one a part of the other, for the requester's track: a third
@@ -234,17 +232,17 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
     /// Regions sharing at least <see cref="MergeShare"/> of the smaller become their bounding rectangle: one blur instead of
     /// several. One pass: what it leaves overlapping is blurred twice.
     /// </summary>
-    private static List<Rect> Merge(List<Rect> regions)
+    private static List<PixelRect> Merge(List<PixelRect> regions)
     {
         for (var i = 0; i < regions.Count; i++)
         {
             for (var j = i + 1; j < regions.Count; j++)
             {
-                var shared = regions[i] & regions[j];
+                var shared = regions[i].Intersect(regions[j]);
                 var smaller = Math.Min(regions[i].Width * regions[i].Height, regions[j].Width * regions[j].Height);
                 if (shared.Width > 0 && shared.Height > 0 && shared.Width * shared.Height >= MergeShare * smaller)
                 {
-                    regions[i] |= regions[j];
+                    regions[i] = regions[i].Union(regions[j]);
                     regions.RemoveAt(j);
                     j = i; // region i grew: look at the rest again
                 }

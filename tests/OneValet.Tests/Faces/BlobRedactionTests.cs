@@ -11,7 +11,7 @@ namespace OneValet.Tests.Faces;
 /// <summary>
 /// Redacting a stored recording never throws for its content and never hands back a partial result as a redaction: corrupt
 /// footage is "undecodable", a deleted blob "gone", another format "unsupported-format", a host without the detector's
-/// cascade or without ffmpeg "redaction-unavailable" (so retention and requests still run there). Real Azurite and ffmpeg.
+/// model or without ffmpeg "redaction-unavailable" (so retention and requests still run there). Real Azurite and ffmpeg.
 /// </summary>
 public sealed class BlobRedactionTests : IAsyncLifetime
 {
@@ -46,11 +46,11 @@ public sealed class BlobRedactionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_host_without_the_cascade_or_without_ffmpeg_answers_redaction_unavailable()
+    public async Task A_host_without_the_face_model_or_without_ffmpeg_answers_redaction_unavailable()
     {
         await _container.UploadBlobAsync("good.mp4", BinaryData.FromBytes(FootageSamples.Mp4(2, FootageSamples.Left)));
-        var noCascade = Redaction(new FaceOptions { HaarCascadePath = "/nonexistent/cascade.xml" });
-        Assert.Equal(BlobRedaction.Unavailable, (await RedactAsync(noCascade, "good.mp4", "video/mp4", new MemoryStream())).ReasonCode);
+        var noModel = Redaction(new FaceOptions { ModelPath = "/nonexistent/face-model.onnx" });
+        Assert.Equal(BlobRedaction.Unavailable, (await RedactAsync(noModel, "good.mp4", "video/mp4", new MemoryStream())).ReasonCode);
         var folder = Directory.CreateTempSubdirectory("onevalet-no-ffmpeg-").FullName;
         try
         {

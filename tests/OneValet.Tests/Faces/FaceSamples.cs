@@ -15,9 +15,23 @@ internal static class FaceSamples
 {
     public const string PhotoPath = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
 
-    private static readonly Lazy<LocalFaceDetector> SharedDetector = new(() => new LocalFaceDetector(Options.Create(new FaceOptions())));
+    private static readonly Lazy<FaceVerifiers> SharedVerifiers = new(() => new FaceVerifiers());
 
-    public static LocalFaceDetector Detector => SharedDetector.Value;
+    /// <summary>The independent judges of redaction (the Haar cascade, BlazeFace on full-resolution tiles).</summary>
+    public static FaceVerifiers Verifiers => SharedVerifiers.Value;
+
+    /// <summary>The app's detector.</summary>
+    public static LocalFaceDetector Detector => Verifiers.Detector;
+
+    /// <summary>The faces the app's detector finds in a BGR image.</summary>
+    public static IReadOnlyList<FaceRectangle> Detect(Mat image) => Detector.Detect(FaceVerifiers.Picture(image));
+
+    /// <summary>The faces either verifier finds in an encoded image.</summary>
+    public static IReadOnlyList<FaceRectangle> Verify(byte[] encoded)
+    {
+        using var image = Cv2.ImDecode(encoded, ImreadModes.Color);
+        return Verifiers.Both(image);
+    }
 
     public static FaceRedactor Redactor(string? temporaryFolder = null) =>
         new(Detector, Options.Create(new FaceOptions { TemporaryFolder = temporaryFolder }), NullLogger<FaceRedactor>.Instance);
@@ -26,7 +40,7 @@ internal static class FaceSamples
     public static Mat FaceTile()
     {
         using var photo = Cv2.ImRead(PhotoPath, ImreadModes.Color);
-        var face = Detector.Detect(photo)[0];
+        var face = Detect(photo)[0];
         var margin = face.Width / 2;
         var rect = new Rect(
             Math.Max(0, face.Left - margin),
@@ -159,7 +173,7 @@ internal static class FaceSamples
             double.Parse(duration.Trim(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    /// <summary>The faces the detector finds in every frame of a video (decoded by OpenCV's own bundled FFmpeg).</summary>
+    /// <summary>The faces either verifier (<see cref="FaceVerifiers"/>) finds in every frame of a video (decoded by OpenCV's own bundled FFmpeg).</summary>
     public static List<IReadOnlyList<FaceRectangle>> DetectPerFrame(string path)
     {
         var result = new List<IReadOnlyList<FaceRectangle>>();
@@ -167,7 +181,7 @@ internal static class FaceSamples
         using var frame = new Mat();
         while (capture.Read(frame) && !frame.Empty())
         {
-            result.Add(Detector.Detect(frame));
+            result.Add(Verifiers.Both(frame));
         }
 
         return result;

@@ -67,7 +67,7 @@ internal static class FootageSamples
         }
     }
 
-    /// <summary>The faces the detector finds in every frame of an MP4 (decoded by OpenCV's own FFmpeg).</summary>
+    /// <summary>The faces either verifier finds in every frame of an MP4 (decoded by OpenCV's own FFmpeg).</summary>
     public static List<IReadOnlyList<FaceRectangle>> FacesPerFrame(byte[] mp4)
     {
         var path = Path.Combine(Path.GetTempPath(), $"onevalet-frames-{Guid.NewGuid():N}.mp4");
@@ -82,7 +82,8 @@ internal static class FootageSamples
         }
     }
 
-    public static IReadOnlyList<FaceRectangle> Faces(byte[] jpeg) => FaceSamples.Detector.Detect(jpeg);
+    /// <summary>The faces either verifier finds in a JPEG.</summary>
+    public static IReadOnlyList<FaceRectangle> Faces(byte[] jpeg) => FaceSamples.Verify(jpeg);
 
     public static bool Inside(Rect tile, FaceRectangle face) => tile.Contains(face.Left + (face.Width / 2), face.Top + (face.Height / 2));
 

@@ -1,5 +1,4 @@
 using OneValet.Pipeline.Faces;
-using OpenCvSharp;
 using Xunit;
 
 namespace OneValet.Tests.Faces;
@@ -71,7 +70,7 @@ public sealed class KeyframeFacesTests
             Assert.NotNull(requester);
             var kept = requester.Value;
             var face = Requester(frame);
-            Assert.True(kept.IntersectsWith(new Rect(face.Left, face.Top, face.Width, face.Height)), $"frame {frame}: kept {kept} is not on the requester's face {face}");
+            Assert.True(!kept.Intersect(PixelRect.Of(face)).IsEmpty, $"frame {frame}: kept {kept} is not on the requester's face {face}");
         }
     }
 
@@ -97,12 +96,12 @@ public sealed class KeyframeFacesTests
         Assert.Equal(same, KeyframeFaces.SameFace(new FaceRectangle(40, 60, 90, 90), new FaceRectangle(left, top, width, height)));
 
     [Theory]
-    [InlineData(320, 0, "VideoKeyframeInterval")]
-    [InlineData(320, 26, "VideoKeyframeInterval")]
-    [InlineData(100, 5, "VideoSearchWidth")]
-    public void Keyframe_settings_out_of_range_are_refused_at_start_up(int searchWidth, int interval, string setting)
+    [InlineData(0, "VideoKeyframeInterval")]
+    [InlineData(26, "VideoKeyframeInterval")]
+    [InlineData(-5, "VideoKeyframeInterval")]
+    public void Keyframe_settings_out_of_range_are_refused_at_start_up(int interval, string setting)
     {
-        var result = new FaceOptionsValidator().Validate(null, new FaceOptions { VideoSearchWidth = searchWidth, VideoKeyframeInterval = interval });
+        var result = new FaceOptionsValidator().Validate(null, new FaceOptions { VideoKeyframeInterval = interval });
 
         Assert.True(result.Failed);
         Assert.Contains(setting, result.FailureMessage, StringComparison.Ordinal);
@@ -126,11 +125,11 @@ public sealed class KeyframeFacesTests
     }
 
     /// <summary>The part of <paramref name="face"/> inside the picture lies wholly inside one blurred region.</summary>
-    private static void AssertCovered(List<Rect> regions, FaceRectangle face, int frame)
+    private static void AssertCovered(List<PixelRect> regions, FaceRectangle face, int frame)
     {
-        var box = new Rect(face.Left, face.Top, face.Width, face.Height) & new Rect(0, 0, Width, Height);
+        var box = PixelRect.Of(face).Intersect(new PixelRect(0, 0, Width, Height));
         Assert.True(
-            regions.Exists(region => (region & box) == box),
+            regions.Exists(region => region.Intersect(box) == box),
             $"frame {frame}: the face at {box} is not inside any blurred region ({string.Join(", ", regions)})");
     }
 }
