@@ -2,7 +2,10 @@
 // postdeploy hook that subscribes the ingestion function to BlobCreated events (modules/blobSubscription.bicep).
 // One module per concern; see README.md beside this file for what each makes and for tearing it down.
 
-targetScope = 'subscription'
+// Resource-group scope (azd's resource-group scoped deployment): the operator creates the group, and the deploy identity
+// holds its roles on that group only, never on the subscription (README.md, "Deploying from GitHub"). azd deploys into
+// the group named by AZURE_RESOURCE_GROUP.
+targetScope = 'resourceGroup'
 
 @minLength(1)
 @maxLength(64)
@@ -17,9 +20,6 @@ param environmentName string
   }
 })
 param location string
-
-@description('Name of the resource group; rg-<environmentName> when empty.')
-param resourceGroupName string = ''
 
 @description('Days a deleted blob stays recoverable; with the version lifecycle it bounds when a deletion is real (modules/dataStorage.bicep).')
 @minValue(1)
@@ -46,7 +46,7 @@ param emailFromAddress string
 @description('The privacy office mailbox: bounces, escalations and hold reviews go there.')
 param privacyOfficerAddress string
 
-var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
 }
@@ -87,15 +87,8 @@ var faceLargePersonGroupId = 'onevalet-residents'
 // The blob trigger's poison queue (the blob extension's fixed name).
 var poisonQueueName = 'webjobs-blobtrigger-poison'
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
-  location: location
-  tags: tags
-}
-
 module identity 'modules/identity.bicep' = {
   name: 'identity'
-  scope: rg
   params: {
     name: names.identity
     location: location
@@ -105,7 +98,6 @@ module identity 'modules/identity.bicep' = {
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
-  scope: rg
   params: {
     workspaceName: names.workspace
     appInsightsName: names.appInsights
@@ -116,7 +108,6 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module hostStorage 'modules/hostStorage.bicep' = {
   name: 'hostStorage'
-  scope: rg
   params: {
     name: names.hostStorage
     location: location
@@ -127,7 +118,6 @@ module hostStorage 'modules/hostStorage.bicep' = {
 
 module dataStorage 'modules/dataStorage.bicep' = {
   name: 'dataStorage'
-  scope: rg
   params: {
     name: names.dataStorage
     location: location
@@ -141,7 +131,6 @@ module dataStorage 'modules/dataStorage.bicep' = {
 
 module eventGrid 'modules/eventGrid.bicep' = {
   name: 'eventGrid'
-  scope: rg
   dependsOn: [
     dataStorage
   ]
@@ -155,7 +144,6 @@ module eventGrid 'modules/eventGrid.bicep' = {
 
 module serviceBus 'modules/serviceBus.bicep' = {
   name: 'serviceBus'
-  scope: rg
   params: {
     name: names.serviceBus
     location: location
@@ -165,7 +153,6 @@ module serviceBus 'modules/serviceBus.bicep' = {
 
 module cosmos 'modules/cosmos.bicep' = {
   name: 'cosmos'
-  scope: rg
   params: {
     name: names.cosmos
     location: location
@@ -176,7 +163,6 @@ module cosmos 'modules/cosmos.bicep' = {
 
 module face 'modules/face.bicep' = {
   name: 'face'
-  scope: rg
   params: {
     name: names.face
     location: location
@@ -186,7 +172,6 @@ module face 'modules/face.bicep' = {
 
 module keyVault 'modules/keyVault.bicep' = {
   name: 'keyVault'
-  scope: rg
   params: {
     name: names.keyVault
     location: location
@@ -197,7 +182,6 @@ module keyVault 'modules/keyVault.bicep' = {
 // Role assignments before the app: the host starts with its identity's rights already in place.
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
-  scope: rg
   dependsOn: [
     hostStorage
     dataStorage
@@ -230,7 +214,6 @@ module rbac 'modules/rbac.bicep' = {
 
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
-  scope: rg
   dependsOn: [
     rbac
     hostStorage
@@ -273,7 +256,7 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 
 @description('Resource group holding everything.')
-output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
 
 @description('Name of the Function App.')
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
