@@ -20,6 +20,7 @@ public static class FunctionsApp
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPipeline();
+        services.AddProblemDetails(); // the same writer as the local host's exception handler (Api/ProblemDetailsMiddleware)
         services.AddFunctionsAuth();
         services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
