@@ -32,6 +32,9 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
         ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Monitoring Metrics Publisher",
 
+        // Get User Delegation Key only (export links); on the data account only (checked below).
+        ["db58b8e5-c6ad-4a2a-8342-4190687cbf4a"] = "Storage Blob Delegator (the data account only)",
+
         // Facial Entry creates and deletes persons as well as identifying, which Cognitive Services Face Recognizer does
         // not allow; granted on the Face account only (checked below), whose keys are disabled.
         ["a97b65f3-24c7-4388-baec-2e87135dc908"] = "Cognitive Services User (the Face account only)",
@@ -166,6 +169,13 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         // Cognitive Services User reaches every Cognitive Services data action: only ever on the Face account.
         var cognitive = Assert.Single(assignments, a => a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("a97b65f3-24c7-4388-baec-2e87135dc908", StringComparison.Ordinal));
         Assert.Contains("Microsoft.CognitiveServices/accounts', parameters('faceAccountName')", cognitive.Json["scope"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // #16.2: export links are user-delegation SAS; GetUserDelegationKey is an action on the storage account, so the
+        // app's identity holds Storage Blob Delegator at exactly the data account (not a container: 403 there; not the
+        // resource group: more than needed), and nowhere else.
+        var delegator = Assert.Single(assignments, a => a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("db58b8e5-c6ad-4a2a-8342-4190687cbf4a", StringComparison.Ordinal));
+        Assert.Equal("[resourceId('Microsoft.Storage/storageAccounts', parameters('dataStorageName'))]", delegator.Json["scope"]!.GetValue<string>());
+        Assert.Equal("[parameters('appPrincipalId')]", delegator.Properties["principalId"]!.GetValue<string>());
 
         var cosmos = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"));
         var cosmosRole = Assert.Single(Guids().Matches(cosmos.Properties["roleDefinitionId"]!.GetValue<string>()).Select(m => m.Value));
