@@ -31,6 +31,17 @@ param blobSoftDeleteRetentionDays int = 1
 @maxValue(1000)
 param functionAppMaximumInstanceCount int = 100
 
+@description('Client id of the API\'s Entra ID app registration (the audience of its access tokens); created by the operator, see README.md "Entra ID".')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
+@description('Application ID URI of the API\'s app registration (e.g. api://onevalet-api); the audience of v1.0 tokens.')
+param apiAppIdUri string = ''
+
+@description('Also accept v1.0 access tokens (audience apiAppIdUri).')
+param acceptV1 bool = false
+
 @description('SMTP relay the notification dispatcher sends through (O13, O14), e.g. smtp.sendgrid.net.')
 param smtpHost string
 
@@ -244,6 +255,9 @@ module functionApp 'modules/functionApp.bicep' = {
     privacyOfficerAddress: privacyOfficerAddress
     faceEndpoint: face.outputs.endpoint
     faceLargePersonGroupId: faceLargePersonGroupId
+    apiClientId: apiClientId
+    apiAppIdUri: apiAppIdUri
+    acceptV1: acceptV1
   }
 }
 

@@ -184,6 +184,26 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.Contains("/dbs/", string.Join(' ', cosmos.Evaluate(cosmos.Properties["scope"])), StringComparison.Ordinal);
     }
 
+    /// <summary>#16.1: the app accepts Entra v2 access tokens of the deployment's tenant, for the API's client id (not an
+    /// App ID URI, which a v2 token's aud never is); v1 only by an explicit parameter.</summary>
+    [Fact]
+    public void The_app_accepts_Entra_v2_access_tokens_of_its_tenant_for_the_APIs_client_id()
+    {
+        var settings = AppSettings();
+        Assert.Equal("[tenant().tenantId]", settings["OneValet__Auth__TenantId"]);
+        Assert.Matches(@"^\[format\('\{0\}\{1\}/v2\.0', environment\(\)\.authentication\.loginEndpoint, tenant\(\)\.tenantId\)\]$", settings["OneValet__Auth__Issuer"]);
+        Assert.Equal("[parameters('apiClientId')]", settings["OneValet__Auth__Audience"]);
+        Assert.Equal("[string(parameters('acceptV1'))]", settings["OneValet__Auth__AcceptV1"]);
+
+        // The client id comes from the operator (no default, exactly a GUID's length); v1 is off unless asked for.
+        var parameters = compiled.Main["parameters"]!.AsObject();
+        Assert.Null(parameters["apiClientId"]!["defaultValue"]);
+        Assert.Equal(36, parameters["apiClientId"]!["minLength"]!.GetValue<int>());
+        Assert.False(parameters["acceptV1"]!["defaultValue"]!.GetValue<bool>());
+        var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(BicepCli.BicepFolder, "main.parameters.json")))!;
+        Assert.Equal("${ONEVALET_API_CLIENT_ID}", file["parameters"]!["apiClientId"]!["value"]!.GetValue<string>());
+    }
+
     [Fact]
     public void The_face_account_is_kind_Face_with_keys_disabled_and_the_app_reaches_it_by_its_endpoint()
     {

@@ -148,6 +148,11 @@ public sealed partial class WorkflowTests(CompiledBicep compiled)
         var env = Assert.IsType<YamlMappingNode>(job.Children[new YamlScalarNode("env")]);
         Assert.Equal("${{ vars.AZURE_RESOURCE_GROUP }}", Scalar(env, "AZURE_RESOURCE_GROUP"));
 
+        // Every placeholder of main.parameters.json reaches azd from the job's environment (a variable, never a secret).
+        var placeholders = EnvironmentVariable().Matches(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "bicep", "main.parameters.json"))).Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Contains("ONEVALET_API_CLIENT_ID", placeholders);
+        Assert.All(placeholders, name => Assert.Equal($"${{{{ vars.{name} }}}}", Scalar(env, name)));
+
         // The template is a resource-group deployment that creates no resource group and reaches no other scope.
         Assert.EndsWith("/deploymentTemplate.json#", compiled.Main["$schema"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(ArmTemplate.OfType(compiled.Main, "Microsoft.Resources/resourceGroups"));
