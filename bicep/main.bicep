@@ -42,6 +42,19 @@ param apiAppIdUri string = ''
 @description('Also accept v1.0 access tokens (audience apiAppIdUri).')
 param acceptV1 bool = false
 
+@description('production or development: production turns the private network on by default.')
+@allowed([
+  'production'
+  'development'
+])
+param environmentType string = 'production'
+
+@description('Storage, Cosmos DB, Service Bus, Key Vault and Face behind private endpoints with public access off, the app on VNet integration, private DNS zones linked (modules/network.bicep). On by default for production.')
+param privateNetwork bool = environmentType == 'production'
+
+@description('Public CIDR ranges of the buildings\' entry consoles, which upload recordings to the data account; empty: consoles reach it through the network (VPN).')
+param uploadAddressRanges string[] = []
+
 @description('SMTP relay the notification dispatcher sends through (O13, O14), e.g. smtp.sendgrid.net.')
 param smtpHost string
 
@@ -75,6 +88,7 @@ var names = {
   cosmos: 'cosmos-${resourceToken}'
   keyVault: 'kv-${take(resourceToken, 21)}'
   face: 'face-${resourceToken}'
+  vnet: 'vnet-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
 }
@@ -124,6 +138,7 @@ module hostStorage 'modules/hostStorage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    privateNetwork: privateNetwork
   }
 }
 
@@ -137,6 +152,8 @@ module dataStorage 'modules/dataStorage.bicep' = {
     dataContainerNames: dataContainerNames
     deadLetterContainerName: deadLetterContainerName
     poisonQueueName: poisonQueueName
+    privateNetwork: privateNetwork
+    uploadAddressRanges: uploadAddressRanges
   }
 }
 
@@ -159,6 +176,7 @@ module serviceBus 'modules/serviceBus.bicep' = {
     name: names.serviceBus
     location: location
     tags: tags
+    privateNetwork: privateNetwork
   }
 }
 
@@ -169,6 +187,7 @@ module cosmos 'modules/cosmos.bicep' = {
     location: location
     tags: tags
     databaseName: cosmosDatabaseName
+    privateNetwork: privateNetwork
   }
 }
 
@@ -178,6 +197,7 @@ module face 'modules/face.bicep' = {
     name: names.face
     location: location
     tags: tags
+    privateNetwork: privateNetwork
   }
 }
 
@@ -187,6 +207,91 @@ module keyVault 'modules/keyVault.bicep' = {
     name: names.keyVault
     location: location
     tags: tags
+    privateNetwork: privateNetwork
+  }
+}
+
+// The private network: one endpoint per data-plane service the app calls, each in its private DNS zone.
+var storageSuffix = environment().suffixes.storage
+module network 'modules/network.bicep' = if (privateNetwork) {
+  name: 'network'
+  dependsOn: [
+    hostStorage
+    dataStorage
+    serviceBus
+    cosmos
+    keyVault
+    face
+  ]
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+    endpoints: [
+      {
+        name: '${names.hostStorage}-blob'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.hostStorage
+        groupId: 'blob'
+        zone: 'privatelink.blob.${storageSuffix}'
+      }
+      {
+        name: '${names.hostStorage}-queue'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.hostStorage
+        groupId: 'queue'
+        zone: 'privatelink.queue.${storageSuffix}'
+      }
+      {
+        name: '${names.hostStorage}-table'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.hostStorage
+        groupId: 'table'
+        zone: 'privatelink.table.${storageSuffix}'
+      }
+      {
+        name: '${names.dataStorage}-blob'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.dataStorage
+        groupId: 'blob'
+        zone: 'privatelink.blob.${storageSuffix}'
+      }
+      {
+        name: '${names.dataStorage}-queue'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.dataStorage
+        groupId: 'queue'
+        zone: 'privatelink.queue.${storageSuffix}'
+      }
+      {
+        name: names.cosmos
+        resourceType: 'Microsoft.DocumentDB/databaseAccounts'
+        resourceName: names.cosmos
+        groupId: 'Sql'
+        zone: 'privatelink.documents.azure.com'
+      }
+      {
+        name: names.serviceBus
+        resourceType: 'Microsoft.ServiceBus/namespaces'
+        resourceName: names.serviceBus
+        groupId: 'namespace'
+        zone: 'privatelink.servicebus.windows.net'
+      }
+      {
+        name: names.keyVault
+        resourceType: 'Microsoft.KeyVault/vaults'
+        resourceName: names.keyVault
+        groupId: 'vault'
+        zone: 'privatelink.vaultcore.azure.net'
+      }
+      {
+        name: names.face
+        resourceType: 'Microsoft.CognitiveServices/accounts'
+        resourceName: names.face
+        groupId: 'account'
+        zone: 'privatelink.cognitiveservices.azure.com'
+      }
+    ]
   }
 }
 
@@ -239,6 +344,7 @@ module functionApp 'modules/functionApp.bicep' = {
     serviceName: 'functions'
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    appSubnetId: privateNetwork ? network!.outputs.appSubnetId : ''
     hostStorageName: names.hostStorage
     deploymentContainerName: deploymentContainerName
     dataStorageName: names.dataStorage

@@ -28,6 +28,9 @@ param identityId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
+@description('Subnet of the VNet integration (private network); empty for none.')
+param appSubnetId string = ''
+
 @description('Client id of the API\'s Entra ID app registration: the audience of its v2.0 access tokens (bicep/README.md, "Entra ID").')
 param apiClientId string
 
@@ -135,6 +138,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private network: outbound traffic through the VNet, where the services' private endpoints resolve.
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
     // Key Vault references in app settings (if one is ever added) resolve with the same identity.
     keyVaultReferenceIdentity: identityId
     functionAppConfig: {

@@ -204,6 +204,84 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.Equal("${ONEVALET_API_CLIENT_ID}", file["parameters"]!["apiClientId"]!["value"]!.GetValue<string>());
     }
 
+    /// <summary>#16.6: with privateNetwork (on by default for production) every data-plane service the app calls is
+    /// reached through a private endpoint registered in its linked private DNS zone, turns public access off (the data
+    /// account keeps only trusted services and listed console ranges), and the app runs on VNet integration.</summary>
+    [Fact]
+    public void The_private_network_is_on_for_production_and_puts_every_service_behind_a_private_endpoint()
+    {
+        var parameters = compiled.Main["parameters"]!.AsObject();
+        Assert.Equal("production", parameters["environmentType"]!["defaultValue"]!.GetValue<string>());
+        Assert.Equal("[equals(parameters('environmentType'), 'production')]", parameters["privateNetwork"]!["defaultValue"]!.GetValue<string>());
+
+        var network = ArmTemplate.Frames(compiled.Main).Single(f => f.Deployment?["name"]?.GetValue<string>() == "network");
+        Assert.Equal("[parameters('privateNetwork')]", network.Deployment!["condition"]!.GetValue<string>());
+        var endpoints = network.Deployment["properties"]!["parameters"]!["endpoints"]!["value"]!.AsArray()
+            .Select(e => (Type: e!["resourceType"]!.GetValue<string>(), Group: e["groupId"]!.GetValue<string>(), Resource: e["resourceName"]!.GetValue<string>(), Zone: e["zone"]!.GetValue<string>()))
+            .ToList();
+        string[] expected =
+        [
+            "Microsoft.Storage/storageAccounts blob hostStorage", "Microsoft.Storage/storageAccounts queue hostStorage", "Microsoft.Storage/storageAccounts table hostStorage",
+            "Microsoft.Storage/storageAccounts blob dataStorage", "Microsoft.Storage/storageAccounts queue dataStorage",
+            "Microsoft.DocumentDB/databaseAccounts Sql cosmos", "Microsoft.ServiceBus/namespaces namespace serviceBus",
+            "Microsoft.KeyVault/vaults vault keyVault", "Microsoft.CognitiveServices/accounts account face",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), endpoints.Select(e => $"{e.Type} {e.Group} {e.Resource.Replace("[variables('names').", string.Empty, StringComparison.Ordinal).TrimEnd(']')}").Order(StringComparer.Ordinal));
+        var zoneOf = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["blob"] = "[format('privatelink.blob.{0}', variables('storageSuffix'))]",
+            ["queue"] = "[format('privatelink.queue.{0}', variables('storageSuffix'))]",
+            ["table"] = "[format('privatelink.table.{0}', variables('storageSuffix'))]",
+            ["Sql"] = "privatelink.documents.azure.com",
+            ["namespace"] = "privatelink.servicebus.windows.net",
+            ["vault"] = "privatelink.vaultcore.azure.net",
+            ["account"] = "privatelink.cognitiveservices.azure.com",
+        };
+        Assert.All(endpoints, e => Assert.Equal(zoneOf[e.Group], e.Zone));
+
+        // Inside the module: one zone per distinct zone, each linked to the network; one endpoint and one zone group per
+        // entry, the endpoint in the endpoint subnet; the app subnet delegated as Flex Consumption needs.
+        var module = network.Template["resources"]!.AsObject();
+        Assert.Equal("[length(variables('zones'))]", module["dnsZones"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Equal("[length(variables('zones'))]", module["dnsLinks"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Contains("virtualNetworks', parameters('name'))", module["dnsLinks"]!["properties"]!["virtualNetwork"]!["id"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("[length(parameters('endpoints'))]", module["privateEndpoints"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Equal("[length(parameters('endpoints'))]", module["zoneGroups"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Contains("'private-endpoints')", module["privateEndpoints"]!["properties"]!["subnet"]!["id"]!.GetValue<string>(), StringComparison.Ordinal);
+        var vnet = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Network/virtualNetworks"));
+        var appSubnet = vnet.Properties["subnets"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == "app")!;
+        Assert.Equal("Microsoft.App/environments", appSubnet["properties"]!["delegations"]![0]!["properties"]!["serviceName"]!.GetValue<string>());
+
+        // Each service turns public access off with the switch, and gets the switch from main.
+        const string Switched = "[if(parameters('privateNetwork'), 'Disabled', 'Enabled')]";
+        foreach (var type in new[] { "Microsoft.DocumentDB/databaseAccounts", "Microsoft.ServiceBus/namespaces", "Microsoft.KeyVault/vaults", "Microsoft.CognitiveServices/accounts" })
+        {
+            var resource = Assert.Single(ArmTemplate.OfType(compiled.Main, type));
+            Assert.Equal(Switched, resource.Properties["publicNetworkAccess"]!.GetValue<string>());
+            Assert.Equal("[parameters('privateNetwork')]", resource.Frame.Deployment!["properties"]!["parameters"]!["privateNetwork"]!["value"]!.GetValue<string>());
+        }
+
+        var accounts = ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts");
+        var host = accounts.Single(a => a.Frame.Deployment!["name"]!.GetValue<string>() == "hostStorage");
+        Assert.Equal(Switched, host.Properties["publicNetworkAccess"]!.GetValue<string>());
+        var data = accounts.Single(a => a.Frame.Deployment!["name"]!.GetValue<string>() == "dataStorage");
+        Assert.Equal("[if(and(parameters('privateNetwork'), empty(parameters('uploadAddressRanges'))), 'Disabled', 'Enabled')]", data.Properties["publicNetworkAccess"]!.GetValue<string>());
+        foreach (var account in accounts)
+        {
+            Assert.Equal("[if(parameters('privateNetwork'), 'Deny', 'Allow')]", account.Properties["networkAcls"]!["defaultAction"]!.GetValue<string>());
+            Assert.Equal("[parameters('privateNetwork')]", account.Frame.Deployment!["properties"]!["parameters"]!["privateNetwork"]!["value"]!.GetValue<string>());
+        }
+
+        // Private endpoints need Service Bus Premium.
+        var bus = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.ServiceBus/namespaces"));
+        Assert.StartsWith("[if(parameters('privateNetwork'), createObject('name', 'Premium'", bus.Json["sku"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The app: VNet integration with the module's subnet whenever the network exists.
+        var app = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites"));
+        Assert.Equal("[if(empty(parameters('appSubnetId')), null(), parameters('appSubnetId'))]", app.Properties["virtualNetworkSubnetId"]!.GetValue<string>());
+        Assert.Equal("[if(parameters('privateNetwork'), createObject('value', reference('network').outputs.appSubnetId.value), createObject('value', ''))]", app.Frame.Deployment!["properties"]!["parameters"]!["appSubnetId"]!.GetValue<string>());
+    }
+
     [Fact]
     public void The_face_account_is_kind_Face_with_keys_disabled_and_the_app_reaches_it_by_its_endpoint()
     {
