@@ -295,6 +295,24 @@ module network 'modules/network.bicep' = if (privateNetwork) {
   }
 }
 
+// Alerts to the privacy office: overdue deletions, dead letters (modules/alerts.bicep).
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  dependsOn: [
+    monitoring
+    serviceBus
+    eventGrid
+  ]
+  params: {
+    location: location
+    tags: tags
+    privacyOfficerAddress: privacyOfficerAddress
+    workspaceName: names.workspace
+    serviceBusName: names.serviceBus
+    eventGridTopicName: names.eventGridTopic
+  }
+}
+
 // Role assignments before the app: the host starts with its identity's rights already in place.
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'

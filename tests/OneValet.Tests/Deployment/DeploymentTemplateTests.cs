@@ -282,6 +282,33 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.Equal("[if(parameters('privateNetwork'), createObject('value', reference('network').outputs.appSubnetId.value), createObject('value', ''))]", app.Frame.Deployment!["properties"]!["parameters"]!["appSubnetId"]!.GetValue<string>());
     }
 
+    /// <summary>#16.4: the alerts reach the privacy office and watch what the code measures: the query alerts name the
+    /// meters' instruments as the code creates them, the broker alerts the platforms' dead-letter metrics.</summary>
+    [Fact]
+    public void Alerts_on_overdue_deletions_and_dead_letters_go_to_the_privacy_office()
+    {
+        var group = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/actionGroups"));
+        Assert.Equal("[parameters('privacyOfficerAddress')]", group.Properties["emailReceivers"]![0]!["emailAddress"]!.GetValue<string>());
+        Assert.Equal("[parameters('privacyOfficerAddress')]", group.Frame.Deployment!["properties"]!["parameters"]!["privacyOfficerAddress"]!["value"]!.GetValue<string>());
+
+        using var retention = new OneValet.Pipeline.Retention.RetentionMetrics();
+        using var pipeline = new OneValet.Pipeline.Telemetry.PipelineMetrics();
+        var queries = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/scheduledQueryRules"));
+        var variables = queries.Frame.Template["variables"]!["queries"]!.AsArray().Select(q => q!["query"]!.GetValue<string>()).ToList();
+        Assert.Contains(variables, q => q.Contains($"Name == \"{retention.DeletionLag.Name}\" and Max > 0", StringComparison.Ordinal));
+        Assert.Contains(variables, q => q.Contains($"Name == \"{pipeline.DeadLettered.Name}\"", StringComparison.Ordinal));
+        Assert.Contains("actionGroups', 'ag-privacy-office')", queries.Properties["actions"]!["actionGroups"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var metricAlerts = ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/metricAlerts");
+        foreach (var (metric, scope) in new[] { ("DeadletteredMessages", "Microsoft.ServiceBus/namespaces"), ("DeadLetteredCount", "Microsoft.EventGrid/systemTopics") })
+        {
+            var alert = Assert.Single(metricAlerts, a => a.Properties["criteria"]!["allOf"]![0]!["metricName"]!.GetValue<string>() == metric);
+            Assert.Contains(scope, alert.Properties["scopes"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal(0, alert.Properties["criteria"]!["allOf"]![0]!["threshold"]!.GetValue<int>());
+            Assert.Contains("ag-privacy-office", alert.Properties["actions"]![0]!["actionGroupId"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void The_face_account_is_kind_Face_with_keys_disabled_and_the_app_reaches_it_by_its_endpoint()
     {
