@@ -2,7 +2,10 @@
 // postdeploy hook that subscribes the ingestion function to BlobCreated events (modules/blobSubscription.bicep).
 // One module per concern; see README.md beside this file for what each makes and for tearing it down.
 
-targetScope = 'subscription'
+// Resource-group scope (azd's resource-group scoped deployment): the operator creates the group, and the deploy identity
+// holds its roles on that group only, never on the subscription (README.md, "Deploying from GitHub"). azd deploys into
+// the group named by AZURE_RESOURCE_GROUP.
+targetScope = 'resourceGroup'
 
 @minLength(1)
 @maxLength(64)
@@ -18,9 +21,6 @@ param environmentName string
 })
 param location string
 
-@description('Name of the resource group; rg-<environmentName> when empty.')
-param resourceGroupName string = ''
-
 @description('Days a deleted blob stays recoverable; with the version lifecycle it bounds when a deletion is real (modules/dataStorage.bicep).')
 @minValue(1)
 @maxValue(30)
@@ -30,6 +30,30 @@ param blobSoftDeleteRetentionDays int = 1
 @minValue(1)
 @maxValue(1000)
 param functionAppMaximumInstanceCount int = 100
+
+@description('Client id of the API\'s Entra ID app registration (the audience of its access tokens); created by the operator, see README.md "Entra ID".')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
+@description('Application ID URI of the API\'s app registration (e.g. api://onevalet-api); the audience of v1.0 tokens.')
+param apiAppIdUri string = ''
+
+@description('Also accept v1.0 access tokens (audience apiAppIdUri).')
+param acceptV1 bool = false
+
+@description('production or development: production turns the private network on by default.')
+@allowed([
+  'production'
+  'development'
+])
+param environmentType string = 'production'
+
+@description('Storage, Cosmos DB, Service Bus, Key Vault and Face behind private endpoints with public access off, the app on VNet integration, private DNS zones linked (modules/network.bicep). On by default for production.')
+param privateNetwork bool = environmentType == 'production'
+
+@description('Public CIDR ranges of the buildings\' entry consoles, which upload recordings to the data account; empty: consoles reach it through the network (VPN).')
+param uploadAddressRanges string[] = []
 
 @description('SMTP relay the notification dispatcher sends through (O13, O14), e.g. smtp.sendgrid.net.')
 param smtpHost string
@@ -46,7 +70,7 @@ param emailFromAddress string
 @description('The privacy office mailbox: bounces, escalations and hold reviews go there.')
 param privacyOfficerAddress string
 
-var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
 }
@@ -64,6 +88,7 @@ var names = {
   cosmos: 'cosmos-${resourceToken}'
   keyVault: 'kv-${take(resourceToken, 21)}'
   face: 'face-${resourceToken}'
+  vnet: 'vnet-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
 }
@@ -88,15 +113,8 @@ var faceLargePersonGroupId = 'onevalet-residents'
 // The blob trigger's poison queue (the blob extension's fixed name).
 var poisonQueueName = 'webjobs-blobtrigger-poison'
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
-  location: location
-  tags: tags
-}
-
 module identity 'modules/identity.bicep' = {
   name: 'identity'
-  scope: rg
   params: {
     name: names.identity
     location: location
@@ -106,7 +124,6 @@ module identity 'modules/identity.bicep' = {
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
-  scope: rg
   params: {
     workspaceName: names.workspace
     appInsightsName: names.appInsights
@@ -117,18 +134,17 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module hostStorage 'modules/hostStorage.bicep' = {
   name: 'hostStorage'
-  scope: rg
   params: {
     name: names.hostStorage
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    privateNetwork: privateNetwork
   }
 }
 
 module dataStorage 'modules/dataStorage.bicep' = {
   name: 'dataStorage'
-  scope: rg
   params: {
     name: names.dataStorage
     location: location
@@ -138,12 +154,13 @@ module dataStorage 'modules/dataStorage.bicep' = {
     quarantineContainerName: quarantineContainerName
     deadLetterContainerName: deadLetterContainerName
     poisonQueueName: poisonQueueName
+    privateNetwork: privateNetwork
+    uploadAddressRanges: uploadAddressRanges
   }
 }
 
 module eventGrid 'modules/eventGrid.bicep' = {
   name: 'eventGrid'
-  scope: rg
   dependsOn: [
     dataStorage
   ]
@@ -157,49 +174,150 @@ module eventGrid 'modules/eventGrid.bicep' = {
 
 module serviceBus 'modules/serviceBus.bicep' = {
   name: 'serviceBus'
-  scope: rg
   params: {
     name: names.serviceBus
     location: location
     tags: tags
+    privateNetwork: privateNetwork
   }
 }
 
 module cosmos 'modules/cosmos.bicep' = {
   name: 'cosmos'
-  scope: rg
   params: {
     name: names.cosmos
     location: location
     tags: tags
     databaseName: cosmosDatabaseName
+    privateNetwork: privateNetwork
   }
 }
 
 module face 'modules/face.bicep' = {
   name: 'face'
-  scope: rg
   params: {
     name: names.face
     location: location
     tags: tags
+    privateNetwork: privateNetwork
   }
 }
 
 module keyVault 'modules/keyVault.bicep' = {
   name: 'keyVault'
-  scope: rg
   params: {
     name: names.keyVault
     location: location
     tags: tags
+    privateNetwork: privateNetwork
+  }
+}
+
+// The private network: one endpoint per data-plane service the app calls, each in its private DNS zone.
+var storageSuffix = environment().suffixes.storage
+module network 'modules/network.bicep' = if (privateNetwork) {
+  name: 'network'
+  dependsOn: [
+    hostStorage
+    dataStorage
+    serviceBus
+    cosmos
+    keyVault
+    face
+  ]
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+    endpoints: [
+      {
+        name: '${names.hostStorage}-blob'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.hostStorage
+        groupId: 'blob'
+        zone: 'privatelink.blob.${storageSuffix}'
+      }
+      {
+        name: '${names.hostStorage}-queue'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.hostStorage
+        groupId: 'queue'
+        zone: 'privatelink.queue.${storageSuffix}'
+      }
+      {
+        name: '${names.hostStorage}-table'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.hostStorage
+        groupId: 'table'
+        zone: 'privatelink.table.${storageSuffix}'
+      }
+      {
+        name: '${names.dataStorage}-blob'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.dataStorage
+        groupId: 'blob'
+        zone: 'privatelink.blob.${storageSuffix}'
+      }
+      {
+        name: '${names.dataStorage}-queue'
+        resourceType: 'Microsoft.Storage/storageAccounts'
+        resourceName: names.dataStorage
+        groupId: 'queue'
+        zone: 'privatelink.queue.${storageSuffix}'
+      }
+      {
+        name: names.cosmos
+        resourceType: 'Microsoft.DocumentDB/databaseAccounts'
+        resourceName: names.cosmos
+        groupId: 'Sql'
+        zone: 'privatelink.documents.azure.com'
+      }
+      {
+        name: names.serviceBus
+        resourceType: 'Microsoft.ServiceBus/namespaces'
+        resourceName: names.serviceBus
+        groupId: 'namespace'
+        zone: 'privatelink.servicebus.windows.net'
+      }
+      {
+        name: names.keyVault
+        resourceType: 'Microsoft.KeyVault/vaults'
+        resourceName: names.keyVault
+        groupId: 'vault'
+        zone: 'privatelink.vaultcore.azure.net'
+      }
+      {
+        name: names.face
+        resourceType: 'Microsoft.CognitiveServices/accounts'
+        resourceName: names.face
+        groupId: 'account'
+        zone: 'privatelink.cognitiveservices.azure.com'
+      }
+    ]
+  }
+}
+
+// Alerts to the privacy office: overdue deletions, dead letters (modules/alerts.bicep).
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  dependsOn: [
+    monitoring
+    serviceBus
+    eventGrid
+  ]
+  params: {
+    location: location
+    tags: tags
+    privacyOfficerAddress: privacyOfficerAddress
+    workspaceName: names.workspace
+    serviceBusName: names.serviceBus
+    eventGridTopicName: names.eventGridTopic
   }
 }
 
 // Role assignments before the app: the host starts with its identity's rights already in place.
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
-  scope: rg
   dependsOn: [
     hostStorage
     dataStorage
@@ -232,7 +350,6 @@ module rbac 'modules/rbac.bicep' = {
 
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
-  scope: rg
   dependsOn: [
     rbac
     hostStorage
@@ -247,6 +364,7 @@ module functionApp 'modules/functionApp.bicep' = {
     serviceName: 'functions'
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    appSubnetId: privateNetwork ? network!.outputs.appSubnetId : ''
     hostStorageName: names.hostStorage
     deploymentContainerName: deploymentContainerName
     dataStorageName: names.dataStorage
@@ -263,6 +381,9 @@ module functionApp 'modules/functionApp.bicep' = {
     privacyOfficerAddress: privacyOfficerAddress
     faceEndpoint: face.outputs.endpoint
     faceLargePersonGroupId: faceLargePersonGroupId
+    apiClientId: apiClientId
+    apiAppIdUri: apiAppIdUri
+    acceptV1: acceptV1
   }
 }
 
@@ -275,7 +396,7 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 
 @description('Resource group holding everything.')
-output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
 
 @description('Name of the Function App.')
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name

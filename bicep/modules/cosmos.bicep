@@ -18,6 +18,9 @@ param tags object
 @description('Name of the database (OneValet:Cosmos:DatabaseName).')
 param databaseName string
 
+@description('Private network (main.bicep privateNetwork): public network access off; reached through a private endpoint.')
+param privateNetwork bool = false
+
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   name: name
   location: location
@@ -43,7 +46,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
     backupPolicy: {
       type: 'Periodic'
       periodicModeProperties: {

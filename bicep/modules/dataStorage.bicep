@@ -59,6 +59,12 @@ param deadLetterContainerName string
 @description('Queue where the blob trigger puts a blob it failed on 5 times (on the trigger connection\'s account).')
 param poisonQueueName string
 
+@description('Private network (main.bicep privateNetwork): only the private endpoint, trusted Azure services (Event Grid dead-lettering) and the entry consoles\' addresses reach the account.')
+param privateNetwork bool = false
+
+@description('Public addresses (CIDR) of the buildings\' entry consoles, which upload recordings; with privateNetwork and none listed, consoles must reach the account through the network (VPN).')
+param uploadAddressRanges string[] = []
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
   location: location
@@ -75,10 +81,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    // With the private network, public access is off unless consoles upload from listed addresses; trusted Azure
+    // services (the Event Grid topic's dead-lettering, by its identity) pass either way.
+    publicNetworkAccess: privateNetwork && empty(uploadAddressRanges) ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetwork ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
+      ipRules: [for range in uploadAddressRanges: { value: range, action: 'Allow' }]
     }
   }
 }

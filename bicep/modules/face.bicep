@@ -22,6 +22,9 @@ param tags object
 ])
 param skuName string = 'S0'
 
+@description('Private network (main.bicep privateNetwork): public network access off; reached through a private endpoint.')
+param privateNetwork bool = false
+
 resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
   name: name
   location: location
@@ -33,9 +36,9 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
   properties: {
     customSubDomainName: name
     disableLocalAuth: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetwork ? 'Deny' : 'Allow'
     }
   }
 }

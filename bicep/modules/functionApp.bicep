@@ -28,8 +28,17 @@ param identityId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
-@description('The audience of the API\'s Entra ID app registration (its application id URI or client id).')
-param apiAudience string = 'api://onevalet-api'
+@description('Subnet of the VNet integration (private network); empty for none.')
+param appSubnetId string = ''
+
+@description('Client id of the API\'s Entra ID app registration: the audience of its v2.0 access tokens (bicep/README.md, "Entra ID").')
+param apiClientId string
+
+@description('Application ID URI of the API\'s app registration: the audience of v1.0 tokens, accepted only when acceptV1.')
+param apiAppIdUri string = ''
+
+@description('Also accept v1.0 access tokens (issuer sts.windows.net, audience apiAppIdUri). Off: the registration asks for v2.')
+param acceptV1 bool = false
 
 @description('Name of the host storage account (AzureWebJobsStorage, deployment package).')
 param hostStorageName string
@@ -129,6 +138,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private network: outbound traffic through the VNet, where the services' private endpoints resolve.
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
     // Key Vault references in app settings (if one is ever added) resolve with the same identity.
     keyVaultReferenceIdentity: identityId
     functionAppConfig: {
@@ -267,14 +278,28 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'OneValet__Requests__SecretKey'
           value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=request-secret-key)'
         }
-        // OneValet:Auth (AuthOptions): Entra ID bearer tokens of this tenant; keys from its OpenID Connect metadata.
+        // OneValet:Auth (AuthOptions): Entra ID access tokens of this tenant (v2: issuer per tenant, audience the API's
+        // client id; v1 only by setting), keys from its OpenID Connect metadata; the subject is the claims-mapped
+        // resident_id (EntraAccessTokens).
+        {
+          name: 'OneValet__Auth__TenantId'
+          value: tenant().tenantId
+        }
         {
           name: 'OneValet__Auth__Issuer'
           value: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
         }
         {
           name: 'OneValet__Auth__Audience'
-          value: apiAudience
+          value: apiClientId
+        }
+        {
+          name: 'OneValet__Auth__AcceptV1'
+          value: string(acceptV1)
+        }
+        {
+          name: 'OneValet__Auth__V1Audience'
+          value: apiAppIdUri
         }
         // OneValet:Cosmos (CosmosOptions).
         {

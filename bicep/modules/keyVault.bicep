@@ -20,6 +20,9 @@ param tags object
 @maxValue(90)
 param softDeleteRetentionInDays int = 7
 
+@description('Private network (main.bicep privateNetwork): public network access off; reached through a private endpoint.')
+param privateNetwork bool = false
+
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: name
   location: location
@@ -34,9 +37,9 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     enablePurgeProtection: true
     enableSoftDelete: true
     softDeleteRetentionInDays: softDeleteRetentionInDays
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetwork ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }

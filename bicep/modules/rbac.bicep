@@ -7,6 +7,7 @@
 // | app identity         | Storage Table Data Contributor         | host storage account                         | durable task hub (history, instances) |
 // | app identity         | Storage Blob Data Contributor          | each data container (recordings, quarantine, exports, anonymized, facial-references) | read, write, delete what the pipeline owns; nothing else in the account |
 // | app identity         | Storage Queue Data Contributor         | the data account's blob-trigger poison queue | failed blobs' messages (Connection = "Recordings") |
+// | app identity         | Storage Blob Delegator                 | data storage account                         | GetUserDelegationKey for export links (O8); the key signs SAS no wider than the identity's own data rights |
 // | app identity         | Azure Service Bus Data Sender          | Service Bus namespace                        | send to the queues |
 // | app identity         | Azure Service Bus Data Receiver        | Service Bus namespace                        | receive from the queues |
 // | app identity         | Key Vault Secrets User                 | vault                                        | read secrets; no writes, no keys |
@@ -105,6 +106,13 @@ resource monitoringMetricsPublisher 'Microsoft.Authorization/roleDefinitions@202
 resource cognitiveServicesUser 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
   scope: subscription()
   name: 'a97b65f3-24c7-4388-baec-2e87135dc908'
+}
+
+// Export links (O8) are user-delegation SAS: obtaining the key (Get User Delegation Key) is an action at the storage
+// account, which the container-scoped data roles cannot grant. Storage Blob Delegator holds that action and nothing else.
+resource storageBlobDelegator 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
+  scope: subscription()
+  name: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
 }
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
@@ -208,6 +216,16 @@ resource dataContainerContributors 'Microsoft.Authorization/roleAssignments@2022
     }
   }
 ]
+
+resource exportLinkDelegator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataStorage.id, appPrincipalId, storageBlobDelegator.id)
+  scope: dataStorage
+  properties: {
+    roleDefinitionId: storageBlobDelegator.id
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 resource poisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(dataStorage::queueService::poisonQueue.id, appPrincipalId, storageQueueDataContributor.id)

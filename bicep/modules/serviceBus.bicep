@@ -13,6 +13,9 @@ param location string
 @description('Tags for every resource.')
 param tags object
 
+@description('Private network (main.bicep privateNetwork): public network access off, Premium tier (private endpoints need it).')
+param privateNetwork bool = false
+
 // Must equal Queues.All (functions/OneValet.Pipeline/Messaging/Queues.cs).
 var queueNames = [
   'notifications'
@@ -23,14 +26,20 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
   location: location
   tags: tags
-  sku: {
-    name: 'Standard'
-    tier: 'Standard'
-  }
+  sku: privateNetwork
+    ? {
+        name: 'Premium'
+        tier: 'Premium'
+        capacity: 1
+      }
+    : {
+        name: 'Standard'
+        tier: 'Standard'
+      }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
   }
 }
 

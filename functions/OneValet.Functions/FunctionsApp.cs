@@ -10,6 +10,8 @@ using Azure.Core;
 using Azure.Messaging.ServiceBus;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Retention;
+using OneValet.Pipeline.Telemetry;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 
 namespace OneValet.Functions;
 
@@ -20,6 +22,10 @@ public static class FunctionsApp
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPipeline();
+        // Traces, metrics and logs to Azure Monitor (APPLICATIONINSIGHTS_CONNECTION_STRING, by the identity), with the
+        // Functions worker's own activities and invocation tags (Microsoft.Azure.Functions.Worker.OpenTelemetry).
+        services.AddPipelineTelemetry(configuration, "onevalet-functions").UseFunctionsWorkerDefaults();
+        services.AddProblemDetails(); // the same writer as the local host's exception handler (Api/ProblemDetailsMiddleware)
         services.AddFunctionsAuth();
         services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 

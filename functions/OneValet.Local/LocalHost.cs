@@ -12,6 +12,7 @@ using OneValet.Pipeline;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Storage;
+using OneValet.Pipeline.Telemetry;
 
 namespace OneValet.Local;
 
@@ -50,6 +51,7 @@ public static class LocalHost
         Loopback.EnsureLoopbackOnly(builder.Configuration, allowRemote);
         builder.Services.AddProblemDetails();
         builder.Services.AddPipeline();
+        builder.Services.AddPipelineTelemetry(builder.Configuration, "onevalet-local"); // OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
         builder.AddLocalAuth(allowRemote);
         builder.Services.AddOptions<LocalHostOptions>().BindConfiguration(LocalHostOptions.Section);
 

@@ -55,6 +55,7 @@ public static class PipelineServices
         services.AddSingleton<RetentionPolicy>();
         services.AddSingleton<RetentionSchedule>();
         services.AddSingleton<RetentionMetrics>();
+        services.AddSingleton<Telemetry.PipelineMetrics>();
         services.AddSingleton<HoldRegistry>();
         services.AddSingleton<ItemDeleter>();
         services.AddSingleton<FootageAnonymizer>();

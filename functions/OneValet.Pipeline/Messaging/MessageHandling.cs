@@ -25,15 +25,26 @@ public sealed record HandlerResult(MessageDisposition Disposition, string? Reaso
 
 /// <summary>Every queue's handler, the same in both hosts: the Functions app's Service Bus triggers and the local host's
 /// queue processor call <see cref="HandleAsync"/> with the message id and body they received.</summary>
-public sealed class MessageHandlers(Notifications.NotificationDispatcher notifications, Disclosures.RoommateAlerts roommates)
+public sealed class MessageHandlers(Notifications.NotificationDispatcher notifications, Disclosures.RoommateAlerts roommates, Telemetry.PipelineMetrics metrics)
 {
     /// <summary>After this many deliveries a message that keeps failing is dead-lettered (Service Bus: MaxDeliveryCount).</summary>
     public const int MaxDeliveries = 10;
 
-    public Task<HandlerResult> HandleAsync(string queue, string messageId, BinaryData body, CancellationToken cancellationToken) => queue switch
+    public async Task<HandlerResult> HandleAsync(string queue, string messageId, BinaryData body, CancellationToken cancellationToken)
     {
-        Queues.Notifications => notifications.HandleAsync(body, cancellationToken),
-        Queues.SettingChanges => roommates.HandleAsync(body, cancellationToken),
-        _ => Task.FromResult(HandlerResult.Reject("unknown-queue")),
-    };
+        var result = await (queue switch
+        {
+            Queues.Notifications => notifications.HandleAsync(body, cancellationToken),
+            Queues.SettingChanges => roommates.HandleAsync(body, cancellationToken),
+            _ => Task.FromResult(HandlerResult.Reject("unknown-queue")),
+        }).ConfigureAwait(false);
+        if (result.Disposition == MessageDisposition.DeadLetter)
+        {
+            // The dead-letter alert (bicep/modules/alerts.bicep) reads this; the broker's own dead letters (deliveries
+            // exhausted, expiry) are Service Bus's DeadletteredMessages metric.
+            metrics.DeadLettered.Add(1, new KeyValuePair<string, object?>("queue", queue), new KeyValuePair<string, object?>("reason", result.Reason));
+        }
+
+        return result;
+    }
 }

@@ -210,24 +210,14 @@ public sealed class RequestWork(
             return (null, []);
         }
 
-        var expires = time.GetUtcNow() + options.Value.ExportLinkLifetime;
+        var expires = ExportLinks.ExpiresAt(time.GetUtcNow(), options.Value.ExportLinkLifetime);
         Azure.Storage.Blobs.Models.UserDelegationKey? key = null;
         if (!export.CanGenerateSasUri)
         {
             key = (await blobs.GetUserDelegationKeyAsync(time.GetUtcNow().AddMinutes(-5), expires, cancellationToken).ConfigureAwait(false)).Value;
         }
 
-        Uri Link(BlobClient blob)
-        {
-            var sas = new BlobSasBuilder(BlobSasPermissions.Read, expires)
-            {
-                BlobContainerName = blob.BlobContainerName,
-                BlobName = blob.Name,
-                Resource = "b",
-                Protocol = blob.Uri.Scheme == "https" ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
-            };
-            return key is null ? blob.GenerateSasUri(sas) : new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key, blobs.AccountName) }.ToUri();
-        }
+        Uri Link(BlobClient blob) => ExportLinks.Sign(blob, expires, key, blobs.AccountName);
 
         return (Link(export), [.. files.Select(f => new ExportFileLink(f, Link(container.GetBlobClient(f))))]);
     }

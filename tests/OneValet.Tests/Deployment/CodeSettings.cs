@@ -13,7 +13,7 @@ namespace OneValet.Tests.Deployment;
 /// <summary>
 /// The app settings the Functions app reads in Azure, derived from its code (not a hand-kept list), by these rules:
 /// <list type="number">
-/// <item>Options. Every options type the Functions app binds from configuration: those for which
+/// <item>Options. Every options type of the product (OneValet.* assemblies) the Functions app binds from configuration: those for which
 /// <see cref="FunctionsApp.AddFunctionsApp"/> registers an <see cref="IOptionsChangeTokenSource{TOptions}"/> (what
 /// <c>BindConfiguration</c> adds), each through its <c>public const string Section</c>. A public settable property of a
 /// scalar type (string, Uri, number, bool, enum, TimeSpan, ...) is required in Azure when it carries [Required] or has
@@ -121,6 +121,7 @@ internal static class CodeSettings
         return [.. services
             .Where(d => d.ServiceType.IsGenericType && d.ServiceType.GetGenericTypeDefinition() == typeof(IOptionsChangeTokenSource<>))
             .Select(d => d.ServiceType.GetGenericArguments()[0])
+            .Where(t => t.Assembly.GetName().Name?.StartsWith("OneValet.", StringComparison.Ordinal) == true) // not libraries' own (e.g. OpenTelemetry's logger options)
             .Distinct()
             .OrderBy(t => t.FullName, StringComparer.Ordinal)];
     }

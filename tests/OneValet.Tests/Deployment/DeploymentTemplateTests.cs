@@ -32,6 +32,9 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
         ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Monitoring Metrics Publisher",
 
+        // Get User Delegation Key only (export links); on the data account only (checked below).
+        ["db58b8e5-c6ad-4a2a-8342-4190687cbf4a"] = "Storage Blob Delegator (the data account only)",
+
         // Facial Entry creates and deletes persons as well as identifying, which Cognitive Services Face Recognizer does
         // not allow; granted on the Face account only (checked below), whose keys are disabled.
         ["a97b65f3-24c7-4388-baec-2e87135dc908"] = "Cognitive Services User (the Face account only)",
@@ -167,11 +170,143 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         var cognitive = Assert.Single(assignments, a => a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("a97b65f3-24c7-4388-baec-2e87135dc908", StringComparison.Ordinal));
         Assert.Contains("Microsoft.CognitiveServices/accounts', parameters('faceAccountName')", cognitive.Json["scope"]!.GetValue<string>(), StringComparison.Ordinal);
 
+        // #16.2: export links are user-delegation SAS; GetUserDelegationKey is an action on the storage account, so the
+        // app's identity holds Storage Blob Delegator at exactly the data account (not a container: 403 there; not the
+        // resource group: more than needed), and nowhere else.
+        var delegator = Assert.Single(assignments, a => a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("db58b8e5-c6ad-4a2a-8342-4190687cbf4a", StringComparison.Ordinal));
+        Assert.Equal("[resourceId('Microsoft.Storage/storageAccounts', parameters('dataStorageName'))]", delegator.Json["scope"]!.GetValue<string>());
+        Assert.Equal("[parameters('appPrincipalId')]", delegator.Properties["principalId"]!.GetValue<string>());
+
         var cosmos = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"));
         var cosmosRole = Assert.Single(Guids().Matches(cosmos.Properties["roleDefinitionId"]!.GetValue<string>()).Select(m => m.Value));
         Assert.Contains(cosmosRole, AllowedCosmosRoles);
         Assert.Contains("guid(", cosmos.Json["name"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("/dbs/", string.Join(' ', cosmos.Evaluate(cosmos.Properties["scope"])), StringComparison.Ordinal);
+    }
+
+    /// <summary>#16.1: the app accepts Entra v2 access tokens of the deployment's tenant, for the API's client id (not an
+    /// App ID URI, which a v2 token's aud never is); v1 only by an explicit parameter.</summary>
+    [Fact]
+    public void The_app_accepts_Entra_v2_access_tokens_of_its_tenant_for_the_APIs_client_id()
+    {
+        var settings = AppSettings();
+        Assert.Equal("[tenant().tenantId]", settings["OneValet__Auth__TenantId"]);
+        Assert.Matches(@"^\[format\('\{0\}\{1\}/v2\.0', environment\(\)\.authentication\.loginEndpoint, tenant\(\)\.tenantId\)\]$", settings["OneValet__Auth__Issuer"]);
+        Assert.Equal("[parameters('apiClientId')]", settings["OneValet__Auth__Audience"]);
+        Assert.Equal("[string(parameters('acceptV1'))]", settings["OneValet__Auth__AcceptV1"]);
+
+        // The client id comes from the operator (no default, exactly a GUID's length); v1 is off unless asked for.
+        var parameters = compiled.Main["parameters"]!.AsObject();
+        Assert.Null(parameters["apiClientId"]!["defaultValue"]);
+        Assert.Equal(36, parameters["apiClientId"]!["minLength"]!.GetValue<int>());
+        Assert.False(parameters["acceptV1"]!["defaultValue"]!.GetValue<bool>());
+        var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(BicepCli.BicepFolder, "main.parameters.json")))!;
+        Assert.Equal("${ONEVALET_API_CLIENT_ID}", file["parameters"]!["apiClientId"]!["value"]!.GetValue<string>());
+    }
+
+    /// <summary>#16.6: with privateNetwork (on by default for production) every data-plane service the app calls is
+    /// reached through a private endpoint registered in its linked private DNS zone, turns public access off (the data
+    /// account keeps only trusted services and listed console ranges), and the app runs on VNet integration.</summary>
+    [Fact]
+    public void The_private_network_is_on_for_production_and_puts_every_service_behind_a_private_endpoint()
+    {
+        var parameters = compiled.Main["parameters"]!.AsObject();
+        Assert.Equal("production", parameters["environmentType"]!["defaultValue"]!.GetValue<string>());
+        Assert.Equal("[equals(parameters('environmentType'), 'production')]", parameters["privateNetwork"]!["defaultValue"]!.GetValue<string>());
+
+        var network = ArmTemplate.Frames(compiled.Main).Single(f => f.Deployment?["name"]?.GetValue<string>() == "network");
+        Assert.Equal("[parameters('privateNetwork')]", network.Deployment!["condition"]!.GetValue<string>());
+        var endpoints = network.Deployment["properties"]!["parameters"]!["endpoints"]!["value"]!.AsArray()
+            .Select(e => (Type: e!["resourceType"]!.GetValue<string>(), Group: e["groupId"]!.GetValue<string>(), Resource: e["resourceName"]!.GetValue<string>(), Zone: e["zone"]!.GetValue<string>()))
+            .ToList();
+        string[] expected =
+        [
+            "Microsoft.Storage/storageAccounts blob hostStorage", "Microsoft.Storage/storageAccounts queue hostStorage", "Microsoft.Storage/storageAccounts table hostStorage",
+            "Microsoft.Storage/storageAccounts blob dataStorage", "Microsoft.Storage/storageAccounts queue dataStorage",
+            "Microsoft.DocumentDB/databaseAccounts Sql cosmos", "Microsoft.ServiceBus/namespaces namespace serviceBus",
+            "Microsoft.KeyVault/vaults vault keyVault", "Microsoft.CognitiveServices/accounts account face",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), endpoints.Select(e => $"{e.Type} {e.Group} {e.Resource.Replace("[variables('names').", string.Empty, StringComparison.Ordinal).TrimEnd(']')}").Order(StringComparer.Ordinal));
+        var zoneOf = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["blob"] = "[format('privatelink.blob.{0}', variables('storageSuffix'))]",
+            ["queue"] = "[format('privatelink.queue.{0}', variables('storageSuffix'))]",
+            ["table"] = "[format('privatelink.table.{0}', variables('storageSuffix'))]",
+            ["Sql"] = "privatelink.documents.azure.com",
+            ["namespace"] = "privatelink.servicebus.windows.net",
+            ["vault"] = "privatelink.vaultcore.azure.net",
+            ["account"] = "privatelink.cognitiveservices.azure.com",
+        };
+        Assert.All(endpoints, e => Assert.Equal(zoneOf[e.Group], e.Zone));
+
+        // Inside the module: one zone per distinct zone, each linked to the network; one endpoint and one zone group per
+        // entry, the endpoint in the endpoint subnet; the app subnet delegated as Flex Consumption needs.
+        var module = network.Template["resources"]!.AsObject();
+        Assert.Equal("[length(variables('zones'))]", module["dnsZones"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Equal("[length(variables('zones'))]", module["dnsLinks"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Contains("virtualNetworks', parameters('name'))", module["dnsLinks"]!["properties"]!["virtualNetwork"]!["id"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("[length(parameters('endpoints'))]", module["privateEndpoints"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Equal("[length(parameters('endpoints'))]", module["zoneGroups"]!["copy"]!["count"]!.GetValue<string>());
+        Assert.Contains("'private-endpoints')", module["privateEndpoints"]!["properties"]!["subnet"]!["id"]!.GetValue<string>(), StringComparison.Ordinal);
+        var vnet = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Network/virtualNetworks"));
+        var appSubnet = vnet.Properties["subnets"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == "app")!;
+        Assert.Equal("Microsoft.App/environments", appSubnet["properties"]!["delegations"]![0]!["properties"]!["serviceName"]!.GetValue<string>());
+
+        // Each service turns public access off with the switch, and gets the switch from main.
+        const string Switched = "[if(parameters('privateNetwork'), 'Disabled', 'Enabled')]";
+        foreach (var type in new[] { "Microsoft.DocumentDB/databaseAccounts", "Microsoft.ServiceBus/namespaces", "Microsoft.KeyVault/vaults", "Microsoft.CognitiveServices/accounts" })
+        {
+            var resource = Assert.Single(ArmTemplate.OfType(compiled.Main, type));
+            Assert.Equal(Switched, resource.Properties["publicNetworkAccess"]!.GetValue<string>());
+            Assert.Equal("[parameters('privateNetwork')]", resource.Frame.Deployment!["properties"]!["parameters"]!["privateNetwork"]!["value"]!.GetValue<string>());
+        }
+
+        var accounts = ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts");
+        var host = accounts.Single(a => a.Frame.Deployment!["name"]!.GetValue<string>() == "hostStorage");
+        Assert.Equal(Switched, host.Properties["publicNetworkAccess"]!.GetValue<string>());
+        var data = accounts.Single(a => a.Frame.Deployment!["name"]!.GetValue<string>() == "dataStorage");
+        Assert.Equal("[if(and(parameters('privateNetwork'), empty(parameters('uploadAddressRanges'))), 'Disabled', 'Enabled')]", data.Properties["publicNetworkAccess"]!.GetValue<string>());
+        foreach (var account in accounts)
+        {
+            Assert.Equal("[if(parameters('privateNetwork'), 'Deny', 'Allow')]", account.Properties["networkAcls"]!["defaultAction"]!.GetValue<string>());
+            Assert.Equal("[parameters('privateNetwork')]", account.Frame.Deployment!["properties"]!["parameters"]!["privateNetwork"]!["value"]!.GetValue<string>());
+        }
+
+        // Private endpoints need Service Bus Premium.
+        var bus = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.ServiceBus/namespaces"));
+        Assert.StartsWith("[if(parameters('privateNetwork'), createObject('name', 'Premium'", bus.Json["sku"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The app: VNet integration with the module's subnet whenever the network exists.
+        var app = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites"));
+        Assert.Equal("[if(empty(parameters('appSubnetId')), null(), parameters('appSubnetId'))]", app.Properties["virtualNetworkSubnetId"]!.GetValue<string>());
+        Assert.Equal("[if(parameters('privateNetwork'), createObject('value', reference('network').outputs.appSubnetId.value), createObject('value', ''))]", app.Frame.Deployment!["properties"]!["parameters"]!["appSubnetId"]!.GetValue<string>());
+    }
+
+    /// <summary>#16.4: the alerts reach the privacy office and watch what the code measures: the query alerts name the
+    /// meters' instruments as the code creates them, the broker alerts the platforms' dead-letter metrics.</summary>
+    [Fact]
+    public void Alerts_on_overdue_deletions_and_dead_letters_go_to_the_privacy_office()
+    {
+        var group = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/actionGroups"));
+        Assert.Equal("[parameters('privacyOfficerAddress')]", group.Properties["emailReceivers"]![0]!["emailAddress"]!.GetValue<string>());
+        Assert.Equal("[parameters('privacyOfficerAddress')]", group.Frame.Deployment!["properties"]!["parameters"]!["privacyOfficerAddress"]!["value"]!.GetValue<string>());
+
+        using var retention = new OneValet.Pipeline.Retention.RetentionMetrics();
+        using var pipeline = new OneValet.Pipeline.Telemetry.PipelineMetrics();
+        var queries = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/scheduledQueryRules"));
+        var variables = queries.Frame.Template["variables"]!["queries"]!.AsArray().Select(q => q!["query"]!.GetValue<string>()).ToList();
+        Assert.Contains(variables, q => q.Contains($"Name == \"{retention.DeletionLag.Name}\" and Max > 0", StringComparison.Ordinal));
+        Assert.Contains(variables, q => q.Contains($"Name == \"{pipeline.DeadLettered.Name}\"", StringComparison.Ordinal));
+        Assert.Contains("actionGroups', 'ag-privacy-office')", queries.Properties["actions"]!["actionGroups"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var metricAlerts = ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/metricAlerts");
+        foreach (var (metric, scope) in new[] { ("DeadletteredMessages", "Microsoft.ServiceBus/namespaces"), ("DeadLetteredCount", "Microsoft.EventGrid/systemTopics") })
+        {
+            var alert = Assert.Single(metricAlerts, a => a.Properties["criteria"]!["allOf"]![0]!["metricName"]!.GetValue<string>() == metric);
+            Assert.Contains(scope, alert.Properties["scopes"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal(0, alert.Properties["criteria"]!["allOf"]![0]!["threshold"]!.GetValue<int>());
+            Assert.Contains("ag-privacy-office", alert.Properties["actions"]![0]!["actionGroupId"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -96,6 +96,95 @@ public sealed partial class WorkflowTests(CompiledBicep compiled)
         }
     }
 
+    /// <summary>
+    /// #13.10: the deploy job runs only for main, in the protected environment, and provisions into a resource group the
+    /// operator created (resource-group scope), so its identity needs roles on that group only, never the subscription.
+    /// The job's <c>if:</c> is evaluated for the events an attacker could cause, not matched as text.
+    /// </summary>
+    [Fact]
+    public void Deploy_runs_only_for_main_in_the_protected_environment_into_a_resource_group_it_does_not_create()
+    {
+        var root = Load(Path.Combine(".github", "workflows", "deploy.yml"));
+        var on = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("on")]);
+        Assert.Equal(["workflow_dispatch", "workflow_run"], on.Children.Keys.Select(Scalar).Order(StringComparer.Ordinal));
+        var run = Assert.IsType<YamlMappingNode>(on.Children[new YamlScalarNode("workflow_run")]);
+        Assert.Equal(["main"], Assert.IsType<YamlSequenceNode>(run.Children[new YamlScalarNode("branches")]).Children.Select(Scalar));
+
+        var job = Assert.IsType<YamlMappingNode>(Assert.Single(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("jobs")]).Children).Value);
+        var environment = job.Children[new YamlScalarNode("environment")];
+        Assert.Equal("production", environment is YamlMappingNode named ? Scalar(named, "name") : Scalar(environment));
+
+        var condition = Scalar(job, "if");
+        Dictionary<string, string> Dispatch(string reference) => new() { ["github.event_name"] = "workflow_dispatch", ["github.ref"] = reference, ["github.repository"] = "o/r" };
+        Dictionary<string, string> AfterCi(string conclusion, string @event, string branch, string repository) => new()
+        {
+            ["github.event_name"] = "workflow_run",
+            ["github.ref"] = "refs/heads/main", // a workflow_run always runs on the default branch, whatever triggered it
+            ["github.repository"] = "o/r",
+            ["github.event.workflow_run.conclusion"] = conclusion,
+            ["github.event.workflow_run.event"] = @event,
+            ["github.event.workflow_run.head_branch"] = branch,
+            ["github.event.workflow_run.head_repository.full_name"] = repository,
+        };
+
+        Assert.True(GitHubExpression.IsTrue(condition, Dispatch("refs/heads/main")));
+        Assert.True(GitHubExpression.IsTrue(condition, AfterCi("success", "push", "main", "o/r")));
+        foreach (var (name, context) in new[]
+        {
+            ("by hand from a feature branch", Dispatch("refs/heads/feature")),
+            ("by hand from a tag", Dispatch("refs/tags/v1")),
+            ("by hand from a branch named like main", Dispatch("refs/heads/main-hotfix")),
+            ("after CI failed on main", AfterCi("failure", "push", "main", "o/r")),
+            ("after CI of a pull request", AfterCi("success", "pull_request", "main", "o/r")),
+            ("after CI of another branch", AfterCi("success", "push", "feature", "o/r")),
+            ("after CI of a fork's main", AfterCi("success", "push", "main", "someone/r")),
+            ("on any other event", new Dictionary<string, string> { ["github.event_name"] = "push", ["github.ref"] = "refs/heads/main" }),
+        })
+        {
+            Assert.False(GitHubExpression.IsTrue(condition, context), $"the deploy job would run {name}");
+        }
+
+        // azd deploys into the group named by AZURE_RESOURCE_GROUP (a variable, like the other ids).
+        var env = Assert.IsType<YamlMappingNode>(job.Children[new YamlScalarNode("env")]);
+        Assert.Equal("${{ vars.AZURE_RESOURCE_GROUP }}", Scalar(env, "AZURE_RESOURCE_GROUP"));
+
+        // Every placeholder of main.parameters.json reaches azd from the job's environment (a variable, never a secret).
+        var placeholders = EnvironmentVariable().Matches(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "bicep", "main.parameters.json"))).Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Contains("ONEVALET_API_CLIENT_ID", placeholders);
+        Assert.All(placeholders, name => Assert.Equal($"${{{{ vars.{name} }}}}", Scalar(env, name)));
+
+        // The template is a resource-group deployment that creates no resource group and reaches no other scope.
+        Assert.EndsWith("/deploymentTemplate.json#", compiled.Main["$schema"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(ArmTemplate.OfType(compiled.Main, "Microsoft.Resources/resourceGroups"));
+        foreach (var frame in ArmTemplate.Frames(compiled.Main).Where(f => f.Deployment is not null))
+        {
+            var deployment = frame.Deployment!;
+            Assert.Null(deployment["subscriptionId"]);
+            Assert.Null(deployment["resourceGroup"]);
+            Assert.Null(deployment["scope"]);
+            Assert.EndsWith("/deploymentTemplate.json#", frame.Template["$schema"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        foreach (var assignment in ArmTemplate.OfType(compiled.Main, "Microsoft.Authorization/roleAssignments"))
+        {
+            Assert.DoesNotContain("subscription()", assignment.Json["scope"]?.GetValue<string>() ?? "subscription()", StringComparison.Ordinal);
+        }
+
+        // The operator's steps for the identity name the group as the scope (bicep/README.md).
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "bicep", "README.md"));
+        Assert.Contains("--scope \"/subscriptions/$AZURE_SUBSCRIPTION_ID/resourceGroups/$AZURE_RESOURCE_GROUP\"", readme, StringComparison.Ordinal);
+        Assert.DoesNotContain("on the subscription, because", readme, StringComparison.Ordinal);
+
+        // Its conditioned RBAC Administrator role may assign every role the template assigns (else the deployment fails).
+        var start = readme.IndexOf("ROLES=\"", StringComparison.Ordinal) + "ROLES=\"".Length;
+        var conditioned = RoleId().Matches(readme[start..readme.IndexOf('"', start)]).Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var assigned = ArmTemplate.OfType(compiled.Main, "Microsoft.Authorization/roleAssignments")
+            .Select(a => RoleId().Matches(a.Properties["roleDefinitionId"]!.GetValue<string>()).Single().Value)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.NotEmpty(assigned);
+        Assert.Subset(conditioned, assigned);
+    }
+
     [Fact]
     public void Azure_yaml_points_at_the_functions_project_the_bicep_and_a_hook_that_uses_only_main_outputs()
     {
@@ -150,6 +239,9 @@ public sealed partial class WorkflowTests(CompiledBicep compiled)
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")]
     private static partial Regex PinnedAction();
+
+    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", RegexOptions.IgnoreCase)]
+    private static partial Regex RoleId();
 
     [GeneratedRegex(@"\$\{?([A-Z][A-Z0-9_]+)")]
     private static partial Regex EnvironmentVariable();

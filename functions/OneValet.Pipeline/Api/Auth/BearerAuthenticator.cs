@@ -7,7 +7,9 @@ namespace OneValet.Pipeline.Api.Auth;
 
 /// <summary>
 /// Validates the <c>Authorization: Bearer</c> token of a request: signature (keys of <see cref="ISigningKeys"/>), issuer,
-/// audience, lifetime. One code path for Entra ID tokens (Functions app) and development tokens (local host).
+/// audience, lifetime. One code path for Entra ID access tokens (Functions app, <see cref="AuthOptions.TenantId"/> set:
+/// the token's shape is checked by <see cref="EntraAccessTokens"/> and the caller becomes a pseudonymous resident) and
+/// development tokens (local host). A token naming a key not yet known asks the keys to refresh once (key rollover).
 /// </summary>
 public sealed class BearerAuthenticator(IOptions<AuthOptions> options, ISigningKeys keys)
 {
@@ -23,19 +25,40 @@ public sealed class BearerAuthenticator(IOptions<AuthOptions> options, ISigningK
         }
 
         var o = options.Value;
-        var parameters = new TokenValidationParameters
+        var entra = o.TenantId.Length > 0;
+        var token = authorization[prefix.Length..].Trim();
+        var result = await _handler.ValidateTokenAsync(token, Parameters(o, entra, await keys.GetAsync(cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+        if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
         {
-            ValidIssuer = o.Issuer,
-            ValidAudience = o.Audience,
-            IssuerSigningKeys = await keys.GetAsync(cancellationToken).ConfigureAwait(false),
-            ValidateIssuerSigningKey = true,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ClockSkew = o.ClockSkew,
-            RoleClaimType = AuthClaims.Roles,
-            NameClaimType = AuthClaims.Subject,
-        };
-        var result = await _handler.ValidateTokenAsync(authorization[prefix.Length..].Trim(), parameters).ConfigureAwait(false);
-        return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
+            result = await _handler.ValidateTokenAsync(token, Parameters(o, entra, await keys.RefreshAsync(cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+        }
+
+        if (!result.IsValid)
+        {
+            return null;
+        }
+
+        if (!entra)
+        {
+            return new ClaimsPrincipal(result.ClaimsIdentity);
+        }
+
+        return result.SecurityToken is JsonWebToken jwt && EntraAccessTokens.IsAccessToken(jwt, o)
+            ? new ClaimsPrincipal(EntraAccessTokens.MapResident(result.ClaimsIdentity, o))
+            : null;
     }
+
+    private static TokenValidationParameters Parameters(AuthOptions o, bool entra, IReadOnlyList<SecurityKey> signingKeys) => new()
+    {
+        ValidIssuers = entra ? EntraAccessTokens.Issuers(o) : [o.Issuer!],
+        ValidAudiences = entra ? EntraAccessTokens.Audiences(o) : [o.Audience!],
+        IssuerSigningKeys = signingKeys,
+        ValidateIssuerSigningKey = true,
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ValidAlgorithms = entra ? [SecurityAlgorithms.RsaSha256] : null,
+        ClockSkew = o.ClockSkew,
+        RoleClaimType = AuthClaims.Roles,
+        NameClaimType = AuthClaims.Subject,
+    };
 }
