@@ -307,7 +307,6 @@ public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationP
             ["incidentId"] = incident.IncidentId,
             ["discoveredAt"] = incident.DiscoveredAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["categories"] = string.Join(", ", incident.DataCategories),
-            ["description"] = incident.Description,
         };
         var notices = new List<NotificationRequest>(page.Items.Count);
         foreach (var occupant in page.Items.Select(i => i.Document))

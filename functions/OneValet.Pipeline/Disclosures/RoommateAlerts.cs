@@ -15,8 +15,9 @@ public sealed record SettingChangeInput(string Setting, string Value, string? Ch
 /// <summary>What <c>POST /api/buildings/{buildingId}/units/{unitId}/settings</c> answers: the change's id (202).</summary>
 public sealed record SettingChangeAccepted(string ChangeId);
 
-/// <summary>The message on <see cref="Queues.SettingChanges"/>: ids and the setting only.</summary>
-public sealed record SettingChanged(string ChangeId, string BuildingId, string UnitId, string Setting, string Value, string? ChangedBy, DateTimeOffset ChangedAt);
+/// <summary>The message on <see cref="Queues.SettingChanges"/>: ids and the setting's name only. The new value is not carried
+/// (a guest-access value can name a person, and the alert needs only what changed and when: O1, issue 13).</summary>
+public sealed record SettingChanged(string ChangeId, string BuildingId, string UnitId, string Setting, string? ChangedBy, DateTimeOffset ChangedAt);
 
 /// <summary>
 /// O13: when a shared setting of a unit changes (e.g. the thermostat set-point), every other current resident of the unit
@@ -58,7 +59,7 @@ public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transpo
             return Problems.BadRequest("'changedBy' is not a current resident of this unit.");
         }
 
-        var change = new SettingChanged("chg-" + Guid.NewGuid().ToString("N")[..16], buildingId, unitId, input.Setting, input.Value, changedBy, time.GetUtcNow());
+        var change = new SettingChanged("chg-" + Guid.NewGuid().ToString("N")[..16], buildingId, unitId, input.Setting, changedBy, time.GetUtcNow());
         await transport.SendAsync(Queues.SettingChanges, change.ChangeId, BinaryData.FromObjectAsJson(change, ApiJson.Options), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new SettingChangeAccepted(change.ChangeId), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
@@ -112,7 +113,6 @@ public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transpo
                     new Dictionary<string, string>
                     {
                         ["setting"] = change.Setting,
-                        ["value"] = change.Value,
                         ["changedAt"] = change.ChangedAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture),
                     })));
             continuation = page.Continuation;

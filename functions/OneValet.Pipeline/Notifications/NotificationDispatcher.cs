@@ -115,6 +115,9 @@ public sealed partial class NotificationDispatcher(
             notification = notification with { Values = new Dictionary<string, string>(notification.Values) { ["code"] = code } };
         }
 
+        // Free text a person wrote (an incident's description, an extension's reason) is read from its record here, at send
+        // time: the queued message carries ids only, so no queue, dead letter or journal holds what someone typed (issue 13).
+        notification = await WithStoredTextAsync(notification, cancellationToken).ConfigureAwait(false);
         var (subject, text) = NotificationTemplates.Render(notification);
         var unknownOutcome = previous?.Status == DeliveryStatus.Sending;
 
@@ -201,6 +204,20 @@ public sealed partial class NotificationDispatcher(
         }
     }
 
+    private async Task<NotificationRequest> WithStoredTextAsync(NotificationRequest notification, CancellationToken cancellationToken)
+    {
+        string? text = notification.Template switch
+        {
+            "breach-notice" when notification.Values.GetValueOrDefault("incidentId") is { } incidentId && Ingestion.UploadName.IsValidId(incidentId) =>
+                (await store.ReadAsync<Breaches.IncidentRecord>(Containers.Incidents, incidentId, Breaches.IncidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Description,
+            "request-extended" when notification.Values.GetValueOrDefault("requestId") is { } requestId && Ingestion.UploadName.IsValidId(requestId) =>
+                (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, requestId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.ExtensionReason,
+            _ => null,
+        };
+        var key = notification.Template == "breach-notice" ? "description" : "reason";
+        return text is null ? notification : notification with { Values = new Dictionary<string, string>(notification.Values) { [key] = text } };
+    }
+
     private Task RecordAsync(NotificationRequest n, DeliveryRecord? previous, DeliveryStatus status, string? reason, DateTimeOffset now, CancellationToken cancellationToken, bool resent = false) =>
         store.UpsertAsync(Containers.Deliveries, n.Campaign, n.NotificationId, new DeliveryRecord
         {
@@ -236,7 +253,7 @@ public static class NotificationTemplates
                 $"Incident {V("incidentId")}: {V("undelivered")} of {V("affected")} notices are not delivered and the deadline is {V("deadline")}. See GET /api/incidents/{V("incidentId")}."),
             "roommate-setting-changed" => (
                 "A shared setting in your unit changed",
-                $"The {V("setting")} of your unit was changed to {V("value")} at {V("changedAt")}. You can turn off these informational messages in the app."),
+                $"The {V("setting")} of your unit was changed at {V("changedAt")}; the app shows its new value. You can turn off these informational messages in the app."),
             "hold-review-due" => (
                 $"Hold {V("holdId")} is past its review date",
                 $"Hold {V("holdId")} ({V("reason")}) was due for review on {V("reviewBy")} and has kept {V("itemsHeld")} items past their deadlines. Review it, then keep it with a new review date or release it (DELETE /api/holds/{V("holdId")})."),

@@ -539,8 +539,7 @@ public sealed class PrivacyRequestService(
             {
                 ["requestId"] = requestId,
                 ["dueAt"] = updated.EffectiveDueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                ["reason"] = reason,
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false); // the reason is read from the record at send time (free text stays out of messages)
         }
 
         return (updated, error);

@@ -54,7 +54,7 @@ public sealed class MessagingFunctionsTests
         await using var h = await PipelineHarness.StartAsync();
         var functions = new MessagingFunctions(h.Get<MessageHandlers>());
         var actions = new RecordingActions();
-        var change = new OneValet.Pipeline.Disclosures.SettingChanged("chg-1", "b-1", "u-1", "thermostat-setpoint", "21", null, DateTimeOffset.UtcNow);
+        var change = new OneValet.Pipeline.Disclosures.SettingChanged("chg-1", "b-1", "u-1", "thermostat-setpoint", null, DateTimeOffset.UtcNow);
         var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: BinaryData.FromObjectAsJson(change, ApiJson.Options), messageId: "chg-1", deliveryCount: 1);
         await functions.HandleSettingChangeAsync(message, actions, default);
         Assert.Equal(("complete", (string?)null), Assert.Single(actions.Calls));

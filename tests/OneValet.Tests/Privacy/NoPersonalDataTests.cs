@@ -91,14 +91,14 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
                 Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
             }
 
-            using (var change = await device.PostAsJsonAsync("buildings/b-p/units/u-1/settings", new { setting = "thermostat-setpoint", value = "20", changedBy = "r-p1" }, ApiJson.Options))
+            using (var change = await device.PostAsJsonAsync("buildings/b-p/units/u-1/settings", new { setting = "guest-access", value = People[0].Name, changedBy = "r-p1" }, ApiJson.Options))
             {
                 Assert.Equal(HttpStatusCode.Accepted, change.StatusCode);
             }
 
-            // Personal data in free-text fields a caller can fill (issue 13): it may be stored where it belongs, and must
-            // travel nowhere else. Not yet in a shared setting's value, an extension's reason or an incident's description:
-            // those three are still copied into queue messages (found by this scan; open in issue 13).
+            // Personal data in every free-text field a caller can fill (issue 13): it may be stored where it belongs, and must
+            // travel nowhere else (this scan found a setting's value, an extension's reason and an incident's description in
+            // queue messages; they are now read from their records at send time, or not carried at all).
             using (var hold = await host.Http.PostAsJsonAsync("holds", new { reason = "fraud-or-illegal-activity", scope = new { subjectId = "r-p3" }, owner = Staff.Email, reviewBy = DateTimeOffset.UtcNow.AddDays(1), note = $"{People[2].Name} ({People[2].Phone}) reported by {Staff.Name}" }, ApiJson.Options))
             {
                 Assert.Equal(HttpStatusCode.Created, hold.StatusCode);
@@ -109,7 +109,7 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
                 Assert.Equal(HttpStatusCode.Created, disclosure.StatusCode);
             }
 
-            using (var incident = await host.Http.PostAsJsonAsync("incidents", new { discoveredAt = DateTimeOffset.UtcNow.AddHours(-1), buildings = new[] { "b-p" }, dataCategories = new[] { "identifiers" }, windowFrom = DateTimeOffset.UtcNow.AddDays(-10), windowTo = DateTimeOffset.UtcNow.AddHours(-2), description = "test incident" }, ApiJson.Options))
+            using (var incident = await host.Http.PostAsJsonAsync("incidents", new { discoveredAt = DateTimeOffset.UtcNow.AddHours(-1), buildings = new[] { "b-p" }, dataCategories = new[] { "identifiers" }, windowFrom = DateTimeOffset.UtcNow.AddDays(-10), windowTo = DateTimeOffset.UtcNow.AddHours(-2), description = $"laptop of {Staff.Name} ({Staff.Email}) with {People[0].Name}'s lease" }, ApiJson.Options))
             {
                 Assert.Equal(HttpStatusCode.Accepted, incident.StatusCode);
             }
@@ -121,7 +121,7 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
                 requestId = JsonDocument.Parse(await request.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!;
             }
 
-            using (var extension = await host.Http.PostAsJsonAsync($"privacy-requests/{requestId}/extension", new { reason = "The footage must be redacted first." }, ApiJson.Options))
+            using (var extension = await host.Http.PostAsJsonAsync($"privacy-requests/{requestId}/extension", new { reason = $"{Staff.Name} must first redact {People[0].Name} from the footage" }, ApiJson.Options))
             {
                 Assert.True(extension.IsSuccessStatusCode, await extension.Content.ReadAsStringAsync());
             }
