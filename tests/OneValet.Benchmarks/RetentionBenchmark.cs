@@ -122,7 +122,7 @@ internal static class RetentionBenchmark
     private static string EventId(int i) => "e-" + i.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The timer path on the running local host with production settings: 1-minute buckets, the planner every 5 minutes
+    /// The timer path on the running local host with production settings: the default bucket width, the planner every 5 minutes
     /// (horizon 2 h), no sweep after start. Three kinds of item, uploaded one a second: on time with a 90-second footage
     /// rule; a building with a 20-second rule (short rule); and clips uploaded 2 minutes after capture, already past the
     /// 90-second rule (late). With a 5-minute planner every one of them is due before the planner's next pass: what keeps

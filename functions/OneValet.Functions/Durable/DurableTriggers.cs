@@ -55,6 +55,10 @@ public static class DurableTriggers
     public static async Task<DateTime> RunIssueVerificationCodeActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
         (DateTime)(await RunActivityAsync<IssueVerificationCodeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
+    [Function(nameof(AwaitOpenAccessActivity))]
+    public static async Task<DateTime?> RunAwaitOpenAccessActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (DateTime?)await RunActivityAsync<AwaitOpenAccessActivity>(input, instanceId, executionContext).ConfigureAwait(false);
+
     [Function(nameof(DoRequestWorkActivity))]
     public static async Task<WorkResult> RunDoRequestWorkActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
         (WorkResult)(await RunActivityAsync<DoRequestWorkActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;

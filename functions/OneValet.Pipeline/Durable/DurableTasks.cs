@@ -43,6 +43,7 @@ public static class DurableTasks
         typeof(Breaches.EscalateUndeliveredActivity),
         typeof(Requests.AcknowledgeRequestActivity),
         typeof(Requests.IssueVerificationCodeActivity),
+        typeof(Requests.AwaitOpenAccessActivity),
         typeof(Requests.DoRequestWorkActivity),
         typeof(Requests.RedactAccessFootageActivity),
         typeof(Requests.CompleteAccessActivity),

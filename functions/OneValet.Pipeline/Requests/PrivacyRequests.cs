@@ -72,6 +72,22 @@ public sealed class RequestOptions
 
     /// <summary>Requests per window that mail one address (the email given for the person, the agent's email).</summary>
     public int RequestsPerAddress { get; set; } = 10;
+
+    /// <summary>
+    /// The recourse period of an answered (or refused) access request, per jurisdiction (PIPEDA s.8(8), O6): the person's
+    /// data stays held this long after the answer, so they can exhaust their recourse. Canada: six months, the period in
+    /// which a complaint about the answer is filed with the Privacy Commissioner (PIPEDA s.11(3)). A jurisdiction not listed
+    /// gets none: the CCPA and the TDPA have no such rule, and their data goes by its own deadlines once the answer is out.
+    /// The person's own later deletion request ends it (they decide; audited). At most a year.
+    /// </summary>
+    public Dictionary<string, TimeSpan> AccessRecourse { get; set; } = new(StringComparer.Ordinal) { ["canada"] = TimeSpan.FromDays(183) };
+
+    /// <summary>How often a deletion request filed while the same person's access request is open looks again whether that
+    /// request was answered: it waits, then runs (O6, O9).</summary>
+    public TimeSpan DeletionWaitPoll { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The recourse period after an access answer in <paramref name="jurisdiction"/>; zero when it has none.</summary>
+    public TimeSpan RecourseIn(string jurisdiction) => AccessRecourse.TryGetValue(jurisdiction, out var period) ? period : TimeSpan.Zero;
 }
 
 /// <summary>Start-up checks of the access answer's footage settings.</summary>
@@ -108,6 +124,19 @@ internal sealed class RequestOptionsValidator : IValidateOptions<RequestOptions>
         if (options.RequestsPerSubject < 1 || options.RequestsPerAddress < 1)
         {
             failures.Add("OneValet:Requests:RequestsPerSubject and RequestsPerAddress must be at least 1.");
+        }
+
+        foreach (var (jurisdiction, period) in options.AccessRecourse)
+        {
+            if (period < TimeSpan.Zero || period > TimeSpan.FromDays(366))
+            {
+                failures.Add($"OneValet:Requests:AccessRecourse:{jurisdiction} must be from 0 to 366 days.");
+            }
+        }
+
+        if (options.DeletionWaitPoll < TimeSpan.FromSeconds(1) || options.DeletionWaitPoll > TimeSpan.FromDays(1))
+        {
+            failures.Add("OneValet:Requests:DeletionWaitPoll must be from 1 second to 1 day.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -399,7 +428,8 @@ public sealed class PrivacyRequestService(
     RetentionSchedule schedule,
     IOptions<RequestOptions> options,
     TimeProvider time,
-    AuditLog audit)
+    AuditLog audit,
+    HoldRegistry holds)
 {
     /// <summary>The partition of the requests received in one UTC month (ids only): how a report finds every request whose
     /// clock fell in its period, open or closed. The ':' keeps it out of reach of any id a client can choose.</summary>
@@ -672,6 +702,24 @@ public sealed class PrivacyRequestService(
             await AuditStepAsync(closed, "closed", closedAt, closed.EffectiveDueAt, System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
         }
 
+        // An answered or refused access request keeps holding the person's data for its recourse period (PIPEDA s.8(8),
+        // O6), as an ordinary hold with an end: placed before the open entry goes, so the data is never free in between.
+        if (closed is { Type: RequestType.Access, SubjectId: { } heldSubject, ClosedAt: { } answeredAt, Status: RequestStatus.Completed or RequestStatus.Denied }
+            && options.Value.RecourseIn(closed.Jurisdiction) is var recourse && recourse > TimeSpan.Zero)
+        {
+            await holds.PlaceAsync(new HoldRecord
+            {
+                HoldId = HoldRegistry.RecoursePrefix + closed.RequestId,
+                Reason = HoldReason.OpenRequest,
+                Scope = new HoldScope { SubjectId = heldSubject },
+                Owner = "privacy-office",
+                ReviewBy = answeredAt + recourse,
+                Until = answeredAt + recourse,
+                Note = "PIPEDA s.8(8): the data an access request answered is kept until the person's recourse is exhausted (PIPEDA s.11(3)).",
+                PlacedAt = answeredAt,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
         await store.DeleteAsync(Containers.Requests, close.RequestId, VerificationCodes.DocumentId, cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(Containers.Requests, "open", close.RequestId, cancellationToken).ConfigureAwait(false);
         if (closed?.SubjectId is { } subject)
@@ -679,6 +727,36 @@ public sealed class PrivacyRequestService(
             await store.UpsertAsync(Containers.Requests, "subject-" + subject, close.RequestId,
                 new RequestIndexEntry(close.RequestId, closed.Type, closed.ReceivedAt, closed.EffectiveDueAt, closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// O6, O9: whether a deletion request waits for the same person's open access request (PIPEDA s.8(8): the data is what
+    /// that request answers). Returns when to look again, or null to go on. The wait is a step of the request, so its status
+    /// says why. It never waits past a day before its own due date: then it runs, and what the open request still holds is
+    /// kept, listed, and deleted by itself once that request is answered.
+    /// </summary>
+    public async Task<DateTime?> AwaitOpenAccessAsync(string requestId, CancellationToken cancellationToken)
+    {
+        const string Step = "waiting-for-access-request";
+        var record = (await ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        var now = time.GetUtcNow();
+        var latest = record.EffectiveDueAt - TimeSpan.FromDays(1);
+        var waiting = record.SubjectId is { } subject && !record.Closed && now < latest
+            && (await holds.OpenRequestHoldsAsync(cancellationToken).ConfigureAwait(false)).Any(h => h.Scope.SubjectId == subject && h.HoldId != HoldRegistry.OpenRequestPrefix + requestId);
+        // One step when the wait starts, one when it ends: the status shows the person why nothing happened meanwhile.
+        var wasWaiting = record.Steps.LastOrDefault(s => s.Name == Step)?.Status == "waiting";
+        if (waiting != wasWaiting)
+        {
+            await UpdateAsync(requestId, r => r with { Steps = [.. r.Steps, new RequestStep(Step, waiting ? "waiting" : "done", now)] }, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!waiting)
+        {
+            return null;
+        }
+
+        var next = now + options.Value.DeletionWaitPoll;
+        return (next < latest ? next : latest).UtcDateTime;
     }
 
     /// <summary>Open requests near their due date alert the privacy officer, once each (run with the hourly sweep).</summary>
@@ -809,6 +887,16 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
             return nameof(RequestStatus.Unverified);
         }
 
+        if (plan.Type is RequestType.Deletion or RequestType.ChildDataDeletion)
+        {
+            // O6, O9: while the same person's access request is open, their data is what that request answers (PIPEDA
+            // s.8(8)): the deletion waits for the answer, then runs. The activity says when to look again, or null to go.
+            while (await context.CallActivityAsync<DateTime?>(nameof(AwaitOpenAccessActivity), input, retry) is { } next)
+            {
+                await context.CreateTimer(next, CancellationToken.None);
+            }
+        }
+
         var work = await context.CallActivityAsync<WorkResult>(nameof(DoRequestWorkActivity), input, retry);
         if (work.FootageItems is { } items)
         {
@@ -861,6 +949,11 @@ public sealed class AcknowledgeRequestActivity(PrivacyRequestService service) : 
 public sealed class IssueVerificationCodeActivity(PrivacyRequestService service) : TaskActivity<string, DateTime>
 {
     public override Task<DateTime> RunAsync(TaskActivityContext context, string input) => service.IssueCodeAsync(input, CancellationToken.None);
+}
+
+public sealed class AwaitOpenAccessActivity(PrivacyRequestService service) : TaskActivity<string, DateTime?>
+{
+    public override Task<DateTime?> RunAsync(TaskActivityContext context, string input) => service.AwaitOpenAccessAsync(input, CancellationToken.None);
 }
 
 public sealed class DoRequestWorkActivity(RequestWork work) : TaskActivity<string, WorkResult>

@@ -252,6 +252,17 @@ public sealed class RequestWork(
     private async Task<WorkResult> DeleteAsync(PrivacyRequestRecord record, string subject, bool child, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+
+        // The recourse hold of the person's answered access requests keeps their data for *their* recourse (PIPEDA s.8(8));
+        // asking for its deletion is their choice, so their own verified deletion request ends it, audited as such (O6).
+        foreach (var recourse in await holds.ActiveAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (recourse.Document.HoldId.StartsWith(HoldRegistry.RecoursePrefix, StringComparison.Ordinal) && recourse.Document.Scope.SubjectId == subject)
+            {
+                await holds.ReleaseAsync(recourse.Document.HoldId, now, "ended-by-the-persons-deletion-request", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var snapshot = await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         var tally = new DeletionTally();
         var resident = (await store.ReadAsync<ResidentRecord>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;

@@ -83,7 +83,11 @@ public sealed record HoldRecord
     /// then, without a release. Null: until released.</summary>
     public DateTimeOffset? Until { get; init; }
 
+    /// <summary>Not released. Whether it still keeps anything depends on the time too: see <see cref="ActiveAt"/>.</summary>
     public bool Active => ReleasedAt is null;
+
+    /// <summary>In force at <paramref name="now"/>: not released, and not past its <see cref="Until"/>.</summary>
+    public bool ActiveAt(DateTimeOffset now) => ReleasedAt is null && (Until is null || Until > now);
 
     /// <summary>How many item deadlines this hold has kept so far (reported by enforcement).</summary>
     public long ItemsHeld { get; init; }
@@ -95,12 +99,16 @@ public sealed record HoldRecord
 /// Reads and writes holds. Active holds are few: enforcement reads them once per batch. Placing and releasing are audited
 /// (O6) here, whoever does it: the privacy office through the API, or an access request for its recordings.
 /// </summary>
-public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.PersonRecordings recordings)
+public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.PersonRecordings recordings, TimeProvider time)
 {
     public const string Partition = "holds";
 
     /// <summary>The prefix of the implicit hold of an open access request (PIPEDA s.8(8), O6).</summary>
     public const string OpenRequestPrefix = "open-request-";
+
+    /// <summary>The prefix of the hold an answered access request leaves for its recourse period (PIPEDA s.8(8), O6):
+    /// <c>recourse-{requestId}</c>, with <see cref="HoldRecord.Until"/> at the period's end.</summary>
+    public const string RecoursePrefix = "recourse-";
 
     /// <summary>
     /// The holds in force now, for one deletion decision or one enforcement batch: the active holds, and one implicit subject
@@ -110,6 +118,16 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
     public async Task<HoldSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         var inForce = (await ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).ToList();
+        inForce.AddRange(await OpenRequestHoldsAsync(cancellationToken).ConfigureAwait(false));
+        return new HoldSnapshot(inForce, async (subject, ct) =>
+            (await recordings.FindAllAsync(subject, null, ct).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>The implicit subject hold of each open access request, from its receipt until it is answered (PIPEDA s.8(8),
+    /// O6); its id is <see cref="OpenRequestPrefix"/> and the request id.</summary>
+    public async Task<IReadOnlyList<HoldRecord>> OpenRequestHoldsAsync(CancellationToken cancellationToken)
+    {
+        var inForce = new List<HoldRecord>();
         string? continuation = null;
         do
         {
@@ -136,8 +154,7 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
         }
         while (continuation is not null);
 
-        return new HoldSnapshot(inForce, async (subject, ct) =>
-            (await recordings.FindAllAsync(subject, null, ct).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal));
+        return inForce;
     }
 
     public async Task<IReadOnlyList<StoredRecord<HoldRecord>>> ActiveAsync(CancellationToken cancellationToken)
@@ -147,9 +164,11 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
         do
         {
             // Released holds keep their ReleasedAt; active ones have none. Stores cannot query "missing", so all holds are
-            // read and filtered: the partition holds one small document per hold ever placed.
+            // read and filtered: the partition holds one small document per hold ever placed. A hold past its Until (a
+            // recourse period that ran out) keeps nothing any more, released or not.
+            var now = time.GetUtcNow();
             var page = await store.QueryAsync<HoldRecord>(Containers.Holds, Partition, RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
-            result.AddRange(page.Items.Where(h => h.Document.Active));
+            result.AddRange(page.Items.Where(h => h.Document.ActiveAt(now)));
             continuation = page.Continuation;
         }
         while (continuation is not null);
@@ -194,7 +213,12 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
     /// Releases a hold at <paramref name="now"/> and audits it; null when there is no such hold. Idempotent: releasing twice
     /// changes nothing. What it kept is enforced by the next sweep, or sooner by whoever starts enforcement.
     /// </summary>
-    public async Task<HoldRecord?> ReleaseAsync(string holdId, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<HoldRecord?> ReleaseAsync(string holdId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReleaseAsync(holdId, now, null, cancellationToken);
+
+    /// <summary>Releases a hold as above, auditing <paramref name="reasonCode"/> as why (e.g. the person's own deletion
+    /// request ended a recourse hold) instead of the hold's reason.</summary>
+    public async Task<HoldRecord?> ReleaseAsync(string holdId, DateTimeOffset now, string? reasonCode, CancellationToken cancellationToken)
     {
         var released = await UpdateAsync(holdId, h => h.Active ? h with { ReleasedAt = now } : h, cancellationToken).ConfigureAwait(false);
         if (released?.ReleasedAt is { } at)
@@ -204,7 +228,7 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
                 Action = "hold-released",
                 ItemRef = "holds/" + holdId,
                 Obligation = "O6",
-                ReasonCode = released.Reason.ToString(),
+                ReasonCode = reasonCode ?? released.Reason.ToString(),
                 At = at,
                 DoneAt = at,
             }, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OneValet.Pipeline.Auditing;
@@ -252,16 +253,27 @@ public sealed partial class RetentionEnforcer(
         }
 
         var doneAt = time.GetUtcNow();
+        var earlier = false;
         if (remembered is not null && previous is null)
         {
-            how += "; re-enforced: the item had come back (restored backup) after its deletion on " + RecordJson.Timestamp(remembered.DeletedAt);
+            // Either the item was deleted before this deadline by another path (a deletion request, a withdrawal: the
+            // ledger names the rule) and nothing was left, or it came back from a backup and was deleted again.
+            earlier = how.StartsWith("already", StringComparison.Ordinal) && remembered.DeletedAt <= doneAt;
+            how = earlier
+                ? string.Create(CultureInfo.InvariantCulture, $"{how}: deleted earlier, on {RecordJson.Timestamp(remembered.DeletedAt)}, under rule {remembered.RuleId}; nothing was left at this deadline")
+                : how + "; re-enforced: the item had come back (restored backup) after its deletion on " + RecordJson.Timestamp(remembered.DeletedAt);
         }
 
-        var lag = doneAt - entry.Deadline;
         if (previous?.Outcome != "completed" || remembered is not null)
         {
-            await audit.WriteAsync(auditId, record with { Outcome = "completed", How = how, DoneAt = doneAt, LagSeconds = lag.TotalSeconds }, cancellationToken).ConfigureAwait(false);
-            metrics.DeletionLag.Record(lag.TotalSeconds, new KeyValuePair<string, object?>("obligation", entry.Rule.Obligation));
+            // An item gone before its deadline counts from when it went (the report shows it early, not late).
+            var goneAt = earlier ? remembered!.DeletedAt : doneAt;
+            var lag = goneAt - entry.Deadline;
+            await audit.WriteAsync(auditId, record with { Outcome = "completed", How = how, DoneAt = goneAt, LagSeconds = lag.TotalSeconds }, cancellationToken).ConfigureAwait(false);
+            if (!earlier)
+            {
+                metrics.DeletionLag.Record(lag.TotalSeconds, new KeyValuePair<string, object?>("obligation", entry.Rule.Obligation));
+            }
         }
 
         await ledger.RecordAsync(entry.ItemPartition, entry.EntryId, new LedgerEntry(entry.ItemRef, entry.Kind, entry.Category, entry.Rule.RuleId, entry.Deadline, doneAt, entry.Sha256), cancellationToken).ConfigureAwait(false);

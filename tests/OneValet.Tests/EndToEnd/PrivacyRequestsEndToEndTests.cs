@@ -171,6 +171,46 @@ public sealed partial class PrivacyRequestsEndToEndTests
     }
 
     [Fact]
+    public async Task A_deletion_filed_while_the_persons_access_request_is_open_waits_for_the_answer_then_deletes()
+    {
+        await using var mail = await MailDevProcess.StartAsync();
+        await using var host = await StartAsync("waits", mail, new() { ["OneValet:Requests:DeletionWaitPoll"] = "00:00:01" });
+        await ResidentAsync(host, "ca", "b-w", "ca@requests.test", "canada");
+        using (var events = await (await host.DeviceAsync("console-1", "b-w", "d-1")).PostAsJsonAsync("buildings/b-w/door-events", new
+        {
+            events = new object[] { new { eventId = "e-ca", doorId = "d-1", method = "fob", subjectId = "ca", at = DateTimeOffset.UtcNow.AddMinutes(-2), granted = true } },
+        }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
+        }
+
+        // O6, O9: the access request is open (not even verified yet) when the deletion is filed and verified.
+        var access = await SubmitAsync(host, new { type = "access", jurisdiction = "canada", subject = new { residentId = "ca" }, channel = "app" });
+        var deletion = await SubmitAsync(host, new { type = "deletion", jurisdiction = "canada", subject = new { residentId = "ca" }, channel = "app" });
+        await VerifyAsync(host, deletion, await CodeAsync(mail, "ca@requests.test", deletion, 1));
+        await WaitUntilAsync(async () => (await StatusAsync(host, deletion)).Request.Steps.Any(s => s.Name == "waiting-for-access-request"), host);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var waiting = await StatusAsync(host, deletion);
+        Assert.False(waiting.Request.Closed);
+        Assert.Equal("waiting", waiting.Request.Steps.Last(s => s.Name == "waiting-for-access-request").Status);
+        var store = host.OpenStore();
+        Assert.NotNull(await store.ReadAsync<JsonElement>(Containers.DoorEvents, "ca", "e-ca"));
+
+        // The access answer goes out with the door event in it; then the deletion runs and deletes it.
+        await VerifyAsync(host, access, await CodeAsync(mail, "ca@requests.test", access, 1));
+        Assert.Equal(RequestStatus.Completed, (await FinalAsync(host, access)).Request.Status);
+        var done = await FinalAsync(host, deletion);
+        Assert.Equal(RequestStatus.Completed, done.Request.Status);
+        Assert.Contains("hardware usage: door events: 1", done.Request.Outcome!.Deleted);
+        Assert.Equal("done", done.Request.Steps.Last(s => s.Name == "waiting-for-access-request").Status);
+        Assert.Null(await store.ReadAsync<JsonElement>(Containers.DoorEvents, "ca", "e-ca"));
+
+        // The answered access request's recourse hold (PIPEDA s.8(8)) was the person's to end, and their deletion ended it.
+        var holds = await host.Http.GetFromJsonAsync<JsonElement>("holds", ApiJson.Options);
+        Assert.DoesNotContain(holds.EnumerateArray(), x => x.GetProperty("holdId").GetString() == "recourse-" + access);
+    }
+
+    [Fact]
     public async Task Categories_shared_come_from_the_ledger_a_correction_goes_to_property_management_and_an_agent_is_kept_informed()
     {
         await using var mail = await MailDevProcess.StartAsync();

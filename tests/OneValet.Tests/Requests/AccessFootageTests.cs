@@ -240,7 +240,7 @@ public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
             null!,
             null!,
             null!,
-            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store), recordings),
+            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store), recordings, TimeProvider.System),
             TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Notifications.EmailOptions { PrivacyOfficerAddress = "privacy-office@onevalet.test" }),
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()),

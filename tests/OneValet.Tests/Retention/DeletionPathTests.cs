@@ -200,7 +200,7 @@ public sealed class DeletionPathTests
         });
     }
 
-    private static async Task DoorEventAsync(PipelineHarness h, string subject, string eventId, string doorId, DateTimeOffset at, bool schedule = false)
+    internal static async Task DoorEventAsync(PipelineHarness h, string subject, string eventId, string doorId, DateTimeOffset at, bool schedule = false)
     {
         var policy = h.Get<RetentionPolicy>();
         var rule = policy.ForAuthenticationEvent();
