@@ -71,6 +71,10 @@ public static class DurableTriggers
     public static async Task<WorkResult> RunCompleteAccessActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
         (WorkResult)(await RunActivityAsync<CompleteAccessActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
+    [Function(nameof(EscalateCorrectionActivity))]
+    public static async Task<DateTime> RunEscalateCorrectionActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (DateTime)(await RunActivityAsync<EscalateCorrectionActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
     [Function(nameof(RecordCorrectionOutcomeActivity))]
     public static async Task<WorkResult> RunRecordCorrectionOutcomeActivityAsync([ActivityTrigger] CorrectionAnswer input, string instanceId, FunctionContext executionContext) =>
         (WorkResult)(await RunActivityAsync<RecordCorrectionOutcomeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;

@@ -47,6 +47,7 @@ public static class DurableTasks
         typeof(Requests.DoRequestWorkActivity),
         typeof(Requests.RedactAccessFootageActivity),
         typeof(Requests.CompleteAccessActivity),
+        typeof(Requests.EscalateCorrectionActivity),
         typeof(Requests.RecordCorrectionOutcomeActivity),
         typeof(Requests.CloseRequestActivity),
     ];

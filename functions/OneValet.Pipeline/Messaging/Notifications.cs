@@ -21,6 +21,10 @@ public enum RecipientKind
     /// <summary>The address a privacy request gave for its person, by request id: only the acknowledgement goes there, the
     /// same whether the address matched someone on file or not (issue 13); codes go to the address on file.</summary>
     RequestGivenAddress,
+
+    /// <summary>Property management of a building, by building id (O11 correction tasks): the building's mailbox from
+    /// configuration, else the default one, else the privacy office (a task never goes nowhere).</summary>
+    PropertyManagement,
 }
 
 /// <summary>Why a message is sent; decides whether opt-outs apply (O16).</summary>

@@ -47,6 +47,13 @@ public sealed class EmailOptions
     /// <summary>The privacy office's mailbox (<c>RecipientKind.PrivacyOfficer</c>).</summary>
     public string? PrivacyOfficerAddress { get; set; }
 
+    /// <summary>Property management's mailbox for buildings not listed in <see cref="PropertyManagementByBuilding"/>
+    /// (<c>RecipientKind.PropertyManagement</c>, O11). Unset: correction tasks go to the privacy office.</summary>
+    public string? PropertyManagementAddress { get; set; }
+
+    /// <summary>Property management's mailbox per building id (a staff mailbox, not a person's).</summary>
+    public Dictionary<string, string> PropertyManagementByBuilding { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>For connecting and for each SMTP command.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -199,6 +199,9 @@ public sealed partial class NotificationDispatcher(
             case RecipientKind.HoldOwner:
                 var hold = await store.ReadAsync<HoldRecord>(Containers.Holds, HoldRegistry.Partition, notification.RecipientId, cancellationToken).ConfigureAwait(false);
                 return (hold?.Document.Owner, true);
+            case RecipientKind.PropertyManagement:
+                var mailboxes = options.Value;
+                return (mailboxes.PropertyManagementByBuilding.GetValueOrDefault(notification.RecipientId) ?? mailboxes.PropertyManagementAddress ?? mailboxes.PrivacyOfficerAddress, true);
             default:
                 return (options.Value.PrivacyOfficerAddress, true);
         }
@@ -212,9 +215,16 @@ public sealed partial class NotificationDispatcher(
                 (await store.ReadAsync<Breaches.IncidentRecord>(Containers.Incidents, incidentId, Breaches.IncidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Description,
             "request-extended" when notification.Values.GetValueOrDefault("requestId") is { } requestId && Ingestion.UploadName.IsValidId(requestId) =>
                 (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, requestId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.ExtensionReason,
+            "correction-task" or "correction-escalated" when notification.Values.GetValueOrDefault("requestId") is { } requestId && Ingestion.UploadName.IsValidId(requestId) =>
+                (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, requestId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Correction?.RequestedValue,
             _ => null,
         };
-        var key = notification.Template == "breach-notice" ? "description" : "reason";
+        var key = notification.Template switch
+        {
+            "breach-notice" => "description",
+            "correction-task" or "correction-escalated" => "requestedValue",
+            _ => "reason",
+        };
         return text is null ? notification : notification with { Values = new Dictionary<string, string>(notification.Values) { [key] = text } };
     }
 
@@ -239,6 +249,15 @@ public sealed partial class NotificationDispatcher(
 /// <summary>The texts of the pipeline's emails. Values are ids, codes and dates: nothing personal is interpolated.</summary>
 public static class NotificationTemplates
 {
+    /// <summary>A denial's reason code in words (codes not listed are shown as they are).</summary>
+    public static string DenialText(string reason) => reason switch
+    {
+        "correction-not-made-by-due-date" =>
+            "the correction was not made: property management did not confirm it by the legal due date, so your information stays as it was (you may ask again)",
+        "correction-declined-by-property-management" => "property management declined the correction (its reason is in the answer to your request)",
+        _ => reason,
+    };
+
     public static (string Subject, string Text) Render(NotificationRequest notification)
     {
         ArgumentNullException.ThrowIfNull(notification);
@@ -268,7 +287,7 @@ public static class NotificationTemplates
                 $"Your privacy request {V("requestId")} is answered. Sign in to see the answer (GET /api/privacy-requests/{V("requestId")}); an export link there works for a few minutes each time it is shown."),
             "request-denied" => (
                 $"Your privacy request {V("requestId")} was declined",
-                $"We could not do what request {V("requestId")} asked, for this reason: {V("reason")}. You may contact our privacy office or the regulator of your jurisdiction."),
+                $"We could not do what request {V("requestId")} asked, for this reason: {DenialText(V("reason"))}. You may contact our privacy office or the regulator of your jurisdiction."),
             "request-unverified" => (
                 $"Your privacy request {V("requestId")} could not be verified",
                 $"We could not confirm that request {V("requestId")} came from the person it is about, so we closed it without releasing or deleting anything. You may submit a new request."),
@@ -280,7 +299,10 @@ public static class NotificationTemplates
                 $"Privacy request {V("requestId")} ({V("status")}) is due {V("dueAt")}. Answer it, or extend it once with notice (POST /api/privacy-requests/{V("requestId")}/extension)."),
             "correction-task" => (
                 $"Correction request {V("requestId")} for building {V("buildingId")}",
-                $"A resident of building {V("buildingId")} asks to correct the field '{V("field")}' (request {V("requestId")}). Property management: review it in the portal and answer (POST /api/privacy-requests/{V("requestId")}/correction-outcome) by {V("dueAt")}."),
+                $"A resident of building {V("buildingId")} asks to correct the field '{V("field")}' to: {V("requestedValue")} (request {V("requestId")}). Property management: review it in the portal (GET /api/buildings/{V("buildingId")}/correction-tasks) and answer corrected, or declined with the reason (POST /api/privacy-requests/{V("requestId")}/correction-outcome), by {V("dueAt")}. Without an answer by then the resident is told the correction was not made."),
+            "correction-escalated" => (
+                $"Correction request {V("requestId")} is unanswered and due {V("dueAt")}",
+                $"Property management of building {V("buildingId")} has not answered correction request {V("requestId")} (field '{V("field")}', requested value: {V("requestedValue")}). It is due {V("dueAt")}; without an answer by then the resident is told the correction was not made, and why (O11)."),
             "verification-code" => (
                 "Your verification code",
                 $"Your verification code for privacy request {V("requestId")} is {V("code")}. It expires at {V("expiresAt")}."),

@@ -82,6 +82,10 @@ public sealed class RequestOptions
     /// </summary>
     public Dictionary<string, TimeSpan> AccessRecourse { get; set; } = new(StringComparer.Ordinal) { ["canada"] = TimeSpan.FromDays(183) };
 
+    /// <summary>O11: a correction property management has not answered this close to its due date is escalated to the
+    /// privacy office (and property management reminded); at the due date it is answered as not made, with why.</summary>
+    public TimeSpan CorrectionEscalation { get; set; } = TimeSpan.FromDays(5);
+
     /// <summary>How often a deletion request filed while the same person's access request is open looks again whether that
     /// request was answered: it waits, then runs (O6, O9).</summary>
     public TimeSpan DeletionWaitPoll { get; set; } = TimeSpan.FromMinutes(15);
@@ -132,6 +136,11 @@ internal sealed class RequestOptionsValidator : IValidateOptions<RequestOptions>
             {
                 failures.Add($"OneValet:Requests:AccessRecourse:{jurisdiction} must be from 0 to 366 days.");
             }
+        }
+
+        if (options.CorrectionEscalation < TimeSpan.Zero || options.CorrectionEscalation > TimeSpan.FromDays(90))
+        {
+            failures.Add("OneValet:Requests:CorrectionEscalation must be from 0 to 90 days (as long as the response period or longer: escalated at once).");
         }
 
         if (options.DeletionWaitPoll < TimeSpan.FromSeconds(1) || options.DeletionWaitPoll > TimeSpan.FromDays(1))
@@ -313,6 +322,12 @@ public sealed class PrivacyRequestsApi(
         if (input!.Outcome is not ("corrected" or "declined") || input.Note is { Length: > 1000 })
         {
             return Problems.BadRequest("'outcome' is corrected or declined; 'note' at most 1000 characters.");
+        }
+
+        // O11: a refusal gives its reasons; the note is what the person is told.
+        if (input.Outcome == "declined" && string.IsNullOrWhiteSpace(input.Note))
+        {
+            return Problems.BadRequest("A declined correction needs its reason in 'note': the resident is told it.");
         }
 
         var record = UploadName.IsValidId(requestId) ? await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false) : null;
@@ -861,6 +876,19 @@ public sealed class PrivacyRequestService(
 /// </summary>
 public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string>
 {
+    private static async Task<CorrectionOutcomeInput?> CorrectionAnswerByAsync(TaskOrchestrationContext context, DateTime until)
+    {
+        try
+        {
+            var wait = until - context.CurrentUtcDateTime;
+            return await context.WaitForExternalEvent<CorrectionOutcomeInput>(PrivacyRequestsApi.CorrectionEvent, wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
     public override async Task<string> RunAsync(TaskOrchestrationContext context, string input)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -912,15 +940,15 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
 
         if (work.AwaitCorrection)
         {
-            CorrectionOutcomeInput? answer;
-            try
+            // O11: property management's answer until near the due date; then the privacy office is alerted and the wait
+            // goes on until the due date; silence then is answered as "not made", with why.
+            var escalateAt = work.EscalateAtUtc is { } at && at < work.DueAtUtc ? at : work.DueAtUtc;
+            var answer = await CorrectionAnswerByAsync(context, escalateAt);
+            var due = work.DueAtUtc;
+            if (answer is null && escalateAt < due)
             {
-                var wait = work.DueAtUtc - context.CurrentUtcDateTime;
-                answer = await context.WaitForExternalEvent<CorrectionOutcomeInput>(PrivacyRequestsApi.CorrectionEvent, wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
-            }
-            catch (TaskCanceledException)
-            {
-                answer = null;
+                due = await context.CallActivityAsync<DateTime>(nameof(EscalateCorrectionActivity), input, retry);
+                answer = await CorrectionAnswerByAsync(context, due);
             }
 
             work = await context.CallActivityAsync<WorkResult>(nameof(RecordCorrectionOutcomeActivity), new CorrectionAnswer(input, answer?.Outcome ?? "no-answer"), retry);
@@ -933,7 +961,11 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
 
 /// <summary>What the work step produced. <see cref="FootageItems"/>: an access answer still to assemble, with that many
 /// recordings to redact first (null for every other step, and in histories written before it existed).</summary>
-public sealed record WorkResult(RequestStatus Status, string? DenialReason, bool AwaitCorrection, DateTime DueAtUtc, int? FootageItems = null);
+public sealed record WorkResult(RequestStatus Status, string? DenialReason, bool AwaitCorrection, DateTime DueAtUtc, int? FootageItems = null)
+{
+    /// <summary>A correction: when to escalate to the privacy office if property management has not answered (O11).</summary>
+    public DateTime? EscalateAtUtc { get; init; }
+}
 
 /// <summary>One recording of an access answer: the request id and the item's index in its plan (ids only).</summary>
 public sealed record FootageItemRef(string RequestId, int Index);
@@ -973,6 +1005,11 @@ public sealed class RedactAccessFootageActivity(AccessFootage footage) : TaskAct
 public sealed class CompleteAccessActivity(RequestWork work) : TaskActivity<string, WorkResult>
 {
     public override Task<WorkResult> RunAsync(TaskActivityContext context, string input) => work.CompleteAccessAsync(input, CancellationToken.None);
+}
+
+public sealed class EscalateCorrectionActivity(RequestWork work) : TaskActivity<string, DateTime>
+{
+    public override Task<DateTime> RunAsync(TaskActivityContext context, string input) => work.EscalateCorrectionAsync(input, CancellationToken.None);
 }
 
 public sealed class RecordCorrectionOutcomeActivity(RequestWork work) : TaskActivity<CorrectionAnswer, WorkResult>

@@ -378,9 +378,12 @@ public sealed class RequestWork(
 
     private async Task<WorkResult> CorrectionAsync(PrivacyRequestRecord record, string subject, CancellationToken cancellationToken)
     {
+        // O11: a task for property management of the person's building (its mailbox; the portal lists it with the field and
+        // the requested value). The message carries ids only: the value is read from the record when the mail is written.
         var resident = (await store.ReadAsync<ResidentRecord>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
         await notifications.PublishAsync(new NotificationRequest(
-            $"correction-task-{record.RequestId}", "request-" + record.RequestId, "correction-task", RecipientKind.PrivacyOfficer, "privacy-office", MessageClass.Service,
+            $"correction-task-{record.RequestId}", "request-" + record.RequestId, "correction-task",
+            resident is null ? RecipientKind.PrivacyOfficer : RecipientKind.PropertyManagement, resident?.BuildingId ?? "privacy-office", MessageClass.Service,
             new Dictionary<string, string>
             {
                 ["requestId"] = record.RequestId,
@@ -393,7 +396,44 @@ public sealed class RequestWork(
             Status = RequestStatus.AwaitingPropertyManagement,
             Steps = [.. r.Steps, new RequestStep("sent-to-property-management", "done", time.GetUtcNow())],
         }, cancellationToken).ConfigureAwait(false);
-        return new WorkResult(RequestStatus.AwaitingPropertyManagement, null, true, record.EffectiveDueAt.UtcDateTime);
+        return new WorkResult(RequestStatus.AwaitingPropertyManagement, null, true, record.EffectiveDueAt.UtcDateTime)
+        {
+            EscalateAtUtc = (record.EffectiveDueAt - options.Value.CorrectionEscalation).UtcDateTime,
+        };
+    }
+
+    /// <summary>
+    /// O11: property management has not answered a correction and its due date is near. The privacy office is alerted (with
+    /// the field and requested value, read at send time) and property management reminded; the record says so. Returns the
+    /// due date, until which the orchestration keeps waiting.
+    /// </summary>
+    public async Task<DateTime> EscalateCorrectionAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var record = (await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document ?? throw new InvalidOperationException("The request record is missing.");
+        var resident = record.SubjectId is { } subject
+            ? (await store.ReadAsync<ResidentRecord>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document
+            : null;
+        var values = new Dictionary<string, string>
+        {
+            ["requestId"] = record.RequestId,
+            ["buildingId"] = resident?.BuildingId ?? "unknown",
+            ["field"] = record.Correction?.Field ?? string.Empty,
+            ["dueAt"] = RecordJson.Timestamp(record.EffectiveDueAt),
+        };
+        await notifications.PublishAsync(new NotificationRequest(
+            $"correction-escalated-{record.RequestId}", "request-" + record.RequestId, "correction-escalated", RecipientKind.PrivacyOfficer, "privacy-office", MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
+        if (resident is not null)
+        {
+            await notifications.PublishAsync(new NotificationRequest(
+                $"correction-reminder-{record.RequestId}", "request-" + record.RequestId, "correction-task", RecipientKind.PropertyManagement, resident.BuildingId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!record.Steps.Any(s => s.Name == "escalated"))
+        {
+            await service.UpdateAsync(requestId, r => r with { Steps = [.. r.Steps, new RequestStep("escalated", "privacy-office-alerted", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return record.EffectiveDueAt.UtcDateTime;
     }
 
     /// <summary>Records property management's answer to a correction (or its silence by the due date) as the outcome.</summary>
@@ -401,17 +441,27 @@ public sealed class RequestWork(
     {
         ArgumentNullException.ThrowIfNull(answer);
         var note = (await store.ReadAsync<CorrectionOutcomeInput>(Containers.Requests, answer.RequestId, "correction-answer", cancellationToken).ConfigureAwait(false))?.Document.Note;
+        var record = (await service.ReadAsync(answer.RequestId, cancellationToken).ConfigureAwait(false))!.Document;
         var summary = answer.Outcome switch
         {
             "corrected" => "Property management corrected the information.",
-            "declined" => "Property management declined the correction" + (note is null ? "." : ": " + note),
-            _ => "Property management did not answer by the due date; the privacy officer was alerted.",
+            "declined" => "Property management declined the correction, for this reason: " + (note ?? "none given"),
+
+            // O11: silence is not a correction. The person is told it was not made and why; the record says so.
+            _ => string.Create(CultureInfo.InvariantCulture, $"The correction was not made: property management did not confirm it by the due date ({RecordJson.Timestamp(record.EffectiveDueAt)}), so the information stays as it was. You may ask again, or complain to the regulator of your jurisdiction."),
         };
         await Finish(answer.RequestId, new RequestOutcome { Summary = summary }).ConfigureAwait(false);
-        var record = (await service.ReadAsync(answer.RequestId, cancellationToken).ConfigureAwait(false))!.Document;
-        return answer.Outcome == "declined"
-            ? new WorkResult(RequestStatus.Denied, "correction-declined-by-property-management", false, record.EffectiveDueAt.UtcDateTime)
-            : new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+        if (answer.Outcome is not ("corrected" or "declined"))
+        {
+            await service.UpdateAsync(answer.RequestId, r => r with { Steps = [.. r.Steps, new RequestStep("not-answered-by-due-date", "not-corrected", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return answer.Outcome switch
+        {
+            "corrected" => new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime),
+            "declined" => new WorkResult(RequestStatus.Denied, "correction-declined-by-property-management", false, record.EffectiveDueAt.UtcDateTime),
+            _ => new WorkResult(RequestStatus.Denied, "correction-not-made-by-due-date", false, record.EffectiveDueAt.UtcDateTime),
+        };
     }
 
     private Task Finish(string requestId, RequestOutcome outcome) =>

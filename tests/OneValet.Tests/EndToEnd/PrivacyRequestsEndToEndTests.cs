@@ -214,7 +214,12 @@ public sealed partial class PrivacyRequestsEndToEndTests
     public async Task Categories_shared_come_from_the_ledger_a_correction_goes_to_property_management_and_an_agent_is_kept_informed()
     {
         await using var mail = await MailDevProcess.StartAsync();
-        await using var host = await StartAsync("categories", mail);
+        // Escalation "60 days before due" is at once: the test sees the privacy office alerted without waiting weeks (O11).
+        await using var host = await StartAsync("categories", mail, new()
+        {
+            ["OneValet:Email:PropertyManagementByBuilding:b-e"] = "pm-b-e@requests.test",
+            ["OneValet:Requests:CorrectionEscalation"] = "60.00:00:00",
+        });
         await ResidentAsync(host, "el", "b-e", "el@requests.test", "canada");
         using (var disclosed = await host.Http.PostAsJsonAsync("disclosures", new { subjectId = "el", dataCategories = new[] { "identifiers" }, recipientCategory = "property-management", recipientName = "Acme PM", purpose = "property-management", legalBasis = "lease" }, ApiJson.Options))
         {
@@ -250,6 +255,19 @@ public sealed partial class PrivacyRequestsEndToEndTests
 
         await VerifyAsync(host, correction, await CodeAsync(mail, "el@requests.test", correction, 1));
         await WaitUntilAsync(async () => (await StatusAsync(host, correction)).Request.Status == RequestStatus.AwaitingPropertyManagement, host);
+
+        // O11: the task goes to property management of the person's building, with the field and the requested value; the
+        // portal lists it; unanswered near its due date, the privacy office is alerted and property management reminded.
+        Assert.All(await mail.Api.WaitForAsync("pm-b-e@requests.test", 2, Wait), task => Assert.Contains("'unit' to: u-9", task.Text, StringComparison.Ordinal));
+        var tasks = await (await host.ManagerAsync("b-e")).GetFromJsonAsync<JsonElement>("buildings/b-e/correction-tasks", ApiJson.Options);
+        Assert.Equal("u-9", Assert.Single(tasks.EnumerateArray()).GetProperty("requestedValue").GetString());
+        await WaitUntilAsync(async () => (await StatusAsync(host, correction)).Request.Steps.Any(s => s.Name == "escalated"), host);
+        Assert.Contains(await mail.Api.WaitForAsync("privacy-office@onevalet.local", 1, Wait), e => e.Subject!.Contains($"Correction request {correction} is unanswered", StringComparison.Ordinal));
+        using (var noReason = await host.Http.PostAsJsonAsync($"privacy-requests/{correction}/correction-outcome", new { outcome = "declined" }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        }
+
         using (var answered = await host.Http.PostAsJsonAsync($"privacy-requests/{correction}/correction-outcome", new { outcome = "corrected" }, ApiJson.Options))
         {
             Assert.Equal(HttpStatusCode.Accepted, answered.StatusCode);
