@@ -209,22 +209,24 @@ public sealed partial class NotificationDispatcher(
 
     private async Task<NotificationRequest> WithStoredTextAsync(NotificationRequest notification, CancellationToken cancellationToken)
     {
+        // A correction's field and requested value are both the person's words (a field may be written "name: ..."): both
+        // are read from the record here.
+        if (notification.Template is "correction-task" or "correction-escalated"
+            && notification.Values.GetValueOrDefault("requestId") is { } correctionId && Ingestion.UploadName.IsValidId(correctionId)
+            && (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, correctionId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Correction is { } correction)
+        {
+            return notification with { Values = new Dictionary<string, string>(notification.Values) { ["field"] = correction.Field, ["requestedValue"] = correction.RequestedValue } };
+        }
+
         string? text = notification.Template switch
         {
             "breach-notice" when notification.Values.GetValueOrDefault("incidentId") is { } incidentId && Ingestion.UploadName.IsValidId(incidentId) =>
                 (await store.ReadAsync<Breaches.IncidentRecord>(Containers.Incidents, incidentId, Breaches.IncidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Description,
             "request-extended" when notification.Values.GetValueOrDefault("requestId") is { } requestId && Ingestion.UploadName.IsValidId(requestId) =>
                 (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, requestId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.ExtensionReason,
-            "correction-task" or "correction-escalated" when notification.Values.GetValueOrDefault("requestId") is { } requestId && Ingestion.UploadName.IsValidId(requestId) =>
-                (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, requestId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Correction?.RequestedValue,
             _ => null,
         };
-        var key = notification.Template switch
-        {
-            "breach-notice" => "description",
-            "correction-task" or "correction-escalated" => "requestedValue",
-            _ => "reason",
-        };
+        var key = notification.Template == "breach-notice" ? "description" : "reason";
         return text is null ? notification : notification with { Values = new Dictionary<string, string>(notification.Values) { [key] = text } };
     }
 

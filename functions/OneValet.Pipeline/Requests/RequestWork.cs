@@ -388,7 +388,6 @@ public sealed class RequestWork(
             {
                 ["requestId"] = record.RequestId,
                 ["buildingId"] = resident?.BuildingId ?? "unknown",
-                ["field"] = record.Correction!.Field,
                 ["dueAt"] = RecordJson.Timestamp(record.EffectiveDueAt),
             }), cancellationToken).ConfigureAwait(false);
         await service.UpdateAsync(record.RequestId, r => r with
@@ -417,7 +416,6 @@ public sealed class RequestWork(
         {
             ["requestId"] = record.RequestId,
             ["buildingId"] = resident?.BuildingId ?? "unknown",
-            ["field"] = record.Correction?.Field ?? string.Empty,
             ["dueAt"] = RecordJson.Timestamp(record.EffectiveDueAt),
         };
         await notifications.PublishAsync(new NotificationRequest(
