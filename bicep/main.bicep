@@ -70,6 +70,9 @@ param emailFromAddress string
 @description('The privacy office mailbox: bounces, escalations and hold reviews go there.')
 param privacyOfficerAddress string
 
+@description('Property management\'s default mailbox for correction tasks (O11; per building: app setting OneValet__Email__PropertyManagementByBuilding__{buildingId}). Empty: the privacy office.')
+param propertyManagementAddress string = ''
+
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -105,6 +108,7 @@ var dataContainerNames = [
   'exports'
   'anonymized'
   'facial-references'
+  'request-documents'
 ]
 
 // The large person group of Facial Entry's enrolled residents (OneValet:Faces:LargePersonGroupId); the app creates it.
@@ -379,6 +383,7 @@ module functionApp 'modules/functionApp.bicep' = {
     smtpUserName: smtpUserName
     emailFromAddress: emailFromAddress
     privacyOfficerAddress: privacyOfficerAddress
+    propertyManagementAddress: propertyManagementAddress
     faceEndpoint: face.outputs.endpoint
     faceLargePersonGroupId: faceLargePersonGroupId
     apiClientId: apiClientId

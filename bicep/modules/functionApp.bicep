@@ -79,6 +79,9 @@ param emailFromAddress string
 @description('The privacy office mailbox.')
 param privacyOfficerAddress string
 
+@description('Property management\'s default mailbox for correction tasks (O11); empty: they go to the privacy office.')
+param propertyManagementAddress string = ''
+
 @description('Endpoint of the Azure AI Face account (OneValet:Faces:Endpoint).')
 param faceEndpoint string
 
@@ -271,6 +274,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'OneValet__Email__PrivacyOfficerAddress'
           value: privacyOfficerAddress
+        }
+        {
+          name: 'OneValet__Email__PropertyManagementAddress'
+          value: propertyManagementAddress
         }
         // OneValet:Requests (RequestOptions): the secret of privacy-request intake's keyed hashes (email index, caps,
         // one-time codes), a Key Vault reference like the SMTP password: never in the record store, the template or an output.

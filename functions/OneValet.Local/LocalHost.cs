@@ -110,7 +110,7 @@ internal sealed class StorageInitializer(BlobServiceClient blobs, QueueServiceCl
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        foreach (var name in new[] { o.RecordingsContainer, o.QuarantineContainer, o.ExportsContainer, o.AnonymizedContainer, o.FacialReferencesContainer })
+        foreach (var name in new[] { o.RecordingsContainer, o.QuarantineContainer, o.ExportsContainer, o.AnonymizedContainer, o.FacialReferencesContainer, o.RequestDocumentsContainer })
         {
             await blobs.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }

@@ -87,6 +87,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.ResidentEmailIndex>();
         services.AddSingleton<Requests.VerificationCodes>();
         services.AddSingleton<Requests.IntakeCaps>();
+        services.AddSingleton<Requests.AgentPermissions>();
         services.AddSingleton<Requests.PrivacyRequestService>();
         services.AddSingleton<Requests.PersonRecordings>();
         services.AddSingleton<Requests.AccessFootage>();

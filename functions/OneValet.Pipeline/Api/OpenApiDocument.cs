@@ -16,7 +16,7 @@ namespace OneValet.Pipeline.Api;
 public static class OpenApiDocument
 {
     /// <summary>The contract's version (semantic): a breaking change raises the major number (see the README's rule).</summary>
-    public const string Version = "1.0.0";
+    public const string Version = "2.0.0";
 
     /// <summary>Every id in a path: the same rule <see cref="Ingestion.UploadName.IsValidId"/> applies.</summary>
     public const string IdPattern = "^[a-z0-9-]{1,64}$";

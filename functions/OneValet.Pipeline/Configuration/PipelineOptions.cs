@@ -28,6 +28,10 @@ public sealed class StorageOptions
     /// <summary>Private container of Facial Entry reference images where no Face API is configured (O3, O5).</summary>
     public string FacialReferencesContainer { get; set; } = "facial-references";
 
+    /// <summary>Documents a privacy request brings (an authorized agent's signed permission, O10), under
+    /// <c>{requestId}/</c>; deleted with the request's record (O18).</summary>
+    public string RequestDocumentsContainer { get; set; } = "request-documents";
+
     /// <summary>Emulator only: a prefix for queue names, so several local hosts (tests) can share one Azurite.</summary>
     public string QueuePrefix { get; set; } = string.Empty;
 }

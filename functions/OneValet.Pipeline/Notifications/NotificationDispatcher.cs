@@ -201,7 +201,8 @@ public sealed partial class NotificationDispatcher(
                 return (hold?.Document.Owner, true);
             case RecipientKind.PropertyManagement:
                 var mailboxes = options.Value;
-                return (mailboxes.PropertyManagementByBuilding.GetValueOrDefault(notification.RecipientId) ?? mailboxes.PropertyManagementAddress ?? mailboxes.PrivacyOfficerAddress, true);
+                return (new[] { mailboxes.PropertyManagementByBuilding.GetValueOrDefault(notification.RecipientId), mailboxes.PropertyManagementAddress, mailboxes.PrivacyOfficerAddress }
+                    .FirstOrDefault(a => !string.IsNullOrWhiteSpace(a)), true);
             default:
                 return (options.Value.PrivacyOfficerAddress, true);
         }

@@ -22,8 +22,13 @@ public enum RequestStatus
     Unverified,
 }
 
-/// <summary>An authorized agent acting for the person, with the person's signed permission (O10).</summary>
-public sealed record AgentInput(string Name, string Email, string PermissionReference, bool SignedPermission);
+/// <summary>
+/// An authorized agent acting for the person, with the person's signed permission (O10): <see cref="PermissionDocument"/>
+/// is the signed permission itself, base64 of a PDF, JPEG or PNG of at most 512 KiB. It is kept as a blob under the request
+/// (container <c>request-documents</c>, deleted with the request's record, O18); in the request's record this field holds
+/// that blob's name instead. The person still confirms the request directly, with a code sent to the address on file.
+/// </summary>
+public sealed record AgentInput(string Name, string Email, string PermissionReference, bool SignedPermission, string PermissionDocument);
 
 /// <summary>What a correction request asks to change (O11).</summary>
 public sealed record CorrectionInput(string Field, string RequestedValue, string? Note);

@@ -181,6 +181,7 @@ public sealed class PrivacyRequestsApi(
     RequestWork work,
     IntakeCaps caps,
     RequestSecrets secrets,
+    AgentPermissions permissions,
     IOptions<RequestOptions> options,
     TimeProvider time)
 {
@@ -232,6 +233,17 @@ public sealed class PrivacyRequestsApi(
         }
 
         var record = service.NewRecord(input, subjectId, now);
+        if (input.Agent is { } agent && AgentPermissions.Decode(agent.PermissionDocument) is { Bytes: { } document, Extension: { } extension })
+        {
+            // Stored before the record names it; the record keeps the blob's name, and its steps the document's hash.
+            var (blobName, sha256) = await permissions.StoreAsync(record.RequestId, document, extension, cancellationToken).ConfigureAwait(false);
+            record = record with
+            {
+                Agent = agent with { PermissionDocument = blobName },
+                Steps = [.. record.Steps, new RequestStep("agent-permission-received", "sha256:" + sha256, now)],
+            };
+        }
+
         var entry = await service.RegisterAsync(record, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Requests, "dedupe", key, entry, cancellationToken).ConfigureAwait(false);
         await DurableStarts.StartOnceAsync(client, nameof(PrivacyRequestOrchestrator), record.RequestId, record.RequestId, cancellationToken).ConfigureAwait(false);
@@ -387,7 +399,13 @@ public sealed class PrivacyRequestsApi(
         if (input.Agent is { } agent && (!agent.SignedPermission || string.IsNullOrWhiteSpace(agent.PermissionReference) || agent.PermissionReference.Length > 200
             || string.IsNullOrWhiteSpace(agent.Name) || agent.Name.Length > 200 || !System.Net.Mail.MailAddress.TryCreate(agent.Email, out _)))
         {
-            return "An authorized agent needs the person's signed permission ('signedPermission': true and its 'permissionReference'), a name and an email.";
+            return "An authorized agent needs the person's signed permission ('signedPermission': true, its 'permissionReference' and the document), a name and an email.";
+        }
+
+        // O10: the signed permission is the document itself, checked here (type and size), kept under the request.
+        if (input.Agent is { } withDocument && AgentPermissions.Decode(withDocument.PermissionDocument).Error is { } documentError)
+        {
+            return documentError;
         }
 
         if (input.Type == RequestType.Correction && (input.Correction is null || string.IsNullOrWhiteSpace(input.Correction.Field) || input.Correction.Field.Length > 100

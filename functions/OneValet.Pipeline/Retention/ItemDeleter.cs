@@ -18,6 +18,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
     private readonly BlobContainerClient _anonymized = blobs.GetBlobContainerClient(storageOptions.Value.AnonymizedContainer);
     private readonly BlobContainerClient _quarantine = blobs.GetBlobContainerClient(storageOptions.Value.QuarantineContainer);
     private readonly BlobContainerClient _facialReferences = blobs.GetBlobContainerClient(storageOptions.Value.FacialReferencesContainer);
+    private readonly BlobContainerClient _requestDocuments = blobs.GetBlobContainerClient(storageOptions.Value.RequestDocumentsContainer);
 
     /// <summary>Deletes the item an entry governs and says how.</summary>
     public Task<string> DeleteAsync(ScheduleEntry entry, CancellationToken cancellationToken)
@@ -29,7 +30,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.DoorEvent => DeleteRecordAsync(Containers.DoorEvents, entry, cancellationToken),
             ItemKind.FacialEnrollment => DeleteFacialEnrollmentAsync(entry, cancellationToken),
             ItemKind.Incident => DeleteIncidentAsync(entry, cancellationToken),
-            ItemKind.PrivacyRequest => DeletePartitionAsync(Containers.Requests, entry.ItemPartition, "request record", cancellationToken),
+            ItemKind.PrivacyRequest => DeleteRequestAsync(entry, cancellationToken),
             ItemKind.Export => DeleteExportAsync(entry, cancellationToken),
             ItemKind.RequestIdentity => MinimizeRequestAsync(entry, cancellationToken),
             ItemKind.ResidentIdentifiers => AnonymizeResidentAsync(entry, cancellationToken),
@@ -37,6 +38,24 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.QuarantinedUpload => DeleteQuarantinedAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
+    }
+
+    /// <summary>O18: a request's record, and the documents it brought (an agent's signed permission, O10), together.</summary>
+    private async Task<string> DeleteRequestAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var documents = new List<string>();
+        await foreach (var item in _requestDocuments.GetBlobsAsync(BlobTraits.None, BlobStates.None, entry.ItemPartition + "/", cancellationToken).ConfigureAwait(false))
+        {
+            documents.Add(item.Name);
+        }
+
+        foreach (var name in documents)
+        {
+            await DeleteBlobEverywhereAsync(_requestDocuments, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var how = await DeletePartitionAsync(Containers.Requests, entry.ItemPartition, "request record", cancellationToken).ConfigureAwait(false);
+        return documents.Count == 0 ? how : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{how}; {documents.Count} request document(s) deleted");
     }
 
     private async Task<string> DeleteRecordAsync(string container, ScheduleEntry entry, CancellationToken cancellationToken) =>

@@ -236,7 +236,7 @@ public sealed class CardNumberTests
             """);
         await AssertPassesAsync<PrivacyRequestInput>("""
             {"type":"access","jurisdiction":"california","subject":{"residentId":"r-42"},"channel":"app",
-             "agent":{"name":"Counsel LLP","email":"c@example.com","permissionReference":"POA 2026/11/26 - 2026/12/26","signedPermission":true}}
+             "agent":{"name":"Counsel LLP","email":"c@example.com","permissionReference":"POA 2026/11/26 - 2026/12/26","signedPermission":true,"permissionDocument":"JVBERi0xLjQKJSBzaWduZWQgcGVybWlzc2lvbgo="}}
             """);
     }
 

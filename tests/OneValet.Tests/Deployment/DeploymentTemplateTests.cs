@@ -390,7 +390,7 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
     public void Data_containers_equal_the_storage_options_and_a_deletion_becomes_real_within_a_bounded_time()
     {
         var defaults = new StorageOptions();
-        var expected = new[] { defaults.RecordingsContainer, defaults.QuarantineContainer, defaults.ExportsContainer, defaults.AnonymizedContainer };
+        var expected = new[] { defaults.RecordingsContainer, defaults.QuarantineContainer, defaults.ExportsContainer, defaults.AnonymizedContainer, defaults.FacialReferencesContainer, defaults.RequestDocumentsContainer };
         var containers = ArmTemplate.OfType(compiled.Main, "Microsoft.Storage/storageAccounts/blobServices/containers").SelectMany(c => c.OwnNames).ToList();
         Assert.All(expected, name => Assert.Contains(name, containers));
 

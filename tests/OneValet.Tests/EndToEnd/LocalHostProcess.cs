@@ -26,6 +26,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         ExportsContainer = "exp" + suffix;
         AnonymizedContainer = "ano" + suffix;
         FacialReferencesContainer = "ref" + suffix;
+        RequestDocumentsContainer = "doc" + suffix;
         TaskHub = "t" + suffix;
     }
 
@@ -43,6 +44,8 @@ internal sealed class LocalHostProcess : IAsyncDisposable
 
     public string AnonymizedContainer { get; }
     public string FacialReferencesContainer { get; }
+
+    public string RequestDocumentsContainer { get; }
 
     public string TaskHub { get; }
 
@@ -92,6 +95,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
             ["OneValet:Storage:ExportsContainer"] = ExportsContainer,
             ["OneValet:Storage:AnonymizedContainer"] = AnonymizedContainer,
             ["OneValet:Storage:FacialReferencesContainer"] = FacialReferencesContainer,
+            ["OneValet:Storage:RequestDocumentsContainer"] = RequestDocumentsContainer,
             ["Durable:TaskHubName"] = TaskHub,
             ["OneValet:Storage:QueuePrefix"] = QueuePrefix,
             ["Durable:SidecarPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -276,6 +280,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         restarted.Settings["OneValet:Storage:ExportsContainer"] = first.ExportsContainer;
         restarted.Settings["OneValet:Storage:AnonymizedContainer"] = first.AnonymizedContainer;
         restarted.Settings["OneValet:Storage:FacialReferencesContainer"] = first.FacialReferencesContainer;
+        restarted.Settings["OneValet:Storage:RequestDocumentsContainer"] = first.RequestDocumentsContainer;
         restarted.Settings["Durable:TaskHubName"] = first.TaskHub;
         restarted.Settings["OneValet:Storage:QueuePrefix"] = "q" + first.TaskHub[1..] + "-";
     }

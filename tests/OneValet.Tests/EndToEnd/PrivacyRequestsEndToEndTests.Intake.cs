@@ -212,7 +212,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
 
     private static object Body(string type, string email, string building, string? agentEmail) => agentEmail is null
         ? new { type, jurisdiction = "other", subject = new { email, buildingId = building }, channel = "web" }
-        : new { type, jurisdiction = "other", subject = new { email, buildingId = building }, channel = "web", agent = new { name = "Agent", email = agentEmail, permissionReference = "signed", signedPermission = true } };
+        : new { type, jurisdiction = "other", subject = new { email, buildingId = building }, channel = "web", agent = new { name = "Agent", email = agentEmail, permissionReference = "signed", signedPermission = true, permissionDocument = "JVBERi0xLjQKJSBzaWduZWQgcGVybWlzc2lvbgo=" } };
 
     private static async Task<(string Id, string Answer)> ProbeAsync(HttpClient prober, string email, string agentEmail)
     {

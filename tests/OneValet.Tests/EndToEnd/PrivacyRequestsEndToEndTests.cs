@@ -21,6 +21,9 @@ public sealed partial class PrivacyRequestsEndToEndTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
+    /// <summary>A signed permission as an agent sends it (O10): a (tiny) PDF, base64.</summary>
+    private const string SignedPermissionPdf = "JVBERi0xLjQKJSBzaWduZWQgcGVybWlzc2lvbgo=";
+
     [Fact]
     public async Task California_access_is_verified_answered_with_a_short_lived_export_and_limited_to_twice_a_year()
     {
@@ -229,9 +232,26 @@ public sealed partial class PrivacyRequestsEndToEndTests
         var agentRequest = await SubmitAsync(host, new
         {
             type = "categories-shared", jurisdiction = "canada", province = "on", subject = new { residentId = "el" }, channel = "email",
-            agent = new { name = "Advocate LLP", email = "agent@requests.test", permissionReference = "signed 2026-11-20", signedPermission = true },
+            agent = new { name = "Advocate LLP", email = "agent@requests.test", permissionReference = "signed 2026-11-20", signedPermission = true, permissionDocument = SignedPermissionPdf },
         });
         Assert.Single(await mail.Api.WaitForAsync("agent@requests.test", 1, Wait));
+
+        // O10: the signed permission is a document kept under the request; a flag or a document that is not one is refused.
+        var withDocument = (await StatusAsync(host, agentRequest)).Request;
+        Assert.Equal($"{agentRequest}/agent-permission.pdf", withDocument.Agent!.PermissionDocument);
+        Assert.StartsWith("sha256:", withDocument.Steps.Single(s => s.Name == "agent-permission-received").Status, StringComparison.Ordinal);
+        var kept = new Azure.Storage.Blobs.BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(host.RequestDocumentsContainer).GetBlobClient(withDocument.Agent.PermissionDocument);
+        Assert.Equal(Convert.FromBase64String(SignedPermissionPdf), (await kept.DownloadContentAsync()).Value.Content.ToArray());
+        foreach (var document in new string?[] { null, "", Convert.ToBase64String("I agree"u8.ToArray()), "%%%not base64%%%" })
+        {
+            using var refused = await host.Http.PostAsJsonAsync("privacy-requests", new
+            {
+                type = "access", jurisdiction = "canada", subject = new { residentId = "el" }, channel = "email",
+                agent = new { name = "Advocate LLP", email = "agent@requests.test", permissionReference = "signed", signedPermission = true, permissionDocument = document },
+            }, ApiJson.Options);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
         await VerifyAsync(host, agentRequest, await CodeAsync(mail, "el@requests.test", agentRequest, 1));
         var shared = await FinalAsync(host, agentRequest);
         Assert.Equal(["identifiers"], shared.Request.Outcome!.CategoriesShared);

@@ -64,6 +64,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
             ["OneValet:Storage:ExportsContainer"] = "exp" + suffix,
             ["OneValet:Storage:AnonymizedContainer"] = "ano" + suffix,
             ["OneValet:Storage:FacialReferencesContainer"] = "ref" + suffix,
+            ["OneValet:Storage:RequestDocumentsContainer"] = "doc" + suffix,
             ["OneValet:Storage:QueuePrefix"] = "q" + suffix + "-",
             ["OneValet:Email:SmtpHost"] = MailDevFixture.Host,
             ["OneValet:Email:SmtpPort"] = MailDevFixture.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -95,6 +96,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
         await blobs.GetBlobContainerClient("rec" + suffix).CreateIfNotExistsAsync();
         await blobs.GetBlobContainerClient("qua" + suffix).CreateIfNotExistsAsync();
         await blobs.GetBlobContainerClient("ref" + suffix).CreateIfNotExistsAsync();
+        await blobs.GetBlobContainerClient("doc" + suffix).CreateIfNotExistsAsync();
         foreach (var queue in Queues.All)
         {
             await provider.GetRequiredService<QueueServiceClient>().GetQueueClient("q" + suffix + "-" + queue).CreateIfNotExistsAsync();
@@ -111,6 +113,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
         await blobs.GetBlobContainerClient("exp" + Suffix).DeleteIfExistsAsync();
         await blobs.GetBlobContainerClient("ano" + Suffix).DeleteIfExistsAsync();
         await blobs.GetBlobContainerClient("ref" + Suffix).DeleteIfExistsAsync();
+        await blobs.GetBlobContainerClient("doc" + Suffix).DeleteIfExistsAsync();
         foreach (var queue in Queues.All)
         {
             await Services.GetRequiredService<QueueServiceClient>().GetQueueClient("q" + Suffix + "-" + queue).DeleteIfExistsAsync();

@@ -115,7 +115,7 @@ public sealed partial class NoPersonalDataTests(ITestOutputHelper output)
             }
 
             string requestId;
-            using (var request = await host.Http.PostAsJsonAsync("privacy-requests", new { type = "access", jurisdiction = "california", subject = new { email = People[1].Email, buildingId = "b-p" }, channel = "web", agent = new { name = "Dorothea Lindqvist", email = "dorothea.lindqvist@private.test", permissionReference = "signed", signedPermission = true } }, ApiJson.Options))
+            using (var request = await host.Http.PostAsJsonAsync("privacy-requests", new { type = "access", jurisdiction = "california", subject = new { email = People[1].Email, buildingId = "b-p" }, channel = "web", agent = new { name = "Dorothea Lindqvist", email = "dorothea.lindqvist@private.test", permissionReference = "signed", signedPermission = true, permissionDocument = "JVBERi0xLjQKJSBzaWduZWQgcGVybWlzc2lvbgo=" } }, ApiJson.Options))
             {
                 Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
                 requestId = JsonDocument.Parse(await request.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!;
