@@ -25,6 +25,10 @@ public enum RecipientKind
     /// <summary>Property management of a building, by building id (O11 correction tasks): the building's mailbox from
     /// configuration, else the default one, else the privacy office (a task never goes nowhere).</summary>
     PropertyManagement,
+
+    /// <summary>The guardian of a minor, by the minor's resident id (O15): the guardian's address on file (a resident's
+    /// email, or the contact's).</summary>
+    Guardian,
 }
 
 /// <summary>Why a message is sent; decides whether opt-outs apply (O16).</summary>

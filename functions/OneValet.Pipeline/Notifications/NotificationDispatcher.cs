@@ -199,6 +199,14 @@ public sealed partial class NotificationDispatcher(
             case RecipientKind.HoldOwner:
                 var hold = await store.ReadAsync<HoldRecord>(Containers.Holds, HoldRegistry.Partition, notification.RecipientId, cancellationToken).ConfigureAwait(false);
                 return (hold?.Document.Owner, true);
+            case RecipientKind.Guardian:
+                var minor = (await store.ReadAsync<ResidentRecord>(Containers.Residents, notification.RecipientId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+                if (minor?.Guardian is { ResidentId: { } guardianId })
+                {
+                    return ((await store.ReadAsync<ResidentRecord>(Containers.Residents, guardianId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Email, true);
+                }
+
+                return (minor?.Guardian?.Email, true);
             case RecipientKind.PropertyManagement:
                 var mailboxes = options.Value;
                 return (new[] { mailboxes.PropertyManagementByBuilding.GetValueOrDefault(notification.RecipientId), mailboxes.PropertyManagementAddress, mailboxes.PrivacyOfficerAddress }

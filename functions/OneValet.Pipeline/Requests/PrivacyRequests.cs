@@ -205,7 +205,8 @@ public sealed class PrivacyRequestsApi(
 
         // A resident asks about themselves; an agent about the person in their acts_for; the office about anyone.
         if (Api.Auth.Caller.OfRequest(request) is { } caller && input!.Subject.ResidentId is { } named
-            && !caller.ReachesSubject(ApiRoutes.SubmitPrivacyRequest, named))
+            && !caller.ReachesSubject(ApiRoutes.SubmitPrivacyRequest, named)
+            && !(caller.Roles.HasFlag(Roles.Resident) && await service.IsGuardianOfAsync(caller.SubjectId, named, cancellationToken).ConfigureAwait(false)))
         {
             return Problems.NotFound("No such person.");
         }
@@ -535,6 +536,13 @@ public sealed class PrivacyRequestService(
         return await emailIndex.FindAsync(subject.Email!, subject.BuildingId!, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>O15: whether <paramref name="guardianId"/> is the guardian on file of the minor <paramref name="residentId"/>
+    /// (a resident acts for their ward: files and follows requests about them).</summary>
+    public async Task<bool> IsGuardianOfAsync(string? guardianId, string residentId, CancellationToken cancellationToken) =>
+        guardianId is not null && UploadName.IsValidId(residentId)
+        && (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is { Minor: true, Guardian.ResidentId: { } guardian }
+        && guardian == guardianId;
+
     public PrivacyRequestRecord NewRecord(PrivacyRequestInput input, string? subjectId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -653,8 +661,9 @@ public sealed class PrivacyRequestService(
         var (issue, expires) = await codes.IssueAsync(requestId, cancellationToken).ConfigureAwait(false);
         if (record.SubjectId is { } subject)
         {
+            // O15: a request about a minor is verified through their guardian: the code goes to the guardian's address.
             await notifications.PublishAsync(new NotificationRequest(
-                $"verify-{requestId}-{issue}", "request-" + requestId, VerificationCodeTemplate, RecipientKind.Resident, subject, MessageClass.Service,
+                $"verify-{requestId}-{issue}", "request-" + requestId, VerificationCodeTemplate, await PersonKindAsync(subject, cancellationToken).ConfigureAwait(false), subject, MessageClass.Service,
                 new Dictionary<string, string> { ["requestId"] = requestId, ["issue"] = issue, ["expiresAt"] = RecordJson.Timestamp(expires) }), cancellationToken).ConfigureAwait(false);
         }
 
@@ -868,6 +877,12 @@ public sealed class PrivacyRequestService(
     /// <summary>Tells the person (by resident id) and the agent (by request id) — never by an address in the message. With
     /// <paramref name="toGivenAddress"/>, a request that named the person by email tells that address instead (by request
     /// id), whether or not it matched someone on file.</summary>
+    /// <summary>Who receives what a request sends "to the person": the resident, or for a minor their guardian (O15).</summary>
+    private async Task<RecipientKind> PersonKindAsync(string subjectId, CancellationToken cancellationToken) =>
+        (await store.ReadAsync<ResidentRecord>(Containers.Residents, subjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is { Minor: true, Guardian: not null }
+            ? RecipientKind.Guardian
+            : RecipientKind.Resident;
+
     public async Task NotifyRequesterAsync(PrivacyRequestRecord record, string template, Dictionary<string, string> values, CancellationToken cancellationToken, bool toPerson = true, bool toGivenAddress = false)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -877,7 +892,7 @@ public sealed class PrivacyRequestService(
         }
         else if (toPerson && record.SubjectId is not null)
         {
-            await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}", "request-" + record.RequestId, template, RecipientKind.Resident, record.SubjectId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
+            await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}", "request-" + record.RequestId, template, await PersonKindAsync(record.SubjectId, cancellationToken).ConfigureAwait(false), record.SubjectId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
         }
 
         if (record.Agent is not null)

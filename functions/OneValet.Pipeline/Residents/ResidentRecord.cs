@@ -1,7 +1,15 @@
 namespace OneValet.Pipeline.Residents;
 
-/// <summary>A consent event (O3): who (the resident id), when, and which version of the policy.</summary>
-public sealed record ConsentEvent(string Action, DateTimeOffset At, string? PolicyVersion);
+/// <summary>A consent event (O3): when, which version of the policy, and who gave it when not the resident themselves
+/// (a minor's guardian, O15: their resident id).</summary>
+public sealed record ConsentEvent(string Action, DateTimeOffset At, string? PolicyVersion, string? GivenBy = null);
+
+/// <summary>
+/// The guardian of a minor (O15, TDPA): another resident (by pseudonymous id) or a contact on file (an email, a name).
+/// A minor's Facial Entry consent is given by a guardian who is a resident; a request about a minor is verified through the
+/// guardian (the code goes to the guardian's address).
+/// </summary>
+public sealed record Guardian(string? ResidentId, string? Email, string? Name);
 
 /// <summary>The Facial Entry consent of a resident (O3).</summary>
 public sealed record FacialEntryConsent
@@ -51,6 +59,13 @@ public sealed record ResidentRecord
     public required string Jurisdiction { get; init; }
 
     public MessagePreferences Messages { get; init; } = new();
+
+    /// <summary>A minor (O15): their Facial Entry consent needs their guardian's, and requests about them are verified
+    /// through the guardian.</summary>
+    public bool Minor { get; init; }
+
+    /// <summary>A minor's guardian (required when <see cref="Minor"/>).</summary>
+    public Guardian? Guardian { get; init; }
 
     public FacialEntryConsent? FacialEntry { get; init; }
 

@@ -8,7 +8,14 @@ using OneValet.Pipeline.Storage;
 namespace OneValet.Pipeline.Residents;
 
 /// <summary>Body of <c>PUT /api/residents/{id}</c> (property management).</summary>
-public sealed record ResidentInput(string BuildingId, string UnitId, DateTimeOffset MovedInAt, string Email, string? Name, string? Phone, string? Jurisdiction);
+public sealed record ResidentInput(string BuildingId, string UnitId, DateTimeOffset MovedInAt, string Email, string? Name, string? Phone, string? Jurisdiction)
+{
+    /// <summary>A minor (O15): needs <see cref="Guardian"/>.</summary>
+    public bool? Minor { get; init; }
+
+    /// <summary>A minor's guardian: a resident of the same building (by id), or a contact (email, name).</summary>
+    public Guardian? Guardian { get; init; }
+}
 
 /// <summary>Body of <c>POST /api/residents/{id}/move-out</c>.</summary>
 public sealed record MoveOutInput(DateTimeOffset? MovedOutAt);
@@ -53,7 +60,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
 
         var existing = await ReadAsync(residentId, cancellationToken).ConfigureAwait(false);
         var record = existing?.Document is { } current
-            ? current with { BuildingId = input!.BuildingId, UnitId = input.UnitId, MovedInAt = input.MovedInAt, Email = input.Email, Name = input.Name, Phone = input.Phone, Jurisdiction = input.Jurisdiction ?? current.Jurisdiction }
+            ? current with { BuildingId = input!.BuildingId, UnitId = input.UnitId, MovedInAt = input.MovedInAt, Email = input.Email, Name = input.Name, Phone = input.Phone, Jurisdiction = input.Jurisdiction ?? current.Jurisdiction, Minor = input.Minor ?? current.Minor, Guardian = input.Minor is false ? null : input.Guardian ?? current.Guardian }
             : new ResidentRecord
             {
                 ResidentId = residentId,
@@ -64,7 +71,16 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 Name = input.Name,
                 Phone = input.Phone,
                 Jurisdiction = input.Jurisdiction ?? "other",
+                Minor = input.Minor ?? false,
+                Guardian = input.Guardian,
             };
+
+        // O15: a minor has a guardian; a guardian who is a resident is an adult of the same building, not the minor.
+        if (record.Minor && await GuardianProblemAsync(residentId, record, cancellationToken).ConfigureAwait(false) is { } guardianProblem)
+        {
+            return guardianProblem;
+        }
+
         // The email index (privacy-request intake): the new entry before the record, the old one after it, so a crash
         // never leaves the resident unfindable by the address on file.
         await emailIndex.SyncAsync(null, record, cancellationToken).ConfigureAwait(false);
@@ -155,6 +171,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
         }
 
         var now = time.GetUtcNow();
+        var caller = Api.Auth.Caller.OfRequest(request)?.SubjectId;
         return await ChangeAsync(residentId, r =>
         {
             if (r.MovedOutAt is not null)
@@ -163,7 +180,17 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 return (r, TypedResults.Problem(detail: "A resident who has moved out cannot enroll in Facial Entry.", statusCode: StatusCodes.Status409Conflict, title: "Not a tenant."));
             }
 
-            var history = (r.FacialEntry?.History ?? []).Append(new ConsentEvent("given", now, input.PolicyVersion)).ToList();
+            // O15, TDPA: a minor's biometric consent is their guardian's to give, as a resident signed in as themselves.
+            if (r.Minor && (r.Guardian?.ResidentId is not { } guardianId || caller != guardianId))
+            {
+                return (r, TypedResults.Problem(
+                    detail: "A minor's Facial Entry consent is given by their guardian, signed in as themselves (a guardian on file only as a contact must first be registered as a resident).",
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "Guardian consent required.",
+                    extensions: new Dictionary<string, object?> { ["code"] = "guardian-consent-required" }));
+            }
+
+            var history = (r.FacialEntry?.History ?? []).Append(new ConsentEvent("given", now, input.PolicyVersion, r.Minor ? caller : null)).ToList();
             return (r with
             {
                 FacialEntry = new FacialEntryConsent { GivenAt = now, PolicyVersion = input.PolicyVersion, History = history },
@@ -307,6 +334,24 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
     };
 
     private static DateTimeOffset EarlierOf(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
+
+    private async Task<IResult?> GuardianProblemAsync(string residentId, ResidentRecord record, CancellationToken cancellationToken)
+    {
+        switch (record.Guardian)
+        {
+            case null:
+                return Problems.BadRequest("A minor needs a 'guardian': a resident of the same building ('residentId') or a contact ('email').");
+            case { ResidentId: { } guardianId }:
+                var guardian = UploadName.IsValidId(guardianId) && guardianId != residentId ? (await ReadAsync(guardianId, cancellationToken).ConfigureAwait(false))?.Document : null;
+                return guardian is { Minor: false, MovedOutAt: null } && guardian.BuildingId == record.BuildingId
+                    ? null
+                    : Problems.BadRequest("'guardian.residentId' names an adult resident of the same building.");
+            case { Email: { } email } when email.Length <= 254 && System.Net.Mail.MailAddress.TryCreate(email, out _) && record.Guardian.Name is not { Length: > 200 }:
+                return null;
+            default:
+                return Problems.BadRequest("'guardian' is a resident id, or a contact with a valid 'email' (and a 'name' of at most 200 characters).");
+        }
+    }
 
     private static IResult? Validate(ResidentInput input)
     {

@@ -214,6 +214,76 @@ public sealed partial class PrivacyRequestsEndToEndTests
     }
 
     [Fact]
+    public async Task A_minor_has_a_guardian_who_alone_consents_to_facial_entry_and_verifies_the_childs_deletion()
+    {
+        await using var mail = await MailDevProcess.StartAsync();
+        await using var host = await StartAsync("minor", mail);
+        await ResidentAsync(host, "pa", "b-m", "pa@requests.test", "california");
+        await ResidentAsync(host, "elsewhere", "b-x", "elsewhere@requests.test", "california");
+        var manager = await host.ManagerAsync("b-m");
+        object Minor(object? guardian) => new { buildingId = "b-m", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = "kid@requests.test", jurisdiction = "california", minor = true, guardian };
+
+        // O15: a minor has a guardian: an adult resident of the same building, or a contact with an email.
+        foreach (var wrong in new object?[] { null, new { residentId = "elsewhere" }, new { residentId = "kid" }, new { residentId = "nobody" }, new { email = "not an email" } })
+        {
+            using var refused = await manager.PutAsJsonAsync("residents/kid", Minor(wrong), ApiJson.Options);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        using (var put = await manager.PutAsJsonAsync("residents/kid", Minor(new { residentId = "pa" }), ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // The minor cannot consent to Facial Entry; the guardian, signed in as themselves, can (TDPA, O3, O15).
+        var kid = await host.ResidentAsync("kid", "b-m", "u-1");
+        using (var self = await kid.PostAsJsonAsync("residents/kid/consents/facial-entry", new { policyVersion = "2022-06-29" }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, self.StatusCode);
+            Assert.Contains("guardian-consent-required", await self.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var guardian = await host.ResidentAsync("pa", "b-m", "u-1");
+        using (var given = await guardian.PostAsJsonAsync("residents/kid/consents/facial-entry", new { policyVersion = "2022-06-29" }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.OK, given.StatusCode);
+        }
+
+        var consents = await kid.GetFromJsonAsync<JsonElement>("residents/kid/consents", ApiJson.Options);
+        Assert.Equal("pa", consents.GetProperty("history").EnumerateArray().Last().GetProperty("givenBy").GetString());
+
+        // Another resident reaches nothing of the child; the guardian files the child's deletion and the code goes to them.
+        var stranger = await host.ResidentAsync("elsewhere", "b-x", "u-1");
+        using (var foreign = await stranger.PostAsJsonAsync("privacy-requests", new { type = "child-data-deletion", jurisdiction = "california", subject = new { residentId = "kid" }, channel = "app" }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        }
+
+        using (var events = await (await host.DeviceAsync("console-1", "b-m", "d-1")).PostAsJsonAsync("buildings/b-m/door-events", new
+        {
+            events = new object[] { new { eventId = "e-kid", doorId = "d-1", method = "fob", subjectId = "kid", at = DateTimeOffset.UtcNow.AddMinutes(-2), granted = true } },
+        }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
+        }
+
+        string deletion;
+        using (var filed = await guardian.PostAsJsonAsync("privacy-requests", new { type = "child-data-deletion", jurisdiction = "california", subject = new { residentId = "kid" }, channel = "app" }, ApiJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, filed.StatusCode);
+            deletion = JsonDocument.Parse(await filed.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!;
+        }
+
+        await VerifyAsync(host, deletion, await CodeAsync(mail, "pa@requests.test", deletion, 1));
+        var done = await FinalAsync(host, deletion);
+        Assert.Equal(RequestStatus.Completed, done.Request.Status);
+        Assert.Contains("hardware usage: door events: 1", done.Request.Outcome!.Deleted);
+        Assert.Null(await host.OpenStore().ReadAsync<JsonElement>(Containers.DoorEvents, "kid", "e-kid"));
+        Assert.DoesNotContain(await mail.Api.ListAsync("kid@requests.test"), e => e.Text!.Contains(deletion, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await guardian.GetAsync(new Uri($"privacy-requests/{deletion}", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task Categories_shared_come_from_the_ledger_a_correction_goes_to_property_management_and_an_agent_is_kept_informed()
     {
         await using var mail = await MailDevProcess.StartAsync();

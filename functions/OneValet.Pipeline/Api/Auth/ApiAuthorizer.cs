@@ -112,7 +112,7 @@ public sealed class ApiAuthorizer(IRecordStore store)
                 return roles.HasFlag(Roles.PropertyManager) && route.Method == "PUT" ? AuthorizationOutcome.Allow : AuthorizationOutcome.NotFound;
             }
 
-            target = new Target(value, resident.BuildingId, resident.UnitId);
+            target = new Target(value, resident.BuildingId, resident.UnitId, resident.Minor ? resident.Guardian?.ResidentId : null);
         }
 
         foreach (var role in AuthClaims.RoleNames.Values)
@@ -129,10 +129,10 @@ public sealed class ApiAuthorizer(IRecordStore store)
     /// <summary>Whether one role of the caller, judged alone, reaches the object.</summary>
     private async Task<bool> ReachesAsync(Roles role, Caller caller, Target target, CancellationToken cancellationToken) => role switch
     {
-        // A resident: their own record (subject); their own unit, as the store has it (not as a token claims it), while
-        // they live there.
+        // A resident: their own record (subject), and a minor's whose guardian they are on file (O15); their own unit, as
+        // the store has it (not as a token claims it), while they live there.
         Roles.Resident => target.ResidentId is not null
-            ? caller.SubjectId == target.ResidentId
+            ? caller.SubjectId == target.ResidentId || (target.GuardianId is not null && caller.SubjectId == target.GuardianId)
             : target.UnitId is not null && target.BuildingId is not null
               && await ResidentAsync(caller.SubjectId, cancellationToken).ConfigureAwait(false) is { MovedOutAt: null } self
               && self.BuildingId == target.BuildingId && self.UnitId == target.UnitId,
@@ -156,5 +156,6 @@ public sealed class ApiAuthorizer(IRecordStore store)
             ? (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document
             : null;
 
-    private sealed record Target(string? ResidentId, string? BuildingId, string? UnitId);
+    /// <summary>What a route reaches; <see cref="GuardianId"/>: a minor's guardian who is a resident, who acts for them (O15).</summary>
+    private sealed record Target(string? ResidentId, string? BuildingId, string? UnitId, string? GuardianId = null);
 }
