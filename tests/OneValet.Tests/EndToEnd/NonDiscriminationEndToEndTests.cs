@@ -17,7 +17,7 @@ namespace OneValet.Tests.EndToEnd;
 /// status, and the service calls they make (door events, preferences, the policy to consent to) still succeed.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed partial class NonDiscriminationEndToEndTests
+public sealed partial class NonDiscriminationEndToEndTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
 
@@ -54,6 +54,7 @@ public sealed partial class NonDiscriminationEndToEndTests
         })
         {
             index++;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             string id;
             using (var filed = await resident.PostAsJsonAsync("privacy-requests", request, ApiJson.Options))
             {
@@ -62,6 +63,7 @@ public sealed partial class NonDiscriminationEndToEndTests
             }
 
             var code = await CodeAsync(mail, id);
+            output.WriteLine($"request {index}: code after {watch.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(HttpStatusCode.OK, (await resident.PostAsJsonAsync($"privacy-requests/{id}/verification", new { code }, ApiJson.Options)).StatusCode);
             if (index == 3)
             {
@@ -71,6 +73,7 @@ public sealed partial class NonDiscriminationEndToEndTests
             }
 
             await host.WaitUntilAsync(async () => (await host.Http.GetFromJsonAsync<JsonElement>($"privacy-requests/{id}", ApiJson.Options)).GetProperty("request").TryGetProperty("closedAt", out _), Wait);
+            output.WriteLine($"request {index}: closed after {watch.Elapsed.TotalSeconds:F1} s");
             var after = await ServiceAsync(resident, device, "after-" + index);
             foreach (var (what, value) in before)
             {
