@@ -111,8 +111,9 @@ var dataContainerNames = [
   'request-documents'
 ]
 
-// The large person group of Facial Entry's enrolled residents (OneValet:Faces:LargePersonGroupId); the app creates it.
-var faceLargePersonGroupId = 'onevalet-residents'
+// The prefix of Facial Entry's large person groups, one per building (OneValet:Faces:LargePersonGroupPrefix); the app
+// creates each on its building's first enrollment.
+var faceLargePersonGroupPrefix = 'onevalet-residents'
 
 // The blob trigger's poison queue (the blob extension's fixed name).
 var poisonQueueName = 'webjobs-blobtrigger-poison'
@@ -385,7 +386,7 @@ module functionApp 'modules/functionApp.bicep' = {
     privacyOfficerAddress: privacyOfficerAddress
     propertyManagementAddress: propertyManagementAddress
     faceEndpoint: face.outputs.endpoint
-    faceLargePersonGroupId: faceLargePersonGroupId
+    faceLargePersonGroupPrefix: faceLargePersonGroupPrefix
     apiClientId: apiClientId
     apiAppIdUri: apiAppIdUri
     acceptV1: acceptV1

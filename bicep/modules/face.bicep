@@ -1,7 +1,8 @@
-// Azure AI Face (kind Face): Facial Entry's reference faces (the large person group of enrolled residents, O5) and the
-// identification of door captures against them (O4). Keys are disabled (disableLocalAuth): the app calls it with its
-// identity's Entra token only, which needs the custom subdomain. The large person group itself is data, created by the
-// app on the first enrollment (OneValet:Faces:LargePersonGroupId).
+// Azure AI Face (kind Face): Facial Entry's reference faces (one large person group per building of its enrolled residents,
+// O3, O5) and the identification of door captures against their building's group (O4). Keys are disabled
+// (disableLocalAuth): the app calls it with its identity's Entra token only, which needs the custom subdomain. The groups
+// are data, each created by the app on its building's first enrollment (ids: OneValet:Faces:LargePersonGroupPrefix, '-',
+// a hash of the building id).
 // Identification (returnFaceId) is a Limited Access feature: the subscription must be approved for it
 // (https://aka.ms/facerecognition) before Facial Entry can verify anyone; without it detect with faceIds fails and
 // captures stay unchecked, never falsely verified.

@@ -85,8 +85,9 @@ param propertyManagementAddress string = ''
 @description('Endpoint of the Azure AI Face account (OneValet:Faces:Endpoint).')
 param faceEndpoint string
 
-@description('The large person group of enrolled residents (OneValet:Faces:LargePersonGroupId).')
-param faceLargePersonGroupId string
+@description('The prefix of the buildings\' large person groups of enrolled residents (OneValet:Faces:LargePersonGroupPrefix, at most 31 characters).')
+@maxLength(31)
+param faceLargePersonGroupPrefix string
 
 @description('Upper bound of instances the plan scales out to (Flex Consumption allows up to 1000).')
 @minValue(1)
@@ -323,8 +324,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           value: faceEndpoint
         }
         {
-          name: 'OneValet__Faces__LargePersonGroupId'
-          value: faceLargePersonGroupId
+          name: 'OneValet__Faces__LargePersonGroupPrefix'
+          value: faceLargePersonGroupPrefix
         }
         // Telemetry by Entra token of the identity; local auth is off on the component (monitoring.bicep).
         {

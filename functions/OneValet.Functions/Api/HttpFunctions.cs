@@ -39,7 +39,7 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
         string captureId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new ResultAction(await recordings.GetRecordingAsync(buildingId, doorId, captureId, request.HttpContext.RequestAborted).ConfigureAwait(false));
+        return new ResultAction(await recordings.GetRecordingAsync(buildingId, doorId, captureId, request, request.HttpContext.RequestAborted).ConfigureAwait(false));
     }
 
     [Function(nameof(ApiRoutes.ListBuildingRecordings))]
@@ -50,7 +50,7 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
         ArgumentNullException.ThrowIfNull(request);
         var q = request.Query;
         return new ResultAction(await recordings.ListBuildingRecordingsAsync(
-            buildingId, q["from"], q["to"], q["pageSize"], q["continuation"], request.HttpContext.RequestAborted).ConfigureAwait(false));
+            buildingId, q["from"], q["to"], q["pageSize"], q["continuation"], request, request.HttpContext.RequestAborted).ConfigureAwait(false));
     }
 
     [Function(nameof(ApiRoutes.PutResident))]

@@ -21,10 +21,10 @@ public static class ApiEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         Map(endpoints, ApiRoutes.Health, () => HealthResult());
         Map(endpoints, ApiRoutes.OpenApi, () => OpenApiResult());
-        Map(endpoints, ApiRoutes.GetRecording, (RecordingsApi api, string buildingId, string doorId, string captureId, CancellationToken ct) =>
-            api.GetRecordingAsync(buildingId, doorId, captureId, ct));
-        Map(endpoints, ApiRoutes.ListBuildingRecordings, (RecordingsApi api, string buildingId, string? from, string? to, string? pageSize, string? continuation, CancellationToken ct) =>
-            api.ListBuildingRecordingsAsync(buildingId, from, to, pageSize, continuation, ct));
+        Map(endpoints, ApiRoutes.GetRecording, (RecordingsApi api, string buildingId, string doorId, string captureId, HttpRequest request, CancellationToken ct) =>
+            api.GetRecordingAsync(buildingId, doorId, captureId, request, ct));
+        Map(endpoints, ApiRoutes.ListBuildingRecordings, (RecordingsApi api, string buildingId, string? from, string? to, string? pageSize, string? continuation, HttpRequest request, CancellationToken ct) =>
+            api.ListBuildingRecordingsAsync(buildingId, from, to, pageSize, continuation, request, ct));
         Map(endpoints, ApiRoutes.PutResident, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.PutResidentAsync(residentId, request, ct));
         Map(endpoints, ApiRoutes.GetResident, (ResidentsApi api, string residentId, CancellationToken ct) => api.GetResidentAsync(residentId, ct));
         Map(endpoints, ApiRoutes.MoveOut, (ResidentsApi api, string residentId, HttpRequest request, CancellationToken ct) => api.MoveOutAsync(residentId, request, ct));

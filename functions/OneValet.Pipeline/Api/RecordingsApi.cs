@@ -4,13 +4,18 @@ using OneValet.Pipeline.Storage;
 
 namespace OneValet.Pipeline.Api;
 
-/// <summary>The catalogue's read routes (<see cref="ApiRoutes.GetRecording"/>, <see cref="ApiRoutes.ListBuildingRecordings"/>).</summary>
+/// <summary>
+/// The catalogue's read routes (<see cref="ApiRoutes.GetRecording"/>, <see cref="ApiRoutes.ListBuildingRecordings"/>).
+/// Who a Facial Entry check matched (<see cref="FaceCheck.ResidentId"/>) is shown to the privacy officer only: a property
+/// manager sees that a capture was verified, not whose face it was (O3, O4: authentication data, and the "limited number of
+/// people with special access rights").
+/// </summary>
 public sealed class RecordingsApi(IRecordStore store)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;
 
-    public async Task<IResult> GetRecordingAsync(string buildingId, string doorId, string captureId, CancellationToken cancellationToken)
+    public async Task<IResult> GetRecordingAsync(string buildingId, string doorId, string captureId, HttpRequest request, CancellationToken cancellationToken)
     {
         if (!UploadName.IsValidId(buildingId) || !UploadName.IsValidId(doorId) || !UploadName.IsValidId(captureId))
         {
@@ -20,11 +25,12 @@ public sealed class RecordingsApi(IRecordStore store)
         var record = await store.ReadAsync<RecordingRecord>(Containers.Recordings, buildingId, RecordingRecord.IdFor(doorId, captureId), cancellationToken).ConfigureAwait(false);
         return record is null
             ? Problems.NotFound("No recording is catalogued under that name.")
-            : TypedResults.Json(record.Document, ApiJson.Options);
+            : TypedResults.Json(ViewFor(Auth.Caller.OfRequest(request), ApiRoutes.GetRecording, record.Document), ApiJson.Options);
     }
 
-    public async Task<IResult> ListBuildingRecordingsAsync(string buildingId, string? from, string? to, string? pageSize, string? continuation, CancellationToken cancellationToken)
+    public async Task<IResult> ListBuildingRecordingsAsync(string buildingId, string? from, string? to, string? pageSize, string? continuation, HttpRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!UploadName.IsValidId(buildingId))
         {
             return Problems.BadRequest("Building ids are 1 to 64 characters of a-z, 0-9 and '-'.");
@@ -74,8 +80,21 @@ public sealed class RecordingsApi(IRecordStore store)
         }
 
         return TypedResults.Json(
-            new RecordingPage([.. page.Items.Select(i => i.Document)], page.Continuation is null ? null : ContinuationTokens.Encode(page.Continuation)),
+            new RecordingPage([.. page.Items.Select(i => ViewFor(Auth.Caller.OfRequest(request), ApiRoutes.ListBuildingRecordings, i.Document))], page.Continuation is null ? null : ContinuationTokens.Encode(page.Continuation)),
             ApiJson.Options);
+    }
+
+    /// <summary>
+    /// The record as this caller may see it: the matched resident's id only for a caller acting as privacy officer on the
+    /// route; for anyone else (a property manager, or an in-process call that went through no gate) the check keeps its
+    /// status, time, confidence and face rectangle, without whose face it was.
+    /// </summary>
+    public static RecordingRecord ViewFor(Auth.Caller? caller, ApiRoute route, RecordingRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.FaceCheck is { ResidentId: not null } check && caller?.On(route).HasFlag(Roles.PrivacyOfficer) != true
+            ? record with { FaceCheck = check with { ResidentId = null } }
+            : record;
     }
 
     private static bool TryParseBound(string? text, out DateTimeOffset? value)

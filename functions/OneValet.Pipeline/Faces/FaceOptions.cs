@@ -14,8 +14,25 @@ public sealed class FaceOptions
     /// <summary>The Face resource, e.g. https://{resource}.cognitiveservices.azure.com; null = not configured.</summary>
     public Uri? Endpoint { get; set; }
 
-    /// <summary>The large person group holding the enrolled residents (reference data, O5). Required with an endpoint.</summary>
-    public string? LargePersonGroupId { get; set; }
+    /// <summary>
+    /// The prefix of the buildings' large person groups (reference data, O5). Required with an endpoint. Each building has
+    /// its own group (<see cref="LargePersonGroupIdFor"/>), so a face at a door is only ever compared with the enrolled
+    /// residents of that building (O3, O4). Never change it while enrollments exist: their persons stay in the old groups.
+    /// </summary>
+    public string? LargePersonGroupPrefix { get; set; }
+
+    /// <summary>
+    /// The large person group of one building: the prefix, '-', and the first 128 bits of the SHA-256 of the building id in
+    /// lowercase hex. Pseudonymous (the Face API never sees the building id), stable, and within the Face API's rules for
+    /// group ids (a-z, 0-9, '-' and '_', at most 64 characters) whatever the building id.
+    /// </summary>
+    public string LargePersonGroupIdFor(string buildingId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(buildingId);
+        var prefix = LargePersonGroupPrefix ?? throw new InvalidOperationException("OneValet:Faces:LargePersonGroupPrefix is not set.");
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("building:" + buildingId));
+        return prefix + "-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
+    }
 
     /// <summary>
     /// The least identification confidence (0 to 1] that a door capture shows an enrolled resident (O4). Below it the check
@@ -61,9 +78,9 @@ internal sealed partial class FaceOptionsValidator : IValidateOptions<FaceOption
             failures.Add("OneValet:Faces:Endpoint must be an absolute https URI.");
         }
 
-        if (options.Endpoint is not null && (options.LargePersonGroupId is null || !CollectionId().IsMatch(options.LargePersonGroupId)))
+        if (options.Endpoint is not null && (options.LargePersonGroupPrefix is null || !GroupPrefix().IsMatch(options.LargePersonGroupPrefix)))
         {
-            failures.Add("OneValet:Faces:LargePersonGroupId is required with an endpoint: 1 to 64 of a-z, 0-9, '-' and '_'.");
+            failures.Add("OneValet:Faces:LargePersonGroupPrefix is required with an endpoint: 1 to 31 of a-z, 0-9, '-' and '_' (with '-' and 32 hex digits per building, a group id stays within the Face API's 64).");
         }
 
         if (!(options.ConfidenceThreshold > 0 && options.ConfidenceThreshold <= 1))
@@ -84,6 +101,6 @@ internal sealed partial class FaceOptionsValidator : IValidateOptions<FaceOption
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    [GeneratedRegex("^[a-z0-9-_]{1,64}$")]
-    private static partial Regex CollectionId();
+    [GeneratedRegex("^[a-z0-9-_]{1,31}$")]
+    private static partial Regex GroupPrefix();
 }

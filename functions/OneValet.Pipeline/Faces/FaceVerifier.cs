@@ -32,17 +32,18 @@ public enum FaceVerificationStatus
 /// <summary>The Face API clients when <see cref="FaceOptions.Endpoint"/> is set; both null otherwise.</summary>
 public sealed class FaceApi
 {
-    public FaceApi(FaceClient? client, LargePersonGroupClient? group)
+    public FaceApi(FaceClient? client, FaceAdministrationClient? administration)
     {
         Client = client;
-        Group = group;
+        Administration = administration;
     }
 
     public FaceClient? Client { get; }
 
-    public LargePersonGroupClient? Group { get; }
+    /// <summary>Gives the client of each building's large person group.</summary>
+    public FaceAdministrationClient? Administration { get; }
 
-    public bool IsConfigured => Client is not null && Group is not null;
+    public bool IsConfigured => Client is not null && Administration is not null;
 }
 
 /// <summary>A person of the large person group that a face of a capture may be, with the face's place in the capture.</summary>
@@ -59,8 +60,9 @@ public sealed class FaceImageRejectedException(string code, string message) : Ex
 }
 
 /// <summary>
-/// The Face API side of Facial Entry (O3, O4, O5): reference faces in the large person group (persons named by the
-/// pseudonymous resident id, never a real name), their deletion, and identification of door captures. It holds no rule
+/// The Face API side of Facial Entry (O3, O4, O5): reference faces in the large person group of the resident's building
+/// (<see cref="FaceOptions.LargePersonGroupIdFor"/>; persons named by the pseudonymous resident id, never a real name),
+/// their deletion, and identification of door captures against the group of the door's building only. It holds no rule
 /// about who may be processed: callers check consent first (<see cref="FacialEnrollments"/>, <see cref="FacialEntryChecks"/>).
 /// Every call needs <see cref="IsConfigured"/>; where no Face API is configured nothing here is ever called.
 /// </summary>
@@ -81,7 +83,9 @@ public sealed partial class FaceVerifier(FaceApi api, IOptions<FaceOptions> opti
 
     private FaceClient Client => api.Client ?? throw NotConfigured();
 
-    private LargePersonGroupClient Group => api.Group ?? throw NotConfigured();
+    /// <summary>The large person group of a building (O3, O4: one per building).</summary>
+    private LargePersonGroupClient Group(string buildingId) =>
+        (api.Administration ?? throw NotConfigured()).GetLargePersonGroupClient(options.Value.LargePersonGroupIdFor(buildingId));
 
     /// <summary>Checks that a reference image shows exactly one face, before anything is stored (no faceId is made).</summary>
     public async Task CheckReferenceImageAsync(BinaryData image, CancellationToken cancellationToken)
@@ -100,65 +104,74 @@ public sealed partial class FaceVerifier(FaceApi api, IOptions<FaceOptions> opti
     }
 
     /// <summary>
-    /// Creates an empty person (no face yet: no biometric data) named by the pseudonymous resident id, creating the large
-    /// person group on first use.
+    /// Creates an empty person (no face yet: no biometric data) named by the pseudonymous resident id in the group of the
+    /// resident's building, creating that group on the building's first enrollment (named by its pseudonymous id too).
     /// </summary>
-    public async Task<Guid> CreatePersonAsync(string residentId, CancellationToken cancellationToken)
+    public async Task<Guid> CreatePersonAsync(string buildingId, string residentId, CancellationToken cancellationToken)
     {
+        var group = Group(buildingId);
         try
         {
-            return (await Group.CreatePersonAsync(residentId, cancellationToken: cancellationToken).ConfigureAwait(false)).Value.PersonId;
+            return (await group.CreatePersonAsync(residentId, cancellationToken: cancellationToken).ConfigureAwait(false)).Value.PersonId;
         }
         catch (RequestFailedException e) when (e.ErrorCode == "LargePersonGroupNotFound")
         {
             try
             {
-                await Group.CreateAsync(options.Value.LargePersonGroupId!, FaceRecognitionModel.Recognition04, cancellationToken).ConfigureAwait(false);
+                await group.CreateAsync(options.Value.LargePersonGroupIdFor(buildingId), FaceRecognitionModel.Recognition04, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException exists) when (exists.Status == 409)
             {
                 // Another instance created it first.
             }
 
-            LogGroupCreated(logger);
-            return (await Group.CreatePersonAsync(residentId, cancellationToken: cancellationToken).ConfigureAwait(false)).Value.PersonId;
+            LogGroupCreated(logger, buildingId);
+            return (await group.CreatePersonAsync(residentId, cancellationToken: cancellationToken).ConfigureAwait(false)).Value.PersonId;
         }
     }
 
     /// <summary>Adds the reference face to the person (the biometric data, O5), then trains the group so that
     /// identification knows it.</summary>
-    public async Task AddReferenceFaceAsync(Guid personId, BinaryData image, CancellationToken cancellationToken)
+    public async Task AddReferenceFaceAsync(string buildingId, Guid personId, BinaryData image, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
-        await CallAsync(() => Group.AddFaceAsync(personId, image, detectionModel: FaceDetectionModel.Detection03, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await TrainAsync(cancellationToken).ConfigureAwait(false);
+        var group = Group(buildingId);
+        await CallAsync(() => group.AddFaceAsync(personId, image, detectionModel: FaceDetectionModel.Detection03, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await TrainAsync(group, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Deletes a person with all its faces (O5), then retrains so that identification forgets it. Idempotent:
-    /// returns false when the person was already gone.</summary>
-    public async Task<bool> DeletePersonAsync(Guid personId, CancellationToken cancellationToken)
+    /// <summary>Deletes a person with all its faces from the group of its building (O3, O5), then retrains so that
+    /// identification forgets it. Idempotent: returns false when the person (or the whole group) was already gone.</summary>
+    public async Task<bool> DeletePersonAsync(string buildingId, Guid personId, CancellationToken cancellationToken)
     {
-        bool deleted;
+        var group = Group(buildingId);
         try
         {
-            await Group.DeletePersonAsync(personId, cancellationToken).ConfigureAwait(false);
-            deleted = true;
+            await group.DeletePersonAsync(personId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == "LargePersonGroupNotFound")
+        {
+            return false;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            deleted = false;
+            // Gone already (an earlier try deleted it and failed before training): train anyway, so the group forgets it.
+            await TrainAsync(group, cancellationToken).ConfigureAwait(false);
+            return false;
         }
 
-        await TrainAsync(cancellationToken).ConfigureAwait(false);
-        return deleted;
+        await TrainAsync(group, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
-    /// Detects the faces of a door capture (largest first, at most 10) and identifies each against the large person group.
-    /// Returns every candidate at or above <see cref="FaceOptions.ConfidenceThreshold"/>, most confident first; which of
-    /// them may be accepted (a consenting, enrolled resident of the capture's building) is the caller's rule.
+    /// Detects the faces of a door capture (largest first, at most 10) and identifies each against the large person group of
+    /// the door's building only (O3, O4): residents of other buildings are never compared with it. Returns every candidate
+    /// at or above <see cref="FaceOptions.ConfidenceThreshold"/>, most confident first; which of them may be accepted (a
+    /// consenting, enrolled resident of the capture's building, by the records) is the caller's rule. A group that does not
+    /// exist or has never been trained has no candidates.
     /// </summary>
-    public async Task<FaceIdentification> IdentifyAsync(BinaryData capture, CancellationToken cancellationToken)
+    public async Task<FaceIdentification> IdentifyAsync(string buildingId, BinaryData capture, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
         var faces = (await Client.DetectAsync(
@@ -172,8 +185,17 @@ public sealed partial class FaceVerifier(FaceApi api, IOptions<FaceOptions> opti
         }
 
         var threshold = options.Value.ConfidenceThreshold;
-        var results = (await Client.IdentifyFromLargePersonGroupAsync(
-            faces.Select(f => f.FaceId!.Value), options.Value.LargePersonGroupId!, MaxCandidatesPerFace, (float)threshold, cancellationToken).ConfigureAwait(false)).Value;
+        IReadOnlyList<FaceIdentificationResult> results;
+        try
+        {
+            results = (await Client.IdentifyFromLargePersonGroupAsync(
+                faces.Select(f => f.FaceId!.Value), options.Value.LargePersonGroupIdFor(buildingId), MaxCandidatesPerFace, (float)threshold, cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e) when (e.ErrorCode is "LargePersonGroupNotFound" or "LargePersonGroupNotTrained")
+        {
+            return new FaceIdentification(faces.Count, []);
+        }
+
         var rectangles = faces.ToDictionary(f => f.FaceId!.Value, f => f.FaceRectangle);
         var candidates = results
             .Where(r => rectangles.ContainsKey(r.FaceId))
@@ -184,11 +206,11 @@ public sealed partial class FaceVerifier(FaceApi api, IOptions<FaceOptions> opti
     }
 
     /// <summary>Training is asynchronous in the service; a training already running (409) will be followed by the next one.</summary>
-    private async Task TrainAsync(CancellationToken cancellationToken)
+    private async Task TrainAsync(LargePersonGroupClient group, CancellationToken cancellationToken)
     {
         try
         {
-            await Group.TrainAsync(cancellationToken).ConfigureAwait(false);
+            await group.TrainAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -213,8 +235,8 @@ public sealed partial class FaceVerifier(FaceApi api, IOptions<FaceOptions> opti
     private static InvalidOperationException NotConfigured() =>
         new("No Face API is configured (OneValet:Faces:Endpoint); Facial Entry verification is not available here.");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created the Facial Entry large person group")]
-    private static partial void LogGroupCreated(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the Facial Entry large person group of building {BuildingId}")]
+    private static partial void LogGroupCreated(ILogger logger, string buildingId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Facial Entry group training already running; the next change trains again")]
     private static partial void LogTrainingBusy(ILogger logger);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace OneValet.Pipeline.Faces;
 
 /// <summary>Registers the Faces capability: options, Face API clients (only with an endpoint), local detector, redactor,
-/// verifier, and Facial Entry (enrollment, the per-building index, the door check).</summary>
+/// verifier, and Facial Entry (enrollment, its end on withdrawal or move-out, the per-building index, the door check).</summary>
 public static class FacesServices
 {
     public static IServiceCollection AddFaces(this IServiceCollection services)
@@ -23,9 +23,7 @@ public static class FacesServices
             }
 
             var credential = sp.GetRequiredService<TokenCredential>();
-            return new FaceApi(
-                new FaceClient(options.Endpoint, credential),
-                new FaceAdministrationClient(options.Endpoint, credential).GetLargePersonGroupClient(options.LargePersonGroupId!));
+            return new FaceApi(new FaceClient(options.Endpoint, credential), new FaceAdministrationClient(options.Endpoint, credential));
         });
         services.AddSingleton<LocalFaceDetector>();
         services.AddSingleton<FaceRedactor>();
@@ -33,6 +31,7 @@ public static class FacesServices
         services.AddSingleton<FacialEntryIndex>();
         services.AddSingleton<FacialEntryChecks>();
         services.AddSingleton<FacialEnrollments>();
+        services.AddSingleton<FacialEntryWithdrawals>();
         return services;
     }
 }

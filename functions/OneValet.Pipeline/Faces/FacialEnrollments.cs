@@ -131,11 +131,28 @@ public sealed partial class FacialEnrollments(
         return TypedResults.Json(await StatusAsync(resident, cancellationToken).ConfigureAwait(false), ApiJson.Options);
     }
 
+    /// <summary>
+    /// Before a resident consents again (O3): an enrollment that ended with the earlier consent
+    /// (<see cref="FacialEntryWithdrawals.EndAsync"/> marks it first) is never revived, so its remaining reference data (the
+    /// record, a stored image) is deleted now through the audited path rather than at the O5 deadline that the new consent
+    /// cancels. Under a hold (O6) it is kept, still ended, and its deletion joins the schedule, resuming when the hold is
+    /// released. The resident enrolls again to use Facial Entry.
+    /// </summary>
+    public async Task DiscardEndedAsync(string residentId, CancellationToken cancellationToken)
+    {
+        if (await ReadEnrollmentAsync(residentId, cancellationToken).ConfigureAwait(false) is { EndedAt: not null } ended)
+        {
+            await RemoveAsync(ended, "facial-enrollment-ended-before-reconsent", cancellationToken, resumeAfterHold: true).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>What the API shows of a resident's Facial Entry (the resident's GET, and the enrollment routes' answers).</summary>
     public async Task<FacialEntryStatus> StatusAsync(ResidentRecord resident, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resident);
-        var enrollment = await ReadEnrollmentAsync(resident.ResidentId, cancellationToken).ConfigureAwait(false);
+        // An ended enrollment (consent withdrawn, moved out or moved building: O3) is not an enrollment any more; its
+        // remaining reference data waits for the O5 deadline and is never used again.
+        var enrollment = await ReadEnrollmentAsync(resident.ResidentId, cancellationToken).ConfigureAwait(false) is { EndedAt: null } live ? live : null;
         var reference = enrollment switch
         {
             null => null,
@@ -143,7 +160,7 @@ public sealed partial class FacialEnrollments(
             _ => "stored-image",
         };
         var note = faces.IsConfigured
-            ? "Door captures of your building are checked against your enrollment while your consent is live."
+            ? "Door captures of your building are checked against your enrollment while your consent is live. Withdrawing consent or moving out ends the enrollment at once; to use Facial Entry again, consent and enroll again."
             : "No face verification runs here: your reference is only stored, and door captures are never compared with it (their faceCheck says not-configured).";
         return new FacialEntryStatus(resident.FacialEntryActive, enrollment is not null, enrollment?.EnrolledAt, reference, faces.IsConfigured ? Configured : NotConfigured, note);
     }
@@ -169,7 +186,7 @@ public sealed partial class FacialEnrollments(
             ResidentId = residentId,
             BuildingId = resident.BuildingId,
             EnrolledAt = now,
-            FacePersonId = faces.IsConfigured ? (await faces.CreatePersonAsync(residentId, cancellationToken).ConfigureAwait(false)).ToString() : null,
+            FacePersonId = faces.IsConfigured ? (await faces.CreatePersonAsync(resident.BuildingId, residentId, cancellationToken).ConfigureAwait(false)).ToString() : null,
             ReferenceBlobName = faces.IsConfigured ? null : $"{residentId}/{Guid.NewGuid():N}.jpg",
         };
         try
@@ -181,7 +198,7 @@ public sealed partial class FacialEnrollments(
             // Another enrollment of the same resident won the race: undo the empty person made here.
             if (record.FacePersonId is { } person)
             {
-                await faces.DeletePersonAsync(Guid.Parse(person), cancellationToken).ConfigureAwait(false);
+                await faces.DeletePersonAsync(record.BuildingId, Guid.Parse(person), cancellationToken).ConfigureAwait(false);
             }
 
             return TypedResults.Problem(detail: "Another enrollment was being made at the same time; try again.", statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
@@ -198,7 +215,7 @@ public sealed partial class FacialEnrollments(
 
             if (record.FacePersonId is { } person)
             {
-                await faces.AddReferenceFaceAsync(Guid.Parse(person), image, cancellationToken).ConfigureAwait(false);
+                await faces.AddReferenceFaceAsync(record.BuildingId, Guid.Parse(person), image, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -219,7 +236,7 @@ public sealed partial class FacialEnrollments(
         await index.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
         var how = record.FacePersonId is null
             ? "reference image stored in the private references container (no Face API here: captures are not verified)"
-            : "reference face added to a Face API person named by the resident id; group retrained";
+            : "reference face added to a Face API person named by the resident id, in the group of the resident's building; group retrained";
         if (earlier is not null)
         {
             how += "; the earlier reference was deleted";
@@ -237,12 +254,12 @@ public sealed partial class FacialEnrollments(
         }, cancellationToken).ConfigureAwait(false);
         LogEnrolled(logger, residentId, record.FacePersonId is null ? "stored-image" : "face-api");
         var status = await StatusAsync(resident, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Json(status, ApiJson.Options, statusCode: earlier is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        return TypedResults.Json(status, ApiJson.Options, statusCode: earlier is null or { EndedAt: not null } ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     /// <summary>Deletes one enrollment through the audited path, unless a hold keeps it (O6): then the 409 to answer. A
     /// half-made enrollment (failed, or raced by a withdrawal) is no evidence of anything and goes whatever the holds.</summary>
-    private async Task<IResult?> RemoveAsync(FacialEnrollmentRecord enrollment, string ruleId, CancellationToken cancellationToken, bool respectHolds = true)
+    private async Task<IResult?> RemoveAsync(FacialEnrollmentRecord enrollment, string ruleId, CancellationToken cancellationToken, bool respectHolds = true, bool resumeAfterHold = false)
     {
         var now = time.GetUtcNow();
         var entry = new ScheduleEntry
@@ -265,7 +282,7 @@ public sealed partial class FacialEnrollments(
         }
 
         // Holds first, every scope (O6); a held reference stays as it is (the resident can withdraw consent to stop its use).
-        if (!(await enforcer.DeleteUnlessHeldAsync(entry, null, resumeAfterHold: false, cancellationToken).ConfigureAwait(false)).Deleted)
+        if (!(await enforcer.DeleteUnlessHeldAsync(entry, null, resumeAfterHold, cancellationToken).ConfigureAwait(false)).Deleted)
         {
             return TypedResults.Problem(
                 detail: "Your enrollment is kept under a hold the law allows (O6) and cannot be replaced or removed now; withdraw your consent to stop its use at once.",

@@ -14,8 +14,9 @@ namespace OneValet.Pipeline.Faces;
 /// stores the outcome as the capture record's <see cref="FaceCheck"/>: authentication data that goes with the capture at
 /// its deadline. In order: nobody in the building with a live consent and an enrollment: <c>NoConsent</c>, and the capture
 /// is never sent anywhere; no Face API here: <c>NotConfigured</c>; a video or an image over 6 MB: <c>NotAnImage</c>; else
-/// detect + identify, and only a candidate who is, by the records, a resident of that building with a live consent and
-/// that very enrollment is accepted (<c>Verified</c>); anyone else, <c>NotVerified</c>.
+/// detect + identify against the large person group of that building alone, and only a candidate who is, by the records, a
+/// resident of that building with a live consent and that very enrollment, made there and not ended, is accepted
+/// (<c>Verified</c>); anyone else, <c>NotVerified</c>.
 /// Idempotent and retry-safe: a capture that has its check is not checked again, a check is written only onto the
 /// version of the capture it looked at, and a failure (Face API down) leaves no check, so the retried ingestion runs it.
 /// </summary>
@@ -100,7 +101,8 @@ public sealed partial class FacialEntryChecks(
             return null; // a newer upload: it is catalogued as a new version and checked on its own
         }
 
-        var identification = await faces.IdentifyAsync(capture, cancellationToken).ConfigureAwait(false);
+        // O3, O4: only the door's building's group is asked, so residents of other buildings are never compared.
+        var identification = await faces.IdentifyAsync(record.BuildingId, capture, cancellationToken).ConfigureAwait(false);
         if (identification.Faces == 0)
         {
             return new FaceCheck(FaceVerificationStatus.NoFace, time.GetUtcNow());
@@ -108,7 +110,9 @@ public sealed partial class FacialEntryChecks(
 
         foreach (var candidate in identification.Candidates)
         {
-            // A candidate of another building, or one whose consent was withdrawn, is skipped and never recorded.
+            // Defence in depth (O3): even if the group is stale (a removal still being retried), a candidate of another
+            // building, or one whose consent was withdrawn, who moved out or whose enrollment ended, is skipped and never
+            // recorded: the records decide, not the Face API.
             if (await index.ResidentOfPersonAsync(record.BuildingId, candidate.PersonId, cancellationToken).ConfigureAwait(false) is not { } residentId)
             {
                 continue;

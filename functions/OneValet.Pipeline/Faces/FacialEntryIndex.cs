@@ -33,7 +33,7 @@ public sealed class FacialEntryIndex(IRecordStore store)
         var enrollment = resident.FacialEntryActive
             ? (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, resident.ResidentId, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document
             : null;
-        if (enrollment is null)
+        if (enrollment is null || !enrollment.UsableIn(resident.BuildingId))
         {
             await RemoveAsync(resident.BuildingId, resident.ResidentId, cancellationToken).ConfigureAwait(false);
             return;
@@ -89,7 +89,11 @@ public sealed class FacialEntryIndex(IRecordStore store)
         return page.Items.Count == 1 ? page.Items[0].Document.ResidentId : null;
     }
 
-    /// <summary>The resident's enrollment if, by the records, they live in that building with a live consent; else null.</summary>
+    /// <summary>
+    /// The resident's enrollment if, by the records, they live in that building with a live consent and the enrollment was
+    /// made there and has not ended (O3, O4); else null. The door check's last word, whatever the index or a stale Face API
+    /// group says.
+    /// </summary>
     public async Task<FacialEnrollmentRecord?> LiveEnrollmentAsync(string buildingId, string residentId, CancellationToken cancellationToken)
     {
         var resident = (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
@@ -98,6 +102,7 @@ public sealed class FacialEntryIndex(IRecordStore store)
             return null;
         }
 
-        return (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, residentId, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        var enrollment = (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, residentId, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        return enrollment is not null && enrollment.UsableIn(buildingId) ? enrollment : null;
     }
 }

@@ -88,8 +88,19 @@ public sealed record FacialEnrollmentRecord
 
     public required DateTimeOffset EnrolledAt { get; init; }
 
-    /// <summary>Where the reference lives: the Face API person id, or a blob of the reference image.</summary>
+    /// <summary>Where the reference lives: the Face API person id (in the large person group of <see cref="BuildingId"/>),
+    /// or a blob of the reference image.</summary>
     public string? FacePersonId { get; init; }
 
     public string? ReferenceBlobName { get; init; }
+
+    /// <summary>
+    /// When the enrollment ended for good: consent withdrawn, move-out, or a move to another building (O3). From then on it
+    /// is never used again, whatever the resident does later: its Face API person is deleted at once and the rest goes by
+    /// the O5 deadline; a resident who consents again enrolls again.
+    /// </summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Whether door captures of <paramref name="buildingId"/> may be checked against this enrollment (O3, O4).</summary>
+    public bool UsableIn(string buildingId) => EndedAt is null && BuildingId == buildingId;
 }

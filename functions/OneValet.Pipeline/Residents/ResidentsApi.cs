@@ -27,10 +27,12 @@ public sealed record ConsentInput(string PolicyVersion);
 public sealed record MessagePreferencesInput(bool Informational, bool Offers);
 
 /// <summary>
-/// Residents, move-out and Facial Entry consent (O3, O5). Move-out and withdrawal set the reference-data deadline
-/// (event + 90 days) and stop face processing at once; re-consent before that deadline cancels it.
+/// Residents, move-out and Facial Entry consent (O3, O5). Move-out and withdrawal end the enrollment and remove its Face
+/// API person from identification at once (<see cref="Faces.FacialEntryWithdrawals"/>), and set the reference-data deadline
+/// (event + 90 days) for the rest. Re-consent does not revive the ended enrollment: its remains are deleted then and the
+/// resident enrolls again.
 /// </summary>
-public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, Faces.FacialEntryIndex facialEntryIndex, Faces.FacialEnrollments facialEnrollments, Requests.ResidentEmailIndex emailIndex, TimeProvider time)
+public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, Faces.FacialEntryIndex facialEntryIndex, Faces.FacialEnrollments facialEnrollments, Faces.FacialEntryWithdrawals facialEntryWithdrawals, Requests.ResidentEmailIndex emailIndex, TimeProvider time)
 {
     public static readonly string[] Jurisdictions = ["california", "canada", "new-york", "other"];
 
@@ -59,6 +61,13 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
         }
 
         var existing = await ReadAsync(residentId, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && existing.Document.BuildingId != input!.BuildingId)
+        {
+            // O3, O4: an enrollment lives in its building's group; in another building it ends (Face API person removed)
+            // and the resident enrolls again there.
+            await facialEntryWithdrawals.EndAsync(residentId, cancellationToken).ConfigureAwait(false);
+        }
+
         var record = existing?.Document is { } current
             ? current with { BuildingId = input!.BuildingId, UnitId = input.UnitId, MovedInAt = input.MovedInAt, Email = input.Email, Name = input.Name, Phone = input.Phone, Jurisdiction = input.Jurisdiction ?? current.Jurisdiction, Minor = input.Minor ?? current.Minor, Guardian = input.Minor is false ? null : input.Guardian ?? current.Guardian }
             : new ResidentRecord
@@ -152,7 +161,8 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
         }, "moved-out", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>O3: consent given (who, when, which policy version). Cancels a pending reference-data deadline (O5).</summary>
+    /// <summary>O3: consent given (who, when, which policy version). Cancels a pending reference-data deadline (O5), whose
+    /// data (an ended enrollment) is deleted first: re-consent means enrolling again.</summary>
     public async Task<IResult> GiveFacialEntryConsentAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
     {
         var (input, problem) = await RequestBody.ReadAsync<ConsentInput>(request, cancellationToken).ConfigureAwait(false);
@@ -168,6 +178,14 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             return Problems.BadRequest(
                 "'policyVersion' names a published version of the Facial Entry policy (GET /api/facial-entry/policy).",
                 new Dictionary<string, object?> { ["code"] = "unknown-policy-version", ["current"] = FacialEntryPolicies.Current.Version });
+        }
+
+        // O3: consenting again after a withdrawal does not revive the earlier enrollment: it is ended (if a race left it
+        // unmarked) and its remains are deleted now, holds first; the resident enrolls again.
+        if ((await ReadAsync(residentId, cancellationToken).ConfigureAwait(false))?.Document is { MovedOutAt: null, FacialEntryActive: false })
+        {
+            await facialEntryWithdrawals.EndAsync(residentId, cancellationToken).ConfigureAwait(false);
+            await facialEnrollments.DiscardEndedAsync(residentId, cancellationToken).ConfigureAwait(false);
         }
 
         var now = time.GetUtcNow();
@@ -265,8 +283,11 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             if (existing.Document.FacialEntryActive && !updated.FacialEntryActive)
             {
                 // O3: processing stops before the withdrawal or move-out is even written (a crash in between errs on the
-                // side of not checking anyone).
+                // side of not checking anyone): out of the building's index, the enrollment ended, and its Face API person
+                // deleted from the building's group and the group retrained, or, if the Face API fails, retried by the
+                // retention schedule while the door refuses the resident by the record.
                 await facialEntryIndex.RemoveAsync(existing.Document.BuildingId, residentId, cancellationToken).ConfigureAwait(false);
+                await facialEntryWithdrawals.EndAsync(residentId, cancellationToken).ConfigureAwait(false);
             }
 
             var before = existing.Document.ReferenceDataDeadline;

@@ -36,6 +36,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.ResidentIdentifiers => AnonymizeResidentAsync(entry, cancellationToken),
             ItemKind.AnonymizedFootage => DeleteAnonymizedFootageAsync(entry, cancellationToken),
             ItemKind.QuarantinedUpload => DeleteQuarantinedAsync(entry, cancellationToken),
+            ItemKind.FaceApiPerson => DeleteFaceApiPersonAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
     }
@@ -92,7 +93,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
                 throw new InvalidOperationException("A Facial Entry enrollment has a Face API person but no Face API is configured (OneValet:Faces:Endpoint); it cannot be deleted here.");
             }
 
-            deleted.Add(await faces.DeletePersonAsync(Guid.Parse(person), cancellationToken).ConfigureAwait(false) ? "face-api-person" : "face-api-person (already gone)");
+            deleted.Add(await faces.DeletePersonAsync(enrollment.BuildingId, Guid.Parse(person), cancellationToken).ConfigureAwait(false) ? "face-api-person" : "face-api-person (already gone)");
         }
 
         if (enrollment.ReferenceBlobName is { Length: > 0 } blobName)
@@ -107,6 +108,49 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         // The resident may have moved building since enrolling: the index entry of their building now goes too.
         await facialEntryIndex.SyncAsync(residentId, cancellationToken).ConfigureAwait(false);
         return "deleted: " + string.Join(", ", deleted);
+    }
+
+    /// <summary>
+    /// O3: an ended enrollment leaves identification: its Face API person is deleted from the group of the building it was
+    /// enrolled in (<see cref="ScheduleEntry.BuildingId"/>) and the group retrained. The enrollment record is marked ended
+    /// if it was not yet (a crash between the entry and the mark); the record and any stored image wait for the O5 deadline.
+    /// </summary>
+    private async Task<string> DeleteFaceApiPersonAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(entry.ItemId, out var personId))
+        {
+            throw new InvalidOperationException("A Face API person entry does not name a person id.");
+        }
+
+        if (!faces.IsConfigured)
+        {
+            // Never report a person deleted that the Face API still holds: the entry stays pending.
+            throw new InvalidOperationException("A Face API person is due for removal but no Face API is configured (OneValet:Faces:Endpoint).");
+        }
+
+        var deleted = await faces.DeletePersonAsync(entry.BuildingId, personId, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await store.ReadAsync<Residents.FacialEnrollmentRecord>(Containers.Residents, entry.ItemPartition, Residents.FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+            if (stored is null || stored.Document.EndedAt is not null || stored.Document.FacePersonId != entry.ItemId)
+            {
+                break;
+            }
+
+            try
+            {
+                await store.ReplaceAsync(Containers.Residents, entry.ItemPartition, stored.Id, stored.Document with { EndedAt = entry.Deadline }, stored.ETag, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (RecordPreconditionFailedException)
+            {
+            }
+        }
+
+        await facialEntryIndex.SyncAsync(entry.ItemPartition, cancellationToken).ConfigureAwait(false);
+        return deleted
+            ? "removed from identification: face-api-person deleted, group retrained"
+            : "removed from identification: face-api-person already gone";
     }
 
     /// <summary>

@@ -38,6 +38,11 @@ public enum ItemKind
 
     /// <summary>A refused upload in the quarantine container, under the rule of what it claims to be (O2, O4).</summary>
     QuarantinedUpload,
+
+    /// <summary>The Face API person of an enrollment that ended (consent withdrawn, move-out, another building): deleted
+    /// from its building's group at once, the group retrained (O3); the rest of the enrollment follows O5. Item id = the
+    /// person id, partition = the resident id.</summary>
+    FaceApiPerson,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>

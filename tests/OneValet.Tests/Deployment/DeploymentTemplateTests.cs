@@ -319,7 +319,7 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
 
         var settings = AppSettings();
         Assert.StartsWith("[", settings["OneValet__Faces__Endpoint"], StringComparison.Ordinal); // the account's output, not a literal
-        Assert.True(settings.ContainsKey("OneValet__Faces__LargePersonGroupId"));
+        Assert.True(settings.ContainsKey("OneValet__Faces__LargePersonGroupPrefix"));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Storage;
 using OneValet.Tests.Infrastructure;
@@ -15,8 +16,9 @@ namespace OneValet.Tests.EndToEnd;
 /// <summary>
 /// Facial Entry on the real local host (no Face API there, O3–O5): the resident enrolls with their own token once they
 /// consent; the reference is kept as a private blob; the API says everywhere that verification is not configured, and a
-/// door capture's check says so too (never a match); bad images are problem details; withdrawal's O5 deadline deletes the
-/// blob and the record with an audit entry.
+/// door capture's check says so too (never a match); a verified check shows whom it matched to the privacy officer only,
+/// never to the building's manager; bad images are problem details; withdrawal ends the enrollment at once and its O5
+/// deadline deletes the blob and the record with an audit entry.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class FacialEntryEndToEndTests
@@ -94,6 +96,30 @@ public sealed class FacialEntryEndToEndTests
         Assert.Equal("not-configured", check.GetProperty("status").GetString());
         Assert.False(check.TryGetProperty("residentId", out _));
         Assert.False(check.TryGetProperty("confidence", out _));
+
+        // Who a check matched is for the privacy officer only (O3, O4). No Face API runs here, so the verified check a Face
+        // API deployment would store is written into this host's store; the views are then read through the real gate
+        // with a manager's token and the officer's.
+        var captured = (await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-f", RecordingRecord.IdFor("lobby", "cap-1")))!;
+        await store.ReplaceAsync(Containers.Recordings, "b-f", captured.Id, captured.Document with
+        {
+            FaceCheck = new FaceCheck(Pipeline.Faces.FaceVerificationStatus.Verified, DateTimeOffset.UtcNow, 0.93, "r-face", new Pipeline.Faces.FaceRectangle(10, 20, 90, 90)),
+        }, captured.ETag);
+        foreach (var (client, shown) in new[] { (manager, false), (host.Http, true) })
+        {
+            foreach (var path in new[] { "recordings/b-f/lobby/cap-1", "buildings/b-f/recordings" })
+            {
+                using var got = await client.GetAsync(new Uri(path, UriKind.Relative));
+                Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+                var text = await got.Content.ReadAsStringAsync();
+                var root = JsonDocument.Parse(text).RootElement;
+                var seen = (root.TryGetProperty("items", out var items) ? items[0] : root).GetProperty("faceCheck");
+                Assert.Equal("verified", seen.GetProperty("status").GetString());
+                Assert.Equal(90, seen.GetProperty("face").GetProperty("width").GetInt32());
+                Assert.Equal(shown, seen.TryGetProperty("residentId", out _));
+                Assert.Equal(shown, text.Contains("r-face", StringComparison.Ordinal));
+            }
+        }
 
         // Withdrawal: processing stops now; at the O5 deadline (5 s here) blob and record are deleted, with an audit entry.
         var withdrawnAt = DateTimeOffset.UtcNow;

@@ -195,7 +195,7 @@ public sealed class RetentionEndToEndTests
     }
 
     [Fact]
-    public async Task Withdrawal_sets_the_reference_deadline_re_consent_cancels_it_and_a_second_withdrawal_deletes_the_enrollment()
+    public async Task Withdrawal_sets_the_reference_deadline_re_consent_deletes_the_ended_enrollment_and_a_second_withdrawal_deletes_the_new_one()
     {
         await using var host = await StartAsync("consent", TimerPath);
         var tenant = await host.ResidentAsync("r-42", "b-c", "u-1");
@@ -216,12 +216,19 @@ public sealed class RetentionEndToEndTests
             Assert.NotNull(resident.ReferenceDataDeadline);
         }
 
+        // The withdrawal ended the enrollment at once (O3); re-consent does not revive it: its remains are deleted then,
+        // audited, and the deadline is cancelled with nothing left to delete. Re-consent means enrolling again.
+        Assert.NotNull((await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId))!.Document.EndedAt);
         await PostAsync(tenant, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
         var again = (await host.Http.GetFromJsonAsync<ResidentRecord>("residents/r-42", ApiJson.Options))!;
         Assert.True(again.FacialEntryActive);
         Assert.Null(again.ReferenceDataDeadline);
         Assert.Equal(["given", "withdrawn", "given"], again.FacialEntry!.History.Select(h => h.Action));
+        Assert.Null(await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId));
+        Assert.Contains(await Audits.AroundAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted" && a.RuleId == "facial-enrollment-ended-before-reconsent" && a.Outcome == "completed");
 
+        // Enrolled again (written as enrollment would): the cancelled deadline does not touch the new enrollment.
+        await store.UpsertAsync(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId, new FacialEnrollmentRecord { ResidentId = "r-42", BuildingId = "b-c", EnrolledAt = DateTimeOffset.UtcNow });
         await Task.Delay(TimeSpan.FromSeconds(8));
         Assert.NotNull(await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId));
 
@@ -231,7 +238,7 @@ public sealed class RetentionEndToEndTests
         }
 
         await WaitUntilAsync(async () => await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId) is null, host);
-        var deletion = Assert.Single(await Audits.AroundAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted");
+        var deletion = Assert.Single(await Audits.AroundAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted" && a.ItemRef == "facialEnrollment/r-42/facial-enrollment/0");
         Assert.Equal("O5", deletion.Obligation);
 
         // Moved out: no new consent (no reference data from non-tenants).

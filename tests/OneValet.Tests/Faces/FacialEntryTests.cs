@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +20,7 @@ namespace OneValet.Tests.Faces;
 /// Facial Entry through the pipeline's real services on Azurite and SQLite with a fake clock (O3, O4, O5): enrollment,
 /// the check of door captures, and the deletion of reference data. The Face API has no emulator: where it is configured,
 /// <see cref="FakeFaceService"/> answers with the documented responses and records every request, so a test can prove
-/// that nothing reached it.
+/// that nothing reached it, and keeps each building's large person group, so a test can see who is in it.
 /// </summary>
 public sealed class FacialEntryTests
 {
@@ -48,11 +49,15 @@ public sealed class FacialEntryTests
         Assert.Null(capture.FaceCheck.ResidentId);
         Assert.Empty(face.Requests);
 
-        // Consent, enrollment, then withdrawal: from the withdrawal on, captures are not sent either (O3).
+        // Consent, enrollment, then withdrawal: the withdrawal itself deletes the person from b-1's group and retrains it
+        // (O3), and from then on captures are not sent either.
         await ConsentAsync(h, "r-alice");
         Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        var person = face.Persons.Single();
         var before = face.Requests.Count;
         Assert.Equal(StatusCodes.Status200OK, (await InvokeAsync(_ => h.Get<ResidentsApi>().WithdrawFacialEntryConsentAsync("r-alice", default))).Status);
+        Assert.Equal([$"DELETE /largepersongroups/{GroupOf("b-1")}/persons/{person}", $"POST /largepersongroups/{GroupOf("b-1")}/train"], face.Requests.Skip(before).Select(r => $"{r.Method} {r.Path}"));
+        before = face.Requests.Count;
         var after = await CaptureAsync(h, "b-1", "cap-2", AliceAtTheDoor);
 
         Assert.Equal(FaceVerificationStatus.NoConsent, after.FaceCheck!.Status);
@@ -74,9 +79,11 @@ public sealed class FacialEntryTests
         Assert.Equal("face-api", status.GetProperty("reference").GetString());
         Assert.Equal("configured", status.GetProperty("verification").GetString());
 
-        // The group did not exist: the first person creates it; the face is added, the group trained.
+        // b-1's group did not exist: its first person creates it (named by the building's pseudonymous group id, O3); the
+        // face is added, the group trained.
+        var group = GroupOf("b-1");
         Assert.Equal(
-            ["POST /detect", "POST /largepersongroups/residents-test/persons", "PUT /largepersongroups/residents-test", "POST /largepersongroups/residents-test/persons", "POST persistedfaces", "POST /largepersongroups/residents-test/train"],
+            ["POST /detect", $"POST /largepersongroups/{group}/persons", $"PUT /largepersongroups/{group}", $"POST /largepersongroups/{group}/persons", "POST persistedfaces", $"POST /largepersongroups/{group}/train"],
             face.Requests.Select(r => r.Path.EndsWith("/persistedfaces", StringComparison.Ordinal) ? "POST persistedfaces" : $"{r.Method} {r.Path}"));
         var enrollment = (await EnrollmentAsync(h, "r-alice"))!;
         Assert.Equal(face.Persons.Single().ToString(), enrollment.FacePersonId);
@@ -96,12 +103,39 @@ public sealed class FacialEntryTests
         Assert.Equal(check, await h.Get<FacialEntryChecks>().CheckAsync("b-1", RecordingRecord.IdFor("door-1", "cap-1"), default));
         Assert.Equal(requests, face.Requests.Count);
 
-        // What a property manager sees through the recordings API.
-        var api = await InvokeAsync(_ => h.Get<RecordingsApi>().GetRecordingAsync("b-1", "door-1", "cap-1", default));
-        var shown = Parse(api.Body).GetProperty("faceCheck");
-        Assert.Equal("verified", shown.GetProperty("status").GetString());
-        Assert.Equal("r-alice", shown.GetProperty("residentId").GetString());
-        Assert.Equal(100, shown.GetProperty("face").GetProperty("width").GetInt32());
+        Assert.Equal([face.Persons.Single()], face.PersonsIn(group));
+    }
+
+    [Fact]
+    public async Task A_property_manager_sees_that_a_capture_was_verified_but_only_the_privacy_officer_sees_whose_face_it_was()
+    {
+        var face = Fake();
+        await using var h = await StartAsync(face);
+        await RegisterAsync(h, "r-alice", "b-1", consent: true);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Equal(FaceVerificationStatus.Verified, (await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor)).FaceCheck!.Status);
+
+        // O3, O4: one record, three callers: the building's manager, the privacy officer, and one holding both roles.
+        var manager = new[] { ("roles", "property-manager"), ("building_ids", "b-1") };
+        var officer = new[] { ("roles", "privacy-officer") };
+        foreach (var (claims, shown) in new[] { (manager, false), (officer, true), (manager.Append(("roles", "privacy-officer")).ToArray(), true), ([], false) })
+        {
+            var one = await InvokeAsync(ctx => h.Get<RecordingsApi>().GetRecordingAsync("b-1", "door-1", "cap-1", As(ctx, claims), default));
+            var listed = await InvokeAsync(ctx => h.Get<RecordingsApi>().ListBuildingRecordingsAsync("b-1", null, null, null, null, As(ctx, claims), default));
+            foreach (var check in new[] { Parse(one.Body).GetProperty("faceCheck"), Parse(listed.Body).GetProperty("items")[0].GetProperty("faceCheck") })
+            {
+                Assert.Equal("verified", check.GetProperty("status").GetString());
+                Assert.Equal(100, check.GetProperty("face").GetProperty("width").GetInt32());
+                Assert.Equal(shown, check.TryGetProperty("residentId", out var who));
+                Assert.True(!shown || who.GetString() == "r-alice");
+            }
+
+            Assert.Equal(shown, one.Body.Contains("r-alice", StringComparison.Ordinal));
+            Assert.Equal(shown, listed.Body.Contains("r-alice", StringComparison.Ordinal));
+        }
+
+        // The stored record keeps the match (the access export and the officer need it); only the manager's view omits it.
+        Assert.Equal("r-alice", (await h.Store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-1", RecordingRecord.IdFor("door-1", "cap-1")))!.Document.FaceCheck!.ResidentId);
     }
 
     [Fact]
@@ -179,33 +213,154 @@ public sealed class FacialEntryTests
     }
 
     [Fact]
-    public async Task After_withdrawal_the_O5_deadline_deletes_the_face_api_person_and_the_record_with_an_audit_entry()
+    public async Task Withdrawal_removes_the_person_from_identification_at_once_and_the_O5_deadline_deletes_the_rest_with_audit_entries()
     {
         var face = Fake();
         await using var h = await StartAsync(face);
         await RegisterAsync(h, "r-alice", "b-1", consent: true);
+        await RegisterAsync(h, "r-bob", "b-1", consent: true);
         Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-bob", BobReference)).Status);
+        var alice = Guid.Parse((await EnrollmentAsync(h, "r-alice"))!.FacePersonId!);
+        var bob = Guid.Parse((await EnrollmentAsync(h, "r-bob"))!.FacePersonId!);
+        Assert.Equal(FaceVerificationStatus.Verified, (await CaptureAsync(h, "b-1", "cap-0", AliceAtTheDoor)).FaceCheck!.Status);
 
         await InvokeAsync(_ => h.Get<ResidentsApi>().WithdrawFacialEntryConsentAsync("r-alice", default));
+
+        // O3 at once, in the same call: Alice's person is gone from b-1's group and the group was retrained without her;
+        // identification of her face (Bob still consents, so captures are sent) finds nobody.
+        Assert.Equal([bob], face.PersonsIn(GroupOf("b-1")));
+        Assert.Equal([bob], face.TrainedIn(GroupOf("b-1")));
+        var identifies = face.Requests.Count(r => r.Path == "/identify");
+        var after = await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor);
+        Assert.Equal(identifies + 1, face.Requests.Count(r => r.Path == "/identify"));
+        Assert.Equal(FaceVerificationStatus.NotVerified, after.FaceCheck!.Status);
+        Assert.Null(after.FaceCheck.ResidentId);
+        var removal = Assert.Single(await DeletionAuditsAsync(h));
+        Assert.Equal($"faceApiPerson/r-alice/{alice}/0", removal.ItemRef);
+        Assert.Equal(("completed", "O3", FacialEntryWithdrawals.RuleId), (removal.Outcome, removal.Obligation, removal.RuleId));
+        Assert.Equal("removed from identification: face-api-person deleted, group retrained", removal.How);
+
+        // The rest of the reference data (the record) waits for the O5 deadline; the enrollment is ended, not live.
         var resident = await ResidentAsync(h, "r-alice");
         Assert.Equal(h.Clock.GetUtcNow().AddMinutes(10), resident.ReferenceDataDeadline);
-
-        // Before the deadline nothing is deleted: the reference stays (re-consent could still cancel its deletion).
+        Assert.Equal(h.Clock.GetUtcNow(), (await EnrollmentAsync(h, "r-alice"))!.EndedAt);
+        var status = Parse((await InvokeAsync(_ => h.Get<ResidentsApi>().GetResidentAsync("r-alice", default))).Body).GetProperty("facialEntryStatus");
+        Assert.False(status.GetProperty("enrolled").GetBoolean());
         h.Clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(0, (await h.Get<RetentionSweep>().EnforceDueAsync(default)).Deleted);
-        Assert.Single(face.Persons);
+        Assert.NotNull(await EnrollmentAsync(h, "r-alice"));
 
         h.Clock.Advance(TimeSpan.FromMinutes(7));
         Assert.Equal(1, (await h.Get<RetentionSweep>().EnforceDueAsync(default)).Deleted);
-        Assert.Empty(face.Persons);
+        Assert.Equal([bob], face.Persons);
         Assert.Null(await EnrollmentAsync(h, "r-alice"));
-        Assert.Contains(face.Requests, r => r.Method == "DELETE");
-        Assert.False(await h.Get<FacialEntryIndex>().AnyLiveAsync("b-1", default));
         var audit = Assert.Single(await DeletionAuditsAsync(h), a => a.ItemRef == "facialEnrollment/r-alice/facial-enrollment/0");
         Assert.Equal("completed", audit.Outcome);
         Assert.Equal("O5", audit.Obligation);
-        Assert.Equal("deleted: face-api-person, enrollment-record", audit.How);
+        Assert.Equal("deleted: face-api-person (already gone), enrollment-record", audit.How);
         Assert.DoesNotContain("alice", JsonSerializer.Serialize(audit).Replace("r-alice", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(FaceVerificationStatus.Verified, (await CaptureAsync(h, "b-1", "bob", BobAtTheDoor)).FaceCheck!.Status);
+    }
+
+    [Fact]
+    public async Task Move_out_removes_the_person_from_identification_at_once()
+    {
+        var face = Fake();
+        await using var h = await StartAsync(face);
+        await RegisterAsync(h, "r-alice", "b-1", consent: true);
+        await RegisterAsync(h, "r-bob", "b-1", consent: true);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-bob", BobReference)).Status);
+        var bob = Guid.Parse((await EnrollmentAsync(h, "r-bob"))!.FacePersonId!);
+
+        Assert.Equal(StatusCodes.Status200OK, (await InvokeAsync(ctx => h.Get<ResidentsApi>().MoveOutAsync("r-alice", Json(ctx, "{}"), default))).Status);
+
+        // O3, O5: gone from the group and from its training in the same call; at the door she is nobody.
+        Assert.Equal([bob], face.PersonsIn(GroupOf("b-1")));
+        Assert.Equal([bob], face.TrainedIn(GroupOf("b-1")));
+        var after = await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor);
+        Assert.Equal(FaceVerificationStatus.NotVerified, after.FaceCheck!.Status);
+        Assert.Null(after.FaceCheck.ResidentId);
+        Assert.Equal("O3", Assert.Single(await DeletionAuditsAsync(h)).Obligation);
+    }
+
+    [Fact]
+    public async Task A_face_api_failure_during_removal_still_refuses_the_resident_at_the_door_and_the_schedule_retries_the_removal()
+    {
+        var face = Fake();
+        await using var h = await StartAsync(face);
+        await RegisterAsync(h, "r-alice", "b-1", consent: true);
+        await RegisterAsync(h, "r-bob", "b-1", consent: true);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-bob", BobReference)).Status);
+        var alice = Guid.Parse((await EnrollmentAsync(h, "r-alice"))!.FacePersonId!);
+
+        // Deletions fail (the rest of the Face API works): the withdrawal still succeeds for the resident.
+        face.FailWhen = (method, _) => method == "DELETE";
+        Assert.Equal(StatusCodes.Status200OK, (await InvokeAsync(_ => h.Get<ResidentsApi>().WithdrawFacialEntryConsentAsync("r-alice", default))).Status);
+        Assert.Contains(alice, face.TrainedIn(GroupOf("b-1")));
+
+        // Her person is still in the group, and identification returns it, but the record refuses it (O3).
+        var atTheDoor = await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor);
+        Assert.Equal(FaceVerificationStatus.NotVerified, atTheDoor.FaceCheck!.Status);
+        Assert.Null(atTheDoor.FaceCheck.ResidentId);
+        Assert.Empty(await DeletionAuditsAsync(h, completedOnly: true));
+
+        // Still failing at the next sweep: still pending, nothing reported as done.
+        h.Clock.Advance(TimeSpan.FromMinutes(2));
+        await Assert.ThrowsAnyAsync<Exception>(() => h.Get<RetentionSweep>().EnforceDueAsync(default));
+        Assert.Contains(alice, face.Persons);
+
+        // The Face API is back: the retention schedule's retry removes her and retrains the group.
+        face.FailWhen = null;
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        await h.Get<RetentionSweep>().EnforceDueAsync(default);
+        Assert.DoesNotContain(alice, face.Persons);
+        Assert.DoesNotContain(alice, face.TrainedIn(GroupOf("b-1")));
+        var removal = Assert.Single(await DeletionAuditsAsync(h, completedOnly: true));
+        Assert.Equal($"faceApiPerson/r-alice/{alice}/0", removal.ItemRef);
+        Assert.Equal("O3", removal.Obligation);
+        Assert.Equal(FaceVerificationStatus.NotVerified, (await CaptureAsync(h, "b-1", "cap-2", AliceAtTheDoor)).FaceCheck!.Status);
+    }
+
+    [Fact]
+    public async Task A_resident_enrolled_in_building_a_never_matches_at_building_b_s_door_even_with_the_same_face()
+    {
+        var face = Fake();
+        await using var h = await StartAsync(face);
+        await RegisterAsync(h, "r-alice", "b-a", consent: true);
+        await RegisterAsync(h, "r-bob", "b-b", consent: true);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-bob", BobReference)).Status);
+
+        // Each building has its own group (O3, O4), named by a pseudonymous id, never the building id.
+        Assert.Equal(new[] { GroupOf("b-a"), GroupOf("b-b") }.Order(StringComparer.Ordinal), face.GroupIds.Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(face.Requests, r => r.Path.Contains("b-a", StringComparison.Ordinal) || r.Path.Contains("b-b", StringComparison.Ordinal));
+
+        // Alice's face at b-b's door: b-b's group is asked, and it holds only Bob.
+        var atB = await CaptureAsync(h, "b-b", "alice", AliceAtTheDoor);
+        Assert.Equal(FaceVerificationStatus.NotVerified, atB.FaceCheck!.Status);
+        Assert.Null(atB.FaceCheck.ResidentId);
+        Assert.Equal(FaceVerificationStatus.Verified, (await CaptureAsync(h, "b-a", "alice", AliceAtTheDoor)).FaceCheck!.Status);
+
+        // Carol of b-b enrolls with the same face as Alice (labelled so for the fake): at b-b's door that face is Carol,
+        // never Alice, and at b-a's door it is Alice, never Carol.
+        await RegisterAsync(h, "r-carol", "b-b", consent: true);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-carol", CarolWithAlicesFace)).Status);
+        Assert.Equal("r-carol", (await CaptureAsync(h, "b-b", "same-face", AliceAtTheDoor)).FaceCheck!.ResidentId);
+        Assert.Equal("r-alice", (await CaptureAsync(h, "b-a", "same-face", AliceAtTheDoor)).FaceCheck!.ResidentId);
+
+        // Alice moves to b-b: her enrollment ends (removed from b-a's group at once); she is nobody at either door until she
+        // enrolls again, which puts her in b-b's group.
+        Assert.Equal(StatusCodes.Status200OK, (await InvokeAsync(ctx => h.Get<ResidentsApi>().PutResidentAsync("r-alice", Json(ctx, """
+            {"buildingId":"b-b","unitId":"u-2","movedInAt":"2026-01-01T00:00:00Z","email":"r-alice@example.com"}
+            """), default))).Status);
+        Assert.Empty(face.PersonsIn(GroupOf("b-a")));
+        Assert.Equal(FaceVerificationStatus.NoConsent, (await CaptureAsync(h, "b-a", "moved", AliceAtTheDoor)).FaceCheck!.Status);
+        Assert.NotEqual("r-alice", (await CaptureAsync(h, "b-b", "moved", AliceAtTheDoor)).FaceCheck!.ResidentId);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Equal(3, face.PersonsIn(GroupOf("b-b")).Count);
     }
 
     [Fact]
@@ -249,7 +404,7 @@ public sealed class FacialEntryTests
     }
 
     [Fact]
-    public async Task Re_consent_before_the_deadline_cancels_the_deletion_and_the_resident_is_checked_again()
+    public async Task Re_consent_does_not_revive_the_ended_enrollment_the_resident_enrolls_again()
     {
         var face = Fake();
         await using var h = await StartAsync(face);
@@ -258,11 +413,63 @@ public sealed class FacialEntryTests
         await InvokeAsync(_ => h.Get<ResidentsApi>().WithdrawFacialEntryConsentAsync("r-alice", default));
         Assert.Equal(FaceVerificationStatus.NoConsent, (await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor)).FaceCheck!.Status);
 
+        // O3: consenting again does not put her back: the ended enrollment's remains are deleted now (audited) and the
+        // O5 deadline, with nothing left to delete, is cancelled.
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
         await ConsentAsync(h, "r-alice");
+        Assert.Null(await EnrollmentAsync(h, "r-alice"));
+        Assert.Empty(face.Persons);
+        Assert.Null((await ResidentAsync(h, "r-alice")).ReferenceDataDeadline);
+        var discarded = Assert.Single(await DeletionAuditsAsync(h), a => a.RuleId == "facial-enrollment-ended-before-reconsent");
+        Assert.Equal(("completed", "O5"), (discarded.Outcome, discarded.Obligation));
+        var status = Parse((await InvokeAsync(_ => h.Get<ResidentsApi>().GetResidentAsync("r-alice", default))).Body).GetProperty("facialEntryStatus");
+        Assert.True(status.GetProperty("active").GetBoolean());
+        Assert.False(status.GetProperty("enrolled").GetBoolean());
+        var requests = face.Requests.Count;
+        Assert.Equal(FaceVerificationStatus.NoConsent, (await CaptureAsync(h, "b-1", "cap-2", AliceAtTheDoor)).FaceCheck!.Status);
+        Assert.Equal(requests, face.Requests.Count);
         h.Clock.Advance(TimeSpan.FromMinutes(12));
         Assert.Equal(0, (await h.Get<RetentionSweep>().EnforceDueAsync(default)).Deleted);
-        Assert.Single(face.Persons);
-        Assert.Equal(FaceVerificationStatus.Verified, (await CaptureAsync(h, "b-1", "cap-2", AliceAtTheDoor)).FaceCheck!.Status);
+
+        // Enrolling again makes a new person in b-1's group; from then on she is checked again.
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Single(face.PersonsIn(GroupOf("b-1")));
+        Assert.Equal(FaceVerificationStatus.Verified, (await CaptureAsync(h, "b-1", "cap-3", AliceAtTheDoor)).FaceCheck!.Status);
+    }
+
+    [Fact]
+    public async Task A_withdrawal_under_a_hold_keeps_the_person_but_the_door_refuses_it_and_the_release_removes_it()
+    {
+        var face = Fake();
+        await using var h = await StartAsync(face);
+        await RegisterAsync(h, "r-alice", "b-1", consent: true);
+        await RegisterAsync(h, "r-bob", "b-1", consent: true);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-bob", BobReference)).Status);
+        var alice = Guid.Parse((await EnrollmentAsync(h, "r-alice"))!.FacePersonId!);
+        await h.Get<HoldRegistry>().CreateAsync(new HoldRecord
+        {
+            HoldId = "hold-alice",
+            Reason = HoldReason.SecurityIncident,
+            Scope = new HoldScope { SubjectId = "r-alice" },
+            Owner = "privacy.office@example.com",
+            ReviewBy = h.Clock.GetUtcNow().AddDays(30),
+            PlacedAt = h.Clock.GetUtcNow(),
+        }, default);
+
+        // O6 keeps her reference data; O3 still stops its use: the door refuses her by the record.
+        await InvokeAsync(_ => h.Get<ResidentsApi>().WithdrawFacialEntryConsentAsync("r-alice", default));
+        Assert.Contains(alice, face.Persons);
+        Assert.Contains(await h.AuditsAsync(), a => a.Action == "held" && a.ItemRef == $"faceApiPerson/r-alice/{alice}/0");
+        var atTheDoor = await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor);
+        Assert.Equal(FaceVerificationStatus.NotVerified, atTheDoor.FaceCheck!.Status);
+        Assert.Null(atTheDoor.FaceCheck.ResidentId);
+
+        // Released: the sweep resumes the removal.
+        await h.Get<HoldRegistry>().ReleaseAsync("hold-alice", h.Clock.GetUtcNow(), default);
+        h.Clock.Advance(TimeSpan.FromMinutes(2));
+        await h.Get<RetentionSweep>().EnforceDueAsync(default);
+        Assert.DoesNotContain(alice, face.Persons);
     }
 
     [Fact]
@@ -353,6 +560,18 @@ public sealed class FacialEntryTests
         Assert.Equal(StatusCodes.Status404NotFound, (await EnrollAsync(h, "r-nobody", AliceReference)).Status);
     }
 
+    private static readonly byte[] CarolWithAlicesFace = Hardware.Jpeg(20_000, seed: 61);
+
+    /// <summary>The large person group of a building, as the pipeline names it.</summary>
+    private static string GroupOf(string buildingId) => new FaceOptions { LargePersonGroupPrefix = FakeFaceService.GroupPrefix }.LargePersonGroupIdFor(buildingId);
+
+    /// <summary>The request as the gate leaves it for a caller with these claims.</summary>
+    private static HttpRequest As(HttpContext context, (string Type, string Value)[] claims)
+    {
+        context.User = claims.Length == 0 ? new ClaimsPrincipal(new ClaimsIdentity()) : new ClaimsPrincipal(new ClaimsIdentity(claims.Select(c => new Claim(c.Type, c.Value)), "test"));
+        return context.Request;
+    }
+
     private static FakeFaceService Fake()
     {
         var face = new FakeFaceService();
@@ -362,6 +581,7 @@ public sealed class FacialEntryTests
         face.Shows(BobAtTheDoor, "bob");
         face.Shows(Stranger, "stranger");
         face.Shows(TwoPeople, "alice", "bob");
+        face.Shows(CarolWithAlicesFace, "alice");
         return face;
     }
 
@@ -374,7 +594,7 @@ public sealed class FacialEntryTests
         }
 
         settings["OneValet:Faces:Endpoint"] = FakeFaceService.Endpoint;
-        settings["OneValet:Faces:LargePersonGroupId"] = FakeFaceService.GroupId;
+        settings["OneValet:Faces:LargePersonGroupPrefix"] = FakeFaceService.GroupPrefix;
         return PipelineHarness.StartAsync(settings, configure: services => services.AddSingleton(face.CreateApi()));
     }
 
@@ -416,8 +636,8 @@ public sealed class FacialEntryTests
     private static async Task<ResidentRecord> ResidentAsync(PipelineHarness h, string residentId) =>
         (await h.Store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId))!.Document;
 
-    private static async Task<List<AuditRecord>> DeletionAuditsAsync(PipelineHarness h) =>
-        [.. (await h.AuditsAsync()).Where(a => a.Action == "deleted")];
+    private static async Task<List<AuditRecord>> DeletionAuditsAsync(PipelineHarness h, bool completedOnly = false) =>
+        [.. (await h.AuditsAsync()).Where(a => a.Action == "deleted" && (!completedOnly || a.Outcome == "completed"))];
 
     private static JsonElement Parse(string body) => JsonDocument.Parse(body).RootElement;
 }

@@ -11,22 +11,22 @@ namespace OneValet.Tests.Faces;
 
 /// <summary>
 /// A stand-in for the remote Face API (v1.2), which has no emulator: an HTTP handler under Azure.Core's real transport that
-/// answers the documented requests with the documented response shapes, keeps the state those requests make (the large
+/// answers the documented requests with the documented response shapes, keeps the state those requests make (each large
 /// person group, its persons and faces, what its last training knew, the faceIds of detected faces), and records every
 /// request. Who an image shows is told by the test (<see cref="Shows"/>), since nothing here recognises faces.
 /// </summary>
 internal sealed class FakeFaceService : HttpMessageHandler
 {
     public const string Endpoint = "https://contoso.cognitiveservices.azure.com/";
-    public const string GroupId = "residents-test";
+    /// <summary>The prefix of the buildings' group ids (OneValet:Faces:LargePersonGroupPrefix).</summary>
+    public const string GroupPrefix = "residents-test";
     private const string Base = "/face/v1.2";
+    private const string Groups = "/largepersongroups/";
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string[]> _shows = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, Person> _persons = [];
+    private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, string> _faceIds = [];
-    private Dictionary<Guid, string>? _trained;
-    private bool _groupExists;
 
     /// <summary>Every request received, in order: method, path under /face/v1.2, and the query string.</summary>
     public List<(string Method, string Path, string Query)> Requests { get; } = [];
@@ -37,15 +37,49 @@ internal sealed class FakeFaceService : HttpMessageHandler
     /// <summary>When set, every request is answered with this status and error code (e.g. 503 to play an outage).</summary>
     public (HttpStatusCode Status, string Code)? Outage { get; set; }
 
-    /// <summary>The persons currently in the group (ids), as the Face API would list them.</summary>
+    /// <summary>When set, the requests it picks (method, path under /face/v1.2) get <see cref="Outage"/>'s answer, or 503
+    /// when none is set, and the others are served: a partial outage, e.g. of deletions only.</summary>
+    public Func<string, string, bool>? FailWhen { get; set; }
+
+    /// <summary>The persons currently in any group (ids), as the Face API would list them.</summary>
     public IReadOnlyCollection<Guid> Persons
     {
         get
         {
             lock (_gate)
             {
-                return [.. _persons.Keys];
+                return [.. _groups.Values.SelectMany(g => g.Persons.Keys)];
             }
+        }
+    }
+
+    /// <summary>The ids of the groups that exist.</summary>
+    public IReadOnlyCollection<string> GroupIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _groups.Keys];
+            }
+        }
+    }
+
+    /// <summary>The persons of one group (empty when it does not exist).</summary>
+    public IReadOnlyCollection<Guid> PersonsIn(string groupId)
+    {
+        lock (_gate)
+        {
+            return _groups.TryGetValue(groupId, out var group) ? [.. group.Persons.Keys] : [];
+        }
+    }
+
+    /// <summary>The persons one group's last training knew: those identification can return.</summary>
+    public IReadOnlyCollection<Guid> TrainedIn(string groupId)
+    {
+        lock (_gate)
+        {
+            return _groups.TryGetValue(groupId, out var group) && group.Trained is { } trained ? [.. trained.Keys] : [];
         }
     }
 
@@ -65,9 +99,7 @@ internal sealed class FakeFaceService : HttpMessageHandler
         options.Retry.Delay = TimeSpan.FromMilliseconds(1);
         options.Retry.MaxRetries = 1;
         var credential = new StaticCredential();
-        return new FaceApi(
-            new FaceClient(new Uri(Endpoint), credential, options),
-            new FaceAdministrationClient(new Uri(Endpoint), credential, options).GetLargePersonGroupClient(GroupId));
+        return new FaceApi(new FaceClient(new Uri(Endpoint), credential, options), new FaceAdministrationClient(new Uri(Endpoint), credential, options));
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -76,8 +108,17 @@ internal sealed class FakeFaceService : HttpMessageHandler
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
-            Requests.Add((request.Method.Method, path.StartsWith(Base, StringComparison.Ordinal) ? path[Base.Length..] : path, request.RequestUri.Query));
-            if (Outage is { } outage)
+            var relative = path.StartsWith(Base, StringComparison.Ordinal) ? path[Base.Length..] : path;
+            Requests.Add((request.Method.Method, relative, request.RequestUri.Query));
+            if (FailWhen is { } fails)
+            {
+                if (fails(request.Method.Method, relative))
+                {
+                    var (status, code) = Outage ?? (HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
+                    return Error(status, code);
+                }
+            }
+            else if (Outage is { } outage)
             {
                 return Error(outage.Status, outage.Code);
             }
@@ -87,18 +128,31 @@ internal sealed class FakeFaceService : HttpMessageHandler
                 return Error(HttpStatusCode.Unauthorized, "PermissionDenied");
             }
 
-            var group = $"/largepersongroups/{GroupId}";
-            var route = path[Base.Length..];
+            var route = relative;
+            if (route.StartsWith(Groups, StringComparison.Ordinal))
+            {
+                // /largepersongroups/{id}[/train | /persons[/{personId}[/persistedfaces]]]
+                var parts = route[Groups.Length..].Split('/');
+                if (!ValidGroupId(parts[0]))
+                {
+                    return Error(HttpStatusCode.BadRequest, "BadArgument");
+                }
+
+                return (request.Method.Method, parts.Length) switch
+                {
+                    ("PUT", 1) => CreateGroup(parts[0]),
+                    ("POST", 2) when parts[1] == "train" => Train(parts[0]),
+                    ("POST", 2) when parts[1] == "persons" => CreatePerson(parts[0], body),
+                    ("POST", 4) when parts[1] == "persons" && parts[3] == "persistedfaces" => AddFace(parts[0], Guid.Parse(parts[2]), body),
+                    ("DELETE", 3) when parts[1] == "persons" => DeletePerson(parts[0], Guid.Parse(parts[2])),
+                    _ => Error(HttpStatusCode.NotFound, "NotFound"),
+                };
+            }
+
             return (request.Method.Method, route) switch
             {
                 ("POST", "/detect") => Detect(body, request.RequestUri.Query.Contains("returnFaceId=true", StringComparison.Ordinal)),
                 ("POST", "/identify") => Identify(body),
-                ("PUT", _) when route == group => CreateGroup(),
-                ("POST", _) when route == group + "/train" => Train(),
-                ("POST", _) when route == group + "/persons" => CreatePerson(body),
-                ("POST", _) when route.StartsWith(group + "/persons/", StringComparison.Ordinal) && route.EndsWith("/persistedfaces", StringComparison.Ordinal) =>
-                    AddFace(Guid.Parse(route[(group.Length + 9)..^15]), body),
-                ("DELETE", _) when route.StartsWith(group + "/persons/", StringComparison.Ordinal) => DeletePerson(Guid.Parse(route[(group.Length + 9)..])),
                 _ => Error(HttpStatusCode.NotFound, "NotFound"),
             };
         }
@@ -131,12 +185,12 @@ internal sealed class FakeFaceService : HttpMessageHandler
     private HttpResponseMessage Identify(byte[] body)
     {
         var json = JsonNode.Parse(body)!;
-        if (json["largePersonGroupId"]!.GetValue<string>() != GroupId || !_groupExists)
+        if (!_groups.TryGetValue(json["largePersonGroupId"]!.GetValue<string>(), out var group))
         {
             return Error(HttpStatusCode.NotFound, "LargePersonGroupNotFound");
         }
 
-        if (_trained is null)
+        if (group.Trained is not { } trained)
         {
             return Error(HttpStatusCode.BadRequest, "LargePersonGroupNotTrained");
         }
@@ -148,7 +202,7 @@ internal sealed class FakeFaceService : HttpMessageHandler
         {
             var who = _faceIds.GetValueOrDefault(faceId);
             var candidates = new JsonArray();
-            foreach (var (personId, _) in _trained.Where(p => who is not null && p.Value == who && MatchConfidence >= threshold).Take(max))
+            foreach (var (personId, _) in trained.Where(p => who is not null && p.Value == who && MatchConfidence >= threshold).Take(max))
             {
                 candidates.Add(new JsonObject { ["personId"] = personId.ToString(), ["confidence"] = MatchConfidence });
             }
@@ -159,45 +213,54 @@ internal sealed class FakeFaceService : HttpMessageHandler
         return Json(results);
     }
 
-    private HttpResponseMessage CreateGroup()
+    /// <summary>The Face API's rule for group ids: lowercase letters, digits, '-' and '_', at most 64.</summary>
+    private static bool ValidGroupId(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_');
+
+    private HttpResponseMessage CreateGroup(string groupId)
     {
-        if (_groupExists)
+        if (_groups.ContainsKey(groupId))
         {
             return Error(HttpStatusCode.Conflict, "LargePersonGroupExists");
         }
 
-        _groupExists = true;
+        _groups[groupId] = new Group();
         return new HttpResponseMessage(HttpStatusCode.OK);
     }
 
-    private HttpResponseMessage Train()
+    private HttpResponseMessage Train(string groupId)
     {
-        if (!_groupExists)
+        if (!_groups.TryGetValue(groupId, out var group))
         {
             return Error(HttpStatusCode.NotFound, "LargePersonGroupNotFound");
         }
 
-        _trained = _persons.Where(p => p.Value.Face is not null).ToDictionary(p => p.Key, p => p.Value.Face!);
+        group.Trained = group.Persons.Where(p => p.Value.Face is not null).ToDictionary(p => p.Key, p => p.Value.Face!);
         var accepted = new HttpResponseMessage(HttpStatusCode.Accepted);
         accepted.Headers.Add("operation-Location", "https://contoso.com/operationstatus");
         return accepted;
     }
 
-    private HttpResponseMessage CreatePerson(byte[] body)
+    private HttpResponseMessage CreatePerson(string groupId, byte[] body)
     {
-        if (!_groupExists)
+        if (!_groups.TryGetValue(groupId, out var group))
         {
             return Error(HttpStatusCode.NotFound, "LargePersonGroupNotFound");
         }
 
         var personId = Guid.NewGuid();
-        _persons[personId] = new Person(JsonNode.Parse(body)!["name"]!.GetValue<string>(), null);
+        group.Persons[personId] = new Person(JsonNode.Parse(body)!["name"]!.GetValue<string>(), null);
         return Json(new JsonObject { ["personId"] = personId.ToString() });
     }
 
-    private HttpResponseMessage AddFace(Guid personId, byte[] image)
+    private HttpResponseMessage AddFace(string groupId, Guid personId, byte[] image)
     {
-        if (!_persons.TryGetValue(personId, out var person))
+        if (!_groups.TryGetValue(groupId, out var group))
+        {
+            return Error(HttpStatusCode.NotFound, "LargePersonGroupNotFound");
+        }
+
+        if (!group.Persons.TryGetValue(personId, out var person))
         {
             return Error(HttpStatusCode.NotFound, "PersonNotFound");
         }
@@ -208,12 +271,14 @@ internal sealed class FakeFaceService : HttpMessageHandler
             return Error(HttpStatusCode.BadRequest, "InvalidImage");
         }
 
-        _persons[personId] = person with { Face = people[0] };
+        group.Persons[personId] = person with { Face = people[0] };
         return Json(new JsonObject { ["persistedFaceId"] = Guid.NewGuid().ToString() });
     }
 
-    private HttpResponseMessage DeletePerson(Guid personId) =>
-        _persons.Remove(personId) ? new HttpResponseMessage(HttpStatusCode.OK) : Error(HttpStatusCode.NotFound, "PersonNotFound");
+    private HttpResponseMessage DeletePerson(string groupId, Guid personId) =>
+        !_groups.TryGetValue(groupId, out var group) ? Error(HttpStatusCode.NotFound, "LargePersonGroupNotFound")
+        : group.Persons.Remove(personId) ? new HttpResponseMessage(HttpStatusCode.OK)
+        : Error(HttpStatusCode.NotFound, "PersonNotFound");
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
@@ -231,6 +296,14 @@ internal sealed class FakeFaceService : HttpMessageHandler
     }
 
     private sealed record Person(string Name, string? Face);
+
+    /// <summary>One large person group: its persons, and what its last training knew (null: never trained).</summary>
+    private sealed class Group
+    {
+        public Dictionary<Guid, Person> Persons { get; } = [];
+
+        public Dictionary<Guid, string>? Trained { get; set; }
+    }
 
     private sealed class StaticCredential : TokenCredential
     {
