@@ -29,8 +29,8 @@ public enum ItemKind
     /// <summary>A closed request's identity data, minimized soon after it closes (O18).</summary>
     RequestIdentity,
 
-    /// <summary>A resident's identifiers, anonymized on a deletion request (O9): the deletion itself is the upsert before;
-    /// the entry proves it.</summary>
+    /// <summary>A resident's identifiers (name, email, phone), minimized on a deletion request (O9) or by their own rule
+    /// after move-out (O7, <see cref="RetentionPolicy.ForResidentIdentifiers"/>); the pseudonymous record stays.</summary>
     ResidentIdentifiers,
 
     /// <summary>The blurred form of footage anonymized at its deadline (O2, O7), deleted when its own period ends.</summary>
