@@ -38,6 +38,15 @@ public enum ItemKind
 
     /// <summary>A refused upload in the quarantine container, under the rule of what it claims to be (O2, O4).</summary>
     QuarantinedUpload,
+
+    /// <summary>A disclosure's record in the sharing ledger (O8, O12), deleted when its period ends.</summary>
+    Disclosure,
+
+    /// <summary>A notice's delivery record (O13, O14, O16), deleted when its period ends (a breach's go with its incident).</summary>
+    Delivery,
+
+    /// <summary>One UTC day of the audit trail (its partition), deleted when its period ends.</summary>
+    AuditDay,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>
