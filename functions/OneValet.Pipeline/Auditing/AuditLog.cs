@@ -50,8 +50,13 @@ public sealed record AuditRecord
 }
 
 /// <summary>Writes audit entries. Entries have deterministic ids so a retried step never writes two.</summary>
-public sealed class AuditLog(IRecordStore store)
+public sealed class AuditLog(IRecordStore store, Retention.RetentionSchedule schedule, Retention.RetentionPolicy policy)
 {
+    /// <summary>The id prefix of an audit day's schedule entries: one per day written into the partition.</summary>
+    public const string WrittenPrefix = "written-";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _scheduled = new(StringComparer.Ordinal);
+
     public static string PartitionFor(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>A stable id from the parts that identify one event (e.g. action, item, version).</summary>
@@ -68,9 +73,47 @@ public sealed class AuditLog(IRecordStore store)
     public Task<RecordPage<AuditRecord>> DayAsync(DateTimeOffset day, int pageSize, string? continuation, CancellationToken cancellationToken) =>
         store.QueryAsync<AuditRecord>(Containers.Audit, PartitionFor(day), RecordQuery.All, pageSize, continuation, cancellationToken);
 
-    public Task WriteAsync(string id, AuditRecord record, CancellationToken cancellationToken)
+    public async Task WriteAsync(string id, AuditRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return store.UpsertAsync(Containers.Audit, PartitionFor(record.At), id, record, cancellationToken);
+        var partition = PartitionFor(record.At);
+        await ScheduleDayAsync(partition, record.DoneAt, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Audit, partition, id, record, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The audit trail's own rule (<see cref="Retention.RetentionPolicy.ForAuditDay"/>): an entry is kept the rule's period
+    /// from the end of the day it was written. One schedule entry per day partition and day written (an entry about an old
+    /// item lands in an old day's partition, and is still kept its full period); written before the first entry, once per
+    /// process and pair. The deletion takes only the partition's entries written by that day (<see cref="Retention.ItemDeleter"/>).
+    /// </summary>
+    private async Task ScheduleDayAsync(string partition, DateTimeOffset doneAt, CancellationToken cancellationToken)
+    {
+        var written = PartitionFor(doneAt);
+        var key = partition + "|" + written;
+        if (_scheduled.ContainsKey(key))
+        {
+            return;
+        }
+
+        var writtenDayEnd = new DateTimeOffset(doneAt.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
+        var rule = policy.ForAuditDay();
+        await schedule.AddAsync(new Retention.ScheduleEntry
+        {
+            Kind = Retention.ItemKind.AuditDay,
+            ItemPartition = partition,
+            ItemId = WrittenPrefix + written,
+            BuildingId = "audit",
+            EventAt = writtenDayEnd.AddDays(-1),
+            Category = "audit-trail",
+            Rule = rule,
+            Deadline = rule.DeadlineFrom(writtenDayEnd),
+        }, cancellationToken).ConfigureAwait(false);
+        if (_scheduled.Count > 10_000)
+        {
+            _scheduled.Clear();
+        }
+
+        _scheduled[key] = true;
     }
 }

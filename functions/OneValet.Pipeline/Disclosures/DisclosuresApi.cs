@@ -85,7 +85,7 @@ public sealed record DisclosureRecord
 /// and authentication data") except to authorities with a subpoena or warrant, the operator with express authorization,
 /// for energy efficiency, or to guests the tenant authorizes.
 /// </summary>
-public sealed class DisclosuresApi(IRecordStore store, TimeProvider time)
+public sealed class DisclosuresApi(IRecordStore store, Retention.RetentionSchedule schedule, Retention.RetentionPolicy policy, TimeProvider time)
 {
     /// <summary>The data categories the policy names (REFERENCE.md), plus the pipeline's finer TDPA categories.</summary>
     public static readonly string[] KnownCategories =
@@ -148,7 +148,22 @@ public sealed class DisclosuresApi(IRecordStore store, TimeProvider time)
             DisclosedAt = input.DisclosedAt ?? now,
             RecordedAt = now,
         };
-        await store.CreateAsync(Containers.Disclosures, DisclosureRecord.PartitionFor(record.SubjectId, record.BuildingId), record.DisclosureId, record, cancellationToken).ConfigureAwait(false);
+        // O8, O12: the record's own rule, as data before the record (a crash never leaves a record without its deadline).
+        var partition = DisclosureRecord.PartitionFor(record.SubjectId, record.BuildingId);
+        var rule = policy.ForDisclosure();
+        await schedule.AddAsync(new Retention.ScheduleEntry
+        {
+            Kind = Retention.ItemKind.Disclosure,
+            ItemPartition = partition,
+            ItemId = record.DisclosureId,
+            SubjectId = record.SubjectId,
+            BuildingId = record.BuildingId ?? "disclosures",
+            EventAt = record.DisclosedAt,
+            Category = "sharing-ledger",
+            Rule = rule,
+            Deadline = rule.DeadlineFrom(record.DisclosedAt),
+        }, cancellationToken).ConfigureAwait(false);
+        await store.CreateAsync(Containers.Disclosures, partition, record.DisclosureId, record, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created);
     }
 

@@ -61,6 +61,8 @@ public sealed partial class NotificationDispatcher(
     NotificationPublisher publisher,
     IOptions<EmailOptions> options,
     Requests.VerificationCodes codes,
+    Retention.RetentionSchedule schedule,
+    Retention.RetentionPolicy policy,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : IDisposable
 {
@@ -239,8 +241,28 @@ public sealed partial class NotificationDispatcher(
         return text is null ? notification : notification with { Values = new Dictionary<string, string>(notification.Values) { [key] = text } };
     }
 
-    private Task RecordAsync(NotificationRequest n, DeliveryRecord? previous, DeliveryStatus status, string? reason, DateTimeOffset now, CancellationToken cancellationToken, bool resent = false) =>
-        store.UpsertAsync(Containers.Deliveries, n.Campaign, n.NotificationId, new DeliveryRecord
+    private async Task RecordAsync(NotificationRequest n, DeliveryRecord? previous, DeliveryStatus status, string? reason, DateTimeOffset now, CancellationToken cancellationToken, bool resent = false)
+    {
+        if (previous is null && status is DeliveryStatus.Sending or DeliveryStatus.Skipped && !n.Campaign.StartsWith("breach-", StringComparison.Ordinal))
+        {
+            // O13, O14, O16: the delivery record's own rule, from its first attempt (a breach's records go with its incident,
+            // O14's 24 months). Written before the record, so no record is ever without its deadline.
+            var rule = policy.ForDelivery();
+            await schedule.AddAsync(new Retention.ScheduleEntry
+            {
+                Kind = Retention.ItemKind.Delivery,
+                ItemPartition = n.Campaign,
+                ItemId = n.NotificationId,
+                SubjectId = n.RecipientKind == RecipientKind.Resident ? n.RecipientId : null,
+                BuildingId = "deliveries",
+                EventAt = now,
+                Category = "communications",
+                Rule = rule,
+                Deadline = rule.DeadlineFrom(now),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.UpsertAsync(Containers.Deliveries, n.Campaign, n.NotificationId, new DeliveryRecord
         {
             NotificationId = n.NotificationId,
             Campaign = n.Campaign,
@@ -251,7 +273,8 @@ public sealed partial class NotificationDispatcher(
             ResentAfterUnknownOutcome = resent || (previous?.ResentAfterUnknownOutcome ?? false),
             SentAt = status == DeliveryStatus.Sent ? now : previous?.SentAt,
             UpdatedAt = now,
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A notification of campaign {Campaign} bounced ({Reason}); the privacy officer is told")]
     private static partial void LogBounced(ILogger logger, string campaign, string reason);

@@ -59,8 +59,10 @@ internal sealed class DeletionTally
             HoldReason.SecurityIncident => "security: a security incident is being investigated",
             HoldReason.FraudOrIllegalActivity => "fraud or illegal activity: needed to prevent or prosecute it",
             HoldReason.Debugging => "repairing errors that impair the service",
+            HoldReason.LeaseContract => "performing your lease: property management's contract still needs them",
+            HoldReason.LegalObligation => "a legal obligation to keep them",
             _ => "an open request about you: kept until it is answered and recourse is exhausted (PIPEDA s.8(8))",
         };
-        return string.Create(CultureInfo.InvariantCulture, $"{why} (O6); deleted once the hold is released, without a new request; the hold is reviewed by {hold.ReviewBy:yyyy-MM-dd}");
+        return string.Create(CultureInfo.InvariantCulture, $"{why} ({(hold.Reason is HoldReason.LeaseContract or HoldReason.LegalObligation ? "O9" : "O6")}); deleted once the hold is released, without a new request; the hold is reviewed by {hold.ReviewBy:yyyy-MM-dd}");
     }
 }

@@ -355,7 +355,7 @@ public sealed class PrivacyRequestsApi(
         }
 
         // The note is free text and may name people: it goes to the store, and the orchestration gets the outcome only.
-        await store.UpsertAsync(Containers.Requests, requestId, "correction-answer", input, cancellationToken).ConfigureAwait(false);
+        await store.UpsertAsync(Containers.Requests, requestId, PrivacyRequestService.CorrectionAnswerId, input, cancellationToken).ConfigureAwait(false);
         await client.RaiseEventAsync(requestId, CorrectionEvent, input with { Note = null }, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new CorrectionAccepted(true), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
@@ -467,6 +467,9 @@ public sealed class PrivacyRequestService(
 {
     /// <summary>The partition of the requests received in one UTC month (ids only): how a report finds every request whose
     /// clock fell in its period, open or closed. The ':' keeps it out of reach of any id a client can choose.</summary>
+    /// <summary>The id of property management's answer to a correction (O11) in the request's partition.</summary>
+    public const string CorrectionAnswerId = "correction-answer";
+
     public static string ReceivedPartition(DateTimeOffset receivedAt) => "received:" + receivedAt.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     /// <summary>The obligation a request type answers to (O8 access and categories shared, O9 deletion, O11 correction, O15 a child's data).</summary>

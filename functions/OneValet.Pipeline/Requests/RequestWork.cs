@@ -438,7 +438,7 @@ public sealed class RequestWork(
     public async Task<WorkResult> RecordCorrectionAsync(CorrectionAnswer answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        var note = (await store.ReadAsync<CorrectionOutcomeInput>(Containers.Requests, answer.RequestId, "correction-answer", cancellationToken).ConfigureAwait(false))?.Document.Note;
+        var note = (await store.ReadAsync<CorrectionOutcomeInput>(Containers.Requests, answer.RequestId, PrivacyRequestService.CorrectionAnswerId, cancellationToken).ConfigureAwait(false))?.Document.Note;
         var record = (await service.ReadAsync(answer.RequestId, cancellationToken).ConfigureAwait(false))!.Document;
         var summary = answer.Outcome switch
         {

@@ -73,6 +73,11 @@ public sealed record ResidentRecord
     /// re-consent can cancel it and an auditor can see it.</summary>
     public DateTimeOffset? ReferenceDataDeadline { get; init; }
 
+    /// <summary>O7: when the resident's identifiers (name, email, phone) are minimized after move-out, by their own rule
+    /// (<see cref="Retention.RetentionPolicy.ForResidentIdentifiers"/>), unless a lease-contract or legal-obligation hold
+    /// keeps them (O9). Null while the resident lives here.</summary>
+    public DateTimeOffset? IdentifiersDeadline { get; init; }
+
     /// <summary>O3: face data of this person may be processed only now, with a live consent, while living here.</summary>
     public bool FacialEntryActive => FacialEntry is { WithdrawnAt: null } && MovedOutAt is null;
 }

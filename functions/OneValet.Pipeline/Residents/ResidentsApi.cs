@@ -90,6 +90,12 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             return guardianProblem;
         }
 
+        if (record.IdentifiersDeadline is { } identifiersDeadline)
+        {
+            // Identifiers written again after move-out go by the same deadline (at once, when it has passed).
+            await schedule.AddAsync(IdentifiersEntry(record, identifiersDeadline), cancellationToken).ConfigureAwait(false);
+        }
+
         // The email index (privacy-request intake): the new entry before the record, the old one after it, so a crash
         // never leaves the resident unfindable by the address on file.
         await emailIndex.SyncAsync(null, record, cancellationToken).ConfigureAwait(false);
@@ -157,7 +163,12 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
 
             return movedOut < r.MovedInAt
                 ? (r, Problems.BadRequest("'movedOutAt' is before the move-in."))
-                : (r with { MovedOutAt = movedOut, ReferenceDataDeadline = EarlierOf(r.ReferenceDataDeadline, policy.Deadline(policy.ForReferenceData(), movedOut, r.BuildingId)) }, null);
+                : (r with
+                {
+                    MovedOutAt = movedOut,
+                    ReferenceDataDeadline = EarlierOf(r.ReferenceDataDeadline, policy.Deadline(policy.ForReferenceData(), movedOut, r.BuildingId)),
+                    IdentifiersDeadline = policy.Deadline(policy.ForResidentIdentifiers(), movedOut, r.BuildingId),
+                }, null);
         }, "moved-out", cancellationToken).ConfigureAwait(false);
     }
 
@@ -296,6 +307,13 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 await schedule.AddAsync(ReferenceEntry(updated, deadline), cancellationToken).ConfigureAwait(false);
             }
 
+            if (updated.IdentifiersDeadline is { } identifiers && identifiers != existing.Document.IdentifiersDeadline)
+            {
+                // O7: the identifiers' own deadline after move-out, as data before the move-out is written (a crash never
+                // loses it); the sweep minimizes them through the one deletion path, holds first (O9's exceptions are holds).
+                await schedule.AddAsync(IdentifiersEntry(updated, identifiers), cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
                 await store.ReplaceAsync(Containers.Residents, residentId, ResidentRecord.DocumentId, updated, existing.ETag, cancellationToken).ConfigureAwait(false);
@@ -351,6 +369,20 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
         EventAt = deadline - policy.ForReferenceData().Period,
         Category = "facial-entry-reference",
         Rule = policy.ForReferenceData(),
+        Deadline = deadline,
+    };
+
+    /// <summary>O7: the resident's identifiers after move-out, minimized by their own rule (the pseudonymous id stays).</summary>
+    private ScheduleEntry IdentifiersEntry(ResidentRecord resident, DateTimeOffset deadline) => new()
+    {
+        Kind = ItemKind.ResidentIdentifiers,
+        ItemPartition = resident.ResidentId,
+        ItemId = ResidentRecord.DocumentId,
+        SubjectId = resident.ResidentId,
+        BuildingId = resident.BuildingId,
+        EventAt = resident.MovedOutAt ?? deadline,
+        Category = "identifiers",
+        Rule = policy.ForResidentIdentifiers(),
         Deadline = deadline,
     };
 

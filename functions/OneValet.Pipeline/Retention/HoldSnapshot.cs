@@ -22,6 +22,11 @@ public sealed class HoldSnapshot(IReadOnlyList<HoldRecord> holds, Func<string, C
         List<HoldRecord>? covering = null;
         foreach (var hold in Holds)
         {
+            if (!hold.MayKeep(entry))
+            {
+                continue;
+            }
+
             if (hold.Scope.Covers(entry) || await ConcernsSubjectAsync(hold.Scope.SubjectId, entry, cancellationToken).ConfigureAwait(false))
             {
                 (covering ??= []).Add(hold);

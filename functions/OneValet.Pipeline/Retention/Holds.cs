@@ -3,13 +3,20 @@ using OneValet.Pipeline.Storage;
 
 namespace OneValet.Pipeline.Retention;
 
-/// <summary>The only reasons the TDPA (and PIPEDA s.8(8)) allow keeping data past its deadline (O6).</summary>
+/// <summary>
+/// The only reasons to keep data past its deadline. The first four are the TDPA's (and PIPEDA s.8(8)'s) and keep anything
+/// (O6). The last two are the exceptions the policy allows for a resident's identifiers only (O9: performing the contract,
+/// property management's lease included; complying with a legal obligation): they never keep TDPA authentication or
+/// reference data, footage or anything else (<see cref="HoldRecord.MayKeep"/>).
+/// </summary>
 public enum HoldReason
 {
     SecurityIncident,
     FraudOrIllegalActivity,
     Debugging,
     OpenRequest,
+    LeaseContract,
+    LegalObligation,
 }
 
 /// <summary>What a hold covers: a subject; a building and a time range; or listed items. Exactly one form per hold.</summary>
@@ -88,6 +95,14 @@ public sealed record HoldRecord
 
     /// <summary>In force at <paramref name="now"/>: not released, and not past its <see cref="Until"/>.</summary>
     public bool ActiveAt(DateTimeOffset now) => ReleasedAt is null && (Until is null || Until > now);
+
+    /// <summary>Whether the hold's reason allows keeping an item of this kind: a lease-contract or legal-obligation hold
+    /// keeps a resident's identifiers only (O9); the O6 reasons keep anything.</summary>
+    public bool MayKeep(ScheduleEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Reason is not (HoldReason.LeaseContract or HoldReason.LegalObligation) || entry.Kind == ItemKind.ResidentIdentifiers;
+    }
 
     /// <summary>How many item deadlines this hold has kept so far (reported by enforcement).</summary>
     public long ItemsHeld { get; init; }

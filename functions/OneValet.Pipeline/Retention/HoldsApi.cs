@@ -82,7 +82,13 @@ public sealed class HoldsApi(HoldRegistry holds, TimeProvider time)
     {
         if (!Enum.IsDefined(input.Reason))
         {
-            return "'reason' is one of security-incident, fraud-or-illegal-activity, debugging, open-request.";
+            return "'reason' is one of security-incident, fraud-or-illegal-activity, debugging, open-request, lease-contract, legal-obligation.";
+        }
+
+        if (input.Reason is HoldReason.LeaseContract or HoldReason.LegalObligation && input.Scope?.SubjectId is null)
+        {
+            // O9: these keep one resident's identifiers, nothing else; a building window or item list would mean nothing.
+            return "A lease-contract or legal-obligation hold keeps one resident's identifiers: its scope is a 'subjectId'.";
         }
 
         var scope = input.Scope;

@@ -12,7 +12,7 @@ namespace OneValet.Pipeline.Retention;
 /// Deletes one item of each kind, completely: the blob with all its versions and snapshots, the record, and what was
 /// derived from it. Idempotent: an item already gone is reported as such, so a rerun after a crash finishes the job.
 /// </summary>
-public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions, Faces.FaceVerifier faces, Faces.FacialEntryIndex facialEntryIndex, Requests.ResidentEmailIndex emailIndex)
+public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions, Faces.FaceVerifier faces, Faces.FacialEntryIndex facialEntryIndex, Requests.ResidentEmailIndex emailIndex, TimeProvider time)
 {
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
     private readonly BlobContainerClient _anonymized = blobs.GetBlobContainerClient(storageOptions.Value.AnonymizedContainer);
@@ -37,15 +37,18 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ItemKind.AnonymizedFootage => DeleteAnonymizedFootageAsync(entry, cancellationToken),
             ItemKind.QuarantinedUpload => DeleteQuarantinedAsync(entry, cancellationToken),
             ItemKind.FaceApiPerson => DeleteFaceApiPersonAsync(entry, cancellationToken),
+            ItemKind.Disclosure => DeleteRecordAsync(Containers.Disclosures, entry, cancellationToken),
+            ItemKind.Delivery => DeleteRecordAsync(Containers.Deliveries, entry, cancellationToken),
+            ItemKind.AuditDay => DeleteAuditDayAsync(entry, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown item kind."),
         };
     }
 
-    /// <summary>O18: a request's record, and the documents it brought (an agent's signed permission, O10), together.</summary>
-    private async Task<string> DeleteRequestAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    /// <summary>The documents a request brought (an agent's signed permission, O10): they go with its record (O18).</summary>
+    private async Task<int> DeleteRequestDocumentsAsync(string requestId, CancellationToken cancellationToken)
     {
         var documents = new List<string>();
-        await foreach (var item in _requestDocuments.GetBlobsAsync(BlobTraits.None, BlobStates.None, entry.ItemPartition + "/", cancellationToken).ConfigureAwait(false))
+        await foreach (var item in _requestDocuments.GetBlobsAsync(BlobTraits.None, BlobStates.None, requestId + "/", cancellationToken).ConfigureAwait(false))
         {
             documents.Add(item.Name);
         }
@@ -55,8 +58,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             await DeleteBlobEverywhereAsync(_requestDocuments, name, cancellationToken).ConfigureAwait(false);
         }
 
-        var how = await DeletePartitionAsync(Containers.Requests, entry.ItemPartition, "request record", cancellationToken).ConfigureAwait(false);
-        return documents.Count == 0 ? how : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{how}; {documents.Count} request document(s) deleted");
+        return documents.Count;
     }
 
     private async Task<string> DeleteRecordAsync(string container, ScheduleEntry entry, CancellationToken cancellationToken) =>
@@ -173,7 +175,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
                 return "identifiers already anonymized";
             }
 
-            var now = DateTimeOffset.UtcNow;
+            var now = time.GetUtcNow();
             try
             {
                 var anonymized = resident with
@@ -198,6 +200,31 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         throw new InvalidOperationException("A resident kept changing while their identifiers were anonymized.");
     }
 
+    /// <summary>
+    /// A day of the audit trail: the partition's entries written up to the end of the day the entry names (its id,
+    /// <c>written-yyyy-MM-dd</c>); entries written later into the same partition wait for their own day's entry.
+    /// </summary>
+    private async Task<string> DeleteAuditDayAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var writtenDay = entry.ItemId.StartsWith(Auditing.AuditLog.WrittenPrefix, StringComparison.Ordinal)
+            && DateTimeOffset.TryParseExact(entry.ItemId[Auditing.AuditLog.WrittenPrefix.Length..], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var day)
+            ? day
+            : throw new InvalidOperationException("An audit-day schedule entry has a malformed id.");
+        var query = RecordQuery.Where(new FieldCondition("doneAt", FieldOperator.LessThan, System.Text.Json.Nodes.JsonValue.Create(RecordJson.Timestamp(writtenDay.AddDays(1)))));
+        var deleted = 0;
+        RecordPage<System.Text.Json.Nodes.JsonObject> page;
+        do
+        {
+            page = await store.QueryAsync<System.Text.Json.Nodes.JsonObject>(Containers.Audit, entry.ItemPartition, query, 500, null, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                deleted += await store.DeleteAsync(Containers.Audit, entry.ItemPartition, item.Id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            }
+        }
+        while (page.Items.Count > 0);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"audit entries of the day written by its end: {deleted} deleted");
+    }
+
     private async Task<string> DeletePartitionAsync(string container, string partition, string what, CancellationToken cancellationToken)
     {
         var deleted = 0;
@@ -214,20 +241,77 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{what}: {deleted} documents deleted");
     }
 
+    /// <summary>
+    /// O18: a request's record after its 24 months, with everything that points at it: its entries in the month, subject,
+    /// open and de-duplication indexes first (the record is how a rerun finds them), then its own partition.
+    /// </summary>
+    private async Task<string> DeleteRequestAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var requestId = entry.ItemPartition;
+        var record = (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, requestId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        var indexes = 0;
+        var partitions = new List<string> { "open" };
+        if (record is not null)
+        {
+            partitions.Add(Requests.PrivacyRequestService.ReceivedPartition(record.ReceivedAt));
+        }
+
+        if ((record?.SubjectId ?? entry.SubjectId) is { } subject)
+        {
+            partitions.Add("subject-" + subject);
+        }
+
+        foreach (var partition in partitions)
+        {
+            indexes += await store.DeleteAsync(Containers.Requests, partition, requestId, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        indexes += await DeleteDedupeEntriesAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var documents = await DeleteRequestDocumentsAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var own = await DeletePartitionAsync(Containers.Requests, requestId, "request record", cancellationToken).ConfigureAwait(false);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{own}; index entries (month, subject, open, de-duplication): {indexes} deleted; {documents} request document(s) deleted");
+    }
+
+    /// <summary>The intake's de-duplication entries of a request (keyed hashes of what was given): one partition query.</summary>
+    private async Task<int> DeleteDedupeEntriesAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var query = RecordQuery.Where(new FieldCondition("requestId", FieldOperator.Equal, System.Text.Json.Nodes.JsonValue.Create(requestId)));
+        RecordPage<Requests.RequestIndexEntry> page;
+        do
+        {
+            page = await store.QueryAsync<Requests.RequestIndexEntry>(Containers.Requests, "dedupe", query, 100, null, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                deleted += await store.DeleteAsync(Containers.Requests, "dedupe", item.Id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            }
+        }
+        while (page.Items.Count > 0);
+        return deleted;
+    }
+
+    /// <summary>
+    /// O18: a closed request's identity data goes soon after it closes: the email given, the agent's details and the
+    /// correction's values on the record, property management's correction note (its outcome is on the record), and the
+    /// intake's de-duplication entries (keyed hashes of the address given, needed only for minutes).
+    /// </summary>
     private async Task<string> MinimizeRequestAsync(ScheduleEntry entry, CancellationToken cancellationToken)
     {
+        var note = await store.DeleteAsync(Containers.Requests, entry.ItemPartition, Requests.PrivacyRequestService.CorrectionAnswerId, cancellationToken).ConfigureAwait(false);
+        var dedupe = await DeleteDedupeEntriesAsync(entry.ItemPartition, cancellationToken).ConfigureAwait(false);
+        var extra = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; correction note: {(note ? "deleted" : "none")}; de-duplication entries: {dedupe} deleted");
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var stored = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);
             if (stored is null || stored.Document.MinimizedAt is not null)
             {
-                return "already minimized";
+                return "already minimized" + extra;
             }
 
             try
             {
-                await store.ReplaceAsync(Containers.Requests, entry.ItemPartition, entry.ItemId, Requests.PrivacyRequestService.Minimize(stored.Document, DateTimeOffset.UtcNow), stored.ETag, cancellationToken).ConfigureAwait(false);
-                return "identity data of the closed request removed (email given, agent's details, correction values)";
+                await store.ReplaceAsync(Containers.Requests, entry.ItemPartition, entry.ItemId, Requests.PrivacyRequestService.Minimize(stored.Document, time.GetUtcNow()), stored.ETag, cancellationToken).ConfigureAwait(false);
+                return "identity data of the closed request removed (email given, agent's details, correction values)" + extra;
             }
             catch (RecordPreconditionFailedException)
             {

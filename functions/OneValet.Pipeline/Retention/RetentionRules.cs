@@ -83,6 +83,23 @@ public sealed class RetentionOptions
     /// most a year, like any footage rule.</summary>
     public TimeSpan AnonymizedFootage { get; set; } = TimeSpan.FromDays(365);
 
+    /// <summary>O7, O9: how long a resident's identifiers (name, email, phone) are kept after move-out, then minimized by the
+    /// sweep. The policy keeps data "only as long as necessary"; at most a year. Longer only under a lease-contract or
+    /// legal-obligation hold on the person (O9's exceptions), never by configuration.</summary>
+    public TimeSpan ResidentIdentifiersAfterMoveOut { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>O8, O12: how long a disclosure's record is kept. An access answer covers the preceding 12 months (the
+    /// minimum); no longer than the request records it answers (O18: 24 months, the maximum).</summary>
+    public TimeSpan DisclosureRecords { get; set; } = TimeSpan.FromDays(730);
+
+    /// <summary>O13, O14, O16: how long a notice's delivery record is kept (proof it went out); at most 24 months
+    /// (O14's breach records, PIPEDA s.10.3).</summary>
+    public TimeSpan DeliveryRecords { get; set; } = TimeSpan.FromDays(730);
+
+    /// <summary>How long a day of the audit trail (ids only) is kept: at least as long as the records it proves (O14, O18:
+    /// 24 months), at most 36 months.</summary>
+    public TimeSpan AuditEntries { get; set; } = TimeSpan.FromDays(730);
+
     /// <summary>Anonymizations per enforcement batch: each decodes, blurs and re-encodes a video, which takes seconds to
     /// minutes, so a batch does a few and leaves the rest pending for the next batch (bounded activity time).</summary>
     public int AnonymizationsPerBatch { get; set; } = 5;
@@ -122,6 +139,18 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
     /// <summary>No footage rule may exceed a year: the policy keeps data "only while needed" (O7).</summary>
     internal static readonly TimeSpan FootageMaximum = TimeSpan.FromDays(365);
 
+    /// <summary>O7: identifiers after move-out, at most a year ("only as long as necessary").</summary>
+    internal static readonly TimeSpan IdentifiersMaximum = TimeSpan.FromDays(365);
+
+    /// <summary>O14, O18: records of requests and breaches are kept 24 months; records that serve them no longer.</summary>
+    internal static readonly TimeSpan RecordsMaximum = TimeSpan.FromDays(730);
+
+    /// <summary>O8: an access answer covers the preceding 12 months of disclosures.</summary>
+    internal static readonly TimeSpan DisclosuresMinimum = TimeSpan.FromDays(365);
+
+    /// <summary>The audit trail: 24 months at least (above), 36 at most.</summary>
+    internal static readonly TimeSpan AuditMaximum = TimeSpan.FromDays(1095);
+
     public ValidateOptionsResult Validate(string? name, RetentionOptions options)
     {
         var failures = new List<string>();
@@ -129,6 +158,10 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
         CheckPeriod(failures, "AuthenticationData", options.AuthenticationData, RetentionOptions.TdpaMaximum);
         CheckPeriod(failures, "ReferenceDataAfterExit", options.ReferenceDataAfterExit, RetentionOptions.TdpaMaximum);
         CheckPeriod(failures, "AnonymizedFootage", options.AnonymizedFootage, FootageMaximum);
+        CheckPeriod(failures, "ResidentIdentifiersAfterMoveOut", options.ResidentIdentifiersAfterMoveOut, IdentifiersMaximum);
+        CheckPeriod(failures, "DisclosureRecords", options.DisclosureRecords, RecordsMaximum, DisclosuresMinimum);
+        CheckPeriod(failures, "DeliveryRecords", options.DeliveryRecords, RecordsMaximum);
+        CheckPeriod(failures, "AuditEntries", options.AuditEntries, AuditMaximum, RecordsMaximum);
         if (options.AnonymizationsPerBatch is < 1 or > 100)
         {
             failures.Add("OneValet:Retention:AnonymizationsPerBatch must be from 1 to 100.");
@@ -184,11 +217,15 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void CheckPeriod(List<string> failures, string key, TimeSpan value, TimeSpan maximum)
+    private static void CheckPeriod(List<string> failures, string key, TimeSpan value, TimeSpan maximum, TimeSpan? minimum = null)
     {
         if (value <= TimeSpan.Zero || value > maximum)
         {
             failures.Add($"OneValet:Retention:{key} must be positive and at most {maximum.TotalDays:0} days (is {value}).");
+        }
+        else if (minimum is { } least && value < least)
+        {
+            failures.Add($"OneValet:Retention:{key} must be at least {least.TotalDays:0} days (is {value}).");
         }
     }
 }
@@ -240,6 +277,22 @@ public sealed class RetentionPolicy(IOptions<RetentionOptions> options)
         };
         return new RetentionRule("quarantined-" + rule.RuleId.Replace("-anonymize", string.Empty, StringComparison.Ordinal), rule.Obligation, rule.Period, RetentionAction.Delete);
     }
+
+    /// <summary>O7, O9: a resident's identifiers after move-out, minimized (the pseudonymous record stays).</summary>
+    public RetentionRule ForResidentIdentifiers() =>
+        new($"resident-identifiers-after-move-out-{Days(_options.ResidentIdentifiersAfterMoveOut)}", "O7", _options.ResidentIdentifiersAfterMoveOut, RetentionAction.Anonymize);
+
+    /// <summary>O8, O12: a disclosure's record in the sharing ledger.</summary>
+    public RetentionRule ForDisclosure() =>
+        new($"disclosure-record-{Days(_options.DisclosureRecords)}", "O12", _options.DisclosureRecords, RetentionAction.Delete);
+
+    /// <summary>O13, O14, O16: a notice's delivery record.</summary>
+    public RetentionRule ForDelivery() =>
+        new($"delivery-record-{Days(_options.DeliveryRecords)}", "O14", _options.DeliveryRecords, RetentionAction.Delete);
+
+    /// <summary>A day of the audit trail, from the day's end.</summary>
+    public RetentionRule ForAuditDay() =>
+        new($"audit-day-{Days(_options.AuditEntries)}", "O18", _options.AuditEntries, RetentionAction.Delete);
 
     /// <summary>O2, O7: the blurred form of anonymized footage, deleted <see cref="RetentionOptions.AnonymizedFootage"/> after capture.</summary>
     public RetentionRule ForAnonymizedFootage() =>

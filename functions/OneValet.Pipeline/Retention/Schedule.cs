@@ -29,8 +29,8 @@ public enum ItemKind
     /// <summary>A closed request's identity data, minimized soon after it closes (O18).</summary>
     RequestIdentity,
 
-    /// <summary>A resident's identifiers, anonymized on a deletion request (O9): the deletion itself is the upsert before;
-    /// the entry proves it.</summary>
+    /// <summary>A resident's identifiers (name, email, phone), minimized on a deletion request (O9) or by their own rule
+    /// after move-out (O7, <see cref="RetentionPolicy.ForResidentIdentifiers"/>); the pseudonymous record stays.</summary>
     ResidentIdentifiers,
 
     /// <summary>The blurred form of footage anonymized at its deadline (O2, O7), deleted when its own period ends.</summary>
@@ -43,6 +43,15 @@ public enum ItemKind
     /// from its building's group at once, the group retrained (O3); the rest of the enrollment follows O5. Item id = the
     /// person id, partition = the resident id.</summary>
     FaceApiPerson,
+
+    /// <summary>A disclosure's record in the sharing ledger (O8, O12), deleted when its period ends.</summary>
+    Disclosure,
+
+    /// <summary>A notice's delivery record (O13, O14, O16), deleted when its period ends (a breach's go with its incident).</summary>
+    Delivery,
+
+    /// <summary>One UTC day of the audit trail (its partition), deleted when its period ends.</summary>
+    AuditDay,
 }
 
 /// <summary>Where a schedule entry is in its life.</summary>

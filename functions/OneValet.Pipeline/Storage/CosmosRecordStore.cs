@@ -98,7 +98,7 @@ public sealed class CosmosRecordStore(CosmosClient client, string databaseName) 
 
     public Task<StoredRecord<T>> CreateAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default)
     {
-        RecordJson.ValidateKey(container, partitionKey, id);
+        RecordJson.ValidateWrite(container, partitionKey, id);
         MemoryStream body = Serialize(document, partitionKey, id);
         return WriteAsync(container, partitionKey, id, document, body,
             target => target.CreateItemStreamAsync(body, new PartitionKey(partitionKey), cancellationToken: cancellationToken));
@@ -106,7 +106,7 @@ public sealed class CosmosRecordStore(CosmosClient client, string databaseName) 
 
     public Task<StoredRecord<T>> UpsertAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default)
     {
-        RecordJson.ValidateKey(container, partitionKey, id);
+        RecordJson.ValidateWrite(container, partitionKey, id);
         MemoryStream body = Serialize(document, partitionKey, id);
         return WriteAsync(container, partitionKey, id, document, body,
             target => target.UpsertItemStreamAsync(body, new PartitionKey(partitionKey), cancellationToken: cancellationToken));
@@ -114,7 +114,7 @@ public sealed class CosmosRecordStore(CosmosClient client, string databaseName) 
 
     public Task<StoredRecord<T>> ReplaceAsync<T>(string container, string partitionKey, string id, T document, string ifMatchETag, CancellationToken cancellationToken = default)
     {
-        RecordJson.ValidateKey(container, partitionKey, id);
+        RecordJson.ValidateWrite(container, partitionKey, id);
         ArgumentException.ThrowIfNullOrEmpty(ifMatchETag);
         MemoryStream body = Serialize(document, partitionKey, id);
         return WriteAsync(container, partitionKey, id, document, body,

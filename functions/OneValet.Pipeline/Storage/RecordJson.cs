@@ -86,6 +86,13 @@ public static partial class RecordJson
         ValidateId(id);
     }
 
+    /// <summary>A write: the container must declare its rule first (O1, <see cref="Retention.DataInventory"/>), then the key.</summary>
+    internal static void ValidateWrite(string container, string partitionKey, string id)
+    {
+        Retention.DataInventory.EnsureDeclared(container);
+        ValidateKey(container, partitionKey, id);
+    }
+
     internal static void ValidatePageSize(int pageSize) => ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
 
     /// <summary>Serializes a document to a JSON object with <see cref="Options"/>; rejects a document that is not a

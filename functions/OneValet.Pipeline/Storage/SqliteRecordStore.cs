@@ -82,7 +82,7 @@ public sealed class SqliteRecordStore : IRecordStore
 
     public async Task<StoredRecord<T>> CreateAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default)
     {
-        RecordJson.ValidateKey(container, partitionKey, id);
+        RecordJson.ValidateWrite(container, partitionKey, id);
         string body = RecordJson.ToJsonObject(document).ToJsonString(RecordJson.Options);
         string etag = NewETag();
         await using SqliteConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -104,7 +104,7 @@ public sealed class SqliteRecordStore : IRecordStore
 
     public async Task<StoredRecord<T>> UpsertAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default)
     {
-        RecordJson.ValidateKey(container, partitionKey, id);
+        RecordJson.ValidateWrite(container, partitionKey, id);
         string body = RecordJson.ToJsonObject(document).ToJsonString(RecordJson.Options);
         string etag = NewETag();
         await using SqliteConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -125,6 +125,7 @@ public sealed class SqliteRecordStore : IRecordStore
     public async Task<int> ImportAsync<T>(string container, IEnumerable<(string PartitionKey, string Id, T Document)> documents, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(documents);
+        Retention.DataInventory.EnsureDeclared(container);
         RecordJson.ValidateContainer(container);
         await using SqliteConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -159,7 +160,7 @@ public sealed class SqliteRecordStore : IRecordStore
 
     public async Task<StoredRecord<T>> ReplaceAsync<T>(string container, string partitionKey, string id, T document, string ifMatchETag, CancellationToken cancellationToken = default)
     {
-        RecordJson.ValidateKey(container, partitionKey, id);
+        RecordJson.ValidateWrite(container, partitionKey, id);
         ArgumentException.ThrowIfNullOrEmpty(ifMatchETag);
         string body = RecordJson.ToJsonObject(document).ToJsonString(RecordJson.Options);
         string etag = NewETag();

@@ -231,7 +231,7 @@ public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
     {
         var store = new CosmosRecordStore(server.Client, CosmosServerFixture.DatabaseName);
         var retention = Microsoft.Extensions.Options.Options.Create(new RetentionOptions());
-        // The plan reads and writes the store only (the plan, the hold, the audit): no blobs, redaction or schedule.
+        // The plan reads and writes the store only (the plan, the hold, the audit and its day's rule): no blobs or redaction.
         var options = Microsoft.Extensions.Options.Options.Create(new RequestOptions());
         var recordings = new PersonRecordings(store, options);
         var footage = new AccessFootage(
@@ -240,7 +240,7 @@ public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
             null!,
             null!,
             null!,
-            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store), recordings, TimeProvider.System),
+            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store, new RetentionSchedule(store, retention, TimeProvider.System), new RetentionPolicy(retention)), recordings, TimeProvider.System),
             TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Notifications.EmailOptions { PrivacyOfficerAddress = "privacy-office@onevalet.test" }),
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()),

@@ -427,7 +427,8 @@ public abstract partial class RecordStoreContract
     [Fact]
     public async Task UnknownContainersAreRejected()
     {
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.CreateAsync("recordingz", Partition, "x", Sample("x")));
+        // A write is refused before anything else: the container declares no rule (O1, RecordStoreContract.DataInventory).
+        await Assert.ThrowsAsync<OneValet.Pipeline.Retention.UndeclaredRecordKindException>(() => Store.CreateAsync("recordingz", Partition, "x", Sample("x")));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.ReadAsync<SampleDocument>("recordingz", Partition, "x"));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.QueryAsync<SampleDocument>("recordingz", Partition, RecordQuery.All, 10, null));
     }
