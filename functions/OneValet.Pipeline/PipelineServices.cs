@@ -91,6 +91,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.PrivacyRequestService>();
         services.AddSingleton<Requests.PersonRecordings>();
         services.AddSingleton<Requests.AccessFootage>();
+        services.AddSingleton<Requests.AccessExport>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
         services.AddSingleton<Auditing.AuditTrail>();

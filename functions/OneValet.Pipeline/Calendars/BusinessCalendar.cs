@@ -7,15 +7,19 @@ public sealed record Holiday(DateOnly Date, string Name, string CalendarId);
 
 /// <summary>
 /// The business days of one jurisdiction: weekdays that are not public holidays there. The holidays are data
-/// (Calendars/*.json, embedded), resolved with the calendars they include. A calendar knows only the years its data
-/// covers: any question about another year throws instead of assuming the year has no holidays.
+/// (Calendars/*.json, embedded), resolved with the calendars they include, for the years the files list; every other year
+/// is computed from the calendar's rules (<see cref="HolidayRules"/>, D1: no year runs out), which reproduce the files
+/// exactly for their years. A calendar without rules knows only the years its data covers: any question about another
+/// year throws instead of assuming the year has no holidays.
 /// </summary>
 public sealed class BusinessCalendar
 {
     private readonly FrozenDictionary<DateOnly, Holiday> _byDate;
+    private readonly HolidayRules? _rules;
 
-    internal BusinessCalendar(string id, string name, string source, int firstYear, int lastYear, IReadOnlyList<string> includes, IEnumerable<Holiday> holidays)
+    internal BusinessCalendar(string id, string name, string source, int firstYear, int lastYear, IReadOnlyList<string> includes, IEnumerable<Holiday> holidays, HolidayRules? rules = null)
     {
+        _rules = rules is not null && rules.Has(id) ? rules : null;
         Id = id;
         Name = name;
         Source = source;
@@ -50,15 +54,21 @@ public sealed class BusinessCalendar
     /// <summary>Loads a calendar from the embedded data, with its includes resolved.</summary>
     public static BusinessCalendar Load(string id) => BusinessCalendars.Default.Get(id);
 
-    /// <summary>Whether the data covers <paramref name="day"/>'s year, so that the other members may be asked about it.</summary>
-    public bool Covers(DateOnly day) => day.Year >= FirstYear && day.Year <= LastYear;
+    /// <summary>Whether the calendar's rules compute the years its data does not list.</summary>
+    public bool HasRules => _rules is not null;
+
+    /// <summary>Whether the data lists <paramref name="day"/>'s year, or rules compute it, so that the other members may be
+    /// asked about it.</summary>
+    public bool Covers(DateOnly day) => _rules is not null || Listed(day);
+
+    private bool Listed(DateOnly day) => day.Year >= FirstYear && day.Year <= LastYear;
 
     /// <summary>The holiday observed on <paramref name="day"/>, or null.</summary>
     /// <exception cref="InvalidOperationException">The data does not cover <paramref name="day"/>'s year.</exception>
     public Holiday? HolidayOn(DateOnly day)
     {
         EnsureCovered(day);
-        return _byDate.GetValueOrDefault(day);
+        return Listed(day) ? _byDate.GetValueOrDefault(day) : _rules!.In(Id, day.Year).GetValueOrDefault(day);
     }
 
     /// <summary>A weekday that is not an observed holiday.</summary>
@@ -66,7 +76,8 @@ public sealed class BusinessCalendar
     public bool IsBusinessDay(DateOnly day)
     {
         EnsureCovered(day);
-        return day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !_byDate.ContainsKey(day);
+        return day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)
+            && !(Listed(day) ? _byDate.ContainsKey(day) : _rules!.In(Id, day.Year).ContainsKey(day));
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ public sealed class BusinessCalendars
 {
     private const string ResourcePrefix = "OneValet.Pipeline.Calendars.";
     private const string ResourceSuffix = ".json";
+    private const string RulesResource = "holiday-rules.json"; // Calendars/Rules/holiday-rules.json, outside the calendar files' prefix
 
     private static readonly Lazy<BusinessCalendars> DefaultInstance = new(FromEmbeddedResources);
 
@@ -27,9 +28,10 @@ public sealed class BusinessCalendars
 
     /// <summary>Builds the registry from calendar files: file name (without <c>.json</c>) to the file's JSON text.</summary>
     /// <exception cref="InvalidDataException">A file is malformed or inconsistent with the others.</exception>
-    internal BusinessCalendars(IReadOnlyDictionary<string, string> jsonByFileName)
+    internal BusinessCalendars(IReadOnlyDictionary<string, string> jsonByFileName, HolidayRules? rules = null)
     {
         ArgumentNullException.ThrowIfNull(jsonByFileName);
+        Rules = rules;
         var files = new Dictionary<string, CalendarFile>(StringComparer.Ordinal);
         foreach (var (fileName, json) in jsonByFileName)
         {
@@ -45,7 +47,14 @@ public sealed class BusinessCalendars
         }
 
         Ids = [.. _calendars.Keys.Order(StringComparer.Ordinal)];
+        if (rules?.Ids.FirstOrDefault(id => !_calendars.ContainsKey(id)) is { } stray)
+        {
+            throw new InvalidDataException($"Holiday rules name the calendar '{stray}', which has no file.");
+        }
     }
+
+    /// <summary>The holiday rules that compute the years the files do not list (null: the files only).</summary>
+    public HolidayRules? Rules { get; }
 
     /// <summary>The calendars embedded in this assembly, loaded once.</summary>
     public static BusinessCalendars Default => DefaultInstance.Value;
@@ -101,6 +110,36 @@ public sealed class BusinessCalendars
     }
 
     /// <summary>
+    /// The local time zone a calendar's days are counted in (D1: "10 business days" ends at the end of a day where the
+    /// person lives). A province or state with one zone has it; where a jurisdiction spans several, the easternmost, whose
+    /// days end first, so that the deadline holds everywhere in it: <c>us-federal</c> (and <c>other</c>) New York,
+    /// <c>ca-federal</c> (province unknown) St. John's, Nunavut Iqaluit.
+    /// </summary>
+    /// <exception cref="ArgumentException">No calendar has that id.</exception>
+    public TimeZoneInfo ZoneFor(string calendarId)
+    {
+        _ = Get(calendarId);
+        var zone = calendarId switch
+        {
+            "us-ca" => "America/Los_Angeles",
+            "us-ny" or "us-federal" => "America/New_York",
+            "ca-federal" or "ca-nl" => "America/St_Johns",
+            "ca-ns" or "ca-pe" => "America/Halifax",
+            "ca-nb" => "America/Moncton",
+            "ca-qc" => "America/Toronto",
+            "ca-on" => "America/Toronto",
+            "ca-mb" => "America/Winnipeg",
+            "ca-sk" => "America/Regina",
+            "ca-ab" or "ca-nt" => "America/Edmonton",
+            "ca-bc" => "America/Vancouver",
+            "ca-yt" => "America/Whitehorse",
+            "ca-nu" => "America/Iqaluit",
+            _ => throw new ArgumentException($"No time zone is known for the calendar '{calendarId}'.", nameof(calendarId)),
+        };
+        return TimeZoneInfo.FindSystemTimeZoneById(zone);
+    }
+
+    /// <summary>
     /// The earliest of the deadlines <paramref name="businessDays"/> business days from <paramref name="start"/> on each of
     /// <paramref name="calendarIds"/> (each as <see cref="BusinessCalendar.AddBusinessDays(DateTimeOffset, int, TimeZoneInfo)"/>):
     /// a step that touches people of several jurisdictions meets the strictest of their deadlines.
@@ -133,7 +172,7 @@ public sealed class BusinessCalendars
         }
 
         return files.Count > 0
-            ? new BusinessCalendars(files)
+            ? new BusinessCalendars(files, new HolidayRules(ReadResource(assembly, RulesResource)))
             : throw new InvalidDataException($"No holiday calendars are embedded in {assembly.GetName().Name} (expected {ResourcePrefix}*.json).");
     }
 
@@ -240,7 +279,9 @@ public sealed class BusinessCalendars
             throw new InvalidDataException($"Calendar {id} and the calendars it includes cover no year in common.");
         }
 
-        var calendar = new BusinessCalendar(id, file.Name, file.Source, first, last, includes, holidays);
+        // Rules stand in for the files beyond their years only for a calendar that includes no other (each rule set is a
+        // calendar's own holidays).
+        var calendar = new BusinessCalendar(id, file.Name, file.Source, first, last, includes, holidays, includes.Count == 0 ? Rules : null);
         _calendars.Add(id, calendar);
         return calendar;
     }

@@ -325,9 +325,14 @@ public static class NotificationTemplates
             "request-unverified" => (
                 $"Your privacy request {V("requestId")} could not be verified",
                 $"We could not confirm that request {V("requestId")} came from the person it is about, so we closed it without releasing or deleting anything. You may submit a new request."),
+            // D1: the notice carries what the law requires: PIPEDA s.8(4) the reason, the new date and the right to complain
+            // to the Privacy Commissioner of Canada; California (11 CCR 7021(b)) the reason.
             "request-extended" => (
                 $"Your privacy request {V("requestId")} needs more time",
-                $"We need more time for request {V("requestId")}: {V("reason")}. We will answer by {V("dueAt")}."),
+                $"We need more time for request {V("requestId")}: {V("reason")}. We will answer by {V("dueAt")}."
+                    + (V("jurisdiction") == "canada"
+                        ? " You have the right to complain about this extension to the Privacy Commissioner of Canada (Office of the Privacy Commissioner of Canada, www.priv.gc.ca, 1-800-282-1376)."
+                        : string.Empty)),
             "request-near-due" => (
                 $"Privacy request {V("requestId")} is due {V("dueAt")}",
                 $"Privacy request {V("requestId")} ({V("status")}) is due {V("dueAt")}. Answer it, or extend it once with notice (POST /api/privacy-requests/{V("requestId")}/extension)."),

@@ -24,7 +24,19 @@ public sealed record FootageItem(string BuildingId, string DoorId, string Captur
 public sealed record FootagePlan(string SubjectId, DateTimeOffset ExportExpiresAt, int Found, IReadOnlyList<FootageItem> Items)
 {
     public const string DocumentId = "footage-plan";
+
+    /// <summary>Refused uploads in quarantine at the person's doors and times (null in a plan stored before they were listed here).</summary>
+    public IReadOnlyList<QuarantinedItem>? Quarantined { get; init; }
+
+    /// <summary>How many door events the work step read and staged into the export (null when none were staged).</summary>
+    public int? DoorEvents { get; init; }
+
+    /// <summary>The ids of the export's blocks that hold those door events, in order (<see cref="AccessExport"/>).</summary>
+    public IReadOnlyList<string>? DoorEventBlocks { get; init; }
 }
+
+/// <summary>A refused upload an access answer lists (what it claims, why it was refused, when it goes): ids and times only.</summary>
+public sealed record QuarantinedItem(string? BuildingId, string? DoorId, string ClaimedKind, DateTimeOffset? ClaimedCapturedAt, string ReasonCode, DateTimeOffset Deadline);
 
 /// <summary>What became of one planned recording: a redacted copy in the exports container, or withheld with a reason code.</summary>
 public sealed record FootageResult(int Index, bool Redacted, string? Blob, string? Redaction, bool RequesterFaceKept, string? ReasonCode)
@@ -70,15 +82,24 @@ public sealed class AccessFootage(
 
     /// <summary>Chooses the recordings of an access answer and stores the choice; returns how many. Idempotent: a retried
     /// work step finds the plan it wrote and keeps it, so the orchestration's item count and the plan always agree.</summary>
-    public async Task<int> PlanAsync(string requestId, string subjectId, DateTimeOffset? from, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        var existing = await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false);
-        if (existing is not null)
-        {
-            return existing.Document.Items.Count;
-        }
+    public async Task<int> PlanAsync(string requestId, string subjectId, DateTimeOffset? from, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await ReadPlanAsync(requestId, cancellationToken).ConfigureAwait(false) is { } existing
+            ? existing.Items.Count
+            : await StorePlanAsync(requestId, await ChooseAsync(subjectId, from, expiresAt, null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-        var found = (await recordings.FindAsync(subjectId, from, cancellationToken).ConfigureAwait(false))
+    /// <summary>The plan an earlier work step stored for <paramref name="requestId"/>, or null.</summary>
+    public async Task<FootagePlan?> ReadPlanAsync(string requestId, CancellationToken cancellationToken) =>
+        (await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+
+    /// <summary>
+    /// Chooses the recordings of an access answer (not stored yet: <see cref="StorePlanAsync"/>), and lists the refused
+    /// uploads in quarantine at the person's doors and times. Each door event read for the search is handed to
+    /// <paramref name="doorEvent"/>, so the answer reads the partition once (issue 15.7).
+    /// </summary>
+    public async Task<FootagePlan> ChooseAsync(string subjectId, DateTimeOffset? from, DateTimeOffset expiresAt, Action<JsonElement>? doorEvent, CancellationToken cancellationToken)
+    {
+        var data = await recordings.FindAllAsync(subjectId, from, doorEvent, cancellationToken).ConfigureAwait(false);
+        var found = data.Recordings
             .Where(r => r.Record.Status == RecordingStatus.Catalogued)
             .Select(r => new FootageItem(r.BuildingId, r.Record.DoorId, r.Record.CaptureId, r.Record.Kind, r.Record.CapturedAt, r.Why))
             .ToList();
@@ -89,14 +110,25 @@ public sealed class AccessFootage(
             .ThenBy(i => i.CaptureId, StringComparer.Ordinal)
             .Take(options.Value.MaxFootageItems)
             .ToList();
-        // The hold first: a retried work step that finds the plan finds the hold placed too.
-        if (items.Count > 0)
+        var quarantined = data.Quarantined
+            .OrderBy(q => q.ClaimedCapturedAt)
+            .Select(q => new QuarantinedItem(q.BuildingId, q.DoorId, q.ClaimedKind, q.ClaimedCapturedAt, q.ReasonCode, q.Deadline))
+            .ToList();
+        return new FootagePlan(subjectId, expiresAt, found.Count, items) { Quarantined = quarantined };
+    }
+
+    /// <summary>Stores the plan, its recordings under the request's hold first (a retried work step that finds the plan
+    /// finds the hold placed too). Returns how many recordings the answer will include.</summary>
+    public async Task<int> StorePlanAsync(string requestId, FootagePlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Items.Count > 0)
         {
-            await HoldAsync(requestId, items, expiresAt, cancellationToken).ConfigureAwait(false);
+            await HoldAsync(requestId, plan.Items, plan.ExportExpiresAt, cancellationToken).ConfigureAwait(false);
         }
 
-        await store.UpsertAsync(Containers.Requests, requestId, FootagePlan.DocumentId, new FootagePlan(subjectId, expiresAt, found.Count, items), cancellationToken).ConfigureAwait(false);
-        return items.Count;
+        await store.UpsertAsync(Containers.Requests, requestId, FootagePlan.DocumentId, plan, cancellationToken).ConfigureAwait(false);
+        return plan.Items.Count;
     }
 
     /// <summary>

@@ -29,14 +29,24 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
 
     /// <summary>The person's recordings, and the refused uploads in quarantine that claim to be from their doors and times
     /// (a quarantined item is never face-checked, so only its claimed door and capture time can link it).</summary>
-    public async Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken)
+    public Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken) =>
+        FindAllAsync(subjectId, from, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FindAllAsync(string, DateTimeOffset?, CancellationToken)"/>, handing each door event of the person
+    /// (at or after <paramref name="from"/>) to <paramref name="doorEvent"/> as stored, while they are read for the footage
+    /// search: the access answer lists the events it read here instead of reading the partition again (issue 15.7).
+    /// </summary>
+    public async Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, Action<JsonElement>? doorEvent, CancellationToken cancellationToken)
     {
         var window = options.Value.FootageWindow;
         var moments = new List<(string Building, string Door, DateTimeOffset At, string Why)>();
         var eventQuery = from is null ? RecordQuery.All : RecordQuery.Where(Since("at", from.Value));
-        await foreach (var e in PagesAsync<DoorEventRecord>(Containers.DoorEvents, subjectId, eventQuery, cancellationToken).ConfigureAwait(false))
+        // As JsonElement: reading three fields of it costs nothing more, where a JsonObject builds every node on first access.
+        await foreach (var e in PagesAsync<JsonElement>(Containers.DoorEvents, subjectId, eventQuery, cancellationToken).ConfigureAwait(false))
         {
-            moments.Add((e.BuildingId, e.DoorId, e.At, AtDoorEvent));
+            moments.Add((e.GetProperty("buildingId").GetString()!, e.GetProperty("doorId").GetString()!, e.GetProperty("at").GetDateTimeOffset(), AtDoorEvent));
+            doorEvent?.Invoke(e);
         }
 
         var buildings = moments.Select(m => m.Building).ToHashSet(StringComparer.Ordinal);

@@ -96,6 +96,16 @@ public sealed record PrivacyRequestRecord
 
     public string? Province { get; init; }
 
+    /// <summary>Where <see cref="Jurisdiction"/> came from (D1): <c>record</c> (the person on file) or <c>request</c>
+    /// (nobody on file matched, so the body's).</summary>
+    public string? JurisdictionSource { get; init; }
+
+    /// <summary>What the body asked for when it differed from the choice ("jurisdiction" or "jurisdiction/province").</summary>
+    public string? RequestedJurisdiction { get; init; }
+
+    /// <summary>The holiday calendar the business-day clocks were counted on (e.g. <c>ca-on</c>).</summary>
+    public string? Calendar { get; init; }
+
     public required string Channel { get; init; }
 
     public string? SubjectId { get; init; }
@@ -142,6 +152,9 @@ public sealed record PrivacyRequestRecord
 
     public bool Closed => Status is RequestStatus.Completed or RequestStatus.Denied or RequestStatus.Unverified;
 }
+
+/// <summary>The person a request is about, as their record has them: id, and the jurisdiction that sets the clocks (D1).</summary>
+public sealed record SubjectOnFile(string ResidentId, string Jurisdiction);
 
 /// <summary>An index entry of a subject's requests (partition <c>subject-{id}</c>) or of open requests (partition <c>open</c>).</summary>
 public sealed record RequestIndexEntry(string RequestId, RequestType Type, DateTimeOffset ReceivedAt, DateTimeOffset DueAt, string Status);

@@ -221,7 +221,8 @@ public sealed class PrivacyRequestsApi(
         }
 
         var now = time.GetUtcNow();
-        var subjectId = await service.FindSubjectAsync(input!.Subject, cancellationToken).ConfigureAwait(false);
+        var onFile = await service.FindSubjectOnFileAsync(input!.Subject, cancellationToken).ConfigureAwait(false);
+        var subjectId = onFile?.ResidentId;
 
         // A duplicate within the window joins the first (same type, same person or same details given, same agent); the
         // key holds addresses only as keyed hashes.
@@ -233,7 +234,7 @@ public sealed class PrivacyRequestsApi(
             return Accepted(existing.Document.RequestId);
         }
 
-        var record = service.NewRecord(input, subjectId, now);
+        var record = service.NewRecord(input, onFile, now);
         if (input.Agent is { } agent && AgentPermissions.Decode(agent.PermissionDocument) is { Bytes: { } document, Extension: { } extension })
         {
             // Stored before the record names it; the record keeps the blob's name, and its steps the document's hash.
@@ -525,18 +526,21 @@ public sealed class PrivacyRequestService(
 
     /// <summary>The resident the request is about: by id, or by the email on file in the building given. The same work
     /// whether someone matches or not (<see cref="ResidentEmailIndex.FindAsync"/>).</summary>
-    public async Task<string?> FindSubjectAsync(SubjectInput subject, CancellationToken cancellationToken)
+    public async Task<string?> FindSubjectAsync(SubjectInput subject, CancellationToken cancellationToken) =>
+        (await FindSubjectOnFileAsync(subject, cancellationToken).ConfigureAwait(false))?.ResidentId;
+
+    /// <summary>
+    /// The resident the request is about, with the jurisdiction their record holds (D1: the clocks follow the person on
+    /// file, not what a request says). One point read of the residents container whether someone matched or not (issue
+    /// 13: the work does not tell a match).
+    /// </summary>
+    public async Task<SubjectOnFile?> FindSubjectOnFileAsync(SubjectInput subject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        if (subject.ResidentId is not null)
-        {
-            return await store.ReadAsync<ResidentRecord>(Containers.Residents, subject.ResidentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false) is null
-                ? null
-                : subject.ResidentId;
-        }
-
         // By the email index (one small partition), never by reading the building (issue 13).
-        return await emailIndex.FindAsync(subject.Email!, subject.BuildingId!, cancellationToken).ConfigureAwait(false);
+        var id = subject.ResidentId ?? await emailIndex.FindAsync(subject.Email!, subject.BuildingId!, cancellationToken).ConfigureAwait(false);
+        var resident = await store.ReadAsync<ResidentRecord>(Containers.Residents, id ?? "~nobody", ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
+        return resident is null || id is null ? null : new SubjectOnFile(id, resident.Document.Jurisdiction);
     }
 
     /// <summary>O15: whether <paramref name="guardianId"/> is the guardian on file of the minor <paramref name="residentId"/>
@@ -546,18 +550,37 @@ public sealed class PrivacyRequestService(
         && (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is { Minor: true, Guardian.ResidentId: { } guardian }
         && guardian == guardianId;
 
+    /// <summary>A new request's record from the body, for a subject known by id only (the jurisdiction as the body gives it).</summary>
     public PrivacyRequestRecord NewRecord(PrivacyRequestInput input, string? subjectId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var calendar = calendars.CalendarFor(input.Jurisdiction, input.Province);
+        return NewRecord(input, subjectId is null ? null : new SubjectOnFile(subjectId, input.Jurisdiction), now);
+    }
+
+    /// <summary>
+    /// A new request's record and its clocks (D1). The jurisdiction is the person's record's when they are on file; the
+    /// body may only narrow it where the law allows (a Canadian resident's province: PIPEDA applies in every province, and
+    /// the province's holidays decide its business days); a body that says otherwise is recorded beside the choice and
+    /// does not move the clocks. Nobody on file: the body's, recorded as such. Receipt is confirmed within 10 business days
+    /// counted on the jurisdiction's calendar in its local time zone (<see cref="BusinessCalendars.ZoneFor"/>).
+    /// </summary>
+    public PrivacyRequestRecord NewRecord(PrivacyRequestInput input, SubjectOnFile? subject, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var jurisdiction = subject?.Jurisdiction ?? input.Jurisdiction;
+        var province = jurisdiction == "canada" ? input.Province : null;
+        var calendar = calendars.CalendarFor(jurisdiction, province);
         return new PrivacyRequestRecord
         {
             RequestId = "req-" + Guid.NewGuid().ToString("N")[..16],
             Type = input.Type,
-            Jurisdiction = input.Jurisdiction,
-            Province = input.Province,
+            Jurisdiction = jurisdiction,
+            Province = province,
+            JurisdictionSource = subject is null ? "request" : "record",
+            RequestedJurisdiction = subject is not null && (input.Jurisdiction != jurisdiction || input.Province != province) ? input.Jurisdiction + (input.Province is null ? string.Empty : "/" + input.Province) : null,
+            Calendar = calendar,
             Channel = input.Channel,
-            SubjectId = subjectId,
+            SubjectId = subject?.ResidentId,
             // Kept only when the email is how the request names the person (it is where the acknowledgement goes); beside a
             // resident id it would be an address nobody checked, so it is not kept (O1).
             GivenEmail = input.Subject.ResidentId is null ? input.Subject.Email : null,
@@ -565,8 +588,8 @@ public sealed class PrivacyRequestService(
             Correction = input.Correction,
             LookbackFrom = input.LookbackFrom,
             ReceivedAt = now,
-            AcknowledgeBy = calendars.Get(calendar).AddBusinessDays(now, 10, TimeZoneInfo.Utc),
-            DueAt = now + ResponsePeriod(input.Jurisdiction),
+            AcknowledgeBy = calendars.Get(calendar).AddBusinessDays(now, 10, calendars.ZoneFor(calendar)),
+            DueAt = now + ResponsePeriod(jurisdiction),
             Status = RequestStatus.Received,
             Steps = [new RequestStep("received", "done", now)],
         };
@@ -599,6 +622,14 @@ public sealed class PrivacyRequestService(
                 return r;
             }
 
+            // D1: the extension is taken within the first period, with notice (PIPEDA s.8(3): "within 30 days after the
+            // receipt ... the organization may extend"; 11 CCR 7021(b): notice within the first 45 days).
+            if (time.GetUtcNow() > r.DueAt)
+            {
+                error = "The request's due date has passed; an extension can only be taken before it.";
+                return r;
+            }
+
             return r with { ExtendedDueAt = r.DueAt + ResponsePeriod(r.Jurisdiction), ExtensionReason = reason, Steps = [.. r.Steps, new RequestStep("extended", "done", time.GetUtcNow())] };
         }, cancellationToken).ConfigureAwait(false);
         if (updated is null)
@@ -613,6 +644,7 @@ public sealed class PrivacyRequestService(
             {
                 ["requestId"] = requestId,
                 ["dueAt"] = updated.EffectiveDueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["jurisdiction"] = updated.Jurisdiction,
             }, cancellationToken).ConfigureAwait(false); // the reason is read from the record at send time (free text stays out of messages)
         }
 
@@ -644,7 +676,9 @@ public sealed class PrivacyRequestService(
             var acknowledged = await UpdateAsync(requestId, r => r.AcknowledgedAt is not null ? r : r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
             if (acknowledged?.AcknowledgedAt is { } at)
             {
-                await AuditStepAsync(acknowledged, "acknowledged", at, acknowledged.AcknowledgeBy, null, cancellationToken).ConfigureAwait(false);
+                // D1, asserted: the step's audit entry says whether receipt was confirmed by the deadline (a late one is
+                // what the compliance report lists), never silently.
+                await AuditStepAsync(acknowledged, "acknowledged", at, acknowledged.AcknowledgeBy, at <= acknowledged.AcknowledgeBy ? "on-time" : "late", cancellationToken).ConfigureAwait(false);
             }
         }
 

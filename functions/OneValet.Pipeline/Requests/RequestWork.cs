@@ -24,10 +24,10 @@ public sealed class RequestWork(
     IRecordStore store,
     PrivacyRequestService service,
     RetentionEnforcer enforcer,
-    RetentionSchedule schedule,
     HoldRegistry holds,
     DisclosuresApi disclosures,
     AccessFootage footage,
+    AccessExport export,
     PersonRecordings recordings,
     NotificationPublisher notifications,
     BlobServiceClient blobs,
@@ -73,7 +73,19 @@ public sealed class RequestWork(
 
         // The recordings that concern the person are chosen now and redacted one activity each; the answer is assembled by
         // CompleteAccessAsync once they are done (O8; PIPEDA s.9(1)).
-        var items = await footage.PlanAsync(record.RequestId, subject, LookbackFrom(record), now + options.Value.ExportRetention, cancellationToken).ConfigureAwait(false);
+        // Idempotent: a retried work step finds the plan it stored and keeps it, so the orchestration's item count and the
+        // plan always agree. The door events read for the footage search are staged into the answer's file as they are read
+        // (issue 15.7: one read of the partition for the whole answer), before the plan is stored.
+        if (await footage.ReadPlanAsync(record.RequestId, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            return new WorkResult(RequestStatus.InProgress, null, false, record.EffectiveDueAt.UtcDateTime, stored.Items.Count);
+        }
+
+        var expiresAt = now + options.Value.ExportRetention;
+        using var events = await export.OpenDoorEventsAsync(record.RequestId, subject, now, expiresAt, cancellationToken).ConfigureAwait(false);
+        var plan = await footage.ChooseAsync(subject, LookbackFrom(record), expiresAt, events.Add, cancellationToken).ConfigureAwait(false);
+        var blocks = await events.FinishAsync().ConfigureAwait(false);
+        var items = await footage.StorePlanAsync(record.RequestId, plan with { DoorEvents = events.Count, DoorEventBlocks = blocks }, cancellationToken).ConfigureAwait(false);
         return new WorkResult(RequestStatus.InProgress, null, false, record.EffectiveDueAt.UtcDateTime, items);
     }
 
@@ -97,62 +109,52 @@ public sealed class RequestWork(
         var now = time.GetUtcNow();
         var subject = record.SubjectId!;
         var from = LookbackFrom(record);
-        var export = new JsonObject
+        var plan = await footage.ReadPlanAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
+        var head = new JsonObject
         {
             ["requestId"] = record.RequestId,
             ["generatedAt"] = RecordJson.Timestamp(now),
             ["lookbackFrom"] = from is null ? null : RecordJson.Timestamp(from.Value),
         };
         var resident = await store.ReadAsync<JsonObject>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
-        export["identifiers"] = resident?.Document.DeepClone();
+        head["identifiers"] = resident?.Document.DeepClone();
         var enrollment = await store.ReadAsync<JsonObject>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
-        export["facialEntryEnrollment"] = enrollment?.Document.DeepClone();
-        var events = new JsonArray();
-        var query = from is null ? RecordQuery.All : RecordQuery.Where(new FieldCondition("at", FieldOperator.GreaterThanOrEqual, JsonValue.Create(RecordJson.Timestamp(from.Value))));
-        await foreach (var e in PagesAsync(Containers.DoorEvents, subject, query, cancellationToken).ConfigureAwait(false))
-        {
-            events.Add(e);
-        }
+        head["facialEntryEnrollment"] = enrollment?.Document.DeepClone();
 
-        export["hardwareUsage"] = new JsonObject { ["doorEvents"] = events };
+        // "hardwareUsage" (the door events) sits between head and tail: staged by the work step (AccessExport).
+        var tail = new JsonObject();
         var shared = await disclosures.ForPartitionAsync(subject, cancellationToken).ConfigureAwait(false);
-        export["disclosures"] = JsonSerializer.SerializeToNode(shared.Where(d => from is null || d.DisclosedAt >= from), ApiJson.Options);
-        export["requests"] = JsonSerializer.SerializeToNode((await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
+        tail["disclosures"] = JsonSerializer.SerializeToNode(shared.Where(d => from is null || d.DisclosedAt >= from), ApiJson.Options);
+        tail["requests"] = JsonSerializer.SerializeToNode((await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
         var recordings = await footage.SectionAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
-        export["recordings"] = recordings.Json;
-        export["quarantinedUploads"] = await QuarantinedSectionAsync(subject, from, cancellationToken).ConfigureAwait(false);
+        tail["recordings"] = recordings.Json;
+        tail["quarantinedUploads"] = QuarantinedSection(plan?.Quarantined
+            ?? (await footage.ChooseAsync(subject, from, now, null, cancellationToken).ConfigureAwait(false)).Quarantined!);
 
-        var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
-        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var blobName = $"{record.RequestId}/data.json";
-        var blob = container.GetBlobClient(blobName);
         var expires = recordings.ExpiresAt ?? now + options.Value.ExportRetention;
-        await schedule.AddAsync(new ScheduleEntry
-        {
-            Kind = ItemKind.Export,
-            ItemPartition = record.RequestId,
-            ItemId = "data.json",
-            BlobName = blobName,
-            SubjectId = subject,
-            BuildingId = "exports",
-            EventAt = now,
-            Category = "export",
-            Rule = new RetentionRule("export-7d", "O8", options.Value.ExportRetention, RetentionAction.Delete),
-            Deadline = expires,
-        }, cancellationToken).ConfigureAwait(false);
-        await blob.UploadAsync(BinaryData.FromString(export.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), overwrite: true, cancellationToken).ConfigureAwait(false);
+        var reread = await export.CommitAsync(record.RequestId, subject, head, tail, plan?.DoorEventBlocks, now, expires, ReadDoorEventsAsync, cancellationToken).ConfigureAwait(false);
+        var doorEvents = reread ?? plan?.DoorEvents ?? 0;
 
-        var summary = string.Create(CultureInfo.InvariantCulture, $"Your data: identifiers, Facial Entry enrollment, {events.Count} door events, {shared.Count} disclosures, your requests, ")
+        var summary = string.Create(CultureInfo.InvariantCulture, $"Your data: identifiers, Facial Entry enrollment, {doorEvents} door events, {shared.Count} disclosures, your requests, ")
             + RecordingsSentence(recordings);
         await Finish(record.RequestId, new RequestOutcome
         {
             Summary = summary,
-            ExportBlob = blobName,
+            ExportBlob = AccessExport.BlobNameFor(record.RequestId),
             ExportExpiresAt = expires,
             ExportFiles = recordings.Files,
         }).ConfigureAwait(false);
         await footage.ForgetAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
         return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+
+        async Task ReadDoorEventsAsync(AccessExport.DoorEvents events, CancellationToken ct)
+        {
+            var query = from is null ? RecordQuery.All : RecordQuery.Where(new FieldCondition("at", FieldOperator.GreaterThanOrEqual, JsonValue.Create(RecordJson.Timestamp(from.Value))));
+            await foreach (var e in PagesAsync(Containers.DoorEvents, subject, query, ct).ConfigureAwait(false))
+            {
+                events.Add(e);
+            }
+        }
     }
 
     /// <summary>
@@ -160,10 +162,10 @@ public sealed class RequestWork(
     /// why they were refused and when they go; their bytes are not released (they failed the upload contract, so they may
     /// not even decode, and nobody has checked who is in them).
     /// </summary>
-    private async Task<JsonArray> QuarantinedSectionAsync(string subject, DateTimeOffset? from, CancellationToken cancellationToken)
+    private static JsonArray QuarantinedSection(IReadOnlyList<QuarantinedItem> quarantined)
     {
         var items = new JsonArray();
-        foreach (var q in (await recordings.FindAllAsync(subject, from, cancellationToken).ConfigureAwait(false)).Quarantined.OrderBy(q => q.ClaimedCapturedAt))
+        foreach (var q in quarantined)
         {
             items.Add(new JsonObject
             {

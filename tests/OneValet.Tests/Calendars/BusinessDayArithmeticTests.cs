@@ -68,31 +68,25 @@ public sealed class BusinessDayArithmeticTests
     }
 
     [Fact]
-    public void A_year_outside_the_data_throws_instead_of_assuming_no_holidays()
+    public void A_year_outside_the_data_is_computed_from_the_rules_not_assumed_free_of_holidays()
     {
+        // D1 (issue 15.1): the files list 2025-2028; other years come from the rules, holidays included.
         var calendar = Calendar("us-ny");
-        Assert.True(calendar.Covers(new DateOnly(2025, 1, 1)));
-        Assert.True(calendar.Covers(new DateOnly(2028, 12, 31)));
-        Assert.False(calendar.Covers(new DateOnly(2024, 12, 31)));
-        Assert.False(calendar.Covers(new DateOnly(2029, 1, 1)));
-
-        var error = Assert.Throws<InvalidOperationException>(() => calendar.IsBusinessDay(new DateOnly(2029, 1, 2)));
-        Assert.Contains("us-ny", error.Message, StringComparison.Ordinal);
-        Assert.Contains("2029-01-02", error.Message, StringComparison.Ordinal);
-        Assert.Contains("2025 to 2028", error.Message, StringComparison.Ordinal);
-        Assert.Throws<InvalidOperationException>(() => calendar.IsBusinessDay(new DateOnly(2024, 12, 31)));
-        Assert.Throws<InvalidOperationException>(() => calendar.HolidayOn(new DateOnly(2029, 7, 4)));
-        Assert.Throws<InvalidOperationException>(() => calendar.AddBusinessDays(new DateOnly(2024, 12, 20), 5));
+        Assert.True(calendar.HasRules);
+        Assert.True(calendar.Covers(new DateOnly(2024, 12, 31)));
+        Assert.True(calendar.Covers(new DateOnly(2029, 1, 1)));
+        Assert.Equal("Independence Day", calendar.HolidayOn(new DateOnly(2029, 7, 4))?.Name); // a Wednesday
+        Assert.False(calendar.IsBusinessDay(new DateOnly(2029, 11, 6))); // Election Day 2029: the Tuesday after Monday 5 November
+        Assert.True(calendar.IsBusinessDay(new DateOnly(2029, 1, 2)));
     }
 
     [Fact]
-    public void A_count_that_runs_past_the_data_throws_even_if_it_started_inside()
+    public void A_count_that_runs_past_the_data_goes_on_with_the_rules()
     {
         var calendar = Calendar("us-federal");
         Assert.Equal(new DateOnly(2028, 12, 29), calendar.AddBusinessDays(new DateOnly(2028, 12, 22), 4));
-        Assert.Throws<InvalidOperationException>(() => calendar.AddBusinessDays(new DateOnly(2028, 12, 22), 5));
-        Assert.Throws<InvalidOperationException>(() =>
-            calendar.AddBusinessDays(new DateTimeOffset(2028, 12, 22, 12, 0, 0, TimeSpan.Zero), 10, NewYork));
+        // Fri 29 Dec (4), Mon 1 Jan 2029 is New Year's Day, Tue 2 Jan (5).
+        Assert.Equal(new DateOnly(2029, 1, 2), calendar.AddBusinessDays(new DateOnly(2028, 12, 22), 5));
     }
 
     [Fact]
