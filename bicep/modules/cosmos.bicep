@@ -152,6 +152,7 @@ resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
 //   requests   privacy requests, kept 24 months (partition = request id; subject-{id}, open, dedupe, intake-caps)
 //   resident-emails  privacy-request intake's lookup (partition = HMAC-SHA256 of the normalized email, keyed by the
 //              Key Vault secret request-secret-key; id = resident id): one point query per request, no building scan
+//   devices    the device registry (partition = building id, id = device id; device:{id} holds the device's one building)
 var defaultIndexedContainers = [
   'schedule'
   'holds'
@@ -164,6 +165,7 @@ var defaultIndexedContainers = [
   'incidents'
   'requests'
   'resident-emails'
+  'devices'
 ]
 
 resource others 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [

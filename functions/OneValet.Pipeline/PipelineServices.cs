@@ -65,6 +65,9 @@ public static class PipelineServices
         services.AddSingleton<RetentionSweep>();
         services.AddSingleton<NotificationPublisher>();
         services.AddSingleton<Durable.HistoryPurge>();
+        services.AddSingleton<Devices.DeviceRegistry>();
+        services.AddSingleton<Devices.DevicesApi>();
+        services.AddSingleton<Devices.UploadGrants>();
         services.AddSingleton<RecordingIngestor>();
         services.AddSingleton<RecordingsApi>();
         services.AddSingleton<HoldsApi>();

@@ -136,6 +136,7 @@ internal static class RetentionBenchmark
         var builder = WebApplication.CreateBuilder();
         var settings = Arguments.LocalHostSettings("lag" + suffix, data);
         settings["OneValet:Retention:SurveillanceFootage"] = "00:01:30";
+        settings["OneValet:Ingestion:RegisteredDevicesOnly"] = "false"; // deletion lag is measured here; the registry in IngestionBenchmark
         settings["OneValet:Retention:Buildings:short:SurveillanceFootage"] = "00:00:20";
         settings["OneValet:Retention:PlanInterval"] = "00:05:00";
         settings["OneValet:Retention:PlanningHorizon"] = "02:00:00";

@@ -19,7 +19,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks, EvidenceApi evidence)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks, OneValet.Pipeline.Devices.DevicesApi devices, OneValet.Pipeline.Devices.UploadGrants uploadGrants, EvidenceApi evidence)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -221,6 +221,26 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public async Task<IActionResult> ListCorrectionTasksAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "buildings/{buildingId}/correction-tasks")] HttpRequest request, string buildingId) =>
         new ResultAction(await correctionTasks.ListAsync(buildingId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.PutDevice))]
+    public async Task<IActionResult> PutDeviceAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "buildings/{buildingId}/devices/{deviceId}")] HttpRequest request, string buildingId, string deviceId) =>
+        new ResultAction(await devices.PutAsync(buildingId, deviceId, request, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.RetireDevice))]
+    public async Task<IActionResult> RetireDeviceAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "buildings/{buildingId}/devices/{deviceId}/retirement")] HttpRequest request, string buildingId, string deviceId) =>
+        new ResultAction(await devices.RetireAsync(buildingId, deviceId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListBuildingDevices))]
+    public async Task<IActionResult> ListBuildingDevicesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "buildings/{buildingId}/devices")] HttpRequest request, string buildingId) =>
+        new ResultAction(await devices.ListAsync(buildingId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.RequestUploadGrant))]
+    public async Task<IActionResult> RequestUploadGrantAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "buildings/{buildingId}/devices/{deviceId}/upload-grant")] HttpRequest request, string buildingId, string deviceId) =>
+        new ResultAction(await uploadGrants.GrantAsync(buildingId, deviceId, request, Aborted(request)).ConfigureAwait(false));
 
     [Function(nameof(ApiRoutes.ListAuditEntries))]
     public async Task<IActionResult> ListAuditEntriesAsync(

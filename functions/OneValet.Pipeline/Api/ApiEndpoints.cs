@@ -56,6 +56,10 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.GetConsents, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.GetConsentsAsync(residentId, ct));
         Map(endpoints, ApiRoutes.GetFacialEntryPolicy, (string? version) => ResidentViewsApi.GetFacialEntryPolicy(version));
         Map(endpoints, ApiRoutes.ListCorrectionTasks, (Requests.CorrectionTasksApi api, string buildingId, CancellationToken ct) => api.ListAsync(buildingId, ct));
+        Map(endpoints, ApiRoutes.PutDevice, (Devices.DevicesApi api, string buildingId, string deviceId, HttpRequest request, CancellationToken ct) => api.PutAsync(buildingId, deviceId, request, ct));
+        Map(endpoints, ApiRoutes.RetireDevice, (Devices.DevicesApi api, string buildingId, string deviceId, CancellationToken ct) => api.RetireAsync(buildingId, deviceId, ct));
+        Map(endpoints, ApiRoutes.ListBuildingDevices, (Devices.DevicesApi api, string buildingId, CancellationToken ct) => api.ListAsync(buildingId, ct));
+        Map(endpoints, ApiRoutes.RequestUploadGrant, (Devices.UploadGrants api, string buildingId, string deviceId, HttpRequest request, CancellationToken ct) => api.GrantAsync(buildingId, deviceId, request, ct));
         Map(endpoints, ApiRoutes.ListAuditEntries, (Evidence.EvidenceApi api, string? from, string? to, string? obligation, string? action, string? itemRef, string? outcome, string? pageSize, string? continuation, CancellationToken ct) =>
             api.ListAuditAsync(from, to, obligation, action, itemRef, outcome, pageSize, continuation, ct));
         Map(endpoints, ApiRoutes.ListQuarantine, (Evidence.EvidenceApi api, string? from, string? to, string? pageSize, string? continuation, CancellationToken ct) =>

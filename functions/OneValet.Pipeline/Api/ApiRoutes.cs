@@ -420,6 +420,43 @@ public static class ApiRoutes
         Refuses = [400],
     };
 
+    public static readonly ApiRoute PutDevice = new(
+        "PutDevice", "PUT", "buildings/{buildingId}/devices/{deviceId}",
+        Roles.PropertyManager, Scope.Building, "Registers a device in the building, or changes its doors (issue 16.3; O2, O4): only a registered, active device's uploads are catalogued.")
+    {
+        Body = typeof(Devices.DeviceInput),
+        BodyExample = new Devices.DeviceInput(["lobby", "garage"]),
+        Returns = [(200, typeof(Devices.DeviceRecord)), (201, typeof(Devices.DeviceRecord))],
+        Refuses = [400, 404, 409],
+    };
+
+    public static readonly ApiRoute RetireDevice = new(
+        "RetireDevice", "POST", "buildings/{buildingId}/devices/{deviceId}/retirement",
+        Roles.PropertyManager, Scope.Building, "Retires a device, for good: no more upload grants, its uploads are quarantined (issue 16.3).")
+    {
+        Returns = [(200, typeof(Devices.DeviceRecord))],
+        Refuses = [404],
+    };
+
+    public static readonly ApiRoute ListBuildingDevices = new(
+        "ListBuildingDevices", "GET", "buildings/{buildingId}/devices",
+        Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "The building's devices, active and retired, with their doors (issue 16.3).")
+    {
+        Returns = [(200, typeof(IReadOnlyList<Devices.DeviceRecord>))],
+        Refuses = [400],
+    };
+
+    public static readonly ApiRoute RequestUploadGrant = new(
+        "RequestUploadGrant", "POST", "buildings/{buildingId}/devices/{deviceId}/upload-grant",
+        Roles.Device, Scope.Building,
+        "A device's own short-lived grant to create the named captures at its own doors in recordings: a create-only SAS per blob name (issue 16.3; O2, O4).")
+    {
+        Body = typeof(Devices.UploadGrantInput),
+        BodyExample = new Devices.UploadGrantInput([new Devices.UploadGrantItem("lobby", "cap-0001", "mp4")]),
+        Returns = [(200, typeof(Devices.UploadGrant))],
+        Refuses = [400, 403, 404, 409],
+    };
+
     public static readonly ApiRoute ListAuditEntries = new(
         "ListAuditEntries", "GET", "audit",
         Roles.PrivacyOfficer, Scope.Global,
@@ -465,6 +502,7 @@ public static class ApiRoutes
         RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
         SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, ExtendPrivacyRequest, ResolveCorrection,
         ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy, ListCorrectionTasks,
+        PutDevice, RetireDevice, ListBuildingDevices, RequestUploadGrant,
         ListAuditEntries, ListQuarantine, ListOpenRequests, ListHoldReviews, GetComplianceReport,
     ];
 }

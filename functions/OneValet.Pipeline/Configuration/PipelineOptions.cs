@@ -79,4 +79,14 @@ public sealed class IngestionOptions
     /// <summary>How many uploads are catalogued at once.</summary>
     [Range(1, 64)]
     public int Parallelism { get; set; } = 4;
+
+    /// <summary>
+    /// Issue 16.3: an upload is catalogued only when the device registry places its <c>deviceid</c>, active, at the door of
+    /// its name (else quarantined <c>unknown-device</c>). On unless a test harness that uploads as unregistered consoles turns
+    /// it off; no deployment sets it.
+    /// </summary>
+    public bool RegisteredDevicesOnly { get; set; } = true;
+
+    /// <summary>How long a device's upload grant (create-only SAS) lasts; clamped to 1-15 minutes.</summary>
+    public TimeSpan UploadGrantLifetime { get; set; } = TimeSpan.FromMinutes(10);
 }

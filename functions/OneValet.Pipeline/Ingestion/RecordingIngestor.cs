@@ -54,12 +54,16 @@ public sealed partial class RecordingIngestor(
     Faces.FacialEntryChecks facialEntryChecks,
     Media.MediaProbe media,
     PromptEnforcement prompt,
+    Devices.DeviceRegistry devices,
     IOptions<IngestionOptions> ingestionOptions,
     IOptions<StorageOptions> storageOptions,
     TimeProvider time,
     ILogger<RecordingIngestor> logger)
 {
     private const int MaxAttempts = 5;
+
+    /// <summary>The quarantine reason of an upload the device registry does not vouch for (issue 16.3).</summary>
+    public const string UnknownDevice = "unknown-device";
     private readonly IngestionOptions _options = ingestionOptions.Value;
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
     private readonly BlobContainerClient _quarantine = blobs.GetBlobContainerClient(storageOptions.Value.QuarantineContainer);
@@ -119,6 +123,14 @@ public sealed partial class RecordingIngestor(
         if (reason is not null)
         {
             return await QuarantineAsync(client, blob, properties, reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Issue 16.3: the device the upload names must be registered, active, in the building and at the door of its
+        // name; anything else (an unknown or retired console, a console of another building or door, a forged deviceid)
+        // is refused and kept under its claimed rule like every refused upload (O1, O2, O4).
+        if (_options.RegisteredDevicesOnly && !await devices.VouchesAsync(name.BuildingId, name.DoorId, metadata!.DeviceId, cancellationToken).ConfigureAwait(false))
+        {
+            return await QuarantineAsync(client, blob, properties, UnknownDevice, cancellationToken).ConfigureAwait(false);
         }
 
         var content = await HashAsync(blob, properties.ETag, name.Extension, cancellationToken).ConfigureAwait(false);

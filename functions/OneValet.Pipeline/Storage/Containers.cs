@@ -55,6 +55,10 @@ public static class Containers
     /// holds the resident's building. No address in any form, and one single-partition query per request.</summary>
     public const string ResidentEmails = "resident-emails";
 
+    /// <summary>The device registry (issue 16.3): partition = building id, id = device id; each device id's one building in
+    /// <c>device:{deviceId}</c> (id <c>owner</c>). Ids only.</summary>
+    public const string Devices = "devices";
+
     public static IReadOnlyList<string> All { get; } =
-        [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents, Occupancy, Deliveries, Disclosures, Incidents, Requests, ResidentEmails];
+        [Recordings, Audit, Schedule, Holds, Ledger, Residents, DoorEvents, Occupancy, Deliveries, Disclosures, Incidents, Requests, ResidentEmails, Devices];
 }

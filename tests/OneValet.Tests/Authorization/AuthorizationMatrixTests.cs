@@ -29,6 +29,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         ["buildingId"] = ("b-1", "b-2"),
         ["unitId"] = ("u-1", "u-2"),
         ["doorId"] = ("door-1", "door-9"),
+        ["deviceId"] = ("device-1", "device-9"),
         ["queue"] = ("notifications", "notifications"),
     };
 

@@ -177,6 +177,18 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.Equal("[resourceId('Microsoft.Storage/storageAccounts', parameters('dataStorageName'))]", delegator.Json["scope"]!.GetValue<string>());
         Assert.Equal("[parameters('appPrincipalId')]", delegator.Properties["principalId"]!.GetValue<string>());
 
+        // #16.3: a device's upload grant is a user-delegation SAS with create permission on recordings, and a SAS grants no
+        // more than its signer's own data rights: the same identity holds Storage Blob Data Contributor on the recordings
+        // container itself (container scope, one copy per data container), or every grant would be a 403 on first use.
+        var containerContributor = Assert.Single(assignments, a =>
+            a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("ba92f5b4-2d11-453d-a403-e96b0029c9fe", StringComparison.Ordinal)
+            && a.Properties["principalId"]!.GetValue<string>() == "[parameters('appPrincipalId')]"
+            && a.Json["scope"]!.GetValue<string>().Contains("blobServices/containers', parameters('dataStorageName')", StringComparison.Ordinal));
+        Assert.Contains("parameters('dataContainerNames')[copyIndex()]", containerContributor.Json["scope"]!.GetValue<string>(), StringComparison.Ordinal);
+        var containerNames = containerContributor.Evaluate(JsonValue.Create("[parameters('dataContainerNames')]"))
+            .SelectMany(text => JsonNode.Parse(text)!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Contains("recordings", containerNames);
+
         var cosmos = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"));
         var cosmosRole = Assert.Single(Guids().Matches(cosmos.Properties["roleDefinitionId"]!.GetValue<string>()).Select(m => m.Value));
         Assert.Contains(cosmosRole, AllowedCosmosRoles);

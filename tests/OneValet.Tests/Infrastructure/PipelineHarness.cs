@@ -72,6 +72,9 @@ internal sealed class PipelineHarness : IAsyncDisposable
             ["OneValet:Email:FromAddress"] = "privacy@onevalet.test",
             ["OneValet:Email:PrivacyOfficerAddress"] = "privacy-office@onevalet.test",
             ["OneValet:Requests:SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+
+            // Uploads here come from consoles nobody registered; the device registry has its own tests (issue 16.3).
+            ["OneValet:Ingestion:RegisteredDevicesOnly"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

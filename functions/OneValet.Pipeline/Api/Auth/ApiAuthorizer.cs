@@ -85,7 +85,7 @@ public sealed class ApiAuthorizer(IRecordStore store)
             return AuthorizationOutcome.NotFound;
         }
 
-        var target = new Target(null, values.GetValueOrDefault("buildingId"), values.GetValueOrDefault("unitId"));
+        var target = new Target(null, values.GetValueOrDefault("buildingId"), values.GetValueOrDefault("unitId"), values.GetValueOrDefault("deviceId"));
         if (parameter == "requestId")
         {
             // A privacy request belongs to its subject (and, through the subject, to the subject's building).
@@ -112,7 +112,7 @@ public sealed class ApiAuthorizer(IRecordStore store)
                 return roles.HasFlag(Roles.PropertyManager) && route.Method == "PUT" ? AuthorizationOutcome.Allow : AuthorizationOutcome.NotFound;
             }
 
-            target = new Target(value, resident.BuildingId, resident.UnitId, resident.Minor ? resident.Guardian?.ResidentId : null);
+            target = new Target(value, resident.BuildingId, resident.UnitId, null, resident.Minor ? resident.Guardian?.ResidentId : null);
         }
 
         foreach (var role in AuthClaims.RoleNames.Values)
@@ -143,9 +143,11 @@ public sealed class ApiAuthorizer(IRecordStore store)
         // A property manager: the buildings of the claim (a resident's building found via the store).
         Roles.PropertyManager => caller.HasBuilding(target.BuildingId),
 
-        // A device: its own building (and unit, if the device belongs to one); never a resident's record.
+        // A device: its own building (and unit, if the device belongs to one); never a resident's record; of the devices
+        // named in a route, only itself (issue 16.3: one console cannot get another's upload grant).
         Roles.Device => target.ResidentId is null && caller.HasBuilding(target.BuildingId)
-            && (target.UnitId is null || caller.UnitId is null || caller.UnitId == target.UnitId),
+            && (target.UnitId is null || caller.UnitId is null || caller.UnitId == target.UnitId)
+            && (target.DeviceId is null || caller.DeviceId == target.DeviceId),
 
         // Partners reach no object yet.
         _ => false,
@@ -157,5 +159,5 @@ public sealed class ApiAuthorizer(IRecordStore store)
             : null;
 
     /// <summary>What a route reaches; <see cref="GuardianId"/>: a minor's guardian who is a resident, who acts for them (O15).</summary>
-    private sealed record Target(string? ResidentId, string? BuildingId, string? UnitId, string? GuardianId = null);
+    private sealed record Target(string? ResidentId, string? BuildingId, string? UnitId, string? DeviceId, string? GuardianId = null);
 }
