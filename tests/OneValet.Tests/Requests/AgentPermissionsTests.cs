@@ -50,7 +50,12 @@ public sealed class AgentPermissionsTests
         var now = h.Clock.GetUtcNow();
         var (name, sha) = await h.Get<AgentPermissions>().StoreAsync("req-agent", "%PDF-1.4 permission"u8.ToArray(), "pdf", default);
         Assert.Equal(64, sha.Length);
-        await h.Store.CreateAsync(Containers.Requests, "req-agent", PrivacyRequestRecord.DocumentId, new { requestId = "req-agent" });
+        await h.Store.CreateAsync(Containers.Requests, "req-agent", PrivacyRequestRecord.DocumentId, new PrivacyRequestRecord
+        {
+            RequestId = "req-agent", Type = RequestType.Access, Jurisdiction = "california", Channel = "email", SubjectId = "r-agent",
+            ReceivedAt = now, AcknowledgeBy = now.AddDays(10), DueAt = now.AddDays(45), Status = RequestStatus.Completed, ClosedAt = now,
+            Agent = new AgentInput("Advocate LLP", "agent@agents.test", "signed", true, name),
+        });
         var documents = h.Get<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient("doc" + h.Suffix);
         Assert.True((await documents.GetBlobClient(name).ExistsAsync()).Value);
 
