@@ -129,6 +129,14 @@ public sealed partial class NotificationDispatcher(
         await _sending.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // The same notice may be handled twice at once (a redelivered or replayed message beside the original): the one
+            // that waited for the send slot looks again, and does not send what the other has sent meanwhile.
+            var current = (await store.ReadAsync<DeliveryRecord>(Containers.Deliveries, notification.Campaign, notification.NotificationId, cancellationToken).ConfigureAwait(false))?.Document;
+            if (current?.Status is DeliveryStatus.Sent or DeliveryStatus.Bounced or DeliveryStatus.Skipped)
+            {
+                return HandlerResult.Done;
+            }
+
             await RecordAsync(notification, previous, DeliveryStatus.Sending, null, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
             outcome = await email.SendAsync(new OutgoingEmail(notification.NotificationId, recipient.Address, subject, text), cancellationToken).ConfigureAwait(false);
         }
