@@ -203,6 +203,13 @@ public sealed class PrivacyRequestsApi(
             return Problems.BadRequest(invalid);
         }
 
+        // O10: the signed permission is the document itself, checked here (type and size), kept under the request.
+        var (document, extension, documentError) = input!.Agent is { } withDocument ? AgentPermissions.Decode(withDocument.PermissionDocument) : (null, null, null);
+        if (documentError is not null)
+        {
+            return Problems.BadRequest(documentError);
+        }
+
         // A resident asks about themselves; an agent about the person in their acts_for; the office about anyone.
         if (Api.Auth.Caller.OfRequest(request) is { } caller && input!.Subject.ResidentId is { } named
             && !caller.ReachesSubject(ApiRoutes.SubmitPrivacyRequest, named)
@@ -235,7 +242,7 @@ public sealed class PrivacyRequestsApi(
         }
 
         var record = service.NewRecord(input, onFile, now);
-        if (input.Agent is { } agent && AgentPermissions.Decode(agent.PermissionDocument) is { Bytes: { } document, Extension: { } extension })
+        if (input.Agent is { } agent && document is not null && extension is not null)
         {
             // Stored before the record names it; the record keeps the blob's name, and its steps the document's hash.
             var (blobName, sha256) = await permissions.StoreAsync(record.RequestId, document, extension, cancellationToken).ConfigureAwait(false);
@@ -402,12 +409,6 @@ public sealed class PrivacyRequestsApi(
             || string.IsNullOrWhiteSpace(agent.Name) || agent.Name.Length > 200 || !System.Net.Mail.MailAddress.TryCreate(agent.Email, out _)))
         {
             return "An authorized agent needs the person's signed permission ('signedPermission': true, its 'permissionReference' and the document), a name and an email.";
-        }
-
-        // O10: the signed permission is the document itself, checked here (type and size), kept under the request.
-        if (input.Agent is { } withDocument && AgentPermissions.Decode(withDocument.PermissionDocument).Error is { } documentError)
-        {
-            return documentError;
         }
 
         if (input.Type == RequestType.Correction && (input.Correction is null || string.IsNullOrWhiteSpace(input.Correction.Field) || input.Correction.Field.Length > 100
