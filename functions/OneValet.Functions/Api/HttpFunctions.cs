@@ -174,6 +174,13 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
         string requestId) =>
         new ResultAction(await requests.VerifyAsync(requestId, request, client, Aborted(request)).ConfigureAwait(false));
 
+    [Function(nameof(ApiRoutes.VerifyPrivacyRequestManually))]
+    public async Task<IActionResult> VerifyPrivacyRequestManuallyAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy-requests/{requestId}/manual-verification")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string requestId) =>
+        new ResultAction(await requests.VerifyManuallyAsync(requestId, request, client, Aborted(request)).ConfigureAwait(false));
+
     [Function(nameof(ApiRoutes.ExtendPrivacyRequest))]
     public async Task<IActionResult> ExtendPrivacyRequestAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy-requests/{requestId}/extension")] HttpRequest request, string requestId) =>

@@ -55,6 +55,10 @@ public static class DurableTriggers
     public static async Task<DateTime> RunIssueVerificationCodeActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
         (DateTime)(await RunActivityAsync<IssueVerificationCodeActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
 
+    [Function(nameof(AwaitManualVerificationActivity))]
+    public static async Task<DateTime> RunAwaitManualVerificationActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
+        (DateTime)(await RunActivityAsync<AwaitManualVerificationActivity>(input, instanceId, executionContext).ConfigureAwait(false))!;
+
     [Function(nameof(AwaitOpenAccessActivity))]
     public static async Task<DateTime?> RunAwaitOpenAccessActivityAsync([ActivityTrigger] string input, string instanceId, FunctionContext executionContext) =>
         (DateTime?)await RunActivityAsync<AwaitOpenAccessActivity>(input, instanceId, executionContext).ConfigureAwait(false);

@@ -349,6 +349,17 @@ public static class ApiRoutes
         Refuses = [400, 404, 410, 429],
     };
 
+    public static readonly ApiRoute VerifyPrivacyRequestManually = new(
+        "VerifyPrivacyRequestManually", "POST", "privacy-requests/{requestId}/manual-verification",
+        Roles.PrivacyOfficer, Scope.Global,
+        "The privacy office's own check of who the requester is (a person not on file, or one the code cannot reach): who, when, how and the outcome are recorded (O10, O18).")
+    {
+        Body = typeof(ManualVerificationInput),
+        BodyExample = new ManualVerificationInput("verified", "government-id-by-video-call", null),
+        Returns = [(200, typeof(PrivacyRequestRecord))],
+        Refuses = [400, 404, 409],
+    };
+
     public static readonly ApiRoute ExtendPrivacyRequest = new(
         "ExtendPrivacyRequest", "POST", "privacy-requests/{requestId}/extension",
         Roles.PrivacyOfficer, Scope.Global, "The one extension the law allows, with notice to the requester.")
@@ -500,7 +511,7 @@ public static class ApiRoutes
         PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutFacialEnrollment, DeleteFacialEnrollment, PutMessagePreferences,
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
         RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
-        SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, ExtendPrivacyRequest, ResolveCorrection,
+        SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, VerifyPrivacyRequestManually, ExtendPrivacyRequest, ResolveCorrection,
         ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy, ListCorrectionTasks,
         PutDevice, RetireDevice, ListBuildingDevices, RequestUploadGrant,
         ListAuditEntries, ListQuarantine, ListOpenRequests, ListHoldReviews, GetComplianceReport,

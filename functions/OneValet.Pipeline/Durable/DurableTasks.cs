@@ -44,6 +44,7 @@ public static class DurableTasks
         typeof(Requests.AcknowledgeRequestActivity),
         typeof(Requests.IssueVerificationCodeActivity),
         typeof(Requests.AwaitOpenAccessActivity),
+        typeof(Requests.AwaitManualVerificationActivity),
         typeof(Requests.DoRequestWorkActivity),
         typeof(Requests.RedactAccessFootageActivity),
         typeof(Requests.CompleteAccessActivity),

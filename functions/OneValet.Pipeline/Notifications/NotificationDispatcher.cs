@@ -243,9 +243,16 @@ public sealed partial class NotificationDispatcher(
                 (await store.ReadAsync<Breaches.IncidentRecord>(Containers.Incidents, incidentId, Breaches.IncidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Description,
             "request-extended" when notification.Values.GetValueOrDefault("requestId") is { } requestId && Ingestion.UploadName.IsValidId(requestId) =>
                 (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, requestId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.ExtensionReason,
+            "request-completed" when notification.Values.GetValueOrDefault("requestId") is { } answeredId && Ingestion.UploadName.IsValidId(answeredId) =>
+                (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, answeredId, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Outcome?.Summary,
             _ => null,
         };
-        var key = notification.Template == "breach-notice" ? "description" : "reason";
+        var key = notification.Template switch
+        {
+            "breach-notice" => "description",
+            "request-completed" => "summary",
+            _ => "reason",
+        };
         return text is null ? notification : notification with { Values = new Dictionary<string, string>(notification.Values) { [key] = text } };
     }
 
@@ -323,10 +330,16 @@ public static class NotificationTemplates
                 $"The notification {V("notificationId")} of campaign {V("campaign")} to {V("recipientKind")} {V("recipientId")} was refused by the mail system ({V("reason")}). Reach the person another way."),
             "request-received" => (
                 $"We received your privacy request {V("requestId")}",
-                $"We received your {V("type")} request {V("requestId")}. We will first confirm it with the person it is about: if the details given match someone on file, a one-time code goes to the address on file. We answer by {V("dueAt")}. Exercising your rights never changes the service you get."),
+                V("notOnFile") == "true"
+                    ? $"We received your {V("type")} request {V("requestId")}. Our privacy office will contact you to confirm who you are before anything is released. We answer by {V("dueAt")}."
+                    : $"We received your {V("type")} request {V("requestId")}. We will first confirm it with the person it is about: if the details given match someone on file, a one-time code goes to the address on file. We answer by {V("dueAt")}. Exercising your rights never changes the service you get."),
+            // The answer in writing (O8, O9): its summary, read from the record at send time.
             "request-completed" => (
                 $"Your privacy request {V("requestId")} is answered",
-                $"Your privacy request {V("requestId")} is answered. Sign in to see the answer (GET /api/privacy-requests/{V("requestId")}); an export link there works for a few minutes each time it is shown."),
+                $"Your privacy request {V("requestId")} is answered. Our answer: {V("summary")}\n\n"
+                    + (V("notOnFile") == "true"
+                        ? "Any files of the answer reach you from our privacy office the way you agreed with it when it confirmed who you are."
+                        : $"Sign in to see the whole answer (GET /api/privacy-requests/{V("requestId")}); an export link there works for a few minutes each time it is shown.")),
             "request-denied" => (
                 $"Your privacy request {V("requestId")} was declined",
                 $"We could not do what request {V("requestId")} asked, for this reason: {DenialText(V("reason"))}. You may contact our privacy office or the regulator of your jurisdiction."),

@@ -99,6 +99,14 @@ public sealed class AccessFootage(
     public async Task<FootagePlan> ChooseAsync(string subjectId, DateTimeOffset? from, DateTimeOffset expiresAt, Action<JsonElement>? doorEvent, CancellationToken cancellationToken)
     {
         var data = await recordings.FindAllAsync(subjectId, from, doorEvent, cancellationToken).ConfigureAwait(false);
+        return PlanFrom(subjectId, expiresAt, data);
+    }
+
+    /// <summary>The plan of an answer from what concerns the person: the newest <see cref="RequestOptions.MaxFootageItems"/>
+    /// catalogued recordings, and the refused uploads to list.</summary>
+    public FootagePlan PlanFrom(string subjectId, DateTimeOffset expiresAt, PersonData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
         var found = data.Recordings
             .Where(r => r.Record.Status == RecordingStatus.Catalogued)
             .Select(r => new FootageItem(r.BuildingId, r.Record.DoorId, r.Record.CaptureId, r.Record.Kind, r.Record.CapturedAt, r.Why))

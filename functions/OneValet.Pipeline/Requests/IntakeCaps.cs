@@ -28,10 +28,13 @@ public sealed class IntakeCaps(IRecordStore store, RequestSecrets secrets, IOpti
         var o = options.Value;
         var caps = new List<IntakeCap>();
         var subject = input.Subject;
-        caps.Add(subject.ResidentId is { } id
-            ? new IntakeCap("subject", "id:" + id, o.RequestsPerSubject)
-            : new IntakeCap("subject", "email:" + RequestSecrets.NormalizeEmail(subject.Email!) + "\n" + subject.BuildingId, o.RequestsPerSubject));
-        var addresses = new[] { subject.Email, input.Agent?.Email }.OfType<string>().Select(RequestSecrets.NormalizeEmail).Distinct(StringComparer.Ordinal);
+        caps.Add(subject switch
+        {
+            { ResidentId: { } id } => new IntakeCap("subject", "id:" + id, o.RequestsPerSubject),
+            { Email: { } email } => new IntakeCap("subject", "email:" + RequestSecrets.NormalizeEmail(email) + "\n" + subject.BuildingId, o.RequestsPerSubject),
+            _ => new IntakeCap("subject", "not-on-file:" + RequestSecrets.NormalizeEmail(input.NotOnFile!.Email) + "\n" + input.NotOnFile.BuildingId, o.RequestsPerSubject),
+        });
+        var addresses = new[] { subject?.Email, input.NotOnFile?.Email, input.Agent?.Email }.OfType<string>().Select(RequestSecrets.NormalizeEmail).Distinct(StringComparer.Ordinal);
         caps.AddRange(addresses.Select(a => new IntakeCap("address", a, o.RequestsPerAddress)));
         return caps;
     }

@@ -21,6 +21,7 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
     public const string VerifiedCapture = "facial-entry-verified-as-you";
     public const string AtDoorEvent = "camera-at-your-door-event";
     public const string AtVerifiedCapture = "camera-at-your-facial-entry";
+    public const string InYourWindow = "recorded-where-and-when-you-said-you-were";
 
     /// <summary>Every recording of the person captured at or after <paramref name="from"/> (everything when null), with
     /// its deadline, in no defined order.</summary>
@@ -130,6 +131,50 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
         }
 
         return new PersonData([.. found.Values], quarantined);
+    }
+
+    /// <summary>
+    /// What concerns a person not on file (O8–O10): the catalogued recordings of <paramref name="buildingId"/> (at
+    /// <paramref name="doorId"/> when given) captured from <paramref name="from"/> to <paramref name="to"/>, entry-camera
+    /// footage and Facial Entry captures alike (nobody's match says who is in them), and the refused uploads in quarantine
+    /// that claim that place and time. Single-partition queries of the building.
+    /// </summary>
+    public async Task<PersonData> FindInWindowAsync(string buildingId, string? doorId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var conditions = new List<FieldCondition>
+        {
+            Is("status", RecordingStatus.Catalogued),
+            Since("capturedAt", from),
+            new("capturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(to))),
+        };
+        if (doorId is not null)
+        {
+            conditions.Add(new("doorId", FieldOperator.Equal, JsonValue.Create(doorId)));
+        }
+
+        var found = new List<PersonRecording>();
+        await foreach (var clip in PagesAsync<RecordingRecord>(Containers.Recordings, buildingId, new RecordQuery(conditions), cancellationToken).ConfigureAwait(false))
+        {
+            found.Add(new PersonRecording(buildingId, clip, InYourWindow));
+        }
+
+        var quarantineConditions = new List<FieldCondition>
+        {
+            Since("claimedCapturedAt", from),
+            new("claimedCapturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(to))),
+        };
+        if (doorId is not null)
+        {
+            quarantineConditions.Add(new("doorId", FieldOperator.Equal, JsonValue.Create(doorId)));
+        }
+
+        var quarantined = new List<QuarantinedUpload>();
+        await foreach (var item in PagesAsync<QuarantinedUpload>(Containers.Recordings, QuarantinedUpload.PartitionFor(buildingId), new RecordQuery(quarantineConditions), cancellationToken).ConfigureAwait(false))
+        {
+            quarantined.Add(item);
+        }
+
+        return new PersonData(found, quarantined);
     }
 
     private static FieldCondition Is<TEnum>(string field, TEnum value)

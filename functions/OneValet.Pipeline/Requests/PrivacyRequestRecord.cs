@@ -36,16 +36,42 @@ public sealed record CorrectionInput(string Field, string RequestedValue, string
 /// <summary>Who the request is about: a resident id, or the email and building on file.</summary>
 public sealed record SubjectInput(string? ResidentId, string? Email, string? BuildingId);
 
-/// <summary>Body of <c>POST /api/privacy-requests</c>.</summary>
+/// <summary>
+/// A person nobody's record describes (O8–O10): a visitor an entry camera recorded, a former resident whose identifiers are
+/// gone, a partner's employee, anyone. The privacy office files it for them (they have no account) and verifies who they
+/// are itself (<see cref="ManualVerificationRecord"/>). What they give is how their data is found: the building, optionally
+/// the door, and the time window they were there (at most <see cref="RequestOptions.NotOnFileWindow"/>). The email is where
+/// the answer goes, in writing (identity data: removed at close).
+/// </summary>
+public sealed record NotOnFileInput(
+    string Email,
+    string Relationship,
+    string BuildingId,
+    string? DoorId,
+    DateTimeOffset? From,
+    DateTimeOffset? To,
+    string? Description);
+
+/// <summary>Body of <c>POST /api/privacy-requests</c>: about a person on file (<see cref="Subject"/>), or about one nobody's
+/// record describes (<see cref="NotOnFile"/>, filed by the privacy office).</summary>
 public sealed record PrivacyRequestInput(
     RequestType Type,
     string Jurisdiction,
     string? Province,
-    SubjectInput Subject,
+    SubjectInput? Subject,
     string Channel,
     AgentInput? Agent,
     CorrectionInput? Correction,
-    DateTimeOffset? LookbackFrom);
+    DateTimeOffset? LookbackFrom,
+    NotOnFileInput? NotOnFile = null);
+
+/// <summary>Body of <c>POST /api/privacy-requests/{id}/manual-verification</c>: how the privacy office checked who the
+/// requester is, when a code to an address on file cannot (O10; 11 CCR 7060–7062: a method proportionate to the data).</summary>
+public sealed record ManualVerificationInput(string Outcome, string Method, string? Note);
+
+/// <summary>The privacy office's check of the requester's identity, as the request's record keeps it (O10, O18): who (the
+/// officer's account id), when, how, and the outcome. The note is free text and removed at close.</summary>
+public sealed record ManualVerificationRecord(string By, DateTimeOffset At, string Method, bool Verified, string? Note);
 
 /// <summary>One step of a request's progress, as <c>GET /api/privacy-requests/{id}</c> shows it.</summary>
 public sealed record RequestStep(string Name, string Status, DateTimeOffset At);
@@ -147,6 +173,12 @@ public sealed record PrivacyRequestRecord
     public DateTimeOffset? MinimizedAt { get; init; }
 
     public DateTimeOffset? NearDueAlertedAt { get; init; }
+
+    /// <summary>A request about a person nobody's record describes, with what they gave (O8–O10).</summary>
+    public NotOnFileInput? NotOnFile { get; init; }
+
+    /// <summary>The privacy office's identity check, where it verified the requester instead of a code.</summary>
+    public ManualVerificationRecord? ManualVerification { get; init; }
 
     public DateTimeOffset EffectiveDueAt => ExtendedDueAt ?? DueAt;
 

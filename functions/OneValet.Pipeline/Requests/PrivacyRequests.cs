@@ -90,6 +90,10 @@ public sealed class RequestOptions
     /// request was answered: it waits, then runs (O6, O9).</summary>
     public TimeSpan DeletionWaitPoll { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The longest time window a request about a person not on file may name (O8): their presence is found by it, and
+    /// every recording in it is redacted; a day covers a visit, and bounds what one request may take out of a building.</summary>
+    public TimeSpan NotOnFileWindow { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>The recourse period after an access answer in <paramref name="jurisdiction"/>; zero when it has none.</summary>
     public TimeSpan RecourseIn(string jurisdiction) => AccessRecourse.TryGetValue(jurisdiction, out var period) ? period : TimeSpan.Zero;
 }
@@ -197,7 +201,7 @@ public sealed class PrivacyRequestsApi(
             return problem;
         }
 
-        var invalid = Validate(input!);
+        var invalid = Validate(input!, options.Value.NotOnFileWindow);
         if (invalid is not null)
         {
             return Problems.BadRequest(invalid);
@@ -210,8 +214,14 @@ public sealed class PrivacyRequestsApi(
             return Problems.BadRequest(documentError);
         }
 
+        // A person nobody's record describes has no account: the privacy office files their request and verifies them itself.
+        if (input!.NotOnFile is not null && Api.Auth.Caller.OfRequest(request) is { } filer && !filer.On(ApiRoutes.SubmitPrivacyRequest).HasFlag(Roles.PrivacyOfficer))
+        {
+            return Problems.Forbidden("A request about a person not on file is filed by the privacy office, which verifies who they are.");
+        }
+
         // A resident asks about themselves; an agent about the person in their acts_for; the office about anyone.
-        if (Api.Auth.Caller.OfRequest(request) is { } caller && input!.Subject.ResidentId is { } named
+        if (Api.Auth.Caller.OfRequest(request) is { } caller && input!.Subject?.ResidentId is { } named
             && !caller.ReachesSubject(ApiRoutes.SubmitPrivacyRequest, named)
             && !(caller.Roles.HasFlag(Roles.Resident) && await service.IsGuardianOfAsync(caller.SubjectId, named, cancellationToken).ConfigureAwait(false)))
         {
@@ -228,12 +238,18 @@ public sealed class PrivacyRequestsApi(
         }
 
         var now = time.GetUtcNow();
-        var onFile = await service.FindSubjectOnFileAsync(input!.Subject, cancellationToken).ConfigureAwait(false);
+        // Not on file: nobody is looked up (the office chose this course, knowing there is no record to match).
+        var onFile = input!.Subject is { } named2 ? await service.FindSubjectOnFileAsync(named2, cancellationToken).ConfigureAwait(false) : null;
         var subjectId = onFile?.ResidentId;
 
         // A duplicate within the window joins the first (same type, same person or same details given, same agent); the
         // key holds addresses only as keyed hashes.
-        var key = AuditLog.IdFor(input.Type.ToString(), subjectId ?? (input.Subject.Email is { } given ? $"{secrets.EmailKey(given)}|{input.Subject.BuildingId}" : "id:" + input.Subject.ResidentId), input.Agent?.Email is { } agentEmail ? secrets.EmailKey(agentEmail) : string.Empty);
+        var key = AuditLog.IdFor(input.Type.ToString(), subjectId ?? input.Subject switch
+        {
+            { Email: { } given } named3 => $"{secrets.EmailKey(given)}|{named3.BuildingId}",
+            { ResidentId: { } id } => "id:" + id,
+            _ => $"not-on-file:{secrets.EmailKey(input.NotOnFile!.Email)}|{input.NotOnFile.BuildingId}",
+        }, input.Agent?.Email is { } agentEmail ? secrets.EmailKey(agentEmail) : string.Empty);
         var existing = await store.ReadAsync<RequestIndexEntry>(Containers.Requests, "dedupe", key, cancellationToken).ConfigureAwait(false);
         if (existing is not null && now - existing.Document.ReceivedAt < options.Value.DedupeWindow
             && await service.ReadAsync(existing.Document.RequestId, cancellationToken).ConfigureAwait(false) is { Document.Closed: false })
@@ -368,10 +384,105 @@ public sealed class PrivacyRequestsApi(
         return TypedResults.Json(new CorrectionAccepted(true), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>The relationships a person not on file may have to the building (what the answer and the report count).</summary>
+    public static readonly IReadOnlySet<string> NotOnFileRelationships = new HashSet<string>(StringComparer.Ordinal) { "visitor", "former-resident", "partner", "other" };
+
+    /// <summary>How the privacy office may verify a requester itself (O10; 11 CCR 7060–7062: proportionate to the data).</summary>
+    public static readonly IReadOnlySet<string> ManualVerificationMethods = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "government-id-in-person", "government-id-by-video-call", "details-only-the-person-knows", "signed-declaration", "other",
+    };
+
+    private static string? ValidateNotOnFile(PrivacyRequestInput input, NotOnFileInput p, TimeSpan window)
+    {
+        if (input.Type is not (RequestType.Access or RequestType.Deletion or RequestType.CategoriesShared))
+        {
+            return "A person not on file may ask for access, deletion or the categories shared: a correction and a child's data concern a record on file.";
+        }
+
+        if (input.Agent is not null)
+        {
+            return "An agent acts for a person on file; the privacy office verifies a person not on file directly.";
+        }
+
+        if (p.Email is null || p.Email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(p.Email, out _))
+        {
+            return "'notOnFile.email' is where the answer goes: a valid address is required.";
+        }
+
+        if (p.Relationship is null || !NotOnFileRelationships.Contains(p.Relationship))
+        {
+            return "'notOnFile.relationship' is visitor, former-resident, partner or other.";
+        }
+
+        if (!UploadName.IsValidId(p.BuildingId) || (p.DoorId is not null && !UploadName.IsValidId(p.DoorId)))
+        {
+            return "'notOnFile' names the building (and optionally the door) by id.";
+        }
+
+        if (p.Description is { Length: > 1000 })
+        {
+            return "'notOnFile.description' is at most 1000 characters.";
+        }
+
+        // How their data is found: the time they were there. Access needs it; the others may give it.
+        if ((p.From is null) != (p.To is null) || (input.Type == RequestType.Access && p.From is null))
+        {
+            return "'notOnFile.from' and 'to' give the time window the person was there (required for access).";
+        }
+
+        if (p.From is { } from && p.To is { } to && (to <= from || to - from > window || from < new DateTimeOffset(2022, 1, 1, 0, 0, 0, TimeSpan.Zero)))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"'notOnFile.to' must be after 'from', at most {window.TotalHours:0} hours later, and from 2022-01-01 on.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The privacy office's own check of who the requester is (O10), for a person not on file, or for one on file whom the
+    /// code cannot reach (a phone call, a letter): who did it (the caller's account), when, how, and the outcome go into the
+    /// record and the audit trail (O18); the request's workflow goes on as if the code had been entered, or closes as
+    /// unverified. A pending code stops working.
+    /// </summary>
+    public async Task<IResult> VerifyManuallyAsync(string requestId, HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(request);
+        var (input, problem) = await RequestBody.ReadAsync<ManualVerificationInput>(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (input!.Outcome is not ("verified" or "not-verified") || input.Method is null || !ManualVerificationMethods.Contains(input.Method) || input.Note is { Length: > 1000 })
+        {
+            return Problems.BadRequest("'outcome' is verified or not-verified; 'method' is " + string.Join(", ", ManualVerificationMethods.Order(StringComparer.Ordinal)) + "; 'note' at most 1000 characters.");
+        }
+
+        if (input.Method == "other" && string.IsNullOrWhiteSpace(input.Note))
+        {
+            return Problems.BadRequest("A verification by another method says how in 'note'.");
+        }
+
+        var by = Api.Auth.Caller.OfRequest(request)?.SubjectId ?? "privacy-office";
+        var (record, error) = await service.RecordManualVerificationAsync(requestId, by, input, cancellationToken).ConfigureAwait(false);
+        switch (error)
+        {
+            case "not-found":
+                return Problems.NotFound("No such request.");
+            case not null:
+                return TypedResults.Problem(detail: error, statusCode: StatusCodes.Status409Conflict, title: "Not waiting for verification.");
+        }
+
+        await client.RaiseEventAsync(requestId, VerificationEvent, input.Outcome == "verified", cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(record, ApiJson.Options);
+    }
+
     private static IResult Accepted(string requestId) =>
         TypedResults.Json(new PrivacyRequestAccepted(requestId, $"/api/privacy-requests/{requestId}"), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
 
-    private static string? Validate(PrivacyRequestInput input)
+    private static string? Validate(PrivacyRequestInput input, TimeSpan window)
     {
         if (!Enum.IsDefined(input.Type))
         {
@@ -393,10 +504,15 @@ public sealed class PrivacyRequestsApi(
             return "'channel' is app, web, email, phone or mail.";
         }
 
+        if (input.NotOnFile is { } notOnFile)
+        {
+            return input.Subject is not null ? "A request names a 'subject' on file or a person 'notOnFile', not both." : ValidateNotOnFile(input, notOnFile, window);
+        }
+
         var s = input.Subject;
         if (s is null || (s.ResidentId is null && (s.Email is null || s.BuildingId is null)))
         {
-            return "'subject' is a residentId, or the email and buildingId on file.";
+            return "'subject' is a residentId, or the email and buildingId on file (or 'notOnFile' for a person no record describes).";
         }
 
         if ((s.ResidentId is not null && !UploadName.IsValidId(s.ResidentId)) || (s.BuildingId is not null && !UploadName.IsValidId(s.BuildingId))
@@ -446,7 +562,7 @@ public enum CodeCheck
 }
 
 /// <summary>What the orchestration needs after acknowledging a request.</summary>
-public sealed record RequestPlan(bool HasSubject, RequestType Type);
+public sealed record RequestPlan(bool HasSubject, RequestType Type, bool NotOnFile = false);
 
 /// <summary>The close of a request: its final status and any denial reason.</summary>
 public sealed record RequestClose(string RequestId, RequestStatus Status, string? DenialReason);
@@ -569,6 +685,7 @@ public sealed class PrivacyRequestService(
     {
         ArgumentNullException.ThrowIfNull(input);
         var jurisdiction = subject?.Jurisdiction ?? input.Jurisdiction;
+        var givenEmail = input.NotOnFile?.Email ?? (input.Subject is { ResidentId: null } s ? s.Email : null);
         var province = jurisdiction == "canada" ? input.Province : null;
         var calendar = calendars.CalendarFor(jurisdiction, province);
         return new PrivacyRequestRecord
@@ -584,7 +701,8 @@ public sealed class PrivacyRequestService(
             SubjectId = subject?.ResidentId,
             // Kept only when the email is how the request names the person (it is where the acknowledgement goes); beside a
             // resident id it would be an address nobody checked, so it is not kept (O1).
-            GivenEmail = input.Subject.ResidentId is null ? input.Subject.Email : null,
+            GivenEmail = givenEmail,
+            NotOnFile = input.NotOnFile,
             Agent = input.Agent,
             Correction = input.Correction,
             LookbackFrom = input.LookbackFrom,
@@ -673,6 +791,7 @@ public sealed class PrivacyRequestService(
                 ["requestId"] = requestId,
                 ["type"] = record.Type.ToString(),
                 ["dueAt"] = record.DueAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["notOnFile"] = record.NotOnFile is null ? "false" : "true",
             }, cancellationToken, toGivenAddress: true).ConfigureAwait(false);
             var acknowledged = await UpdateAsync(requestId, r => r.AcknowledgedAt is not null ? r : r with { AcknowledgedAt = time.GetUtcNow(), Steps = [.. r.Steps, new RequestStep("acknowledged", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
             if (acknowledged?.AcknowledgedAt is { } at)
@@ -683,7 +802,7 @@ public sealed class PrivacyRequestService(
             }
         }
 
-        return new RequestPlan(record.SubjectId is not null, record.Type);
+        return new RequestPlan(record.SubjectId is not null, record.Type, record.NotOnFile is not null);
     }
 
     /// <summary>
@@ -713,6 +832,67 @@ public sealed class PrivacyRequestService(
         return expires.UtcDateTime;
     }
 
+    /// <summary>
+    /// A request about a person not on file waits for the privacy office to verify them (O10): the status says so, once.
+    /// Returns the due date as it stands now (an extension moves it), until which the orchestration waits.
+    /// </summary>
+    public async Task<DateTime> AwaitManualVerificationAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var updated = await UpdateAsync(requestId, r => r.Closed || r.Steps.Any(s => s.Name == "manual-verification") ? r : r with
+        {
+            Status = RequestStatus.AwaitingVerification,
+            Steps = [.. r.Steps, new RequestStep("manual-verification", "waiting-for-privacy-office", time.GetUtcNow())],
+        }, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("The request record is missing.");
+        return updated.EffectiveDueAt.UtcDateTime;
+    }
+
+    /// <summary>Records the privacy office's check of the requester (who, when, how, outcome) and audits it; a pending code
+    /// stops working. Errors: <c>not-found</c>, or why the request is not waiting for it.</summary>
+    public async Task<(PrivacyRequestRecord? Record, string? Error)> RecordManualVerificationAsync(string requestId, string by, ManualVerificationInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!UploadName.IsValidId(requestId))
+        {
+            return (null, "not-found");
+        }
+
+        string? error = null;
+        var now = time.GetUtcNow();
+        var verified = input.Outcome == "verified";
+        var updated = await UpdateAsync(requestId, r =>
+        {
+            if (r.Closed || r.Status is not (RequestStatus.Received or RequestStatus.AwaitingVerification))
+            {
+                error = "The request is not waiting for the requester's verification.";
+                return r;
+            }
+
+            if (r.ManualVerification is not null)
+            {
+                error = "The privacy office has verified this request already.";
+                return r;
+            }
+
+            return r with
+            {
+                ManualVerification = new ManualVerificationRecord(by, now, input.Method, verified, input.Note),
+                Steps = [.. r.Steps, new RequestStep("manually-verified", verified ? "verified" : "not-verified", now)],
+            };
+        }, cancellationToken).ConfigureAwait(false);
+        if (updated is null)
+        {
+            return (null, "not-found");
+        }
+
+        if (error is null)
+        {
+            await store.DeleteAsync(Containers.Requests, requestId, VerificationCodes.DocumentId, cancellationToken).ConfigureAwait(false);
+            await AuditStepAsync(updated, "manually-verified", now, null, verified ? "verified:" + input.Method : "not-verified:" + input.Method, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (updated, error);
+    }
+
     /// <summary>The template of the code's mail; its code is rendered at send time, never queued.</summary>
     public const string VerificationCodeTemplate = "verification-code";
 
@@ -736,12 +916,13 @@ public sealed class PrivacyRequestService(
                 _ => "request-unverified",
             };
             // An unverified close tells the agent only, and never why (no one on file, or the person did not answer: the
-            // same notice either way, issue 13).
+            // same notice either way, issue 13). A person not on file, whom the privacy office could not verify, is told.
             await NotifyRequesterAsync(before, template, new Dictionary<string, string>
             {
                 ["requestId"] = close.RequestId,
                 ["reason"] = close.Status == RequestStatus.Denied ? close.DenialReason ?? string.Empty : string.Empty,
-            }, cancellationToken, toPerson: close.Status != RequestStatus.Unverified).ConfigureAwait(false);
+                ["notOnFile"] = before.NotOnFile is null ? "false" : "true",
+            }, cancellationToken, toPerson: close.Status != RequestStatus.Unverified || before.NotOnFile is not null).ConfigureAwait(false);
         }
 
         var keep = new RetentionRule("request-record-24m", "O18", TimeSpan.FromDays(730), RetentionAction.Delete);
@@ -879,6 +1060,8 @@ public sealed class PrivacyRequestService(
             GivenEmail = null,
             Agent = r.Agent is null ? null : r.Agent with { Email = "(removed at close)", Name = "(removed at close)" },
             Correction = r.Correction is null ? null : r.Correction with { RequestedValue = "(removed at close)", Note = null },
+            NotOnFile = r.NotOnFile is null ? null : r.NotOnFile with { Email = "(removed at close)", Description = null },
+            ManualVerification = r.ManualVerification is null ? null : r.ManualVerification with { Note = null },
         };
     }
 
@@ -924,7 +1107,8 @@ public sealed class PrivacyRequestService(
     public async Task NotifyRequesterAsync(PrivacyRequestRecord record, string template, Dictionary<string, string> values, CancellationToken cancellationToken, bool toPerson = true, bool toGivenAddress = false)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (toPerson && toGivenAddress && record.GivenEmail is not null)
+        // A person not on file has no other address: everything "to the person" goes to the one they gave.
+        if (toPerson && (toGivenAddress || record.NotOnFile is not null) && record.GivenEmail is not null)
         {
             await notifications.PublishAsync(new NotificationRequest($"{template}-{record.RequestId}", "request-" + record.RequestId, template, RecipientKind.RequestGivenAddress, record.RequestId, MessageClass.Service, values), cancellationToken).ConfigureAwait(false);
         }
@@ -965,6 +1149,40 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
         ArgumentNullException.ThrowIfNull(context);
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(10, TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
         var plan = await context.CallActivityAsync<RequestPlan>(nameof(AcknowledgeRequestActivity), input, retry);
+        if (plan.NotOnFile)
+        {
+            // O8-O10: a person nobody's record describes is verified by the privacy office itself, until the due date (an
+            // extension moves it); not verified by then, or found not to be who they say, the request closes unverified and
+            // they are told. The clock ran from receipt all along.
+            // At most three looks: the wait ends at the due date, which the one extension may move once.
+            for (var look = 0; look < 3; look++)
+            {
+                var due = await context.CallActivityAsync<DateTime>(nameof(AwaitManualVerificationActivity), input, retry);
+                var left = due - context.CurrentUtcDateTime;
+                if (left <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
+                try
+                {
+                    if (!await context.WaitForExternalEvent<bool>(PrivacyRequestsApi.VerificationEvent, left))
+                    {
+                        await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, RequestStatus.Unverified, "identity-not-verified"), retry);
+                        return nameof(RequestStatus.Unverified);
+                    }
+
+                    return await WorkAndCloseAsync(context, input, plan, retry);
+                }
+                catch (TaskCanceledException)
+                {
+                    // The due date came: look again (it may have been extended).
+                }
+            }
+
+            await context.CallActivityAsync(nameof(CloseRequestActivity), new RequestClose(input, RequestStatus.Unverified, "identity-not-verified-by-due-date"), retry);
+            return nameof(RequestStatus.Unverified);
+        }
 
         // Nobody on file matching takes the same course as a person who never answers (issue 13): a code nobody receives,
         // the same wait, the same close and the same notice to the agent. Only the record says which (O18).
@@ -986,6 +1204,11 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
             return nameof(RequestStatus.Unverified);
         }
 
+        return await WorkAndCloseAsync(context, input, plan, retry);
+    }
+
+    private static async Task<string> WorkAndCloseAsync(TaskOrchestrationContext context, string input, RequestPlan plan, TaskOptions retry)
+    {
         if (plan.Type is RequestType.Deletion or RequestType.ChildDataDeletion)
         {
             // O6, O9: while the same person's access request is open, their data is what that request answers (PIPEDA
@@ -1052,6 +1275,11 @@ public sealed class AcknowledgeRequestActivity(PrivacyRequestService service) : 
 public sealed class IssueVerificationCodeActivity(PrivacyRequestService service) : TaskActivity<string, DateTime>
 {
     public override Task<DateTime> RunAsync(TaskActivityContext context, string input) => service.IssueCodeAsync(input, CancellationToken.None);
+}
+
+public sealed class AwaitManualVerificationActivity(PrivacyRequestService service) : TaskActivity<string, DateTime>
+{
+    public override Task<DateTime> RunAsync(TaskActivityContext context, string input) => service.AwaitManualVerificationAsync(input, CancellationToken.None);
 }
 
 public sealed class AwaitOpenAccessActivity(PrivacyRequestService service) : TaskActivity<string, DateTime?>

@@ -46,6 +46,16 @@ public sealed class RequestWork(
         }
 
         await service.UpdateAsync(requestId, r => r with { Status = RequestStatus.InProgress, Steps = [.. r.Steps, new RequestStep("verified", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        if (record.NotOnFile is { } person)
+        {
+            return record.Type switch
+            {
+                RequestType.Access => await NotOnFile.AccessAsync(record, person, cancellationToken).ConfigureAwait(false),
+                RequestType.Deletion => await NotOnFile.DeletionAsync(record, person, cancellationToken).ConfigureAwait(false),
+                _ => await NotOnFile.CategoriesSharedAsync(record).ConfigureAwait(false),
+            };
+        }
+
         var subject = record.SubjectId!;
         return record.Type switch
         {
@@ -106,6 +116,11 @@ public sealed class RequestWork(
             return new WorkResult(record.Closed ? record.Status : RequestStatus.Completed, record.DenialReason, false, record.EffectiveDueAt.UtcDateTime);
         }
 
+        if (record.NotOnFile is { } person)
+        {
+            return await NotOnFile.CompleteAccessAsync(record, person, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = time.GetUtcNow();
         var subject = record.SubjectId!;
         var from = LookbackFrom(record);
@@ -162,7 +177,7 @@ public sealed class RequestWork(
     /// why they were refused and when they go; their bytes are not released (they failed the upload contract, so they may
     /// not even decode, and nobody has checked who is in them).
     /// </summary>
-    private static JsonArray QuarantinedSection(IReadOnlyList<QuarantinedItem> quarantined)
+    internal static JsonArray QuarantinedSection(IReadOnlyList<QuarantinedItem> quarantined)
     {
         var items = new JsonArray();
         foreach (var q in quarantined)
@@ -463,6 +478,8 @@ public sealed class RequestWork(
             _ => new WorkResult(RequestStatus.Denied, "correction-not-made-by-due-date", false, record.EffectiveDueAt.UtcDateTime),
         };
     }
+
+    private NotOnFileWork NotOnFile => new(recordings, footage, export, service, options, time);
 
     private Task Finish(string requestId, RequestOutcome outcome) =>
         service.UpdateAsync(requestId, r => r with { Outcome = outcome, Steps = [.. r.Steps, new RequestStep("answered", "done", time.GetUtcNow())] }, CancellationToken.None);

@@ -148,7 +148,7 @@ public sealed class RequestClocksTests
     {
         var service = h.Get<PrivacyRequestService>();
         var input = new PrivacyRequestInput(RequestType.Access, jurisdiction, province, new SubjectInput(residentId, null, null), "app", null, null, null);
-        return service.NewRecord(input, await service.FindSubjectOnFileAsync(input.Subject, default), h.Clock.GetUtcNow());
+        return service.NewRecord(input, await service.FindSubjectOnFileAsync(input.Subject!, default), h.Clock.GetUtcNow());
     }
 
     private static Task ResidentAsync(PipelineHarness h, string id, string jurisdiction) =>
