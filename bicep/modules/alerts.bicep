@@ -1,6 +1,7 @@
 // Alerts to the privacy office (action group by email): overdue deletions (O4, O5, O7: the deletion-lag histogram of
 // RetentionMetrics, exported by OpenTelemetry to Application Insights), dead letters (the handlers' own meter, and the
-// Service Bus and Event Grid platform metrics for what the brokers set aside).
+// Service Bus and Event Grid platform metrics for what the brokers set aside), requests within 5 days of their due date
+// and past it (D1: the gauges of the hourly sweep), and breach campaigns that escalated (O14).
 
 @description('Azure region.')
 param location string
@@ -64,6 +65,27 @@ var queries = [
     severity: 2
     query: 'AppMetrics | where Name == "onevalet.messages.dead_lettered" | summarize DeadLettered = sum(Sum)'
     column: 'DeadLettered'
+  }
+  {
+    name: 'requests-near-due'
+    description: 'Open privacy requests within 5 days of their due date at the last hourly sweep (D1: 45 days, Canada 30; onevalet.requests.near_due).'
+    severity: 2
+    query: 'AppMetrics | where Name == "onevalet.requests.near_due" | summarize NearDue = max(Max)'
+    column: 'NearDue'
+  }
+  {
+    name: 'requests-overdue'
+    description: 'Open privacy requests past their due date at the last hourly sweep (D1; onevalet.requests.overdue).'
+    severity: 1
+    query: 'AppMetrics | where Name == "onevalet.requests.overdue" | summarize Overdue = max(Max)'
+    column: 'Overdue'
+  }
+  {
+    name: 'breach-escalation'
+    description: 'Breach notices still undelivered near the ten-business-day deadline: the campaign escalated (O14; onevalet.breaches.escalated).'
+    severity: 1
+    query: 'AppMetrics | where Name == "onevalet.breaches.escalated" | summarize Escalated = sum(Sum)'
+    column: 'Escalated'
   }
 ]
 

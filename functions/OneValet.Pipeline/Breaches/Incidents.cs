@@ -287,7 +287,7 @@ public sealed class BreachCampaignOrchestrator : TaskOrchestrator<BreachCampaign
 /// which the dispatcher sends once), and one progress record for the page. Returns the building's next page, or null when
 /// the building is done.
 /// </summary>
-public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationPublisher publisher, IOptions<BreachOptions> options, TimeProvider time)
+public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationPublisher publisher, IOptions<BreachOptions> options, TimeProvider time, Telemetry.PipelineMetrics metrics)
     : TaskActivity<FanOutCursor, FanOutCursor?>
 {
     public override async Task<FanOutCursor?> RunAsync(TaskActivityContext context, FanOutCursor input)
@@ -323,6 +323,7 @@ public sealed class NotifyAffectedPageActivity(IRecordStore store, NotificationP
         if (notices.Count > 0)
         {
             await publisher.PublishBatchAsync(notices, CancellationToken.None).ConfigureAwait(false);
+            metrics.BreachNoticesQueued.Add(notices.Count);
         }
 
         // One progress record per page (a replayed page rewrites the same one): the affected count without a write per person.
@@ -349,7 +350,7 @@ public sealed class FinishFanOutActivity(IRecordStore store, IOptions<BreachOpti
 }
 
 /// <summary>Counts what is still undelivered and, if anything is, tells the privacy officer (once per incident).</summary>
-public sealed class EscalateUndeliveredActivity(IncidentsApi incidents, IRecordStore store, NotificationPublisher publisher, TimeProvider time) : TaskActivity<string, long>
+public sealed class EscalateUndeliveredActivity(IncidentsApi incidents, IRecordStore store, NotificationPublisher publisher, TimeProvider time, Telemetry.PipelineMetrics metrics) : TaskActivity<string, long>
 {
     public override async Task<long> RunAsync(TaskActivityContext context, string input)
     {
@@ -375,6 +376,7 @@ public sealed class EscalateUndeliveredActivity(IncidentsApi incidents, IRecordS
                 ["deadline"] = RecordJson.Timestamp(status.Incident.Deadline),
             }), CancellationToken.None).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Incidents, input, IncidentRecord.DocumentId, status.Incident with { EscalatedAt = time.GetUtcNow() }).ConfigureAwait(false);
+        metrics.BreachEscalations.Add(1);
         return undelivered;
     }
 }

@@ -64,6 +64,7 @@ public sealed partial class NotificationDispatcher(
     Retention.RetentionSchedule schedule,
     Retention.RetentionPolicy policy,
     TimeProvider time,
+    Telemetry.PipelineMetrics metrics,
     ILogger<NotificationDispatcher> logger) : IDisposable
 {
     private readonly SemaphoreSlim _sending = new(1, 1);
@@ -149,10 +150,12 @@ public sealed partial class NotificationDispatcher(
         {
             case EmailOutcome.Delivered:
                 await RecordAsync(notification, previous, DeliveryStatus.Sent, null, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
+                metrics.NoticesDelivered.Add(1, new("template", notification.Template), new("outcome", "sent"));
                 return HandlerResult.Done;
             case EmailOutcome.PermanentFailure bounce:
                 await RecordAsync(notification, previous, DeliveryStatus.Bounced, bounce.Reason, time.GetUtcNow(), cancellationToken, unknownOutcome).ConfigureAwait(false);
                 LogBounced(logger, notification.Campaign, bounce.Reason);
+                metrics.NoticesDelivered.Add(1, new("template", notification.Template), new("outcome", "bounced"));
                 if (notification.RecipientKind != RecipientKind.PrivacyOfficer)
                 {
                     await publisher.PublishAsync(new NotificationRequest(

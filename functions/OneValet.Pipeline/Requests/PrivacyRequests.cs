@@ -581,7 +581,8 @@ public sealed class PrivacyRequestService(
     IOptions<RequestOptions> options,
     TimeProvider time,
     AuditLog audit,
-    HoldRegistry holds)
+    HoldRegistry holds,
+    Telemetry.PipelineMetrics metrics)
 {
     /// <summary>The partition of the requests received in one UTC month (ids only): how a report finds every request whose
     /// clock fell in its period, open or closed. The ':' keeps it out of reach of any id a client can choose.</summary>
@@ -1020,11 +1021,13 @@ public sealed class PrivacyRequestService(
         return (next < latest ? next : latest).UtcDateTime;
     }
 
-    /// <summary>Open requests near their due date alert the privacy officer, once each (run with the hourly sweep).</summary>
+    /// <summary>Open requests near their due date alert the privacy officer, once each (run with the hourly sweep). The
+    /// counts of open, near-due and overdue requests it saw go to the product's gauges (D1; alerts.bicep).</summary>
     public async Task<int> AlertNearDueAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var alerts = 0;
+        long open = 0, nearDue = 0, overdue = 0;
         string? continuation = null;
         do
         {
@@ -1032,7 +1035,16 @@ public sealed class PrivacyRequestService(
             foreach (var entry in page.Items)
             {
                 var record = (await ReadAsync(entry.Id, cancellationToken).ConfigureAwait(false))?.Document;
-                if (record is null || record.Closed || record.NearDueAlertedAt is not null || record.EffectiveDueAt - now > options.Value.NearDueWarning)
+                if (record is null || record.Closed)
+                {
+                    continue;
+                }
+
+                open++;
+                var left = record.EffectiveDueAt - now;
+                overdue += left < TimeSpan.Zero ? 1 : 0;
+                nearDue += left >= TimeSpan.Zero && left <= options.Value.NearDueWarning ? 1 : 0;
+                if (record.NearDueAlertedAt is not null || left > options.Value.NearDueWarning)
                 {
                     continue;
                 }
@@ -1047,6 +1059,7 @@ public sealed class PrivacyRequestService(
             continuation = page.Continuation;
         }
         while (continuation is not null);
+        metrics.RecordRequests(open, nearDue, overdue);
         return alerts;
     }
 

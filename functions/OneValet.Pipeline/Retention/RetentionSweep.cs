@@ -24,6 +24,7 @@ public sealed partial class RetentionSweep(
     Requests.IntakeCaps intakeCaps,
     IOptions<RetentionOptions> options,
     TimeProvider time,
+    Telemetry.PipelineMetrics metrics,
     ILogger<RetentionSweep> logger)
 {
     private readonly RetentionOptions _options = options.Value;
@@ -57,6 +58,7 @@ public sealed partial class RetentionSweep(
             while (outcome.MorePending);
         }
 
+        metrics.RecordSweep(deleted + held, held);
         return (due.Count, deleted, held);
     }
 

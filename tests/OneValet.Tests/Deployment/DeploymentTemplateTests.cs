@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Reflection;
 using System.Runtime.Versioning;
 using System.Text.Json.Nodes;
@@ -309,6 +310,13 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         var variables = queries.Frame.Template["variables"]!["queries"]!.AsArray().Select(q => q!["query"]!.GetValue<string>()).ToList();
         Assert.Contains(variables, q => q.Contains($"Name == \"{retention.DeletionLag.Name}\" and Max > 0", StringComparison.Ordinal));
         Assert.Contains(variables, q => q.Contains($"Name == \"{pipeline.DeadLettered.Name}\"", StringComparison.Ordinal));
+
+        // Requests within 5 days of due and past it (D1), breach campaigns that escalated (O14): the instruments the code creates.
+        foreach (var instrument in new Instrument[] { pipeline.RequestsNearDue, pipeline.RequestsOverdue, pipeline.BreachEscalations })
+        {
+            Assert.Contains(variables, q => q.Contains($"Name == \"{instrument.Name}\"", StringComparison.Ordinal));
+        }
+
         Assert.Contains("actionGroups', 'ag-privacy-office')", queries.Properties["actions"]!["actionGroups"]![0]!.GetValue<string>(), StringComparison.Ordinal);
 
         var metricAlerts = ArmTemplate.OfType(compiled.Main, "Microsoft.Insights/metricAlerts");
