@@ -21,7 +21,7 @@ public enum DeviceChange
 /// active device's own building and doors, and ingestion quarantines an upload whose device the registry does not place at
 /// that door (<c>unknown-device</c>, O1, O2, O4). Every read is a point read; a building's devices are one partition.
 /// </summary>
-public sealed class DeviceRegistry(IRecordStore store)
+public sealed class DeviceRegistry(IRecordStore store, Auditing.AuditLog audit)
 {
     /// <summary>Most doors one device may be registered for.</summary>
     public const int MaxDoors = 32;
@@ -68,6 +68,7 @@ public sealed class DeviceRegistry(IRecordStore store)
                 try
                 {
                     await store.CreateAsync(Containers.Devices, buildingId, deviceId, created, cancellationToken).ConfigureAwait(false);
+                    await AuditAsync("device-registered", created, now, cancellationToken).ConfigureAwait(false);
                     return (DeviceChange.Registered, created);
                 }
                 catch (RecordConflictException) when (attempt < 3)
@@ -85,6 +86,11 @@ public sealed class DeviceRegistry(IRecordStore store)
             try
             {
                 await store.ReplaceAsync(Containers.Devices, buildingId, deviceId, updated, existing.ETag, cancellationToken).ConfigureAwait(false);
+                if (!updated.DoorIds.SequenceEqual(existing.Document.DoorIds))
+                {
+                    await AuditAsync("device-doors-changed", updated, now, cancellationToken).ConfigureAwait(false);
+                }
+
                 return (DeviceChange.Updated, updated);
             }
             catch (RecordPreconditionFailedException) when (attempt < 3)
@@ -109,6 +115,7 @@ public sealed class DeviceRegistry(IRecordStore store)
             try
             {
                 await store.ReplaceAsync(Containers.Devices, buildingId, deviceId, retired, existing.ETag, cancellationToken).ConfigureAwait(false);
+                await AuditAsync("device-retired", retired, now, cancellationToken).ConfigureAwait(false);
                 return retired;
             }
             catch (RecordPreconditionFailedException) when (attempt < 3)
@@ -116,6 +123,23 @@ public sealed class DeviceRegistry(IRecordStore store)
             }
         }
     }
+
+    /// <summary>
+    /// Every change of the registry is in the audit trail (O1: the registry decides which uploads are catalogued and which
+    /// are quarantined as <c>unknown-device</c>): the device, its building and its doors as of the change; ids only. The id
+    /// is fixed by the change and its time, so a retried write is one entry.
+    /// </summary>
+    private Task AuditAsync(string action, DeviceRecord device, DateTimeOffset at, CancellationToken cancellationToken) =>
+        audit.WriteAsync(Auditing.AuditLog.IdFor(action, device.BuildingId, device.DeviceId, at.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Auditing.AuditRecord
+        {
+            Action = action,
+            ItemRef = $"devices/{device.BuildingId}/{device.DeviceId}",
+            Category = "device-registry",
+            Obligation = "O1",
+            ReasonCode = string.Join(',', device.DoorIds),
+            At = at,
+            DoneAt = at,
+        }, cancellationToken);
 
     /// <summary>A building's devices, active and retired, by id.</summary>
     public async Task<IReadOnlyList<DeviceRecord>> ListAsync(string buildingId, CancellationToken cancellationToken)
