@@ -44,9 +44,11 @@ internal sealed class PrivateAzurite : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite could not be started.");
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
+        // Node starts Azurite in about a second on a quiet machine, in tens of seconds on a loaded one: wait up to two minutes.
+        var deadline = DateTime.UtcNow.AddMinutes(2);
         foreach (var port in new[] { blob, queue, table })
         {
-            for (var attempt = 0; ; attempt++)
+            while (true)
             {
                 try
                 {
@@ -54,7 +56,7 @@ internal sealed class PrivateAzurite : IAsyncDisposable
                     await client.ConnectAsync("127.0.0.1", int.Parse(port, CultureInfo.InvariantCulture));
                     break;
                 }
-                catch (SocketException) when (attempt < 200)
+                catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
                 {
                     await Task.Delay(50);
                 }
