@@ -29,7 +29,7 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
     public async Task Two_years_of_a_200_unit_building_show_every_obligation_met_each_item_backed_by_audit_entries()
     {
         _ = maildev;
-        var simulation = await BuildingSimulation.StartAsync(new SimulationPlan(Days: 730, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 7, RequestEveryDays: 14));
+        var simulation = await BuildingSimulation.StartAsync(new SimulationPlan(Days: 730, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 14, RequestEveryDays: 14));
         await using var h = simulation.Harness;
         var figures = await simulation.RunAsync();
         var report = await simulation.ReportAsync();
@@ -56,14 +56,17 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         Assert.Equal(
             ComplianceReportBuilder.NoEvidence.Keys.Order(StringComparer.Ordinal),
             report.Lines.Where(l => l.Status == LineStatus.NoEvidenceKept).Select(l => l.Obligation).Order(StringComparer.Ordinal));
-        Assert.InRange(report.Lines.Where(l => l.Obligation is "O8" or "O9" or "O11").Sum(l => l.Due) + report.Lines.Where(l => l.Id.StartsWith("O18", StringComparison.Ordinal)).Sum(l => l.Due), 40, 70);
+        // About fifty requests of every type were answered (the last ones may still be open), each of them also a record
+        // whose identity data was minimized after its close (O18).
+        Assert.InRange(figures.Requests, 50, 55);
+        Assert.InRange(report.Lines.Where(l => l.Id is "O8:response" or "O9:response" or "O11:response").Sum(l => l.Due), 45, 55);
     }
 
     [Fact]
     public async Task With_the_sweep_off_the_report_names_the_retention_deadlines_missed_since_and_nothing_else()
     {
         _ = maildev;
-        var plan = new SimulationPlan(Days: 120, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 2, RequestEveryDays: 14, Mutation.SweepOff, MutateFromDay: 95);
+        var plan = new SimulationPlan(Days: 120, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 5, RequestEveryDays: 14, Mutation.SweepOff, MutateFromDay: 95);
         var simulation = await BuildingSimulation.StartAsync(plan);
         await using var h = simulation.Harness;
         var figures = await simulation.RunAsync();
@@ -93,9 +96,9 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
             Assert.All(line.Items.Where(i => i.DueAt < mutatedFrom), i => Assert.Equal(ItemState.OnTime, i.State));
         }
 
-        // The footage of every other day is due 30 days after capture: each one due since the sweep stopped is named.
+        // The footage of every fifth day is due 30 days after capture: each one due since the sweep stopped is named.
         var footage = Assert.Single(broken, l => l.Id == "O2:deletion");
-        Assert.InRange(footage.Missed, 10, 13);
+        Assert.InRange(footage.Missed, 3, 5);
         Assert.All(footage.Items.Where(i => i.State == ItemState.Missed), i => Assert.StartsWith("recordingVersion/b-sim/", i.ItemRef, StringComparison.Ordinal));
     }
 
