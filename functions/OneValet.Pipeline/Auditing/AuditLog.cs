@@ -47,6 +47,14 @@ public sealed record AuditRecord
 
     /// <summary>Hold ids, for hold-related entries.</summary>
     public IReadOnlyList<string>? Holds { get; init; }
+
+    /// <summary>For deletions: what a hold's scope is matched on (O6), so the compliance report can show that no hold
+    /// covered the item when it went: the pseudonymous resident id (when known), the building and when the item was collected.</summary>
+    public string? SubjectId { get; init; }
+
+    public string? BuildingId { get; init; }
+
+    public DateTimeOffset? EventAt { get; init; }
 }
 
 /// <summary>Writes audit entries. Entries have deterministic ids so a retried step never writes two.</summary>

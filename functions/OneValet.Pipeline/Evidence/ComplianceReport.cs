@@ -34,8 +34,9 @@ public enum LineStatus
 }
 
 /// <summary>One item of a line: what was due when, when it was done, done minus due (seconds; negative = margin) and the
-/// audit entries (ids, as <c>GET /api/audit</c> lists them) that prove it.</summary>
-public sealed record ReportItem(string ItemRef, DateTimeOffset DueAt, DateTimeOffset? DoneAt, double? LagSeconds, ItemState State, IReadOnlyList<string> AuditIds, string? Note = null);
+/// audit entries (ids, as <c>GET /api/audit</c> lists them) that prove it; for a step that promises a notice, the delivery
+/// record that proves the notice went out ("deliveries/{campaign}/{notification}").</summary>
+public sealed record ReportItem(string ItemRef, DateTimeOffset DueAt, DateTimeOffset? DoneAt, double? LagSeconds, ItemState State, IReadOnlyList<string> AuditIds, string? Note = null, IReadOnlyList<string>? Deliveries = null);
 
 /// <summary>Nearest-rank percentiles of done minus due, in seconds (for a request clock, the margin is its negation).</summary>
 public sealed record LagStats(double P50, double P95, double Max, double Min);

@@ -5,8 +5,13 @@ using OneValet.Pipeline.Retention;
 namespace OneValet.Pipeline.Evidence;
 
 /// <summary>A request whose clocks the report judges, with the audit entries of its steps found by their fixed ids
-/// (<see cref="PrivacyRequestService.StepAuditId"/>): step name ("received", "acknowledged", "extended", "closed") to entry.</summary>
-public sealed record RequestEvidence(PrivacyRequestRecord Record, IReadOnlyDictionary<string, AuditEntryView> Steps);
+/// (<see cref="PrivacyRequestService.StepAuditId"/>): step name ("received", "acknowledged", "extended", "closed") to entry.
+/// <paramref name="OnFileJurisdiction"/> and <paramref name="OnFileAcknowledgeBy"/>: the clocks D1 gives the person as their
+/// record on file says (null when nobody is on file), recomputed by the report rather than read from the request.
+/// <paramref name="Notices"/>: for the steps whose notice D1 requires ("acknowledged": receipt confirmed; "extended": the
+/// extension's notice), the delivery record of the notice to the person when it was sent; null when notices were not looked up.</summary>
+public sealed record RequestEvidence(PrivacyRequestRecord Record, IReadOnlyDictionary<string, AuditEntryView> Steps, string? OnFileJurisdiction = null, DateTimeOffset? OnFileAcknowledgeBy = null,
+    IReadOnlyDictionary<string, string>? Notices = null);
 
 /// <summary>Everything a report is built from. A loader gathers it from the store (<see cref="ComplianceReportLoader"/>);
 /// a simulation can hand it over directly.</summary>
@@ -28,6 +33,15 @@ public sealed record ReportRecords(
 public static class ComplianceReportBuilder
 {
     private static readonly string[] DeletionActions = ["deleted", "anonymized"];
+
+    /// <summary>The request steps whose notice to the person D1 requires, and the notification template of each.</summary>
+    public static IReadOnlyDictionary<string, string> NoticeTemplates { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["acknowledged"] = "request-received",
+        ["extended"] = "request-extended",
+    };
+
+    private static readonly string[] NoticeSteps = ["acknowledged", "extended"];
 
     /// <summary>The obligations no record yet proves, and why (each is listed, never reported as met).</summary>
     public static IReadOnlyDictionary<string, string> NoEvidence { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -82,6 +96,7 @@ public static class ComplianceReportBuilder
 
             if (o == "O6")
             {
+                lines.Add(Line("O6:respected", o, "No item deleted while a hold covering it was in force", "lag", HoldsRespected(from, to, records)));
                 lines.Add(Line("O6:held", o, "Items kept past their deadline by a hold", "lag", held));
                 lines.Add(Line("O6:review", o, "Holds reviewed by their review date (released or still active)", "lag", HoldReviews(from, to, now, records)));
             }
@@ -107,22 +122,39 @@ public static class ComplianceReportBuilder
         ]);
     }
 
-    /// <summary>Deletions per obligation: each item due in the period, proven by its completed audit entry.</summary>
+    /// <summary>Deletions per obligation: each item due in the period, proven by its completed audit entry. An item a hold
+    /// kept (its "held" entries name the holds) is due when the last of those holds ended (released, or its end date), not
+    /// at its own deadline (O6: deletion resumes when the hold is released); a hold still in force leaves no due date.</summary>
     private static Dictionary<string, List<ReportItem>> DeletionItems(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ReportRecords records)
     {
         var byObligation = new Dictionary<string, List<ReportItem>>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var holds = records.Holds.ToDictionary(h => h.HoldId, StringComparer.Ordinal);
+        var heldBy = records.Audit.Where(v => v.Entry.Action == "held").GroupBy(v => v.Entry.ItemRef, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.SelectMany(v => v.Entry.Holds ?? []).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         foreach (var view in records.Audit)
         {
             var a = view.Entry;
-            if (!DeletionActions.Contains(a.Action) || a.Deadline is not { } due || due < from || due >= to || a.Obligation is null)
+            if (!DeletionActions.Contains(a.Action) || a.Deadline is not { } deadline || deadline < from || deadline >= to || a.Obligation is null)
             {
                 continue;
             }
 
             seen.Add(a.ItemRef);
+            var due = deadline;
+            string? kept = null;
+            if (heldBy.TryGetValue(a.ItemRef, out var ids))
+            {
+                var ends = ids.Select(id => holds.TryGetValue(id, out var h) ? h.ReleasedAt ?? h.Until : OpenRequestEnd(id, records)).ToList();
+                if (ends.All(e => e is not null))
+                {
+                    due = ends.Max(e => e!.Value) is var end && end > deadline ? end : deadline;
+                    kept = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"kept by {string.Join(", ", ids)} past its deadline {deadline:O}; due when the hold ended");
+                }
+            }
+
             ReportItem item = a.Outcome == "completed"
-                ? new(a.ItemRef, due, a.DoneAt, a.LagSeconds ?? (a.DoneAt - due).TotalSeconds, a.DoneAt <= due ? ItemState.OnTime : ItemState.Late, [view.Id], a.How)
+                ? new(a.ItemRef, due, a.DoneAt, (a.DoneAt - due).TotalSeconds, a.DoneAt <= due ? ItemState.OnTime : ItemState.Late, [view.Id], kept ?? a.How)
                 : new(a.ItemRef, due, null, null, ItemState.ProofMissing, [view.Id], "the trail has the deletion's start but not its completion");
             Add(byObligation, a.Obligation, item);
         }
@@ -138,6 +170,69 @@ public static class ComplianceReportBuilder
         }
 
         return byObligation;
+    }
+
+    /// <summary>
+    /// O6, the other way round: each completed deletion in the period (by when it was done) of an item within a stored hold's
+    /// scope (subject, building and collection window, or listed item) is checked against that hold's time in force; one done
+    /// while the hold was in force is missed. Deletions audited before entries carried the item's scope (no building) cannot
+    /// be matched and are not listed; a subject hold's reach into recordings that only concern the person (a verified
+    /// capture, footage at their door event) is not matched here either.
+    /// </summary>
+    private static List<ReportItem> HoldsRespected(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        if (records.Holds.Count == 0)
+        {
+            return items;
+        }
+
+        foreach (var view in records.Audit)
+        {
+            var a = view.Entry;
+            if (!DeletionActions.Contains(a.Action) || a.Outcome != "completed" || a.DoneAt < from || a.DoneAt >= to || a.BuildingId is null || a.Deadline is null
+                || AsEntry(a) is not { } entry)
+            {
+                continue;
+            }
+
+            var covering = records.Holds.Where(h => h.MayKeep(entry) && h.Scope.Covers(entry)).ToList();
+            if (covering.Count == 0)
+            {
+                continue;
+            }
+
+            var inForce = covering.Where(h => h.PlacedAt <= a.DoneAt && (h.ReleasedAt is null || h.ReleasedAt > a.DoneAt) && (h.Until is null || h.Until > a.DoneAt)).ToList();
+            items.Add(inForce.Count == 0
+                ? new ReportItem(a.ItemRef, a.DoneAt, a.DoneAt, 0, ItemState.OnTime, [view.Id], "within the scope of " + string.Join(", ", covering.Select(h => h.HoldId)) + ", deleted when no hold was in force")
+                : new ReportItem(a.ItemRef, a.DoneAt, null, null, ItemState.Missed, [view.Id], "deleted while " + string.Join(", ", inForce.Select(h => h.HoldId)) + " covered it"));
+        }
+
+        return items;
+    }
+
+    /// <summary>When the implicit hold of an open access request (<see cref="HoldRegistry.OpenRequestPrefix"/>) ended: the
+    /// request's close; null when unknown.</summary>
+    private static DateTimeOffset? OpenRequestEnd(string holdId, ReportRecords records) =>
+        holdId.StartsWith(HoldRegistry.OpenRequestPrefix, StringComparison.Ordinal)
+            ? records.Requests.FirstOrDefault(r => r.Record.RequestId == holdId[HoldRegistry.OpenRequestPrefix.Length..])?.Record.ClosedAt
+            : null;
+
+    /// <summary>The schedule entry a deletion's audit entry describes (kind, partition, id and version from its item reference).</summary>
+    private static ScheduleEntry? AsEntry(AuditRecord a)
+    {
+        var parts = a.ItemRef.Split('/');
+        if (parts.Length != 4 || !Enum.TryParse<ItemKind>(parts[0], ignoreCase: true, out var kind) || !int.TryParse(parts[3], System.Globalization.CultureInfo.InvariantCulture, out var version))
+        {
+            return null;
+        }
+
+        return new ScheduleEntry
+        {
+            Kind = kind, ItemPartition = parts[1], ItemId = parts[2], Version = version, SubjectId = a.SubjectId, BuildingId = a.BuildingId!,
+            EventAt = a.EventAt ?? a.Deadline!.Value, Category = a.Category ?? string.Empty, Rule = new RetentionRule(a.RuleId ?? string.Empty, a.Obligation ?? string.Empty, TimeSpan.Zero, RetentionAction.Delete),
+            Deadline = a.Deadline!.Value,
+        };
     }
 
     /// <summary>Items a hold kept (O6): each held schedule entry needs its "held" audit entry.</summary>
@@ -178,6 +273,13 @@ public static class ComplianceReportBuilder
                 var state = !proven ? ItemState.ProofMissing : released <= hold.ReviewBy ? ItemState.OnTime : ItemState.Late;
                 items.Add(new ReportItem(itemRef, hold.ReviewBy, released, (released - hold.ReviewBy).TotalSeconds, state, proven ? [id!] : [], proven ? null : "released, but its hold-released entry is not in the period's trail"));
             }
+            else if (hold.Until is { } until && until <= hold.ReviewBy && until <= now)
+            {
+                // A hold placed with its end (an answered access request's recourse period) ended by itself, as placed.
+                var placed = records.Audit.FirstOrDefault(v => v.Entry.Action == "hold-placed" && v.Entry.ItemRef == itemRef);
+                items.Add(new ReportItem(itemRef, hold.ReviewBy, until, (until - hold.ReviewBy).TotalSeconds, placed is null ? ItemState.ProofMissing : ItemState.OnTime,
+                    placed is null ? [] : [placed.Id], placed is null ? "ended by itself, but its hold-placed entry is not in the trail" : "ended by itself at the end it was placed with"));
+            }
             else
             {
                 items.Add(new ReportItem(itemRef, hold.ReviewBy, null, null, hold.ReviewBy <= now ? ItemState.Missed : ItemState.Open, [], hold.ReviewBy <= now ? "still active past its review date" : null));
@@ -195,22 +297,31 @@ public static class ComplianceReportBuilder
         {
             var r = evidence.Record;
             var itemRef = "requests/" + r.RequestId;
-            if (r.AcknowledgeBy >= from && r.AcknowledgeBy < to)
+
+            // D1: the clocks follow the person on file; the report recomputes them rather than trust the request's own, and
+            // judges by the earlier of the two (a clock counted for the wrong jurisdiction is named, not believed).
+            var j = evidence.OnFileJurisdiction ?? r.Jurisdiction;
+            var lawDue = r.ReceivedAt + PrivacyRequestService.ResponsePeriod(j);
+            var dueAt = Earlier(r.DueAt, lawDue);
+            var effectiveDue = r.ExtendedDueAt is null ? dueAt : Earlier(r.EffectiveDueAt, lawDue + PrivacyRequestService.ResponsePeriod(j));
+            var acknowledgeBy = Earlier(r.AcknowledgeBy, evidence.OnFileAcknowledgeBy ?? r.AcknowledgeBy);
+            var wrong = j != r.Jurisdiction ? $"the request's clocks follow {r.Jurisdiction}; the person on file is {j}: judged by {j}'s" : null;
+            if (acknowledgeBy >= from && acknowledgeBy < to)
             {
-                Add(clocks, "acknowledge:" + r.Jurisdiction, Judge(itemRef, r.AcknowledgeBy, r.AcknowledgedAt, evidence, "acknowledged", now));
+                Add(clocks, "acknowledge:" + j, Noted(Judge(itemRef, acknowledgeBy, r.AcknowledgedAt, evidence, "acknowledged", now), wrong));
             }
 
-            if (r.ExtendedDueAt is not null && r.DueAt >= from && r.DueAt < to)
+            if (r.ExtendedDueAt is not null && dueAt >= from && dueAt < to)
             {
                 var extendedAt = r.Steps.LastOrDefault(s => s.Name == "extended")?.At;
-                Add(clocks, "extension:" + r.Jurisdiction, Judge(itemRef, r.DueAt, extendedAt, evidence, "extended", now));
+                Add(clocks, "extension:" + j, Noted(Judge(itemRef, dueAt, extendedAt, evidence, "extended", now), wrong));
             }
 
-            if (r.EffectiveDueAt >= from && r.EffectiveDueAt < to)
+            if (effectiveDue >= from && effectiveDue < to)
             {
-                var item = Judge(itemRef, r.EffectiveDueAt, r.ClosedAt, evidence, "closed", now);
-                Add(clocks, "respond:" + r.Jurisdiction, item);
-                Add(byObligation, PrivacyRequestService.ObligationOf(r.Type), item with { Note = r.Type + (r.Status == RequestStatus.Denied ? ", denied" : string.Empty) });
+                var item = Noted(Judge(itemRef, effectiveDue, r.ClosedAt, evidence, "closed", now), wrong);
+                Add(clocks, "respond:" + j, item);
+                Add(byObligation, PrivacyRequestService.ObligationOf(r.Type), item with { Note = r.Type + (r.Status == RequestStatus.Denied ? ", denied" : string.Empty) + (wrong is null ? string.Empty : "; " + wrong) });
             }
         }
 
@@ -218,6 +329,11 @@ public static class ComplianceReportBuilder
         lines.AddRange(clocks.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Line("D1:" + kv.Key, "D1", ClockTitle(kv.Key), "margin", kv.Value)));
         return lines;
     }
+
+    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
+
+    private static ReportItem Noted(ReportItem item, string? note) =>
+        note is null || item.State is ItemState.OnTime or ItemState.Open ? item : item with { Note = item.Note is null ? note : item.Note + "; " + note };
 
     private static string ClockTitle(string key) => key.Split(':') switch
     {
@@ -234,9 +350,21 @@ public static class ComplianceReportBuilder
         if (done is { } d)
         {
             var lag = (d - due).TotalSeconds;
-            return proof is null
-                ? new ReportItem(itemRef, due, d, lag, ItemState.ProofMissing, [], $"the request's record says '{step}' at this time, but its audit entry is missing")
-                : new ReportItem(itemRef, due, d, lag, d <= due ? ItemState.OnTime : ItemState.Late, [proof.Id]);
+            if (proof is null)
+            {
+                return new ReportItem(itemRef, due, d, lag, ItemState.ProofMissing, [], $"the request's record says '{step}' at this time, but its audit entry is missing");
+            }
+
+            // D1: receipt is confirmed, and an extension taken, by a notice to the person; a step without its notice's
+            // delivery record was not done.
+            if (evidence.Notices is { } notices && NoticeSteps.Contains(step))
+            {
+                return notices.TryGetValue(step, out var delivery)
+                    ? new ReportItem(itemRef, due, d, lag, d <= due ? ItemState.OnTime : ItemState.Late, [proof.Id], null, [delivery])
+                    : new ReportItem(itemRef, due, null, null, due <= now ? ItemState.Missed : ItemState.Open, [proof.Id], $"the record says '{step}', but its notice to the person was never sent (no delivery record)");
+            }
+
+            return new ReportItem(itemRef, due, d, lag, d <= due ? ItemState.OnTime : ItemState.Late, [proof.Id]);
         }
 
         return due <= now

@@ -64,7 +64,8 @@ public static class ComplianceReportHtml
                 var state = Kebab(item.State.ToString());
                 html.Append("<tr><td><code>").Append(E(item.ItemRef)).Append("</code></td><td>").Append(E(Stamp(item.DueAt))).Append("</td><td>")
                     .Append(E(item.DoneAt is { } d ? Stamp(d) : "-")).Append("</td><td class=\"").Append(state).Append("\">").Append(state).Append("</td><td><code>")
-                    .Append(item.AuditIds.Count == 0 ? "missing" : E(string.Join(" ", item.AuditIds))).Append("</code></td><td>").Append(E(item.Note ?? string.Empty)).Append("</td></tr>");
+                    .Append(item.AuditIds.Count == 0 ? "missing" : E(string.Join(" ", item.AuditIds)))
+                    .Append(item.Deliveries is { Count: > 0 } deliveries ? " " + E(string.Join(" ", deliveries)) : string.Empty).Append("</code></td><td>").Append(E(item.Note ?? string.Empty)).Append("</td></tr>");
             }
 
             html.Append("</table>");

@@ -1,5 +1,7 @@
 using OneValet.Pipeline.Auditing;
+using OneValet.Pipeline.Calendars;
 using OneValet.Pipeline.Requests;
+using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 using OneValet.Pipeline.Storage;
 
@@ -11,7 +13,7 @@ namespace OneValet.Pipeline.Evidence;
 /// (the longest clock, 45 + 45 days, fits) by month partition, each record and its step audit entries by id; the holds
 /// and their release entries by id. Then <see cref="ComplianceReportBuilder.Build"/> judges them.
 /// </summary>
-public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail, AuditLog audit, RetentionSchedule schedule, TimeProvider time)
+public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail, AuditLog audit, RetentionSchedule schedule, BusinessCalendars calendars, TimeProvider time)
 {
     public static readonly TimeSpan RequestLookback = TimeSpan.FromDays(100);
 
@@ -31,12 +33,14 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
         var unfinished = await UnfinishedAsync(from, to < now ? to : now, cancellationToken).ConfigureAwait(false);
         var requests = await RequestsAsync(from, to, cancellationToken).ConfigureAwait(false);
         var allHolds = await AllHoldsAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var hold in allHolds.Where(h => h.ReleasedAt is not null && h.ReviewBy >= from && h.ReviewBy < to))
+        foreach (var hold in allHolds.Where(h => h.ReviewBy >= from && h.ReviewBy < to && (h.ReleasedAt is not null || h.Until is not null)))
         {
-            var id = AuditLog.IdFor("hold-released", hold.HoldId);
-            if (!known.Contains(id) && await audit.ReadAsync(id, hold.ReleasedAt!.Value, cancellationToken).ConfigureAwait(false) is { } released)
+            // The review's proof: the release, or for a hold that ends by itself, its placing with that end.
+            var (action, at) = hold.ReleasedAt is { } releasedAt ? ("hold-released", releasedAt) : ("hold-placed", hold.PlacedAt);
+            var id = AuditLog.IdFor(action, hold.HoldId);
+            if (!known.Contains(id) && await audit.ReadAsync(id, at, cancellationToken).ConfigureAwait(false) is { } entry)
             {
-                entries.Add(new AuditEntryView(id, AuditLog.PartitionFor(released.At), released));
+                entries.Add(new AuditEntryView(id, AuditLog.PartitionFor(entry.At), entry));
             }
         }
 
@@ -87,7 +91,8 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
                         continue;
                     }
 
-                    result.Add(new RequestEvidence(record, await StepsAsync(record, cancellationToken).ConfigureAwait(false)));
+                    var (onFile, acknowledgeBy) = await OnFileClocksAsync(record, cancellationToken).ConfigureAwait(false);
+                    result.Add(new RequestEvidence(record, await StepsAsync(record, cancellationToken).ConfigureAwait(false), onFile, acknowledgeBy, await NoticesAsync(record, cancellationToken).ConfigureAwait(false)));
                 }
 
                 continuation = page.Continuation;
@@ -96,6 +101,37 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
         }
 
         return result;
+    }
+
+    /// <summary>D1 from the person's record on file (one point read): their jurisdiction, and the acknowledgement deadline it
+    /// gives (10 business days on its calendar, in its time zone). Nobody on file: nulls (the request's own clocks stand).</summary>
+    private async Task<(string? Jurisdiction, DateTimeOffset? AcknowledgeBy)> OnFileClocksAsync(PrivacyRequestRecord r, CancellationToken cancellationToken)
+    {
+        if (r.SubjectId is null
+            || (await store.ReadAsync<ResidentRecord>(Containers.Residents, r.SubjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.Jurisdiction is not { } jurisdiction)
+        {
+            return (null, null);
+        }
+
+        var calendar = calendars.CalendarFor(jurisdiction, jurisdiction == "canada" ? r.Province : null);
+        return (jurisdiction, calendars.Get(calendar).AddBusinessDays(r.ReceivedAt, 10, calendars.ZoneFor(calendar)));
+    }
+
+    /// <summary>The delivery records of the notices D1 requires (point reads in the request's campaign): sent ones only.</summary>
+    private async Task<Dictionary<string, string>> NoticesAsync(PrivacyRequestRecord r, CancellationToken cancellationToken)
+    {
+        var notices = new Dictionary<string, string>(StringComparer.Ordinal);
+        var campaign = "request-" + r.RequestId;
+        foreach (var (step, template) in ComplianceReportBuilder.NoticeTemplates)
+        {
+            var id = template + "-" + r.RequestId;
+            if ((await store.ReadAsync<Notifications.DeliveryRecord>(Containers.Deliveries, campaign, id, cancellationToken).ConfigureAwait(false))?.Document is { Status: Notifications.DeliveryStatus.Sent })
+            {
+                notices[step] = $"deliveries/{campaign}/{id}";
+            }
+        }
+
+        return notices;
     }
 
     private static bool Touches(PrivacyRequestRecord r, DateTimeOffset from, DateTimeOffset to) =>

@@ -234,6 +234,9 @@ public sealed partial class RetentionEnforcer(
             Outcome = "started",
             At = entry.Deadline,
             DoneAt = started,
+            SubjectId = entry.SubjectId,
+            BuildingId = entry.BuildingId,
+            EventAt = entry.EventAt,
         };
         if (previous?.Outcome != "completed")
         {

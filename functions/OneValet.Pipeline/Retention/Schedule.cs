@@ -135,12 +135,15 @@ public sealed class RetentionSchedule(IRecordStore store, IOptions<RetentionOpti
 
     public TimeSpan BucketWidth => _options.BucketWidth;
 
-    /// <summary>The bucket an entry with this deadline goes to, and when that bucket falls due (its end).</summary>
+    /// <summary>The bucket an entry with this deadline goes to, and when that bucket falls due (its end): the last bucket that
+    /// falls due at or before the deadline, so an item is enforced up to one bucket width early and never late by it (the
+    /// compliance report judges a deletion done a second after its deadline as late); never a bucket already due.</summary>
     public (string Key, DateTimeOffset DueAt) BucketFor(DateTimeOffset deadline)
     {
         var width = _options.BucketWidth.Ticks;
         var earliest = time.GetUtcNow() + _options.BucketWidth;
-        var at = deadline > earliest ? deadline : earliest;
+        var target = deadline - _options.BucketWidth;
+        var at = target > earliest ? target : earliest;
         var start = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % width), TimeSpan.Zero);
         return (start.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fff", CultureInfo.InvariantCulture), start + _options.BucketWidth);
     }

@@ -2,12 +2,16 @@ using System.Text.Json;
 using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Evidence;
+using Microsoft.Extensions.DependencyInjection;
 using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Requests;
+using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 using OneValet.Pipeline.Storage;
 using OneValet.Tests.Infrastructure;
 using OneValet.Tests.Retention;
+using OneValet.Tests.Simulation;
 using Xunit;
 
 namespace OneValet.Tests.Evidence;
@@ -17,14 +21,16 @@ namespace OneValet.Tests.Evidence;
 /// fake clock: each obligation's line counts what was due, done, late and missed, cites the audit entries that prove each
 /// item, and reports a removed audit entry as missing (never inferred from the other records).
 /// </summary>
-public sealed class ComplianceReportTests
+public sealed class ComplianceReportTests(MailDevFixture maildev) : IClassFixture<MailDevFixture>
 {
     private static readonly DateTimeOffset Monday = new(2026, 3, 2, 15, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task Request_clocks_are_judged_per_obligation_and_jurisdiction_and_a_removed_audit_entry_shows_as_missing()
     {
-        await using var h = await PipelineHarness.StartAsync(now: Monday);
+        _ = maildev;
+        var transport = new SimulationTransport();
+        await using var h = await PipelineHarness.StartAsync(now: Monday, configure: s => s.AddSingleton<IMessageTransport>(transport));
         var service = h.Get<PrivacyRequestService>();
         var access = await SubmitAsync(h, RequestType.Access, "california");
         var deletion = await SubmitAsync(h, RequestType.Deletion, "canada");
@@ -37,17 +43,21 @@ public sealed class ComplianceReportTests
             await service.AcknowledgeAsync(id, default);
         }
 
+        // The acknowledgements go out through the dispatcher (D1: receipt is confirmed by a notice the report looks up).
+        Assert.Empty(await transport.DrainAsync(h.Get<MessageHandlers>(), _ => Task.CompletedTask));
+
         h.Clock.Advance(TimeSpan.FromDays(2));
         var (extended, error) = await service.ExtendAsync(correction, "waiting for property management", default);
         Assert.Null(error);
         Assert.Equal(Monday + TimeSpan.FromDays(90), extended!.EffectiveDueAt);
+        Assert.Empty(await transport.DrainAsync(h.Get<MessageHandlers>(), _ => Task.CompletedTask));
 
         // Open requests, soonest due first: the Canadian deletion (30 days), the access (45), the extended correction (90).
         var (status, body) = await RetentionEngineTests.InvokeAsync(_ => h.Get<EvidenceApi>().ListOpenRequestsAsync(null, null, default));
         Assert.Equal(200, status);
         var open = JsonDocument.Parse(body).RootElement.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("requestId").GetString()).ToList();
         Assert.Equal([deletion, access, correction], open);
-        Assert.DoesNotContain("example.test", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("report.test", body, StringComparison.Ordinal);
 
         h.Clock.Advance(TimeSpan.FromDays(38)); // day 40 and an hour: the access 5 days (less an hour) early, the deletion 10 days late
         await service.CloseAsync(new RequestClose(access, RequestStatus.Completed, null), default);
@@ -77,6 +87,7 @@ public sealed class ComplianceReportTests
         Assert.Equal((LineStatus.Met, 1), (Line(report, "D1:extension:california").Status, Line(report, "D1:extension:california").OnTime));
         var ackCalifornia = Line(report, "D1:acknowledge:california");
         Assert.Equal((LineStatus.Met, 2, 2), (ackCalifornia.Status, ackCalifornia.Due, ackCalifornia.OnTime));
+        Assert.Equal($"deliveries/request-{access}/request-received-{access}", Assert.Single(Assert.Single(ackCalifornia.Items, i => i.ItemRef == "requests/" + access).Deliveries!));
         foreach (var id in new[] { "O1", "O3", "O10", "O12", "O13", "O14", "O16", "O17" })
         {
             var line = Line(report, id);
@@ -101,7 +112,7 @@ public sealed class ComplianceReportTests
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("src=", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("href=", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("example.test", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("report.test", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -223,9 +234,15 @@ public sealed class ComplianceReportTests
     private static async Task<string> SubmitAsync(PipelineHarness h, RequestType type, string jurisdiction)
     {
         var service = h.Get<PrivacyRequestService>();
-        var input = new PrivacyRequestInput(type, jurisdiction, jurisdiction == "canada" ? "on" : null, new SubjectInput("r-1", "person@example.test", "b-1"), "web", null,
+        // One person on file per jurisdiction (the report recomputes the clocks from the record on file).
+        var subject = "r-" + jurisdiction;
+        await h.Store.UpsertAsync(Containers.Residents, subject, ResidentRecord.DocumentId, new ResidentRecord
+        {
+            ResidentId = subject, BuildingId = "b-1", UnitId = "u-1", MovedInAt = Monday.AddYears(-1), Email = subject + "@report.test", Jurisdiction = jurisdiction,
+        });
+        var input = new PrivacyRequestInput(type, jurisdiction, jurisdiction == "canada" ? "on" : null, new SubjectInput(subject, null, null), "web", null,
             type == RequestType.Correction ? new CorrectionInput("phone", "555-0100", null) : null, null);
-        var record = service.NewRecord(input, "r-1", h.Clock.GetUtcNow());
+        var record = service.NewRecord(input, subject, h.Clock.GetUtcNow());
         await service.RegisterAsync(record, default);
         return record.RequestId;
     }
