@@ -122,6 +122,21 @@ public static class ApiRoutes
         Returns = [(200, typeof(System.Text.Json.Nodes.JsonObject))],
     };
 
+    public static readonly ApiRoute Console = new(
+        "Console", "GET", "console", Roles.None, Scope.Anonymous,
+        "The privacy office's console (issue 19): an HTML page that signs in and calls this API; no third-party content (its content security policy says so).")
+    {
+        Returns = [(200, null)],
+    };
+
+    public static readonly ApiRoute ConsoleAsset = new(
+        "ConsoleAsset", "GET", "console/{asset}", Roles.None, Scope.Anonymous,
+        "A file of the console: 'script', 'style', or 'config' (how to sign in: development tokens locally, Entra ID in Azure).")
+    {
+        Returns = [(200, null)],
+        Refuses = [404],
+    };
+
     public static readonly ApiRoute GetRecording = new(
         "GetRecording", "GET", "recordings/{buildingId}/{doorId}/{captureId}",
         Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "The catalogue record of one recording (O2, O4).")
@@ -300,6 +315,16 @@ public static class ApiRoutes
     {
         Returns = [(200, typeof(IncidentStatus))],
         Refuses = [404],
+    };
+
+    public static readonly ApiRoute ListIncidents = new(
+        "ListIncidents", "GET", "incidents",
+        Roles.PrivacyOfficer, Scope.Global,
+        "The declared breaches, newest first, each with its campaign (affected, sent, bounced, skipped, pending), its deadline and escalation (O14); paged by continuation.")
+    {
+        Query = ["pageSize", "continuation"],
+        Returns = [(200, typeof(IncidentPage))],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListDeadLetters = new(
@@ -496,10 +521,10 @@ public static class ApiRoutes
 
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
-        Health, OpenApi, GetRecording, ListBuildingRecordings,
+        Health, OpenApi, Console, ConsoleAsset, GetRecording, ListBuildingRecordings,
         PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutFacialEnrollment, DeleteFacialEnrollment, PutMessagePreferences,
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
-        RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
+        RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListIncidents, ListDeadLetters, ReplayDeadLetters,
         SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, ExtendPrivacyRequest, ResolveCorrection,
         ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy, ListCorrectionTasks,
         PutDevice, RetireDevice, ListBuildingDevices, RequestUploadGrant,
