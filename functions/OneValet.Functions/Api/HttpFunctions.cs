@@ -127,8 +127,11 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public async Task<IActionResult> ReleaseHoldAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "holds/{holdId}")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
-        string holdId) =>
-        new ResultAction(await holds.ReleaseAsync(holdId, client, Aborted(request)).ConfigureAwait(false));
+        string holdId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(await holds.ReleaseAsync(holdId, request.Query["reason"], client, Aborted(request)).ConfigureAwait(false));
+    }
 
     [Function(nameof(ApiRoutes.RecordDisclosure))]
     public async Task<IActionResult> RecordDisclosureAsync(

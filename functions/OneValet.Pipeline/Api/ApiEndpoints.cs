@@ -39,7 +39,7 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.PlaceHold, (HoldsApi api, HttpRequest request, CancellationToken ct) => api.PlaceAsync(request, ct));
         Map(endpoints, ApiRoutes.ListHolds, (HoldsApi api, CancellationToken ct) => api.ListActiveAsync(ct));
         Map(endpoints, ApiRoutes.GetHold, (HoldsApi api, string holdId, CancellationToken ct) => api.GetAsync(holdId, ct));
-        Map(endpoints, ApiRoutes.ReleaseHold, (HoldsApi api, DurableTaskClient client, string holdId, CancellationToken ct) => api.ReleaseAsync(holdId, client, ct));
+        Map(endpoints, ApiRoutes.ReleaseHold, (HoldsApi api, DurableTaskClient client, string holdId, string? reason, CancellationToken ct) => api.ReleaseAsync(holdId, reason, client, ct));
         Map(endpoints, ApiRoutes.RecordDisclosure, (DisclosuresApi api, HttpRequest request, CancellationToken ct) => api.RecordAsync(request, ct));
         Map(endpoints, ApiRoutes.ListDisclosures, (DisclosuresApi api, string? subjectId, string? buildingId, CancellationToken ct) => api.ListAsync(subjectId, buildingId, ct));
         Map(endpoints, ApiRoutes.ChangeUnitSetting, (RoommateAlerts api, string buildingId, string unitId, HttpRequest request, CancellationToken ct) => api.PostAsync(buildingId, unitId, request, ct));

@@ -266,10 +266,12 @@ public static class ApiRoutes
 
     public static readonly ApiRoute ReleaseHold = new(
         "ReleaseHold", "DELETE", "holds/{holdId}",
-        Roles.PrivacyOfficer, Scope.Global, "Releases a hold; overdue items it kept are deleted within moments (O6).")
+        Roles.PrivacyOfficer, Scope.Global, "Releases a hold, with an optional reason code for the audit entry; overdue items it kept are deleted within moments (O6).")
     {
+        Query = ["reason"],
+        QueryPatterns = new Dictionary<string, string> { ["reason"] = OpenApiDocument.IdPattern },
+        Refuses = [400, 404],
         Returns = [(200, typeof(HoldRecord))],
-        Refuses = [404],
     };
 
     public static readonly ApiRoute RecordDisclosure = new(

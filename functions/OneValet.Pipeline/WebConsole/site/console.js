@@ -386,10 +386,11 @@
   }
 
   async function releaseHold(holdId) {
-    const released = await guarded(() => api("DELETE", "holds/" + encodeURIComponent(holdId)));
+    const reason = $("release-reason").value;
+    const released = await guarded(() => api("DELETE", "holds/" + encodeURIComponent(holdId) + "?reason=" + encodeURIComponent(reason)));
     if (released) {
       await guarded(loadHolds);
-      say("Hold " + holdId + " released: what it kept past its deadline is deleted within moments.");
+      say("Hold " + holdId + " released (" + reason + "): what it kept past its deadline is deleted within moments.");
       $("holds-title").focus();
     }
   }
@@ -444,9 +445,15 @@
   }
 
   // ---------- deletions ----------
+  function lagUnit(maxSeconds) {
+    if (maxSeconds < 120) return { name: "s", seconds: 1 };
+    if (maxSeconds < 7200) return { name: "min", seconds: 60 };
+    return { name: "h", seconds: 3600 };
+  }
+
   function lagChart(points) {
-    // points: [{ day, hours }], one bar per day; positive = late (red), zero or negative = on time (green).
-    const width = 720, height = 220, left = 48, bottom = 28, top = 12;
+    // points: [{ day, seconds }], one bar per day: above the axis late (red), at or below it on time (green).
+    const width = 720, height = 220, left = 56, bottom = 28, top = 12;
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     const ns = (tag, attrs, text) => {
       const n = document.createElementNS("http://www.w3.org/2000/svg", tag);
@@ -457,21 +464,23 @@
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-labelledby", "lag-caption lag-summary");
-    const max = Math.max(1, ...points.map((p) => Math.abs(p.hours)));
+    const unit = lagUnit(Math.max(1, ...points.map((p) => Math.abs(p.seconds))));
+    const max = Math.max(1, ...points.map((p) => Math.abs(p.seconds) / unit.seconds));
     const plot = height - bottom - top;
     const zero = top + plot / 2;
     const scale = plot / 2 / max;
     svg.append(ns("line", { x1: left, y1: zero, x2: width - 8, y2: zero, class: "axis" }));
     svg.append(ns("line", { x1: left, y1: top, x2: left, y2: height - bottom, class: "axis" }));
-    svg.append(ns("text", { x: 4, y: top + 10 }, `+${max.toFixed(1)} h`));
-    svg.append(ns("text", { x: 4, y: zero + 4 }, "0 h"));
-    svg.append(ns("text", { x: 4, y: height - bottom }, `−${max.toFixed(1)} h`));
+    svg.append(ns("text", { x: 4, y: top + 10 }, `+${max.toFixed(1)} ${unit.name}`));
+    svg.append(ns("text", { x: 4, y: zero + 4 }, `0 ${unit.name}`));
+    svg.append(ns("text", { x: 4, y: height - bottom }, `−${max.toFixed(1)} ${unit.name}`));
     const slot = (width - left - 16) / Math.max(1, points.length);
     points.forEach((p, i) => {
-      const h = Math.max(1, Math.abs(p.hours) * scale);
+      const value = p.seconds / unit.seconds;
+      const h = Math.max(1, Math.abs(value) * scale);
       const x = left + 4 + i * slot;
-      const bar = ns("rect", { x, y: p.hours > 0 ? zero - h : zero, width: Math.max(2, slot - 3), height: h, class: p.hours > 0 ? "bar-late" : "bar-ok" });
-      bar.append(ns("title", {}, `${p.day}: ${p.hours.toFixed(1)} h`));
+      const bar = ns("rect", { x, y: value > 0 ? zero - h : zero, width: Math.min(48, Math.max(2, slot - 3)), height: h, class: value > 0 ? "bar-late" : "bar-ok" });
+      bar.append(ns("title", {}, `${p.day}: ${value.toFixed(1)} ${unit.name}`));
       svg.append(bar);
       if (points.length <= 16 || i % Math.ceil(points.length / 8) === 0) {
         svg.append(ns("text", { x, y: height - 8 }, p.day.slice(5)));
@@ -498,12 +507,11 @@
     const byDay = new Map();
     for (const item of items.filter((i) => i.lagSeconds !== null && i.lagSeconds !== undefined)) {
       const d = day(item.dueAt);
-      const hours = item.lagSeconds / 3600;
-      byDay.set(d, byDay.has(d) ? Math.max(byDay.get(d), hours) : hours);
+      byDay.set(d, byDay.has(d) ? Math.max(byDay.get(d), item.lagSeconds) : item.lagSeconds);
     }
-    const points = [...byDay.entries()].sort().map(([d, hours]) => ({ day: d, hours }));
+    const points = [...byDay.entries()].sort().map(([d, seconds]) => ({ day: d, seconds }));
     const chart = $("lag-chart");
-    const late = points.filter((p) => p.hours > 0).length;
+    const late = points.filter((p) => p.seconds > 0).length;
     const summary = el("p", { id: "lag-summary", class: "hint", text: points.length === 0 ? "No deletion was done in the period." : `${points.length} days with deletions; ${late} with one done late.` });
     chart.replaceChildren(summary, ...(points.length > 0 ? [lagChart(points)] : []));
     const today = day(new Date().toISOString());
@@ -532,8 +540,9 @@
 
   function stats(lag) {
     if (!lag) return "—";
-    const h = (s) => (s / 3600).toFixed(1) + " h";
-    return `${h(lag.p50)} / ${h(lag.p95)} / ${h(lag.max)}`;
+    const unit = lagUnit(Math.max(Math.abs(lag.max), Math.abs(lag.min)));
+    const f = (s) => (s / unit.seconds).toFixed(1) + " " + unit.name;
+    return `${f(lag.p50)} / ${f(lag.p95)} / ${f(lag.max)}`;
   }
 
   async function showReport(event) {
