@@ -279,6 +279,94 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         output.WriteLine($"queue of {LargeQueue} open requests: sign-in to every row rendered {queueLoad.TotalMilliseconds:F0} ms");
     }
 
+    /// <summary>
+    /// The Entra ID sign-in as it runs in Azure, with Entra played by the test (Playwright answers for
+    /// login.microsoftonline.com; the page is served with the policy the Functions app sends when Entra signs in): the page
+    /// sends an authorization request with an S256 challenge and a random state, accepts only the state it sent, redeems
+    /// the code with the verifier whose SHA-256 is that challenge, then calls the API with the access token it got. Only
+    /// sessionStorage is used, and only for the token once signed in.
+    /// </summary>
+    [Fact]
+    public async Task Entra_sign_in_is_authorization_code_with_pkce_and_keeps_only_the_token_for_the_session()
+    {
+        await using var console = await ConsoleHost.StartAsync("console-entra", seed: false);
+        var files = new OneValet.Pipeline.WebConsole.ConsoleFiles(
+            Microsoft.Extensions.Options.Options.Create(new OneValet.Pipeline.WebConsole.ConsoleOptions { ClientId = "11111111-2222-3333-4444-555555555555", Scope = "api://onevalet-api/access_as_user" }),
+            Microsoft.Extensions.Options.Options.Create(new OneValet.Pipeline.Api.Auth.AuthOptions { TenantId = "contoso-tenant" }));
+        var (_, configJson) = await OneValet.Tests.Retention.RetentionEngineTests.InvokeAsync(_ => Task.FromResult(files.Asset("config")));
+        var config = JsonDocument.Parse(configJson).RootElement;
+        Assert.Equal("entra", config.GetProperty("signIn").GetString());
+        Assert.Equal("https://login.microsoftonline.com/contoso-tenant/oauth2/v2.0", config.GetProperty("authority").GetString());
+        Assert.Contains("connect-src 'self' https://login.microsoftonline.com", files.ContentSecurityPolicy, StringComparison.Ordinal);
+
+        var page = await console.PageAsync();
+        await page.RouteAsync(url => new Uri(url).AbsolutePath == "/api/console", async route =>
+        {
+            var response = await route.FetchAsync();
+            var headers = new Dictionary<string, string>(response.Headers) { ["content-security-policy"] = files.ContentSecurityPolicy };
+            await route.FulfillAsync(new() { Response = response, Headers = headers });
+        });
+        await page.RouteAsync("**/api/console/config", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = configJson }));
+        Dictionary<string, string>? authorize = null, redeem = null;
+        var token = await console.Host.TokenAsync(new { role = "privacy-officer", subjectId = "officer-entra" });
+        await page.RouteAsync("https://login.microsoftonline.com/**", async route =>
+        {
+            var url = new Uri(route.Request.Url);
+            if (url.AbsolutePath.EndsWith("/authorize", StringComparison.Ordinal))
+            {
+                authorize = Query(url.Query);
+                var back = $"{console.ConsoleUrl}?code=code-from-entra&state={Uri.EscapeDataString(authorize["state"])}";
+                await route.FulfillAsync(new() { Status = 200, ContentType = "text/html", Body = $"<!DOCTYPE html><title>Entra</title><script>location.replace({JsonSerializer.Serialize(back)})</script>" });
+                return;
+            }
+
+            redeem = Query(route.Request.PostData ?? "");
+            await route.FulfillAsync(new()
+            {
+                Status = 200,
+                ContentType = "application/json",
+                Headers = new Dictionary<string, string> { ["Access-Control-Allow-Origin"] = "*" },
+                Body = JsonSerializer.Serialize(new { access_token = token, token_type = "Bearer", expires_in = 3600 }),
+            });
+        });
+
+        await page.GotoAsync(console.ConsoleUrl.ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Microsoft Entra ID" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#who-text")).ToContainTextAsync("privacy officer", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#requests-table tbody")).ToContainTextAsync("No open request", new() { Timeout = Ms });
+
+        Assert.NotNull(authorize);
+        Assert.NotNull(redeem);
+        Assert.Equal("code", authorize!["response_type"]);
+        Assert.Equal("S256", authorize["code_challenge_method"]);
+        Assert.Equal("11111111-2222-3333-4444-555555555555", authorize["client_id"]);
+        Assert.Equal("api://onevalet-api/access_as_user", authorize["scope"]);
+        Assert.Equal(console.ConsoleUrl.ToString(), authorize["redirect_uri"]);
+        Assert.True(authorize["state"].Length >= 20);
+        Assert.Equal("authorization_code", redeem!["grant_type"]);
+        Assert.Equal("code-from-entra", redeem["code"]);
+        Assert.Equal(authorize["redirect_uri"], redeem["redirect_uri"]);
+        var challenge = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(redeem["code_verifier"]))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Equal(authorize["code_challenge"], challenge);
+        Assert.InRange(redeem["code_verifier"].Length, 43, 128);
+
+        // The address bar no longer holds the code; the browser keeps the token in sessionStorage only.
+        Assert.DoesNotContain("code=", page.Url, StringComparison.Ordinal);
+        Assert.Equal(0, await page.EvaluateAsync<int>("localStorage.length"));
+        Assert.Equal("", await page.EvaluateAsync<string>("document.cookie"));
+        Assert.Equal(new[] { "onevalet.console.token" }, await page.EvaluateAsync<string[]>("Object.keys(sessionStorage)"));
+
+        // A sign-in answer with a state this page did not send is refused.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.GotoAsync($"{console.ConsoleUrl}?code=stolen&state=not-mine");
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("did not match", new() { Timeout = Ms });
+        Assert.Equal(0, await page.EvaluateAsync<int>("sessionStorage.length"));
+    }
+
+    private static Dictionary<string, string> Query(string query) =>
+        query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
+            .ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => Uri.UnescapeDataString(p.Length > 1 ? p[1].Replace('+', ' ') : ""), StringComparer.Ordinal);
+
     private const int LargeQueue = 400;
 
     private static async Task<JsonElement> RecordAsync(ConsoleHost console, string requestId) =>

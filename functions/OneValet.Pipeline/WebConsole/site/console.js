@@ -39,6 +39,10 @@
     return iso ? new Date(iso).toISOString().slice(0, 10) : "—";
   }
 
+  function count(n, one, many) {
+    return `${n} ${n === 1 ? one : many}`;
+  }
+
   function say(text) {
     $("status").textContent = text;
   }
@@ -285,7 +289,7 @@
       select.value = values.includes(chosen) ? chosen : "";
     }
     renderRequests();
-    say(`${items.length} open requests loaded.`);
+    say(`${count(items.length, "open request", "open requests")} loaded.`);
   }
 
   function renderRequests() {
@@ -368,7 +372,7 @@
       return el("tr", { "data-hold": h.holdId }, ...cells([h.holdId, h.reason, scopeText(h.scope), h.owner, day(h.placedAt), review, String(h.itemsHeld ?? 0), release]));
     });
     fill($("holds-table").tBodies[0], rows, 8, "No active hold.");
-    say(`${holds.length} active holds; ${dueSoon.size} due for review within 7 days.`);
+    say(`${count(holds.length, "active hold", "active holds")}; ${dueSoon.size} due for review within 7 days.`);
   }
 
   async function placeHold(event) {
@@ -419,7 +423,7 @@
     });
     fill($("incidents-table").tBodies[0], rows, 11, "No incident declared.");
     const running = items.some((s) => !s.incident.fannedOut || s.pending > 0);
-    say(running ? "A campaign is running: the figures update every few seconds." : `${items.length} incidents.`);
+    say(running ? "A campaign is running: the figures update every few seconds." : `${count(items.length, "incident", "incidents")}.`);
     if (running && !$("view-breaches").hidden) {
       state.pollTimer = setTimeout(() => guarded(loadBreaches), POLL_MS);
     }
@@ -512,7 +516,7 @@
     const points = [...byDay.entries()].sort().map(([d, seconds]) => ({ day: d, seconds }));
     const chart = $("lag-chart");
     const late = points.filter((p) => p.seconds > 0).length;
-    const summary = el("p", { id: "lag-summary", class: "hint", text: points.length === 0 ? "No deletion was done in the period." : `${points.length} days with deletions; ${late} with one done late.` });
+    const summary = el("p", { id: "lag-summary", class: "hint", text: points.length === 0 ? "No deletion was done in the period." : `${count(points.length, "day", "days")} with deletions; ${late} with one done late.` });
     chart.replaceChildren(summary, ...(points.length > 0 ? [lagChart(points)] : []));
     const today = day(new Date().toISOString());
     const row = (i) => el("tr", { class: i.state === "missed" ? "overdue" : null }, ...cells([i.itemRef, i.line, when(i.dueAt), i.state]));
@@ -526,7 +530,7 @@
       continuation = page.continuation;
     } while (continuation);
     fill($("quarantine-table").tBodies[0], quarantined.map((q) => el("tr", {}, ...cells([q.entry.itemRef, q.entry.reasonCode, q.entry.how, when(q.entry.at)]))), 4, "Nothing quarantined in the period.");
-    say(`${items.length} deletions in the period; ${quarantined.length} uploads quarantined.`);
+    say(`${count(items.length, "deletion", "deletions")} in the period; ${count(quarantined.length, "upload", "uploads")} quarantined.`);
   }
 
   // ---------- the report ----------
@@ -579,7 +583,7 @@
       return el("tr", { class: new Date(t.dueAt) < new Date() ? "overdue" : null }, ...cells([t.requestId, t.unitId, t.field, t.requestedValue, day(t.dueAt), answer]));
     });
     fill($("corrections-table").tBodies[0], rows, 6, "No correction waits for an answer.");
-    say(`${tasks.length} correction tasks in ${chosen}.`);
+    say(`${count(tasks.length, "correction task", "correction tasks")} in ${chosen}.`);
   }
 
   function chooseTask(task) {
@@ -618,7 +622,7 @@
     }
     const devices = await api("GET", "buildings/" + encodeURIComponent(chosen) + "/devices");
     fill($("devices-table").tBodies[0], devices.map((d) => el("tr", {}, ...cells([d.deviceId, d.doorIds.join(", "), d.status, day(d.registeredAt)]))), 4, "No device registered.");
-    say(`${devices.length} devices in ${chosen}.`);
+    say(`${count(devices.length, "device", "devices")} in ${chosen}.`);
   }
 
   // ---------- start ----------
