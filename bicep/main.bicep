@@ -42,6 +42,12 @@ param apiAppIdUri string = ''
 @description('Also accept v1.0 access tokens (audience apiAppIdUri).')
 param acceptV1 bool = false
 
+@description('Client id of the console\'s own Entra ID app registration (single-page application, redirect URI https://<app>/api/console); empty: the console offers no sign-in. See README.md "The console".')
+param consoleClientId string = ''
+
+@description('The delegated scope the console asks for, e.g. api://onevalet-api/access_as_user.')
+param consoleScope string = ''
+
 @description('production or development: production turns the private network on by default.')
 @allowed([
   'production'
@@ -390,6 +396,8 @@ module functionApp 'modules/functionApp.bicep' = {
     apiClientId: apiClientId
     apiAppIdUri: apiAppIdUri
     acceptV1: acceptV1
+    consoleClientId: consoleClientId
+    consoleScope: consoleScope
   }
 }
 
@@ -397,6 +405,9 @@ module functionApp 'modules/functionApp.bicep' = {
 
 @description('Region of the deployment.')
 output AZURE_LOCATION string = location
+
+@description('The privacy office console (issue 19), served by the Functions app: the SPA registration\'s redirect URI.')
+output CONSOLE_URL string = 'https://${functionApp.outputs.defaultHostName}/api/console'
 
 @description('Tenant of the deployment.')
 output AZURE_TENANT_ID string = tenant().tenantId

@@ -13,7 +13,9 @@ fi
 # cascade (opencv-data: the independent verifier of redaction), the sample images (opencv-doc) and the native libraries
 # the tests' libOpenCvSharpExtern.so needs (GTK 3 for highgui and what it links: check with `ldd`). Installed only when
 # missing; the package lists are refreshed only then.
-apt_packages=(ffmpeg opencv-data opencv-doc libgtk-3-0 libfreetype6 libharfbuzz0b libdrm2 libatomic1)
+# The console's browser tests (issue 19) drive Debian's Chromium through Playwright's ExecutablePath (/usr/bin/chromium):
+# Playwright's own browser download is never used.
+apt_packages=(ffmpeg opencv-data opencv-doc libgtk-3-0 libfreetype6 libharfbuzz0b libdrm2 libatomic1 chromium)
 missing=()
 for package in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

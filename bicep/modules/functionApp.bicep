@@ -40,6 +40,12 @@ param apiAppIdUri string = ''
 @description('Also accept v1.0 access tokens (issuer sts.windows.net, audience apiAppIdUri). Off: the registration asks for v2.')
 param acceptV1 bool = false
 
+@description('Client id of the console\'s single-page-application registration (Entra ID, authorization code with PKCE); empty for no console sign-in.')
+param consoleClientId string = ''
+
+@description('The delegated scope of the API the console asks for (e.g. api://onevalet-api/access_as_user).')
+param consoleScope string = ''
+
 @description('Name of the host storage account (AzureWebJobsStorage, deployment package).')
 param hostStorageName string
 
@@ -308,6 +314,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'OneValet__Auth__V1Audience'
           value: apiAppIdUri
+        }
+        // OneValet:Console (ConsoleOptions): the privacy office's console, served by this app at /api/console, signs in
+        // with Entra ID as its own public client (authorization code with PKCE) and asks for this scope of the API.
+        {
+          name: 'OneValet__Console__ClientId'
+          value: consoleClientId
+        }
+        {
+          name: 'OneValet__Console__Scope'
+          value: consoleScope
         }
         // OneValet:Cosmos (CosmosOptions).
         {

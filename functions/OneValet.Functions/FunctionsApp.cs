@@ -27,6 +27,9 @@ public static class FunctionsApp
         services.AddPipelineTelemetry(configuration, "onevalet-functions").UseFunctionsWorkerDefaults();
         services.AddProblemDetails(); // the same writer as the local host's exception handler (Api/ProblemDetailsMiddleware)
         services.AddFunctionsAuth();
+
+        // The console signs in with Entra ID here; development tokens exist only on the local host.
+        services.PostConfigure<OneValet.Pipeline.WebConsole.ConsoleOptions>(o => o.DevTokens = false);
         services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // One CosmosClient for the process (thread-safe, cached), on the same managed-identity credential as the blob client.

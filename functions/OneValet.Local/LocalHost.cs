@@ -53,6 +53,9 @@ public static class LocalHost
         builder.Services.AddPipeline();
         builder.Services.AddPipelineTelemetry(builder.Configuration, "onevalet-local"); // OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
         builder.AddLocalAuth(allowRemote);
+
+        // The console (issue 19) signs in with the development tokens, which exist only while the host is loopback-only.
+        builder.Services.PostConfigure<OneValet.Pipeline.WebConsole.ConsoleOptions>(o => o.DevTokens = !allowRemote);
         builder.Services.AddOptions<LocalHostOptions>().BindConfiguration(LocalHostOptions.Section);
 
         // The intake's secret (Key Vault in Azure): a key file of the data directory, owner-only, unless configured.

@@ -84,6 +84,8 @@ public static class PipelineServices
         services.AddSingleton<DisclosuresApi>();
         services.AddSingleton(BusinessCalendars.Default);
         services.AddSingleton<IncidentsApi>();
+        services.AddOptions<WebConsole.ConsoleOptions>().BindConfiguration(WebConsole.ConsoleOptions.Section);
+        services.AddSingleton<WebConsole.ConsoleFiles>();
         services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Requests.RequestOptions>, Requests.RequestOptionsValidator>();
         services.AddSingleton<Requests.RequestSecrets>();

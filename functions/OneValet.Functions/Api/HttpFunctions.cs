@@ -19,7 +19,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks, OneValet.Pipeline.Devices.DevicesApi devices, OneValet.Pipeline.Devices.UploadGrants uploadGrants, EvidenceApi evidence)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks, OneValet.Pipeline.Devices.DevicesApi devices, OneValet.Pipeline.Devices.UploadGrants uploadGrants, EvidenceApi evidence, OneValet.Pipeline.WebConsole.ConsoleFiles consoleFiles)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -30,6 +30,16 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public static IActionResult OpenApi(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request)
         => new ResultAction(ApiEndpoints.OpenApiResult());
+
+    [Function(nameof(ApiRoutes.Console))]
+    public IActionResult Console(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console")] HttpRequest request)
+        => new ResultAction(consoleFiles.Page());
+
+    [Function(nameof(ApiRoutes.ConsoleAsset))]
+    public IActionResult ConsoleAsset(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/{asset}")] HttpRequest request, string asset)
+        => new ResultAction(consoleFiles.Asset(asset));
 
     [Function(nameof(ApiRoutes.GetRecording))]
     public async Task<IActionResult> GetRecordingAsync(
@@ -117,8 +127,11 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public async Task<IActionResult> ReleaseHoldAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "holds/{holdId}")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
-        string holdId) =>
-        new ResultAction(await holds.ReleaseAsync(holdId, client, Aborted(request)).ConfigureAwait(false));
+        string holdId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(await holds.ReleaseAsync(holdId, request.Query["reason"], client, Aborted(request)).ConfigureAwait(false));
+    }
 
     [Function(nameof(ApiRoutes.RecordDisclosure))]
     public async Task<IActionResult> RecordDisclosureAsync(
@@ -145,6 +158,14 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
     public async Task<IActionResult> GetIncidentAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "incidents/{incidentId}")] HttpRequest request, string incidentId) =>
         new ResultAction(await incidents.GetAsync(incidentId, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.ListIncidents))]
+    public async Task<IActionResult> ListIncidentsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "incidents")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(await incidents.ListAsync(request.Query["pageSize"], request.Query["continuation"], Aborted(request)).ConfigureAwait(false));
+    }
 
     [Function(nameof(ApiRoutes.ListDeadLetters))]
     public async Task<IActionResult> ListDeadLettersAsync(

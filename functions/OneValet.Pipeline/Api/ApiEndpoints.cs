@@ -21,6 +21,8 @@ public static class ApiEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         Map(endpoints, ApiRoutes.Health, () => HealthResult());
         Map(endpoints, ApiRoutes.OpenApi, () => OpenApiResult());
+        Map(endpoints, ApiRoutes.Console, (WebConsole.ConsoleFiles files) => files.Page());
+        Map(endpoints, ApiRoutes.ConsoleAsset, (WebConsole.ConsoleFiles files, string asset) => files.Asset(asset));
         Map(endpoints, ApiRoutes.GetRecording, (RecordingsApi api, string buildingId, string doorId, string captureId, HttpRequest request, CancellationToken ct) =>
             api.GetRecordingAsync(buildingId, doorId, captureId, request, ct));
         Map(endpoints, ApiRoutes.ListBuildingRecordings, (RecordingsApi api, string buildingId, string? from, string? to, string? pageSize, string? continuation, HttpRequest request, CancellationToken ct) =>
@@ -37,12 +39,13 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.PlaceHold, (HoldsApi api, HttpRequest request, CancellationToken ct) => api.PlaceAsync(request, ct));
         Map(endpoints, ApiRoutes.ListHolds, (HoldsApi api, CancellationToken ct) => api.ListActiveAsync(ct));
         Map(endpoints, ApiRoutes.GetHold, (HoldsApi api, string holdId, CancellationToken ct) => api.GetAsync(holdId, ct));
-        Map(endpoints, ApiRoutes.ReleaseHold, (HoldsApi api, DurableTaskClient client, string holdId, CancellationToken ct) => api.ReleaseAsync(holdId, client, ct));
+        Map(endpoints, ApiRoutes.ReleaseHold, (HoldsApi api, DurableTaskClient client, string holdId, string? reason, CancellationToken ct) => api.ReleaseAsync(holdId, reason, client, ct));
         Map(endpoints, ApiRoutes.RecordDisclosure, (DisclosuresApi api, HttpRequest request, CancellationToken ct) => api.RecordAsync(request, ct));
         Map(endpoints, ApiRoutes.ListDisclosures, (DisclosuresApi api, string? subjectId, string? buildingId, CancellationToken ct) => api.ListAsync(subjectId, buildingId, ct));
         Map(endpoints, ApiRoutes.ChangeUnitSetting, (RoommateAlerts api, string buildingId, string unitId, HttpRequest request, CancellationToken ct) => api.PostAsync(buildingId, unitId, request, ct));
         Map(endpoints, ApiRoutes.DeclareIncident, (IncidentsApi api, DurableTaskClient client, HttpRequest request, CancellationToken ct) => api.DeclareAsync(request, client, ct));
         Map(endpoints, ApiRoutes.GetIncident, (IncidentsApi api, string incidentId, CancellationToken ct) => api.GetAsync(incidentId, ct));
+        Map(endpoints, ApiRoutes.ListIncidents, (IncidentsApi api, string? pageSize, string? continuation, CancellationToken ct) => api.ListAsync(pageSize, continuation, ct));
         Map(endpoints, ApiRoutes.ListDeadLetters, (DeadLettersApi api, string queue, CancellationToken ct) => api.ListAsync(queue, ct));
         Map(endpoints, ApiRoutes.ReplayDeadLetters, (DeadLettersApi api, string queue, CancellationToken ct) => api.ReplayAsync(queue, ct));
         Map(endpoints, ApiRoutes.SubmitPrivacyRequest, (Requests.PrivacyRequestsApi api, DurableTaskClient client, HttpRequest request, CancellationToken ct) => api.SubmitAsync(request, client, ct));

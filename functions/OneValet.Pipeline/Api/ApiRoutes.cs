@@ -122,6 +122,21 @@ public static class ApiRoutes
         Returns = [(200, typeof(System.Text.Json.Nodes.JsonObject))],
     };
 
+    public static readonly ApiRoute Console = new(
+        "Console", "GET", "console", Roles.None, Scope.Anonymous,
+        "The privacy office's console (issue 19): an HTML page that signs in and calls this API; no third-party content (its content security policy says so).")
+    {
+        Returns = [(200, null)],
+    };
+
+    public static readonly ApiRoute ConsoleAsset = new(
+        "ConsoleAsset", "GET", "console/{asset}", Roles.None, Scope.Anonymous,
+        "A file of the console: 'script', 'style', or 'config' (how to sign in: development tokens locally, Entra ID in Azure).")
+    {
+        Returns = [(200, null)],
+        Refuses = [404],
+    };
+
     public static readonly ApiRoute GetRecording = new(
         "GetRecording", "GET", "recordings/{buildingId}/{doorId}/{captureId}",
         Roles.PropertyManager | Roles.PrivacyOfficer, Scope.Building, "The catalogue record of one recording (O2, O4).")
@@ -251,10 +266,12 @@ public static class ApiRoutes
 
     public static readonly ApiRoute ReleaseHold = new(
         "ReleaseHold", "DELETE", "holds/{holdId}",
-        Roles.PrivacyOfficer, Scope.Global, "Releases a hold; overdue items it kept are deleted within moments (O6).")
+        Roles.PrivacyOfficer, Scope.Global, "Releases a hold, with an optional reason code for the audit entry; overdue items it kept are deleted within moments (O6).")
     {
+        Query = ["reason"],
+        QueryPatterns = new Dictionary<string, string> { ["reason"] = OpenApiDocument.IdPattern },
+        Refuses = [400, 404],
         Returns = [(200, typeof(HoldRecord))],
-        Refuses = [404],
     };
 
     public static readonly ApiRoute RecordDisclosure = new(
@@ -300,6 +317,16 @@ public static class ApiRoutes
     {
         Returns = [(200, typeof(IncidentStatus))],
         Refuses = [404],
+    };
+
+    public static readonly ApiRoute ListIncidents = new(
+        "ListIncidents", "GET", "incidents",
+        Roles.PrivacyOfficer, Scope.Global,
+        "The declared breaches, newest first, each with its campaign (affected, sent, bounced, skipped, pending), its deadline and escalation (O14); paged by continuation.")
+    {
+        Query = ["pageSize", "continuation"],
+        Returns = [(200, typeof(IncidentPage))],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListDeadLetters = new(
@@ -507,10 +534,10 @@ public static class ApiRoutes
 
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
-        Health, OpenApi, GetRecording, ListBuildingRecordings,
+        Health, OpenApi, Console, ConsoleAsset, GetRecording, ListBuildingRecordings,
         PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutFacialEnrollment, DeleteFacialEnrollment, PutMessagePreferences,
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
-        RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListDeadLetters, ReplayDeadLetters,
+        RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListIncidents, ListDeadLetters, ReplayDeadLetters,
         SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, VerifyPrivacyRequestManually, ExtendPrivacyRequest, ResolveCorrection,
         ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy, ListCorrectionTasks,
         PutDevice, RetireDevice, ListBuildingDevices, RequestUploadGrant,

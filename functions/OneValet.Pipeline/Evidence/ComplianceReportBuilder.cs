@@ -51,7 +51,7 @@ public static class ComplianceReportBuilder
         ["O10"] = "Verification is a step in each request's record (GET /api/privacy-requests/{id}), not an audit entry.",
         ["O12"] = "Disclosures are in the sharing ledger (per subject or building, no date index) and refused ones are not recorded, so 'never for marketing' cannot be shown for a period.",
         ["O13"] = "Roommate alerts are deliveries kept per campaign with no date index: a period's alerts cannot be found yet.",
-        ["O14"] = "Incidents are kept per incident id with no date index: a period's incidents and their campaigns cannot be found yet (GET /api/incidents/{id} shows one).",
+        ["O14"] = "The report does not read incidents yet: each declared incident's campaign, deadline and whether it was met are listed by GET /api/incidents (the incidents index, from its introduction on), not judged here.",
         ["O16"] = "Message opt-outs are honoured at sending, but skipped sends are not recorded as evidence.",
         ["O17"] = "Nothing records the service a person gets before and after exercising a right.",
     };

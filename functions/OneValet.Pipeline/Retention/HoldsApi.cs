@@ -60,15 +60,22 @@ public sealed class HoldsApi(HoldRegistry holds, TimeProvider time)
     public async Task<IResult> ListActiveAsync(CancellationToken cancellationToken) =>
         TypedResults.Json((await holds.ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Document).ToList(), ApiJson.Options);
 
-    /// <summary>Releases a hold and starts enforcing what it kept (idempotent: releasing twice changes nothing).</summary>
-    public async Task<IResult> ReleaseAsync(string holdId, DurableTaskClient client, CancellationToken cancellationToken)
+    /// <summary>Releases a hold and starts enforcing what it kept (idempotent: releasing twice changes nothing). The
+    /// optional <paramref name="reason"/> is a code (an id, e.g. <c>investigation-closed</c>), written as the release's
+    /// audit reason: a code, never free text, so the trail stays free of personal data.</summary>
+    public async Task<IResult> ReleaseAsync(string holdId, string? reason, DurableTaskClient client, CancellationToken cancellationToken)
     {
         if (!UploadName.IsValidId(holdId))
         {
             return Problems.NotFound("No such hold.");
         }
 
-        var released = await holds.ReleaseAsync(holdId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (reason is not null && !UploadName.IsValidId(reason))
+        {
+            return Problems.BadRequest("'reason' is a code: 1 to 64 characters of a-z, 0-9 and '-', e.g. investigation-closed.");
+        }
+
+        var released = await holds.ReleaseAsync(holdId, time.GetUtcNow(), reason, cancellationToken).ConfigureAwait(false);
         if (released is null)
         {
             return Problems.NotFound("No such hold.");

@@ -327,10 +327,15 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
             ? "export blob deleted"
             : "already gone";
 
-    /// <summary>The incident's delivery records (its campaign's partition), then its own partition (record, fan-out pages).</summary>
-    private async Task<string> DeleteIncidentAsync(ScheduleEntry entry, CancellationToken cancellationToken) =>
-        await DeletePartitionAsync(Containers.Deliveries, "breach-" + entry.ItemPartition, "delivery records", cancellationToken).ConfigureAwait(false)
-        + "; " + await DeletePartitionAsync(Containers.Incidents, entry.ItemPartition, "incident record and fan-out pages", cancellationToken).ConfigureAwait(false);
+    /// <summary>The incident's delivery records (its campaign's partition), then its own partition (record, fan-out pages),
+    /// then its entry in the list of incidents.</summary>
+    private async Task<string> DeleteIncidentAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        var done = await DeletePartitionAsync(Containers.Deliveries, "breach-" + entry.ItemPartition, "delivery records", cancellationToken).ConfigureAwait(false)
+            + "; " + await DeletePartitionAsync(Containers.Incidents, entry.ItemPartition, "incident record and fan-out pages", cancellationToken).ConfigureAwait(false);
+        var listed = await store.DeleteAsync(Containers.Incidents, Breaches.IncidentsApi.IndexPartition, entry.ItemPartition, cancellationToken).ConfigureAwait(false);
+        return done + (listed ? "; list entry deleted" : "");
+    }
 
     private async Task<string> DeleteRecordingVersionAsync(ScheduleEntry entry, CancellationToken cancellationToken)
     {

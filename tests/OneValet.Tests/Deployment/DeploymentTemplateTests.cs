@@ -217,6 +217,24 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.Equal("${ONEVALET_API_CLIENT_ID}", file["parameters"]!["apiClientId"]!["value"]!.GetValue<string>());
     }
 
+    /// <summary>Issue 19: the console is served by the Functions app (same origin as the API, so no CORS and one gate) and
+    /// signs in with Entra ID as its own public client: the app settings carry its client id and scope from parameters
+    /// the operator sets (main.parameters.json, the workflow's variables), and the deployment outputs its redirect URI.</summary>
+    [Fact]
+    public void The_console_is_served_by_the_app_and_signs_in_with_the_console_registration()
+    {
+        var settings = AppSettings();
+        Assert.Equal("[parameters('consoleClientId')]", settings["OneValet__Console__ClientId"]);
+        Assert.Equal("[parameters('consoleScope')]", settings["OneValet__Console__Scope"]);
+        Assert.DoesNotContain("OneValet__Console__DevTokens", settings.Keys);
+        var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(BicepCli.BicepFolder, "main.parameters.json")))!;
+        Assert.Equal("${ONEVALET_CONSOLE_CLIENT_ID}", file["parameters"]!["consoleClientId"]!["value"]!.GetValue<string>());
+        Assert.Equal("${ONEVALET_CONSOLE_SCOPE}", file["parameters"]!["consoleScope"]!["value"]!.GetValue<string>());
+        var url = compiled.Main["outputs"]!["CONSOLE_URL"]!["value"]!.GetValue<string>();
+        Assert.Contains("/api/console", url, StringComparison.Ordinal);
+        Assert.Equal("/api/" + OneValet.Pipeline.Api.ApiRoutes.Console.Template, OneValet.Pipeline.Api.ApiRoutes.Console.Path);
+    }
+
     /// <summary>#16.6: with privateNetwork (on by default for production) every data-plane service the app calls is
     /// reached through a private endpoint registered in its linked private DNS zone, turns public access off (the data
     /// account keeps only trusted services and listed console ranges), and the app runs on VNet integration.</summary>
