@@ -500,7 +500,7 @@ internal sealed class BuildingSimulation
 
     private async Task ReleaseHoldAsync(string holdId)
     {
-        var (status, _) = await Invoke(_ => _h.Get<HoldsApi>().ReleaseAsync(holdId, _hub.Client, default)).ConfigureAwait(false);
+        var (status, _) = await Invoke(_ => _h.Get<HoldsApi>().ReleaseAsync(holdId, "investigation-closed", _hub.Client, default)).ConfigureAwait(false);
         Expect(status, 200, "release hold");
         await SettleAsync().ConfigureAwait(false);
     }
