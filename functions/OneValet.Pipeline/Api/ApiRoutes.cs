@@ -463,6 +463,7 @@ public static class ApiRoutes
         "Audit entries of the UTC days [from, to), filtered by obligation, action, item reference, outcome; one day partition per store query, paged by continuation.")
     {
         Query = ["from", "to", "obligation", "action", "itemRef", "outcome", "pageSize", "continuation"],
+        Returns = [(200, typeof(Auditing.AuditTrailPage))],
     };
 
     public static readonly ApiRoute ListQuarantine = new(
@@ -470,6 +471,7 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Uploads refused at ingestion in [from, to), with their reasons (O1, O2), paged by continuation.")
     {
         Query = ["from", "to", "pageSize", "continuation"],
+        Returns = [(200, typeof(Auditing.AuditTrailPage))],
     };
 
     public static readonly ApiRoute ListOpenRequests = new(

@@ -281,6 +281,34 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls a GET of the generated client until it answers (a 404 refusal means "not yet"), and returns the body.</summary>
+    public async Task<T> WaitForAsync<T>(Func<OneValetClient, Task<T?>> get, TimeSpan timeout)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(get);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (await get(Api).ConfigureAwait(false) is { } found)
+                {
+                    return found;
+                }
+            }
+            catch (Client.Models.Problem problem) when (problem.ResponseStatusCode == 404 && DateTime.UtcNow <= deadline)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the call did not answer within {timeout}\n{Output}");
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Polls a condition until it holds; on time-out the host's output goes to a file named in the failure.</summary>
     public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
