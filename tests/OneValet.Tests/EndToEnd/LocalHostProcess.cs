@@ -260,27 +260,6 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         Http.Dispose();
     }
 
-    /// <summary>Polls a GET until it answers 200, and returns the body.</summary>
-    public async Task<T> WaitForAsync<T>(string path, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            using var response = await Http.GetAsync(new Uri(path, UriKind.Relative)).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
-            {
-                return (await response.Content.ReadFromJsonAsync<T>(Pipeline.Api.ApiJson.Options).ConfigureAwait(false))!;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"GET {path} did not answer 200 within {timeout}: last {(int)response.StatusCode}\n{Output}");
-            }
-
-            await Task.Delay(50).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>Polls a GET of the generated client until it answers (a 404 refusal means "not yet"), and returns the body.</summary>
     public async Task<T> WaitForAsync<T>(Func<OneValetClient, Task<T?>> get, TimeSpan timeout)
         where T : class

@@ -144,7 +144,7 @@ public sealed class RetentionEndToEndTests
         var container = Container(host.RecordingsContainer);
         await Task.Delay(1000);
         await Hardware.UploadAsync(container, "b-s/door-1/c-0.jpg", Hardware.Jpeg(10_000), Hardware.Metadata(DateTimeOffset.UtcNow, kind: "facial-entry"));
-        await host.WaitForAsync<RecordingRecord>("recordings/b-s/door-1/c-0", Wait);
+        await host.WaitForAsync(api => api.Api.Recordings["b-s"]["door-1"]["c-0"].GetAsync(), Wait);
         var store = host.OpenStore();
         // The record goes before the audit entry is completed (started, blob, record, completed): wait for the completion.
         await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-s", "door-1_c-0") is null
