@@ -464,6 +464,7 @@ public static class ApiRoutes
     {
         Query = ["from", "to", "obligation", "action", "itemRef", "outcome", "pageSize", "continuation"],
         Returns = [(200, typeof(Auditing.AuditTrailPage))],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListQuarantine = new(
@@ -472,6 +473,7 @@ public static class ApiRoutes
     {
         Query = ["from", "to", "pageSize", "continuation"],
         Returns = [(200, typeof(Auditing.AuditTrailPage))],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListOpenRequests = new(
@@ -479,6 +481,7 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Open privacy requests with their clocks (received, acknowledge by, due, extended, status), soonest due first (D1).")
     {
         Query = ["pageSize", "continuation"],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListHoldReviews = new(
@@ -486,6 +489,7 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Active holds whose review date is past or within 'withinDays' (default 7) (O6).")
     {
         Query = ["withinDays"],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute GetComplianceReport = new(
@@ -494,6 +498,7 @@ public static class ApiRoutes
         "For each obligation O1-O18 and each clock of D1 in [from, to): due, done, lag or margin, late, missed, and the audit entries that prove each item; JSON or printable HTML.")
     {
         Query = ["from", "to", "format"],
+        Refuses = [400],
     };
 
     public static IReadOnlyList<ApiRoute> All { get; } =

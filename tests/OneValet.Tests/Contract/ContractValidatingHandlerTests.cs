@@ -32,6 +32,9 @@ public sealed class ContractValidatingHandlerTests
     [Theory]
     [InlineData("GET", "/api/residents/r-1", "GetResident")]
     [InlineData("get", "/API/Residents/r-1/", "GetResident")] // ASP.NET Core routing: case and a trailing slash do not matter
+    [InlineData("GET", "/%61pi/residents/r-%31", "GetResident")] // percent-encoded letters are the same path
+    [InlineData("GET", "/api/residents%2Fr-1", null)] // an encoded slash is not a separator
+    [InlineData("GET", "/x/%2E%2E/api/./residents/r-1", "GetResident")] // dot segments, encoded or not, are resolved
     [InlineData("GET", "/api/facial-entry/policy", "GetFacialEntryPolicy")]
     [InlineData("POST", "/api/privacy-requests/req-1/verification", "VerifyPrivacyRequest")]
     [InlineData("GET", "/api/residents/r-1/nothing", null)]
