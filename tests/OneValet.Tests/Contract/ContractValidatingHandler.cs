@@ -54,6 +54,13 @@ internal sealed class ContractValidatingHandler(Uri host) : DelegatingHandler(ne
     /// <summary>What in a response does not keep the document (empty: it does).</summary>
     public static IReadOnlyList<string> Check(string method, string path, int status, MediaTypeHeaderValue? contentType, string body)
     {
+        // Kestrel refuses what is not valid HTTP (a NUL in the path, a malformed header) before the API sees it: a bare 400
+        // with no body. That is the server's protocol layer, not an operation of the document (the fuzz tests send these).
+        if (status == 400 && body.Length == 0 && contentType is null)
+        {
+            return [];
+        }
+
         var code = status.ToString(CultureInfo.InvariantCulture);
         var route = Find(method, path);
         if (route is null)
