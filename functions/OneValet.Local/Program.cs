@@ -1,5 +1,10 @@
 using OneValet.Local;
 
+if (args.Length > 0 && args[0] == "openapi")
+{
+    return await OpenApiCommand.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 if (args.Length > 0 && args[0] == "upload")
 {

@@ -501,6 +501,8 @@ public static class ApiRoutes
         "Audit entries of the UTC days [from, to), filtered by obligation, action, item reference, outcome; one day partition per store query, paged by continuation.")
     {
         Query = ["from", "to", "obligation", "action", "itemRef", "outcome", "pageSize", "continuation"],
+        Returns = [(200, typeof(Auditing.AuditTrailPage))],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListQuarantine = new(
@@ -508,6 +510,8 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Uploads refused at ingestion in [from, to), with their reasons (O1, O2), paged by continuation.")
     {
         Query = ["from", "to", "pageSize", "continuation"],
+        Returns = [(200, typeof(Auditing.AuditTrailPage))],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListOpenRequests = new(
@@ -515,6 +519,7 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Open privacy requests with their clocks (received, acknowledge by, due, extended, status), soonest due first (D1).")
     {
         Query = ["pageSize", "continuation"],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute ListHoldReviews = new(
@@ -522,6 +527,7 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Active holds whose review date is past or within 'withinDays' (default 7) (O6).")
     {
         Query = ["withinDays"],
+        Refuses = [400],
     };
 
     public static readonly ApiRoute GetComplianceReport = new(
@@ -530,6 +536,7 @@ public static class ApiRoutes
         "For each obligation O1-O18 and each clock of D1 in [from, to): due, done, lag or margin, late, missed, and the audit entries that prove each item; JSON or printable HTML.")
     {
         Query = ["from", "to", "format"],
+        Refuses = [400],
     };
 
     public static IReadOnlyList<ApiRoute> All { get; } =

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
+using System.Text.Json.Serialization;
 
 namespace OneValet.Pipeline.Api;
 
@@ -26,12 +27,28 @@ public static class OpenApiDocument
     public static string Text => Json.Value;
 
     /// <summary>Response bodies: what <see cref="ApiJson.Options"/> writes; a member that is never null is always written.</summary>
-    private static readonly JsonSerializerOptions ResponseShape = Describing(ApiJson.Options);
+    /// <remarks>Numbers are described as written (numbers): the web defaults also read numbers from strings, which is true of
+    /// requests only; described on responses, it made every count a number-or-string (a generated client gets a wrapper
+    /// type for each, issue 20.2).</remarks>
+    private static readonly JsonSerializerOptions ResponseShape = Describing(ApiJson.Options, JsonNumberHandling.Strict);
 
     /// <summary>Request bodies: what <see cref="ApiJson.InputOptions"/> binds (unknown fields refused).</summary>
     private static readonly JsonSerializerOptions RequestShape = Describing(ApiJson.InputOptions);
 
-    private static readonly JsonSchemaExporterOptions Exporter = new() { TreatNullObliviousAsNonNullable = true };
+    /// <summary>A <c>long</c> says <c>int64</c>: without a format a generated client reads 32 bits (issue 20.2).</summary>
+    private static readonly JsonSchemaExporterOptions Exporter = new()
+    {
+        TreatNullObliviousAsNonNullable = true,
+        TransformSchemaNode = (context, schema) =>
+        {
+            if ((Nullable.GetUnderlyingType(context.TypeInfo.Type) ?? context.TypeInfo.Type) == typeof(long) && schema is JsonObject node)
+            {
+                node["format"] = "int64";
+            }
+
+            return schema;
+        },
+    };
 
     public static JsonObject Build() => Build(ApiRoutes.All);
 
@@ -374,9 +391,10 @@ public static class OpenApiDocument
             (s["type"] is JsonArray types && types.Any(t => t?.GetValue<string>() == "null"))
             || (s["enum"] is JsonArray values && values.Any(v => v is null)));
 
-    private static JsonSerializerOptions Describing(JsonSerializerOptions options)
+    private static JsonSerializerOptions Describing(JsonSerializerOptions options, JsonNumberHandling? numbers = null)
     {
         var copy = new JsonSerializerOptions(options) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
+        copy.NumberHandling = numbers ?? copy.NumberHandling;
         copy.MakeReadOnly(populateMissingResolver: true);
         return copy;
     }

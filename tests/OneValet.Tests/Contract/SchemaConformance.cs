@@ -10,15 +10,25 @@ namespace OneValet.Tests.Contract;
 /// </summary>
 internal static class SchemaConformance
 {
+    /// <summary>The document the code produces (built once: it depends on the route table and the types only).</summary>
+    public static readonly JsonObject Document = OpenApiDocument.Build();
+
     public static IReadOnlyList<string> Check(ApiRoute route, int status, string body)
     {
-        var document = OpenApiDocument.Build();
+        var document = Document;
         var response = document["paths"]?[route.Path]?[route.Method.ToLowerInvariant()]?["responses"]?[status.ToString(System.Globalization.CultureInfo.InvariantCulture)]
             ?? throw new InvalidOperationException($"{route.Name} declares no {status} response.");
         var schema = response["content"]?["application/json"]?["schema"] ?? response["content"]?["application/problem+json"]?["schema"]
             ?? throw new InvalidOperationException($"{route.Name} {status} declares no body.");
+        return Check(schema, body);
+    }
+
+    /// <summary>A body against a schema of <see cref="Document"/> (<c>$ref</c>s resolve there).</summary>
+    public static IReadOnlyList<string> Check(JsonNode schema, string body)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
         var problems = new List<string>();
-        Check(document, schema, JsonNode.Parse(body), "$", problems);
+        Check(Document, schema, JsonNode.Parse(body), "$", problems);
         return problems;
     }
 

@@ -1,15 +1,12 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using OneValet.Pipeline.Api;
-using OneValet.Pipeline.Devices;
+using OneValet.Client;
 using OneValet.Pipeline.Ingestion;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -18,7 +15,9 @@ namespace OneValet.Tests.EndToEnd;
 /// gets an upload grant (a create-only SAS per blob name) and uploads with it; the same SAS cannot read, overwrite, list,
 /// delete or write another door or building; another console's grant, a door not registered, an unknown and a retired
 /// console are refused; an upload the registry does not vouch for is quarantined <c>unknown-device</c> and catalogued
-/// under its claimed rule (O1, O2, O4).
+/// under its claimed rule (O1, O2, O4). Every call to the API goes through the client generated from the OpenAPI document
+/// (issue 20.2), the refused ones included (other spellings of a door, a path outside the grant, a repeated name are
+/// values the client can send).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class DeviceUploadsEndToEndTests
@@ -31,48 +30,31 @@ public sealed class DeviceUploadsEndToEndTests
         await AzuriteFixture.EnsureRunningAsync();
         await using var host = new LocalHostProcess("devices", new Dictionary<string, string> { ["OneValet:Ingestion:RegisteredDevicesOnly"] = "true" });
         await host.StartAsync();
-        var manager = await host.ManagerAsync("b-1");
-        var otherManager = await host.ManagerAsync("b-2");
+        var manager = await host.ManagerApiAsync("b-1");
+        var otherManager = await host.ManagerApiAsync("b-2");
 
         // Registry: property management of the building, one building per device id, doors are ids.
-        using (var created = await manager.PutAsJsonAsync("buildings/b-1/devices/console-1", new { doorIds = new[] { "lobby" } }))
+        await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => RegisterAsync(manager, "b-1", "console-1", ["lobby"], s));
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => RegisterAsync(manager, "b-1", "console-1", ["lobby", "garage"], s));
+        await ApiAssert.RefusedAsync(HttpStatusCode.Conflict, null, () => RegisterAsync(otherManager, "b-2", "console-1", ["lobby"])); // the same device id claimed by another building
+        await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => RegisterAsync(otherManager, "b-1", "console-2", ["lobby"])); // a manager of b-2 does not reach b-1
+        foreach (var bad in new List<string>[] { [], ["Lobby"], ["open"] })
         {
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            await ApiAssert.RefusedAsync(HttpStatusCode.BadRequest, null, () => RegisterAsync(manager, "b-1", "console-2", bad));
         }
 
-        using (var updated = await manager.PutAsJsonAsync("buildings/b-1/devices/console-1", new { doorIds = new[] { "lobby", "garage" } }))
-        {
-            Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
-        }
-
-        using (var elsewhere = await otherManager.PutAsJsonAsync("buildings/b-2/devices/console-1", new { doorIds = new[] { "lobby" } }))
-        {
-            Assert.Equal(HttpStatusCode.Conflict, elsewhere.StatusCode); // the same device id claimed by another building
-        }
-
-        using (var notTheirs = await otherManager.PutAsJsonAsync("buildings/b-1/devices/console-2", new { doorIds = new[] { "lobby" } }))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, notTheirs.StatusCode); // a manager of b-2 does not reach b-1
-        }
-
-        foreach (var bad in new object[] { new { doorIds = Array.Empty<string>() }, new { doorIds = new[] { "Lobby" } }, new { doorIds = new[] { "open" } } })
-        {
-            using var refused = await manager.PutAsJsonAsync("buildings/b-1/devices/console-2", bad);
-            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        }
-
-        var listed = await manager.GetFromJsonAsync<List<DeviceRecord>>("buildings/b-1/devices", ApiJson.Options);
+        var listed = await manager.Api.Buildings["b-1"].Devices.GetAsync();
         var registered = Assert.Single(listed!);
-        Assert.Equal(["garage", "lobby"], registered.DoorIds);
-        Assert.Equal(DeviceStatus.Active, registered.Status);
-        Assert.Empty((await otherManager.GetFromJsonAsync<List<DeviceRecord>>("buildings/b-2/devices", ApiJson.Options))!);
+        Assert.Equal(["garage", "lobby"], registered.DoorIds!);
+        Assert.Equal(Models.DeviceRecord_status.Active, registered.Status);
+        Assert.Empty((await otherManager.Api.Buildings["b-2"].Devices.GetAsync())!);
 
         // The grant: one SAS per blob name, create only, minutes.
-        var console = await host.DeviceAsync("console-1", "b-1", "lobby", "garage");
+        var console = await host.DeviceApiAsync("console-1", "b-1", "lobby", "garage");
         var grant = await GrantAsync(console, "console-1", ("lobby", "cap-1", "mp4"), ("garage", "cap-2", "jpg"));
-        Assert.InRange(grant.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(1), DateTimeOffset.UtcNow.AddMinutes(16));
-        Assert.Equal(["b-1/lobby/cap-1.mp4", "b-1/garage/cap-2.jpg"], grant.Uploads.Select(u => u.BlobName));
-        var sas = grant.Uploads[0].UploadUrl;
+        Assert.InRange(grant.ExpiresAt!.Value, DateTimeOffset.UtcNow.AddMinutes(1), DateTimeOffset.UtcNow.AddMinutes(16));
+        Assert.Equal(["b-1/lobby/cap-1.mp4", "b-1/garage/cap-2.jpg"], grant.Uploads!.Select(u => u.BlobName));
+        var sas = new Uri(grant.Uploads![0].UploadUrl!);
         Assert.Contains("sp=c&", sas.Query + "&", StringComparison.Ordinal);
         Assert.Contains("sr=b", sas.Query, StringComparison.Ordinal);
 
@@ -84,7 +66,7 @@ public sealed class DeviceUploadsEndToEndTests
             await upload.UploadAsync(stream, new BlobUploadOptions { Metadata = Hardware.Metadata(captured, deviceId: "console-1") });
         }
 
-        var record = await host.WaitForAsync<RecordingRecord>("recordings/b-1/lobby/cap-1", Wait);
+        var record = await host.WaitForAsync(api => api.Api.Recordings["b-1"]["lobby"]["cap-1"].GetAsync(), Wait);
         Assert.Equal("console-1", record.DeviceId);
         Assert.Equal(Hardware.Sha256(video), record.Sha256);
 
@@ -118,53 +100,27 @@ public sealed class DeviceUploadsEndToEndTests
             });
         }
 
-        Assert.Equal(Hardware.Sha256(video), (await host.WaitForAsync<RecordingRecord>("recordings/b-1/lobby/cap-1", Wait)).Sha256);
+        Assert.Equal(Hardware.Sha256(video), (await host.WaitForAsync(api => api.Api.Recordings["b-1"]["lobby"]["cap-1"].GetAsync(), Wait)).Sha256);
 
         // Refused grants: a door not registered, another console's id, another building, an unknown console, bad bodies.
-        using (var roof = await PostGrantAsync(console, "b-1", "console-1", ("roof", "cap-4", "mp4")))
-        {
-            Assert.Equal(HttpStatusCode.Forbidden, roof.StatusCode);
-            Assert.Contains("door-not-granted", await roof.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
+        await ApiAssert.RefusedAsync(HttpStatusCode.Forbidden, "door-not-granted", () => PostGrantAsync(console, "b-1", "console-1", ("roof", "cap-4", "mp4")));
 
-        var narrowToken = await host.DeviceAsync("console-1", "b-1", "lobby");
-        using (var narrowed = await PostGrantAsync(narrowToken, "b-1", "console-1", ("garage", "cap-4", "mp4")))
-        {
-            Assert.Equal(HttpStatusCode.Forbidden, narrowed.StatusCode); // the token's doors narrow the registry's
-        }
+        var narrowToken = await host.DeviceApiAsync("console-1", "b-1", "lobby");
+        await ApiAssert.RefusedAsync(HttpStatusCode.Forbidden, null, () => PostGrantAsync(narrowToken, "b-1", "console-1", ("garage", "cap-4", "mp4"))); // the token's doors narrow the registry's
 
-        using (var registerOther = await manager.PutAsJsonAsync("buildings/b-1/devices/console-2", new { doorIds = new[] { "lobby" } }))
-        {
-            Assert.Equal(HttpStatusCode.Created, registerOther.StatusCode);
-        }
+        await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => RegisterAsync(manager, "b-1", "console-2", ["lobby"], s));
+        await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => PostGrantAsync(console, "b-1", "console-2", ("lobby", "cap-5", "mp4")));
+        await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => PostGrantAsync(console, "b-2", "console-1", ("lobby", "cap-5", "mp4")));
 
-        using (var anothers = await PostGrantAsync(console, "b-1", "console-2", ("lobby", "cap-5", "mp4")))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, anothers.StatusCode);
-        }
-
-        using (var otherBuilding = await PostGrantAsync(console, "b-2", "console-1", ("lobby", "cap-5", "mp4")))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, otherBuilding.StatusCode);
-        }
-
-        var stranger = await host.DeviceAsync("console-3", "b-1", "lobby");
-        using (var unknown = await PostGrantAsync(stranger, "b-1", "console-3", ("lobby", "cap-6", "mp4")))
-        {
-            Assert.Equal(HttpStatusCode.Conflict, unknown.StatusCode);
-            Assert.Contains("unknown-device", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
+        var stranger = await host.DeviceApiAsync("console-3", "b-1", "lobby");
+        await ApiAssert.RefusedAsync(HttpStatusCode.Conflict, "unknown-device", () => PostGrantAsync(stranger, "b-1", "console-3", ("lobby", "cap-6", "mp4")));
 
         foreach (var bad in new[] { ("lobby", "cap-7", "png"), ("lobby", "../x", "mp4"), ("Lobby", "cap-7", "mp4") })
         {
-            using var refused = await PostGrantAsync(console, "b-1", "console-1", bad);
-            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            await ApiAssert.RefusedAsync(HttpStatusCode.BadRequest, null, () => PostGrantAsync(console, "b-1", "console-1", bad));
         }
 
-        using (var twice = await PostGrantAsync(console, "b-1", "console-1", ("lobby", "cap-8", "mp4"), ("lobby", "cap-8", "mp4")))
-        {
-            Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
-        }
+        await ApiAssert.RefusedAsync(HttpStatusCode.BadRequest, null, () => PostGrantAsync(console, "b-1", "console-1", ("lobby", "cap-8", "mp4"), ("lobby", "cap-8", "mp4")));
 
         // Uploads the registry does not vouch for, written with the account key (whatever a console or anyone else with
         // write access puts there): quarantined unknown-device and catalogued under the claimed building.
@@ -182,25 +138,13 @@ public sealed class DeviceUploadsEndToEndTests
 
         // Retirement: no grant, and what it still uploads (a grant issued before) is quarantined.
         var grantBefore = await GrantAsync(console, "console-1", ("lobby", "cap-9", "mp4"));
-        using (var retired = await manager.PostAsync(new Uri("buildings/b-1/devices/console-1/retirement", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.OK, retired.StatusCode);
-        }
-
-        using (var afterRetirement = await PostGrantAsync(console, "b-1", "console-1", ("lobby", "cap-10", "mp4")))
-        {
-            Assert.Equal(HttpStatusCode.Forbidden, afterRetirement.StatusCode);
-            Assert.Contains("device-retired", await afterRetirement.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
-
-        using (var reactivate = await manager.PutAsJsonAsync("buildings/b-1/devices/console-1", new { doorIds = new[] { "lobby" } }))
-        {
-            Assert.Equal(HttpStatusCode.Conflict, reactivate.StatusCode);
-        }
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => manager.Api.Buildings["b-1"].Devices["console-1"].Retirement.PostAsync(c => c.Options.Add(s)));
+        await ApiAssert.RefusedAsync(HttpStatusCode.Forbidden, "device-retired", () => PostGrantAsync(console, "b-1", "console-1", ("lobby", "cap-10", "mp4")));
+        await ApiAssert.RefusedAsync(HttpStatusCode.Conflict, null, () => RegisterAsync(manager, "b-1", "console-1", ["lobby"]));
 
         using (var stream = new MemoryStream(Hardware.Mp4(5_000, seed: 3)))
         {
-            await new BlobClient(grantBefore.Uploads[0].UploadUrl).UploadAsync(stream, new BlobUploadOptions { Metadata = Hardware.Metadata(captured, deviceId: "console-1") });
+            await new BlobClient(new Uri(grantBefore.Uploads![0].UploadUrl!)).UploadAsync(stream, new BlobUploadOptions { Metadata = Hardware.Metadata(captured, deviceId: "console-1") });
         }
 
         var quarantine = new BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(host.QuarantineContainer);
@@ -209,45 +153,54 @@ public sealed class DeviceUploadsEndToEndTests
             var blob = quarantine.GetBlobClient(name);
             await host.WaitUntilAsync(async () => (await blob.ExistsAsync()).Value, Wait);
             Assert.Equal(RecordingIngestor.UnknownDevice, (await blob.GetPropertiesAsync()).Value.Metadata["quarantinereason"]);
-            using var notCatalogued = await host.Http.GetAsync(new Uri("recordings/" + name[..name.LastIndexOf('.')], UriKind.Relative));
-            Assert.Equal(HttpStatusCode.NotFound, notCatalogued.StatusCode);
+            var segments = name[..name.LastIndexOf('.')].Split('/');
+            await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => host.Api.Api.Recordings[segments[0]][segments[1]][segments[2]].GetAsync());
         }
 
         // Catalogued like every refused upload (retention deletes it under its claimed rule): the quarantine list has each.
-        var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"));
-        var to = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"));
-        var list = JsonNode.Parse(await host.Http.GetStringAsync(new Uri($"quarantine?from={from}&to={to}&pageSize=100", UriKind.Relative)))!;
-        var entries = Objects(list).Where(o => o["reasonCode"]?.GetValue<string>() == RecordingIngestor.UnknownDevice).ToList();
+        var page = await host.Api.Api.Quarantine.GetAsync(c =>
+        {
+            c.QueryParameters.From = DateTimeOffset.UtcNow.AddHours(-1);
+            c.QueryParameters.To = DateTimeOffset.UtcNow.AddHours(1);
+            c.QueryParameters.PageSize = "100";
+        });
+        var entries = page!.Items!.Select(i => i.Entry!).Where(e => e.ReasonCode == RecordingIngestor.UnknownDevice).ToList();
         Assert.Equal(
             forged.Select(f => f.Name).Append("b-1/lobby/cap-9.mp4").Select(n => $"{host.RecordingsContainer}/{n}").Order(StringComparer.Ordinal),
-            entries.Select(o => o["itemRef"]?.GetValue<string>()).Order(StringComparer.Ordinal));
-        Assert.All(entries, o => Assert.StartsWith("quarantined-footage", o["ruleId"]?.GetValue<string>(), StringComparison.Ordinal)); // O2: the claimed kind's rule
+            entries.Select(e => e.ItemRef).Order(StringComparer.Ordinal));
+        Assert.All(entries, e => Assert.StartsWith("quarantined-footage", e.RuleId, StringComparison.Ordinal)); // O2: the claimed kind's rule
         Assert.DoesNotContain("Unhandled exception", host.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<UploadGrant> GrantAsync(HttpClient device, string deviceId, params (string Door, string Capture, string Ext)[] uploads)
-    {
-        using var response = await PostGrantAsync(device, "b-1", deviceId, uploads);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        return JsonSerializer.Deserialize<UploadGrant>(body, ApiJson.Options)!;
-    }
+    private static Task<Models.DeviceRecord?> RegisterAsync(OneValetClient manager, string buildingId, string deviceId, List<string> doorIds, Contract.ResponseStatus? status = null) =>
+        manager.Api.Buildings[buildingId].Devices[deviceId].PutAsync(new Models.DeviceInput { DoorIds = doorIds }, c =>
+        {
+            if (status is not null)
+            {
+                c.Options.Add(status);
+            }
+        });
 
-    private static Task<HttpResponseMessage> PostGrantAsync(HttpClient device, string buildingId, string deviceId, params (string Door, string Capture, string Ext)[] uploads) =>
-        device.PostAsJsonAsync(
-            $"buildings/{buildingId}/devices/{deviceId}/upload-grant",
-            new { uploads = uploads.Select(u => new { doorId = u.Door, captureId = u.Capture, extension = u.Ext }) });
+    private static Task<Models.UploadGrant> GrantAsync(OneValetClient device, string deviceId, params (string Door, string Capture, string Ext)[] uploads) =>
+        ApiAssert.AnswersAsync(HttpStatusCode.OK, s => PostGrantAsync(device, "b-1", deviceId, s, uploads));
+
+    private static Task<Models.UploadGrant?> PostGrantAsync(OneValetClient device, string buildingId, string deviceId, params (string Door, string Capture, string Ext)[] uploads) =>
+        PostGrantAsync(device, buildingId, deviceId, null, uploads);
+
+    private static Task<Models.UploadGrant?> PostGrantAsync(OneValetClient device, string buildingId, string deviceId, Contract.ResponseStatus? status, params (string Door, string Capture, string Ext)[] uploads) =>
+        device.Api.Buildings[buildingId].Devices[deviceId].UploadGrant.PostAsync(
+            new Models.UploadGrantInput { Uploads = [.. uploads.Select(u => new Models.UploadGrantInput_uploads { DoorId = u.Door, CaptureId = u.Capture, Extension = u.Ext })] },
+            c =>
+            {
+                if (status is not null)
+                {
+                    c.Options.Add(status);
+                }
+            });
 
     private static async Task AssertRefusedAsync<T>(Func<Task<T>> call)
     {
         var e = await Assert.ThrowsAsync<RequestFailedException>(async () => await call());
         Assert.Equal(403, e.Status);
     }
-
-    private static IEnumerable<JsonObject> Objects(JsonNode? node) => node switch
-    {
-        JsonObject o => o.Select(p => p.Value).SelectMany(Objects).Prepend(o),
-        JsonArray a => a.SelectMany(Objects),
-        _ => [],
-    };
 }

@@ -1,15 +1,16 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
-using OneValet.Pipeline.Api;
+using Microsoft.Kiota.Abstractions.Serialization;
+using OneValet.Client;
 using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Storage;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -18,7 +19,8 @@ namespace OneValet.Tests.EndToEnd;
 /// consent; the reference is kept as a private blob; the API says everywhere that verification is not configured, and a
 /// door capture's check says so too (never a match); a verified check shows whom it matched to the privacy officer only,
 /// never to the building's manager; bad images are problem details; withdrawal ends the enrollment at once and its O5
-/// deadline deletes the blob and the record with an audit entry.
+/// deadline deletes the blob and the record with an audit entry. Calls go through the client generated from the OpenAPI
+/// document (issue 20.2); only the wrong media type is raw HTTP (the client sends only the declared <c>image/jpeg</c>).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class FacialEntryEndToEndTests
@@ -37,65 +39,66 @@ public sealed class FacialEntryEndToEndTests
             ["OneValet:Retention:PlanningHorizon"] = "00:02:00",
         });
         await host.StartAsync();
-        var manager = await host.ManagerAsync("b-f");
+        var manager = await host.ManagerApiAsync("b-f");
         foreach (var id in new[] { "r-face", "r-other" })
         {
-            using var put = await manager.PutAsJsonAsync($"residents/{id}", new { buildingId = "b-f", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = $"{id}@facial.test" }, ApiJson.Options);
-            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => manager.Api.Residents[id].PutAsync(
+                new Models.ResidentInput { BuildingId = "b-f", UnitId = "u-1", MovedInAt = DateTimeOffset.UtcNow.AddYears(-1), Email = $"{id}@facial.test" }, c => c.Options.Add(s)));
         }
 
-        var resident = await host.ResidentAsync("r-face", "b-f", "u-1");
-        var other = await host.ResidentAsync("r-other", "b-f", "u-1");
+        var residentHttp = await host.ResidentAsync("r-face", "b-f", "u-1");
+        var resident = LocalHostProcess.ApiOf(residentHttp);
+        var other = await host.ResidentApiAsync("r-other", "b-f", "u-1");
         var reference = Hardware.Jpeg(40_000, seed: 5);
 
         var status = await StatusAsync(resident);
-        Assert.False(status.GetProperty("enrolled").GetBoolean());
-        Assert.Equal("not-configured", status.GetProperty("verification").GetString());
+        Assert.False(status.Enrolled);
+        Assert.Equal("not-configured", status.Verification);
 
         // No consent: refused, nothing stored.
-        await AssertProblemAsync(await EnrollAsync(resident, "r-face", reference), HttpStatusCode.Conflict, "consent-required");
-        using (var consent = await resident.PostAsJsonAsync("residents/r-face/consents/facial-entry", new { policyVersion = "2022-06-29" }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
-        }
+        await ApiAssert.RefusedAsync(HttpStatusCode.Conflict, "consent-required", () => EnrollAsync(resident, "r-face", reference));
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => resident.Api.Residents["r-face"].Consents.FacialEntry.PostAsync(new Models.ConsentInput { PolicyVersion = "2022-06-29" }, c => c.Options.Add(s)));
 
-        // Bad bodies: problem details, never a 500.
-        await AssertProblemAsync(await EnrollAsync(resident, "r-face", reference, "text/plain"), HttpStatusCode.UnsupportedMediaType, null);
-        await AssertProblemAsync(await EnrollAsync(resident, "r-face", "GIF89a-not-a-jpeg"u8.ToArray()), HttpStatusCode.BadRequest, "not-a-jpeg");
-        await AssertProblemAsync(await EnrollAsync(resident, "r-face", Hardware.Jpeg((6 * 1024 * 1024) + 10)), HttpStatusCode.RequestEntityTooLarge, null);
+        // Bad bodies: problem details, never a 500. The other media type is raw HTTP: the client sends only image/jpeg.
+        await AssertProblemAsync(await EnrollRawAsync(residentHttp, "r-face", reference, "text/plain"), HttpStatusCode.UnsupportedMediaType, null);
+        await ApiAssert.RefusedAsync(HttpStatusCode.BadRequest, "not-a-jpeg", () => EnrollAsync(resident, "r-face", "GIF89a-not-a-jpeg"u8.ToArray()));
+        await ApiAssert.RefusedAsync(HttpStatusCode.RequestEntityTooLarge, null, () => EnrollAsync(resident, "r-face", Hardware.Jpeg((6 * 1024 * 1024) + 10)));
 
         // Only the resident themself: another resident does not even learn that the record exists; a manager may not.
-        Assert.Equal(HttpStatusCode.NotFound, (await EnrollAsync(other, "r-face", reference)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await EnrollAsync(manager, "r-face", reference)).StatusCode);
+        await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => EnrollAsync(other, "r-face", reference));
+        await ApiAssert.RefusedAsync(HttpStatusCode.Forbidden, null, () => EnrollAsync(manager, "r-face", reference));
 
-        using (var enrolled = await EnrollAsync(resident, "r-face", reference))
-        {
-            Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
-            var body = JsonDocument.Parse(await enrolled.Content.ReadAsStringAsync()).RootElement;
-            Assert.Equal("stored-image", body.GetProperty("reference").GetString());
-            Assert.Equal("not-configured", body.GetProperty("verification").GetString());
-        }
+        var enrolled = await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => EnrollAsync(resident, "r-face", reference, s));
+        Assert.Equal("stored-image", enrolled.Reference);
+        Assert.Equal("not-configured", enrolled.Verification);
 
         var store = host.OpenStore();
         var enrollment = (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-face", FacialEnrollmentRecord.DocumentId))!.Document;
         var blob = new BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(host.FacialReferencesContainer).GetBlobClient(enrollment.ReferenceBlobName);
         Assert.Equal(reference, (await blob.DownloadContentAsync()).Value.Content.ToArray());
         status = await StatusAsync(resident);
-        Assert.True(status.GetProperty("enrolled").GetBoolean());
-        Assert.True(status.GetProperty("active").GetBoolean());
+        Assert.True(status.Enrolled);
+        Assert.True(status.Active);
 
         // A door capture: catalogued with a check that says, truthfully, that nothing was verified.
         var recordings = new BlobServiceClient(AzuriteFixture.ConnectionString).GetBlobContainerClient(host.RecordingsContainer);
         await Hardware.UploadAsync(recordings, "b-f/lobby/cap-1.jpg", Hardware.Jpeg(30_000, seed: 6), Hardware.Metadata(DateTimeOffset.UtcNow, kind: "facial-entry"));
-        JsonElement check = default;
+        Models.RecordingRecord_faceCheck? check = null;
         await host.WaitUntilAsync(async () =>
         {
-            using var got = await manager.GetAsync(new Uri("recordings/b-f/lobby/cap-1", UriKind.Relative));
-            return got.IsSuccessStatusCode && JsonDocument.Parse(await got.Content.ReadAsStringAsync()).RootElement.TryGetProperty("faceCheck", out check);
+            try
+            {
+                check = (await manager.Api.Recordings["b-f"]["lobby"]["cap-1"].GetAsync())?.FaceCheck;
+                return check is not null;
+            }
+            catch (Models.Problem problem) when (problem.ResponseStatusCode == 404)
+            {
+                return false;
+            }
         }, Wait);
-        Assert.Equal("not-configured", check.GetProperty("status").GetString());
-        Assert.False(check.TryGetProperty("residentId", out _));
-        Assert.False(check.TryGetProperty("confidence", out _));
+        Assert.Equal(Models.RecordingRecord_faceCheck_status.NotConfigured, check!.Status);
+        Assert.Null(check.ResidentId);
+        Assert.Null(check.Confidence);
 
         // Who a check matched is for the privacy officer only (O3, O4). No Face API runs here, so the verified check a Face
         // API deployment would store is written into this host's store; the views are then read through the real gate
@@ -105,28 +108,26 @@ public sealed class FacialEntryEndToEndTests
         {
             FaceCheck = new FaceCheck(Pipeline.Faces.FaceVerificationStatus.Verified, DateTimeOffset.UtcNow, 0.93, "r-face", new Pipeline.Faces.FaceRectangle(10, 20, 90, 90)),
         }, captured.ETag);
-        foreach (var (client, shown) in new[] { (manager, false), (host.Http, true) })
+        foreach (var (client, shown) in new[] { (manager, false), (host.Api, true) })
         {
-            foreach (var path in new[] { "recordings/b-f/lobby/cap-1", "buildings/b-f/recordings" })
-            {
-                using var got = await client.GetAsync(new Uri(path, UriKind.Relative));
-                Assert.Equal(HttpStatusCode.OK, got.StatusCode);
-                var text = await got.Content.ReadAsStringAsync();
-                var root = JsonDocument.Parse(text).RootElement;
-                var seen = (root.TryGetProperty("items", out var items) ? items[0] : root).GetProperty("faceCheck");
-                Assert.Equal("verified", seen.GetProperty("status").GetString());
-                Assert.Equal(90, seen.GetProperty("face").GetProperty("width").GetInt32());
-                Assert.Equal(shown, seen.TryGetProperty("residentId", out _));
-                Assert.Equal(shown, text.Contains("r-face", StringComparison.Ordinal));
-            }
+            var one = (await client.Api.Recordings["b-f"]["lobby"]["cap-1"].GetAsync())!;
+            Assert.Equal(Models.RecordingRecord_faceCheck_status.Verified, one.FaceCheck!.Status);
+            Assert.Equal(90, one.FaceCheck.Face!.Width);
+            Assert.Equal(shown, one.FaceCheck.ResidentId is not null);
+            var page = (await client.Api.Buildings["b-f"].Recordings.GetAsync())!;
+            var listed = Assert.Single(page.Items!);
+            Assert.Equal(Models.RecordingPage_items_faceCheck_status.Verified, listed.FaceCheck!.Status);
+            Assert.Equal(90, listed.FaceCheck.Face!.Width);
+            Assert.Equal(shown, listed.FaceCheck.ResidentId is not null);
+
+            // Nothing else names the resident either: everything the client read (declared members and any others).
+            var text = await KiotaJsonSerializer.SerializeAsStringAsync(one) + await KiotaJsonSerializer.SerializeAsStringAsync(page);
+            Assert.Equal(shown, text.Contains("r-face", StringComparison.Ordinal));
         }
 
         // Withdrawal: processing stops now; at the O5 deadline (5 s here) blob and record are deleted, with an audit entry.
         var withdrawnAt = DateTimeOffset.UtcNow;
-        using (var withdrawn = await resident.DeleteAsync(new Uri("residents/r-face/consents/facial-entry", UriKind.Relative)))
-        {
-            Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
-        }
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => resident.Api.Residents["r-face"].Consents.FacialEntry.DeleteAsync(c => c.Options.Add(s)));
 
         await host.WaitUntilAsync(async () => await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-face", FacialEnrollmentRecord.DocumentId) is null, Wait);
         Assert.False((await blob.ExistsAsync()).Value);
@@ -134,23 +135,31 @@ public sealed class FacialEntryEndToEndTests
         Assert.Equal("completed", audit.Outcome);
         Assert.Equal("O5", audit.Obligation);
         Assert.Equal("deleted: reference-blob, enrollment-record", audit.How);
-        Assert.False((await StatusAsync(resident)).GetProperty("enrolled").GetBoolean());
+        Assert.False((await StatusAsync(resident)).Enrolled);
         Assert.DoesNotContain("Unhandled exception", host.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<HttpResponseMessage> EnrollAsync(HttpClient client, string residentId, byte[] image, string contentType = "image/jpeg")
+    private static async Task<Models.FacialEntryStatus?> EnrollAsync(OneValetClient client, string residentId, byte[] image, Contract.ResponseStatus? status = null)
+    {
+        using var body = new MemoryStream(image);
+        return await client.Api.Residents[residentId].FacialEntry.Enrollment.PutAsync(body, c =>
+        {
+            if (status is not null)
+            {
+                c.Options.Add(status);
+            }
+        });
+    }
+
+    private static async Task<HttpResponseMessage> EnrollRawAsync(HttpClient client, string residentId, byte[] image, string contentType)
     {
         using var content = new ByteArrayContent(image);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         return await client.PutAsync(new Uri($"residents/{residentId}/facial-entry/enrollment", UriKind.Relative), content);
     }
 
-    private static async Task<JsonElement> StatusAsync(HttpClient resident)
-    {
-        using var got = await resident.GetAsync(new Uri("residents/r-face", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
-        return JsonDocument.Parse(await got.Content.ReadAsStringAsync()).RootElement.GetProperty("facialEntryStatus");
-    }
+    private static async Task<Models.FacialEntryStatus> StatusAsync(OneValetClient resident) =>
+        (await resident.Api.Residents["r-face"].GetAsync())!.FacialEntryStatus!;
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? code)
     {

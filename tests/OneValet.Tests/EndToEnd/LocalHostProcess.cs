@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary;
+using OneValet.Client;
+using OneValet.Tests.Contract;
 using OneValet.Tests.Infrastructure;
 
 namespace OneValet.Tests.EndToEnd;
@@ -54,7 +58,12 @@ internal sealed class LocalHostProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>Raw HTTP as the privacy officer: for what the generated client cannot say (other spellings of a path,
+    /// malformed bodies, other media types). Its responses are checked against the document too.</summary>
     public HttpClient Http { get; private set; } = new();
+
+    /// <summary>The client generated from the OpenAPI document (tests/OneValet.Client), as the privacy officer.</summary>
+    public OneValetClient Api { get; private set; } = null!;
 
     public string Output
     {
@@ -130,7 +139,8 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}/api/"), Timeout = TimeSpan.FromSeconds(30) };
+        Http = NewClient(new Uri($"http://127.0.0.1:{Port}/api/"));
+        Api = ApiOf(Http);
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -187,7 +197,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
     /// <summary>A client of this host calling with a token for the given claims (disposed with the host).</summary>
     public async Task<HttpClient> ClientAsync(object request)
     {
-        var client = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = NewClient(Http.BaseAddress!);
         client.DefaultRequestHeaders.Authorization = new("Bearer", await TokenAsync(request).ConfigureAwait(false));
         lock (_clients)
         {
@@ -196,6 +206,25 @@ internal sealed class LocalHostProcess : IAsyncDisposable
 
         return client;
     }
+
+    /// <summary>The generated client over a caller's HttpClient (its token, its contract check).</summary>
+    public static OneValetClient ApiOf(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var root = new Uri(client.BaseAddress!, "/");
+        return new OneValetClient(new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: client) { BaseUrl = root.ToString().TrimEnd('/') });
+    }
+
+    /// <summary>The generated client for a caller with the given claims.</summary>
+    public async Task<OneValetClient> ApiAsync(object request) => ApiOf(await ClientAsync(request).ConfigureAwait(false));
+
+    public async Task<OneValetClient> ManagerApiAsync(params string[] buildingIds) => ApiOf(await ManagerAsync(buildingIds).ConfigureAwait(false));
+
+    public async Task<OneValetClient> ResidentApiAsync(string residentId, string buildingId, string unitId) =>
+        ApiOf(await ResidentAsync(residentId, buildingId, unitId).ConfigureAwait(false));
+
+    public async Task<OneValetClient> DeviceApiAsync(string deviceId, string buildingId, params string[] doorIds) =>
+        ApiOf(await DeviceAsync(deviceId, buildingId, doorIds).ConfigureAwait(false));
 
     public Task<HttpClient> ManagerAsync(params string[] buildingIds) => ClientAsync(new { role = "property-manager", subjectId = "manager-1", buildingIds });
 
@@ -231,21 +260,28 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         Http.Dispose();
     }
 
-    /// <summary>Polls a GET until it answers 200, and returns the body.</summary>
-    public async Task<T> WaitForAsync<T>(string path, TimeSpan timeout)
+    /// <summary>Polls a GET of the generated client until it answers (a 404 refusal means "not yet"), and returns the body.</summary>
+    public async Task<T> WaitForAsync<T>(Func<OneValetClient, Task<T?>> get, TimeSpan timeout)
+        where T : class
     {
+        ArgumentNullException.ThrowIfNull(get);
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            using var response = await Http.GetAsync(new Uri(path, UriKind.Relative)).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
+            try
             {
-                return (await response.Content.ReadFromJsonAsync<T>(Pipeline.Api.ApiJson.Options).ConfigureAwait(false))!;
+                if (await get(Api).ConfigureAwait(false) is { } found)
+                {
+                    return found;
+                }
+            }
+            catch (Client.Models.Problem problem) when (problem.ResponseStatusCode == 404 && DateTime.UtcNow <= deadline)
+            {
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"GET {path} did not answer 200 within {timeout}: last {(int)response.StatusCode}\n{Output}");
+                throw new TimeoutException($"the call did not answer within {timeout}\n{Output}");
             }
 
             await Task.Delay(50).ConfigureAwait(false);
@@ -306,6 +342,10 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>Every caller's HttpClient checks each answer of this host against the OpenAPI document (issue 20.2).</summary>
+    private static HttpClient NewClient(Uri baseAddress) =>
+        new(new ContractValidatingHandler(baseAddress), disposeHandler: true) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     private void Append(string? line)
     {

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using OneValet.Pipeline.Api;
+using Microsoft.Kiota.Abstractions.Serialization;
+using OneValet.Client;
+using OneValet.Tests.Contract;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -14,7 +15,8 @@ namespace OneValet.Tests.EndToEnd;
 /// O17 (exercising a right never changes the service a person gets), on the real local host: the same calls for one
 /// resident before and after each kind of request they make (access, categories shared, correction, deletion while they
 /// live here) answer the same: their record and its flags, their message preferences, their consent, their Facial Entry
-/// status, and the service calls they make (door events, preferences, the policy to consent to) still succeed.
+/// status, and the service calls they make (door events, preferences, the policy to consent to) still succeed. Every call
+/// goes through the client generated from the OpenAPI document (issue 20.2).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed partial class NonDiscriminationEndToEndTests(Xunit.Abstractions.ITestOutputHelper output)
@@ -32,47 +34,45 @@ public sealed partial class NonDiscriminationEndToEndTests(Xunit.Abstractions.IT
             ["OneValet:Requests:CorrectionEscalation"] = "00:00:00",
         });
         await host.StartAsync();
-        var manager = await host.ManagerAsync("b-o");
-        using (var put = await manager.PutAsJsonAsync("residents/r-o", new { buildingId = "b-o", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = "r-o@o17.test", name = "Olu Adeyemi", phone = "+1 212 555 0170", jurisdiction = "california" }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        }
+        var manager = await host.ManagerApiAsync("b-o");
+        await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => manager.Api.Residents["r-o"].PutAsync(
+            new Models.ResidentInput { BuildingId = "b-o", UnitId = "u-1", MovedInAt = DateTimeOffset.UtcNow.AddYears(-1), Email = "r-o@o17.test", Name = "Olu Adeyemi", Phone = "+1 212 555 0170", Jurisdiction = "california" },
+            c => c.Options.Add(s)));
 
-        var resident = await host.ResidentAsync("r-o", "b-o", "u-1");
-        var device = await host.DeviceAsync("console-1", "b-o", "d-1");
-        Assert.Equal(HttpStatusCode.OK, (await resident.PostAsJsonAsync("residents/r-o/consents/facial-entry", new { policyVersion = "2022-06-29" }, ApiJson.Options)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await resident.PutAsJsonAsync("residents/r-o/message-preferences", new { informational = false, offers = true }, ApiJson.Options)).StatusCode);
+        var resident = await host.ResidentApiAsync("r-o", "b-o", "u-1");
+        var device = await host.DeviceApiAsync("console-1", "b-o", "d-1");
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => resident.Api.Residents["r-o"].Consents.FacialEntry.PostAsync(new Models.ConsentInput { PolicyVersion = "2022-06-29" }, c => c.Options.Add(s)));
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => resident.Api.Residents["r-o"].MessagePreferences.PutAsync(new Models.MessagePreferencesInput { Informational = false, Offers = true }, c => c.Options.Add(s)));
         var before = await ServiceAsync(resident, device, "before");
 
         var index = 0;
-        foreach (var request in new object[]
+        foreach (var (type, correction) in new (Models.PrivacyRequestInput_type, Models.PrivacyRequestInput_correction?)[]
         {
-            new { type = "access", jurisdiction = "california", subject = new { residentId = "r-o" }, channel = "app" },
-            new { type = "categories-shared", jurisdiction = "california", subject = new { residentId = "r-o" }, channel = "app" },
-            new { type = "correction", jurisdiction = "california", subject = new { residentId = "r-o" }, channel = "app", correction = new { field = "phone", requestedValue = "+1 212 555 0171" } },
-            new { type = "deletion", jurisdiction = "california", subject = new { residentId = "r-o" }, channel = "app" },
+            (Models.PrivacyRequestInput_type.Access, null),
+            (Models.PrivacyRequestInput_type.CategoriesShared, null),
+            (Models.PrivacyRequestInput_type.Correction, new Models.PrivacyRequestInput_correction { Field = "phone", RequestedValue = "+1 212 555 0171" }),
+            (Models.PrivacyRequestInput_type.Deletion, null),
         })
         {
             index++;
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            string id;
-            using (var filed = await resident.PostAsJsonAsync("privacy-requests", request, ApiJson.Options))
-            {
-                Assert.Equal(HttpStatusCode.Accepted, filed.StatusCode);
-                id = JsonDocument.Parse(await filed.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!;
-            }
+            var filed = await ApiAssert.AnswersAsync(HttpStatusCode.Accepted, s => resident.Api.PrivacyRequests.PostAsync(
+                new Models.PrivacyRequestInput { Type = type, Jurisdiction = "california", Subject = new Models.PrivacyRequestInput_subject { ResidentId = "r-o" }, Channel = "app", Correction = correction },
+                c => c.Options.Add(s)));
+            var id = filed.RequestId!;
 
             var code = await CodeAsync(mail, id);
             output.WriteLine($"request {index}: code after {watch.Elapsed.TotalSeconds:F1} s");
-            Assert.Equal(HttpStatusCode.OK, (await resident.PostAsJsonAsync($"privacy-requests/{id}/verification", new { code }, ApiJson.Options)).StatusCode);
+            await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => resident.Api.PrivacyRequests[id].Verification.PostAsync(new Models.VerificationInput { Code = code }, c => c.Options.Add(s)));
             if (index == 3)
             {
                 // Property management declines the correction, with its reason: the service stays as it was.
-                await host.WaitUntilAsync(async () => (await host.Http.GetFromJsonAsync<JsonElement>($"privacy-requests/{id}", ApiJson.Options)).GetProperty("request").GetProperty("status").GetString() == "awaiting-property-management", Wait);
-                Assert.Equal(HttpStatusCode.Accepted, (await manager.PostAsJsonAsync($"privacy-requests/{id}/correction-outcome", new { outcome = "declined", note = "the lease names the old number" }, ApiJson.Options)).StatusCode);
+                await host.WaitUntilAsync(async () => (await host.Api.Api.PrivacyRequests[id].GetAsync())!.Request!.Status == Models.PrivacyRequestStatus_request_status.AwaitingPropertyManagement, Wait);
+                await ApiAssert.AnswersAsync(HttpStatusCode.Accepted, s => manager.Api.PrivacyRequests[id].CorrectionOutcome.PostAsync(
+                    new Models.CorrectionOutcomeInput { Outcome = "declined", Note = "the lease names the old number" }, c => c.Options.Add(s)));
             }
 
-            await host.WaitUntilAsync(async () => (await host.Http.GetFromJsonAsync<JsonElement>($"privacy-requests/{id}", ApiJson.Options)).GetProperty("request").TryGetProperty("closedAt", out _), Wait);
+            await host.WaitUntilAsync(async () => (await host.Api.Api.PrivacyRequests[id].GetAsync())!.Request!.ClosedAt is not null, Wait);
             output.WriteLine($"request {index}: closed after {watch.Elapsed.TotalSeconds:F1} s");
             var after = await ServiceAsync(resident, device, "after-" + index);
             foreach (var (what, value) in before)
@@ -83,34 +83,35 @@ public sealed partial class NonDiscriminationEndToEndTests(Xunit.Abstractions.IT
     }
 
     /// <summary>What the service gives the resident now, and that its calls still work (each call made afresh).</summary>
-    private static async Task<Dictionary<string, JsonNode?>> ServiceAsync(HttpClient resident, HttpClient device, string tag)
+    /// <remarks>The typed answers are compared as the JSON the client read (declared members and any others).</remarks>
+    private static async Task<Dictionary<string, JsonNode?>> ServiceAsync(OneValetClient resident, OneValetClient device, string tag)
     {
-        var record = JsonNode.Parse(await resident.GetStringAsync(new Uri("residents/r-o", UriKind.Relative)))!.AsObject();
         var service = new Dictionary<string, JsonNode?>(StringComparer.Ordinal)
         {
-            ["record (identifiers, jurisdiction, flags, consent, Facial Entry status)"] = record,
-            ["message preferences"] = JsonNode.Parse(await resident.GetStringAsync(new Uri("residents/r-o/message-preferences", UriKind.Relative))),
-            ["consents"] = JsonNode.Parse(await resident.GetStringAsync(new Uri("residents/r-o/consents", UriKind.Relative))),
+            ["record (identifiers, jurisdiction, flags, consent, Facial Entry status)"] = await JsonAsync(await resident.Api.Residents["r-o"].GetAsync()),
+            ["message preferences"] = await JsonAsync(await resident.Api.Residents["r-o"].MessagePreferences.GetAsync()),
+            ["consents"] = await JsonAsync(await resident.Api.Residents["r-o"].Consents.GetAsync()),
         };
 
         // The calls the resident's service is made of still answer as they did.
-        using (var events = await device.PostAsJsonAsync("buildings/b-o/door-events", new { events = new[] { new { eventId = "e-" + tag, doorId = "d-1", method = "fob", subjectId = "r-o", at = DateTimeOffset.UtcNow.AddSeconds(-5), granted = true } } }, ApiJson.Options))
-        {
-            service["door event for them"] = (int)events.StatusCode;
-        }
+        var events = new ResponseStatus();
+        await device.Api.Buildings["b-o"].DoorEvents.PostAsync(
+            new Models.DoorEventBatch { Events = [new Models.DoorEventBatch_events { EventId = "e-" + tag, DoorId = "d-1", Method = Models.DoorEventBatch_events_method.Fob, SubjectId = "r-o", At = DateTimeOffset.UtcNow.AddSeconds(-5), Granted = true }] },
+            c => c.Options.Add(events));
+        service["door event for them"] = (int?)events.Code;
 
-        using (var prefs = await resident.PutAsJsonAsync("residents/r-o/message-preferences", new { informational = false, offers = true }, ApiJson.Options))
-        {
-            service["changing their preferences"] = (int)prefs.StatusCode;
-        }
+        var prefs = new ResponseStatus();
+        await resident.Api.Residents["r-o"].MessagePreferences.PutAsync(new Models.MessagePreferencesInput { Informational = false, Offers = true }, c => c.Options.Add(prefs));
+        service["changing their preferences"] = (int?)prefs.Code;
 
-        using (var policy = await resident.GetAsync(new Uri("facial-entry/policy", UriKind.Relative)))
-        {
-            service["the Facial Entry policy to consent to"] = (int)policy.StatusCode;
-        }
-
+        var policy = new ResponseStatus();
+        await resident.Api.FacialEntry.Policy.GetAsync(c => c.Options.Add(policy));
+        service["the Facial Entry policy to consent to"] = (int?)policy.Code;
         return service;
     }
+
+    private static async Task<JsonNode?> JsonAsync<T>(T? value)
+        where T : IParsable => JsonNode.Parse(await KiotaJsonSerializer.SerializeAsStringAsync(Assert.IsAssignableFrom<T>(value)));
 
     private static async Task<string> CodeAsync(MailDevProcess mail, string requestId)
     {

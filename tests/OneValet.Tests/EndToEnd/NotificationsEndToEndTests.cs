@@ -1,13 +1,11 @@
 using System.Net;
-using System.Net.Http.Json;
 using Azure.Storage.Queues;
-using OneValet.Pipeline.Api;
-using OneValet.Pipeline.Breaches;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Notifications;
 using OneValet.Pipeline.Storage;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -15,7 +13,7 @@ namespace OneValet.Tests.EndToEnd;
 /// Step 3 end to end on the real local host with a real SMTP catcher (maildev) of the test's own (O12–O14, O16): a breach
 /// over 2 buildings and 500 residents emails each exactly once through a kill -9 mid-campaign and a replayed message;
 /// a roommate alert skips the opted-out roommate; a marketing disclosure is refused; a bad message is dead-lettered with its
-/// reason, visible and replayable.
+/// reason, visible and replayable. Every call goes through the client generated from the OpenAPI document (issue 20.2).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class NotificationsEndToEndTests
@@ -35,33 +33,29 @@ public sealed class NotificationsEndToEndTests
         };
         var host = await StartAsync("breach", settings);
         var movedIn = DateTimeOffset.UtcNow.AddYears(-1);
-        var manager = await host.ManagerAsync("b-1", "b-2");
+        var manager = await host.ManagerApiAsync("b-1", "b-2");
         await Parallel.ForEachAsync(Enumerable.Range(0, 500), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
-            using var put = await manager.PutAsJsonAsync($"residents/r-{i}", new { buildingId = i < 250 ? "b-1" : "b-2", unitId = $"u-{i / 2}", movedInAt = movedIn, email = $"r-{i}@breach.test" }, ApiJson.Options, ct);
-            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => manager.Api.Residents[$"r-{i}"].PutAsync(
+                new Models.ResidentInput { BuildingId = i < 250 ? "b-1" : "b-2", UnitId = $"u-{i / 2}", MovedInAt = movedIn, Email = $"r-{i}@breach.test" }, c => c.Options.Add(s), ct));
         });
 
         // Someone who moved out before the incident's window is not affected.
-        using (var gone = await manager.PutAsJsonAsync("residents/r-gone", new { buildingId = "b-1", unitId = "u-x", movedInAt = movedIn, email = "gone@breach.test" }, ApiJson.Options))
-        using (var left = await manager.PostAsJsonAsync("residents/r-gone/move-out", new { movedOutAt = DateTimeOffset.UtcNow.AddDays(-60) }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.OK, left.StatusCode);
-        }
+        await manager.Api.Residents["r-gone"].PutAsync(new Models.ResidentInput { BuildingId = "b-1", UnitId = "u-x", MovedInAt = movedIn, Email = "gone@breach.test" });
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => manager.Api.Residents["r-gone"].MoveOut.PostAsync(new Models.MoveOutInput { MovedOutAt = DateTimeOffset.UtcNow.AddDays(-60) }, c => c.Options.Add(s)));
 
         var now = DateTimeOffset.UtcNow;
-        using var declared = await host.Http.PostAsJsonAsync("incidents", new
+        var incident = await ApiAssert.AnswersAsync(HttpStatusCode.Accepted, s => host.Api.Api.Incidents.PostAsync(new Models.IncidentInput
         {
-            discoveredAt = now.AddHours(-1),
-            buildings = new[] { "b-1", "b-2" },
-            dataCategories = new[] { "identifiers", "hardware-usage" },
-            windowFrom = now.AddDays(-30),
-            windowTo = now.AddHours(-2),
-            description = "An access-control server was reachable from the internet for three days.",
-        }, ApiJson.Options);
-        Assert.Equal(HttpStatusCode.Accepted, declared.StatusCode);
-        var incident = (await declared.Content.ReadFromJsonAsync<IncidentRecord>(ApiJson.Options))!;
-        Assert.InRange((incident.Deadline - incident.DiscoveredAt).TotalDays, 12, 18);
+            DiscoveredAt = now.AddHours(-1),
+            Buildings = ["b-1", "b-2"],
+            DataCategories = ["identifiers", "hardware-usage"],
+            WindowFrom = now.AddDays(-30),
+            WindowTo = now.AddHours(-2),
+            Description = "An access-control server was reachable from the internet for three days.",
+        }, c => c.Options.Add(s)));
+        Assert.InRange((incident.Deadline!.Value - incident.DiscoveredAt!.Value).TotalDays, 12, 18);
+        var incidentId = incident.IncidentId!;
 
         // kill -9 in the middle of the campaign.
         await WaitUntilAsync(async () => (await mail.Api.ListAllAsync()).Count >= 60, host);
@@ -76,14 +70,14 @@ public sealed class NotificationsEndToEndTests
             var transport = new StorageQueueTransport(new QueueServiceClient(AzuriteFixture.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }),
                 Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions { QueuePrefix = host.QueuePrefix }));
             await new NotificationPublisher(transport).PublishAsync(new NotificationRequest(
-                $"breach-{incident.IncidentId}-r-7", incident.Campaign, "breach-notice", RecipientKind.Resident, "r-7", MessageClass.Service,
-                new Dictionary<string, string> { ["incidentId"] = incident.IncidentId }), default);
+                $"breach-{incidentId}-r-7", "breach-" + incidentId, "breach-notice", RecipientKind.Resident, "r-7", MessageClass.Service,
+                new Dictionary<string, string> { ["incidentId"] = incidentId }), default);
 
-            IncidentStatus? status = null;
+            Models.IncidentStatus? status = null;
             await WaitUntilAsync(async () =>
             {
-                status = await restarted.Http.GetFromJsonAsync<IncidentStatus>($"incidents/{incident.IncidentId}", ApiJson.Options);
-                return status!.Incident.FannedOut && status.Affected == 500 && status.Pending == 0;
+                status = await restarted.Api.Api.Incidents[incidentId].GetAsync();
+                return status!.Incident!.FannedOut == true && status.Affected == 500 && status.Pending == 0;
             }, restarted);
             await Task.Delay(1500);
 
@@ -96,11 +90,11 @@ public sealed class NotificationsEndToEndTests
 
             // Exactly once, except where the kill fell between the mail server's "accepted" and the delivery record: such a
             // notice is recorded as possibly resent (SMTP cannot be exactly-once), and its copies share one Message-ID.
-            Assert.InRange(status.ResentAfterUnknownOutcome, 0, 1);
-            Assert.InRange(emails.Count, 500, 500 + status.ResentAfterUnknownOutcome);
+            Assert.InRange(status.ResentAfterUnknownOutcome!.Value, 0, 1);
+            Assert.InRange(emails.Count, 500, 500 + status.ResentAfterUnknownOutcome.Value);
             Assert.Equal(500, emails.Select(e => e.Header("message-id")).Distinct().Count());
             Assert.All(emails, e => Assert.Equal("Notice of a data security incident", e.Subject));
-            Assert.True(status.DeadlineMet);
+            Assert.True(status.DeadlineMet!.Value);
         }
 
         await host.DisposeAsync();
@@ -111,20 +105,19 @@ public sealed class NotificationsEndToEndTests
     {
         await using var mail = await MailDevProcess.StartAsync();
         await using var host = await StartAsync("roommates", new Dictionary<string, string> { ["OneValet:Email:SmtpPort"] = mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        var manager = await host.ManagerAsync("b-r");
+        var manager = await host.ManagerApiAsync("b-r");
         foreach (var who in new[] { "alice", "bob", "carol" })
         {
-            using var put = await manager.PutAsJsonAsync($"residents/{who}", new { buildingId = "b-r", unitId = "u-12", movedInAt = DateTimeOffset.UtcNow.AddMonths(-3), email = $"{who}@unit.test" }, ApiJson.Options);
-            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => manager.Api.Residents[who].PutAsync(
+                new Models.ResidentInput { BuildingId = "b-r", UnitId = "u-12", MovedInAt = DateTimeOffset.UtcNow.AddMonths(-3), Email = $"{who}@unit.test" }, c => c.Options.Add(s)));
         }
 
-        using (var optOut = await (await host.ResidentAsync("bob", "b-r", "u-12")).PutAsJsonAsync("residents/bob/message-preferences", new { informational = false, offers = false }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.OK, optOut.StatusCode);
-        }
+        var bobApi = await host.ResidentApiAsync("bob", "b-r", "u-12");
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => bobApi.Api.Residents["bob"].MessagePreferences.PutAsync(new Models.MessagePreferencesInput { Informational = false, Offers = false }, c => c.Options.Add(s)));
 
-        using var changed = await (await host.ResidentAsync("alice", "b-r", "u-12")).PostAsJsonAsync("buildings/b-r/units/u-12/settings", new { setting = "thermostat-setpoint", value = "19.5", changedBy = "alice" }, ApiJson.Options);
-        Assert.Equal(HttpStatusCode.Accepted, changed.StatusCode);
+        var aliceApi = await host.ResidentApiAsync("alice", "b-r", "u-12");
+        await ApiAssert.AnswersAsync(HttpStatusCode.Accepted, s => aliceApi.Api.Buildings["b-r"].Units["u-12"].Settings.PostAsync(
+            new Models.SettingChangeInput { Setting = "thermostat-setpoint", Value = "19.5", ChangedBy = "alice" }, c => c.Options.Add(s)));
 
         var carol = await mail.Api.WaitForAsync("carol@unit.test", 1, Wait);
         var alert = Assert.Single(carol).Text ?? string.Empty;
@@ -145,28 +138,25 @@ public sealed class NotificationsEndToEndTests
     public async Task Marketing_disclosures_are_refused_lawful_ones_recorded_and_listed()
     {
         await using var host = await StartAsync("disclosures", []);
-        using var marketing = await host.Http.PostAsJsonAsync("disclosures", new
+        var disclosures = host.Api.Api.Disclosures;
+        await ApiAssert.RefusedAsync(HttpStatusCode.UnprocessableEntity, null, () => disclosures.PostAsync(new Models.DisclosureInput
         {
-            subjectId = "r-1", dataCategories = new[] { "identifiers" }, recipientCategory = "business-partners", recipientName = "AdCo",
-            purpose = "marketing", legalBasis = "consent",
-        }, ApiJson.Options);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, marketing.StatusCode);
-        Assert.Equal("application/problem+json", marketing.Content.Headers.ContentType?.MediaType);
+            SubjectId = "r-1", DataCategories = ["identifiers"], RecipientCategory = Models.DisclosureInput_recipientCategory.BusinessPartners, RecipientName = "AdCo",
+            Purpose = Models.DisclosureInput_purpose.Marketing, LegalBasis = "consent",
+        }));
 
-        using var keyless = await host.Http.PostAsJsonAsync("disclosures", new
+        await ApiAssert.RefusedAsync(HttpStatusCode.UnprocessableEntity, null, () => disclosures.PostAsync(new Models.DisclosureInput
         {
-            subjectId = "r-1", dataCategories = new[] { "authentication-data" }, recipientCategory = "authorities", recipientName = "NYPD",
-            purpose = "law-enforcement", legalBasis = "subpoena",
-        }, ApiJson.Options);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, keyless.StatusCode);
+            SubjectId = "r-1", DataCategories = ["authentication-data"], RecipientCategory = Models.DisclosureInput_recipientCategory.Authorities, RecipientName = "NYPD",
+            Purpose = Models.DisclosureInput_purpose.LawEnforcement, LegalBasis = "subpoena",
+        }));
 
-        using var lawful = await host.Http.PostAsJsonAsync("disclosures", new
+        await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => disclosures.PostAsync(new Models.DisclosureInput
         {
-            subjectId = "r-1", dataCategories = new[] { "authentication-data" }, recipientCategory = "authorities", recipientName = "NYPD",
-            purpose = "law-enforcement", legalBasis = "subpoena", authorization = "subpoena 2026-CR-114",
-        }, ApiJson.Options);
-        Assert.Equal(HttpStatusCode.Created, lawful.StatusCode);
-        var listed = await host.Http.GetFromJsonAsync<List<OneValet.Pipeline.Disclosures.DisclosureRecord>>("disclosures?subjectId=r-1", ApiJson.Options);
+            SubjectId = "r-1", DataCategories = ["authentication-data"], RecipientCategory = Models.DisclosureInput_recipientCategory.Authorities, RecipientName = "NYPD",
+            Purpose = Models.DisclosureInput_purpose.LawEnforcement, LegalBasis = "subpoena", Authorization = "subpoena 2026-CR-114",
+        }, c => c.Options.Add(s)));
+        var listed = await disclosures.GetAsync(c => c.QueryParameters.SubjectId = "r-1");
         Assert.Single(listed!);
     }
 
@@ -177,17 +167,15 @@ public sealed class NotificationsEndToEndTests
         var queue = new QueueServiceClient(AzuriteFixture.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })
             .GetQueueClient(host.QueuePrefix + Queues.Notifications);
         await queue.SendMessageAsync(StorageEnvelope.Wrap("bad-1", BinaryData.FromString("""{"notificationId": 42}""")));
-        List<DeadLetter>? letters = null;
-        await WaitUntilAsync(async () => (letters = await host.Http.GetFromJsonAsync<List<DeadLetter>>("dead-letters/notifications", ApiJson.Options))!.Count == 1, host);
+        List<Models.DeadLetter>? letters = null;
+        await WaitUntilAsync(async () => (letters = await host.Api.Api.DeadLetters["notifications"].GetAsync())!.Count == 1, host);
         Assert.Equal("bad-1", letters![0].MessageId);
         Assert.Equal("malformed-notification", letters[0].Reason);
 
-        using var replay = await host.Http.PostAsync(new Uri("dead-letters/notifications/replay", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
-        Assert.Contains("\"replayed\":1", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var replayed = await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => host.Api.Api.DeadLetters["notifications"].Replay.PostAsync(c => c.Options.Add(s)));
+        Assert.Equal(1, replayed.Replayed);
 
-        using var unknown = await host.Http.GetAsync(new Uri("dead-letters/nope", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => host.Api.Api.DeadLetters["nope"].GetAsync());
     }
 
     private static Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host) => host.WaitUntilAsync(condition, Wait);

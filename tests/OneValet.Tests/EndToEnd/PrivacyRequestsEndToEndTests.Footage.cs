@@ -1,9 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
-using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Faces;
 using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Requests;
@@ -12,6 +9,7 @@ using OneValet.Pipeline.Storage;
 using OneValet.Tests.Faces;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -32,10 +30,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
         await ResidentAsync(host, "gus", "b-v", "gus@requests.test", "california");
         var at = DateTimeOffset.UtcNow.AddMinutes(-3);
         at = at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMillisecond)); // capture times are uploaded to the millisecond
-        using (var events = await (await host.DeviceAsync("console-1", "b-v", "lobby")).PostAsJsonAsync("buildings/b-v/door-events", new { events = new[] { new { eventId = "e-g", doorId = "lobby", method = "fob", subjectId = "gus", at, granted = true } } }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
-        }
+        await DoorEventsAsync(host, "b-v", new Models.DoorEventBatch_events { EventId = "e-g", DoorId = "lobby", Method = Models.DoorEventBatch_events_method.Fob, SubjectId = "gus", At = at, Granted = true });
 
         var clip = FootageSamples.Mp4(4, FootageSamples.Left, FootageSamples.Right);
         var capture = FootageSamples.Jpeg(FootageSamples.Left, FootageSamples.Right);
@@ -63,17 +58,17 @@ public sealed partial class PrivacyRequestsEndToEndTests
         await SetFaceCheckAsync(store, "b-v/lobby/cap-face.jpg", new FaceCheck(FaceVerificationStatus.Verified, DateTimeOffset.UtcNow, 0.93, "gus", requesterFace));
         await SetFaceCheckAsync(store, "b-v/side/cap-someone.jpg", new FaceCheck(FaceVerificationStatus.Verified, DateTimeOffset.UtcNow, 0.91, "someone-else", requesterFace));
 
-        var id = await SubmitAsync(host, new { type = "access", jurisdiction = "california", subject = new { residentId = "gus" }, channel = "app" });
+        var id = await SubmitAsync(host, Request(Models.PrivacyRequestInput_type.Access, "california", "app", "gus"));
         await VerifyAsync(host, id, await CodeAsync(mail, "gus@requests.test", id, 1));
         // Three more durable steps than other answers (one activity per recording, then the assembly): a longer wait on a busy machine.
-        PrivacyRequestStatus? status = null;
-        await host.WaitUntilAsync(async () => (status = await StatusAsync(host, id)).Request.Closed, TimeSpan.FromMinutes(2));
-        Assert.Equal(RequestStatus.Completed, status!.Request.Status);
+        Models.PrivacyRequestStatus? status = null;
+        await host.WaitUntilAsync(async () => (status = await StatusAsync(host, id)).Request!.Closed == true, TimeSpan.FromMinutes(2));
+        Assert.Equal(Models.PrivacyRequestStatus_request_status.Completed, status!.Request!.Status);
         var outcome = status.Request.Outcome!;
         Assert.Contains("2 recordings of you with other people's faces blurred, 1 withheld", outcome.Summary, StringComparison.Ordinal);
 
         using var download = new HttpClient();
-        var export = JsonDocument.Parse(await download.GetStringAsync(status.ExportLink)).RootElement.GetProperty("recordings");
+        var export = JsonDocument.Parse(await download.GetStringAsync(new Uri(status.ExportLink!))).RootElement.GetProperty("recordings");
         Assert.False(export.GetProperty("capped").GetBoolean());
         var items = export.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("captureId").GetString()!);
         Assert.Equal(["cap-bad", "cap-clip", "cap-face"], items.Keys.Order(StringComparer.Ordinal));
@@ -91,7 +86,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
         Assert.False(bad.TryGetProperty("blob", out _));
 
         // The copies, through the answer's own links: no face left in any frame of the footage; only the requester's in the capture.
-        var links = status.FileLinks!.ToDictionary(l => l.Blob, l => l.Link);
+        var links = status.FileLinks!.ToDictionary(l => l.Blob!, l => new Uri(l.Link!));
         Assert.Equal([Text(footage, "blob"), Text(face, "blob")], links.Keys.Order(StringComparer.Ordinal));
         Assert.Equal($"{id}/recordings/b-v/lobby/cap-clip.mp4", Text(footage, "blob"));
         var frames = FootageSamples.FacesPerFrame(await download.GetByteArrayAsync(links[Text(footage, "blob")]));
@@ -110,7 +105,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
         var entries = (await store.QueryAsync<ScheduleEntry>(Containers.Schedule, bucket, RecordQuery.All, 50, null)).Items.Select(e => e.Document).Where(e => e.ItemPartition == id).ToList();
         Assert.Equal(links.Keys.Append($"{id}/data.json").Order(StringComparer.Ordinal), entries.Select(e => e.BlobName!).Order(StringComparer.Ordinal));
         Assert.All(entries, e => Assert.Equal((ItemKind.Export, "export-7d", outcome.ExportExpiresAt), (e.Kind, e.Rule.RuleId, e.Deadline)));
-        Assert.InRange(outcome.ExportExpiresAt.Value, status.Request.ReceivedAt.AddDays(7), DateTimeOffset.UtcNow.AddDays(7));
+        Assert.InRange(outcome.ExportExpiresAt.Value, status.Request.ReceivedAt!.Value.AddDays(7), DateTimeOffset.UtcNow.AddDays(7));
         Assert.Null(await store.ReadAsync<JsonElement>(Containers.Requests, id, FootagePlan.DocumentId));
     }
 

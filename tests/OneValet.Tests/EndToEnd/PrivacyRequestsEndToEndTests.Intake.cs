@@ -11,6 +11,7 @@ using OneValet.Pipeline.Requests;
 using OneValet.Pipeline.Storage;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -18,7 +19,9 @@ namespace OneValet.Tests.EndToEnd;
 /// Issue 13, items 4 and 6, on the real local host with its own SMTP catcher: intake does not tell a prober whether an email
 /// and a building match someone on file (the same answer, the same mails to the agent and to the address given, the same
 /// course until the request closes); caps per person and per address answer 429 with Retry-After, matched or not; and a
-/// one-time code is never in the store, a queue message or a dead letter — it exists in the mail only.
+/// one-time code is never in the store, a queue message or a dead letter — it exists in the mail only. The probe compares
+/// whole HTTP answers (status, headers, bytes), so it calls raw; the rest goes through the client generated from the
+/// OpenAPI document (issue 20.2), and every answer, raw or typed, is checked against the document.
 /// </summary>
 public sealed partial class PrivacyRequestsEndToEndTests
 {
@@ -73,8 +76,8 @@ public sealed partial class PrivacyRequestsEndToEndTests
         // 4. The same course: both wait out the code's window and close unverified, and the agent hears the same.
         var closedMatched = await FinalAsync(host, matched);
         var closedUnmatched = await FinalAsync(host, unmatched);
-        Assert.Equal(RequestStatus.Unverified, closedMatched.Request.Status);
-        Assert.Equal(RequestStatus.Unverified, closedUnmatched.Request.Status);
+        Assert.Equal(Models.PrivacyRequestStatus_request_status.Unverified, closedMatched.Request!.Status);
+        Assert.Equal(Models.PrivacyRequestStatus_request_status.Unverified, closedUnmatched.Request!.Status);
         var closingA = (await mail.Api.WaitForAsync("agent-a@intake.test", 2, Wait)).Single(e => e.Id != agentA.Id);
         var closingB = (await mail.Api.WaitForAsync("agent-b@intake.test", 2, Wait)).Single(e => e.Id != agentB.Id);
         Assert.Equal(Text(closingA, matched), Text(closingB, unmatched));
@@ -98,7 +101,10 @@ public sealed partial class PrivacyRequestsEndToEndTests
             ["OneValet:Requests:IntakeCapWindow"] = "01:00:00",
         });
         await ResidentAsync(host, "noa", "b-k", "noa@intake.test", "other");
-        var agent = await host.ClientAsync(new { role = "authorized-agent", subjectId = "agent-7" });
+        var agent = await host.ApiAsync(new { role = "authorized-agent", subjectId = "agent-7" });
+        Task<Models.PrivacyRequestAccepted> AcceptedAsync(Models.PrivacyRequestInput request) =>
+            ApiAssert.AnswersAsync(HttpStatusCode.Accepted, s => agent.Api.PrivacyRequests.PostAsync(request, c => c.Options.Add(s)));
+        Task<string> CappedAsync(Models.PrivacyRequestInput request) => AssertCappedAsync(() => agent.Api.PrivacyRequests.PostAsync(request));
 
         // Per person: the third request about the same person is refused, on file or not, with the same answer.
         var refusals = new List<string>();
@@ -106,12 +112,10 @@ public sealed partial class PrivacyRequestsEndToEndTests
         {
             for (var i = 0; i < 2; i++)
             {
-                using var accepted = await agent.PostAsJsonAsync("privacy-requests", Body(i == 0 ? "access" : "deletion", email, "b-k", null), ApiJson.Options);
-                Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+                await AcceptedAsync(Typed(i == 0 ? Models.PrivacyRequestInput_type.Access : Models.PrivacyRequestInput_type.Deletion, email, "b-k", null));
             }
 
-            using var refused = await agent.PostAsJsonAsync("privacy-requests", Body("categories-shared", email, "b-k", null), ApiJson.Options);
-            refusals.Add(await AssertCappedAsync(refused));
+            refusals.Add(await CappedAsync(Typed(Models.PrivacyRequestInput_type.CategoriesShared, email, "b-k", null)));
         }
 
         Assert.Equal(refusals[0], refusals[1]);
@@ -119,28 +123,17 @@ public sealed partial class PrivacyRequestsEndToEndTests
         // Per address: one agent address may be mailed three times a window, however it is spelled, whoever the person is.
         for (var i = 0; i < 3; i++)
         {
-            using var accepted = await agent.PostAsJsonAsync("privacy-requests", Body("access", $"p{i}@intake.test", "b-k", "flood@intake.test"), ApiJson.Options);
-            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            await AcceptedAsync(Typed(Models.PrivacyRequestInput_type.Access, $"p{i}@intake.test", "b-k", "flood@intake.test"));
         }
 
-        using (var respelled = await agent.PostAsJsonAsync("privacy-requests", Body("access", "p9@intake.test", "b-k", "FLOOD@Intake.TEST"), ApiJson.Options))
-        {
-            await AssertCappedAsync(respelled);
-        }
+        await CappedAsync(Typed(Models.PrivacyRequestInput_type.Access, "p9@intake.test", "b-k", "FLOOD@Intake.TEST"));
 
         // A refused request leaves nothing behind: no request, no mail to the person or the agent.
         Assert.Empty(await mail.Api.ListAsync("p9@intake.test"));
 
         // Another building is another person, but the address given is still capped (it would be mailed again).
-        using (var otherBuilding = await agent.PostAsJsonAsync("privacy-requests", Body("access", "noa@intake.test", "b-other", null), ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, otherBuilding.StatusCode);
-        }
-
-        using (var addressSpent = await agent.PostAsJsonAsync("privacy-requests", Body("access", "Noa@Intake.test", "b-third", null), ApiJson.Options))
-        {
-            await AssertCappedAsync(addressSpent);
-        }
+        await AcceptedAsync(Typed(Models.PrivacyRequestInput_type.Access, "noa@intake.test", "b-other", null));
+        await CappedAsync(Typed(Models.PrivacyRequestInput_type.Access, "Noa@Intake.test", "b-third", null));
 
         // The counters are keyed hashes: no address in the store's intake-caps partition.
         var counters = await host.OpenStore().QueryAsync<JsonElement>(Containers.Requests, IntakeCaps.Partition, RecordQuery.All, 100, null);
@@ -158,7 +151,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
         // (Disposed last: disposing a host deletes its data folder, which the second run reuses.)
         await using var first = await StartAsync("code-at-rest", mail, new() { ["Local:ProcessQueues"] = "false" });
         await ResidentAsync(first, "oli", "b-o", "oli@intake.test", "other");
-        var id = await SubmitAsync(first, new { type = "access", jurisdiction = "other", subject = new { residentId = "oli" }, channel = "app" });
+        var id = await SubmitAsync(first, Request(Models.PrivacyRequestInput_type.Access, "other", "app", "oli"));
         var queued = string.Empty;
         await first.WaitUntilAsync(async () => (queued = await Privacy.NoPersonalDataTests.QueueTextAsync(first.QueuePrefix)).Contains(PrivacyRequestService.VerificationCodeTemplate, StringComparison.Ordinal), Wait);
         await first.StopAsync();
@@ -197,7 +190,7 @@ public sealed partial class PrivacyRequestsEndToEndTests
             Assert.DoesNotContain(File.ReadAllText(keyFile).Trim(), raw, StringComparison.Ordinal);
 
             await VerifyAsync(second, id, code);
-            Assert.Equal(RequestStatus.Completed, (await FinalAsync(second, id)).Request.Status);
+            Assert.Equal(Models.PrivacyRequestStatus_request_status.Completed, (await FinalAsync(second, id)).Request!.Status);
 
             // A replayed copy of the code's message (a dead letter put back, say) sends nothing once the code was used.
             var transport = new QueueServiceClient(AzuriteFixture.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })
@@ -210,6 +203,14 @@ public sealed partial class PrivacyRequestsEndToEndTests
         }
     }
 
+    /// <summary>A request about someone named by email and building, as the generated client sends it.</summary>
+    private static Models.PrivacyRequestInput Typed(Models.PrivacyRequestInput_type type, string email, string building, string? agentEmail) =>
+        Request(type, "other", "web", email: email, buildingId: building, agent: agentEmail is null ? null : new()
+        {
+            Name = "Agent", Email = agentEmail, PermissionReference = "signed", SignedPermission = true, PermissionDocument = SignedPermissionPdf,
+        });
+
+    /// <summary>The same request as raw JSON, for the probe that compares whole HTTP answers.</summary>
     private static object Body(string type, string email, string building, string? agentEmail) => agentEmail is null
         ? new { type, jurisdiction = "other", subject = new { email, buildingId = building }, channel = "web" }
         : new { type, jurisdiction = "other", subject = new { email, buildingId = building }, channel = "web", agent = new { name = "Agent", email = agentEmail, permissionReference = "signed", signedPermission = true, permissionDocument = "JVBERi0xLjQKJSBzaWduZWQgcGVybWlzc2lvbgo=" } };
@@ -239,15 +240,15 @@ public sealed partial class PrivacyRequestsEndToEndTests
     private static string Text(CaughtEmail email, string requestId) =>
         $"{email.Subject}\n{email.Text}".Replace(requestId, "REQ", StringComparison.Ordinal);
 
-    private static async Task<string> AssertCappedAsync(HttpResponseMessage response)
+    /// <summary>A 429 with Retry-After in seconds (50 minutes to an hour); returns the problem without its trace id.</summary>
+    private static async Task<string> AssertCappedAsync(Func<Task> call)
     {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, body);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var retryAfter = response.Headers.RetryAfter?.Delta ?? throw new Xunit.Sdk.XunitException("no Retry-After in seconds");
-        Assert.InRange(retryAfter, TimeSpan.FromMinutes(50), TimeSpan.FromHours(1));
-        Assert.Equal(429, JsonDocument.Parse(body).RootElement.GetProperty("status").GetInt32());
-        return TraceId().Replace(body, "\"traceId\":\"T\"");
+        var problem = await ApiAssert.RefusedAsync(HttpStatusCode.TooManyRequests, null, call);
+        var retryAfter = problem.ResponseHeaders.FirstOrDefault(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.SingleOrDefault()
+            ?? throw new Xunit.Sdk.XunitException("no Retry-After");
+        Assert.InRange(TimeSpan.FromSeconds(int.Parse(retryAfter, CultureInfo.InvariantCulture)), TimeSpan.FromMinutes(50), TimeSpan.FromHours(1));
+        problem.TraceId = null;
+        return await Microsoft.Kiota.Abstractions.Serialization.KiotaJsonSerializer.SerializeAsStringAsync(problem);
     }
 
     /// <summary>A SQLite database and its journal files, as bytes read as text (Latin-1 keeps every byte).</summary>

@@ -1,10 +1,9 @@
 using System.Net;
-using System.Net.Http.Json;
 using Azure.Storage.Blobs;
-using OneValet.Pipeline.Api;
 using OneValet.Pipeline.Ingestion;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -29,27 +28,27 @@ public sealed class RecordingIngestionEndToEndTests
         await Hardware.UploadAsync(container, "b-1/door-a/cap-1.mp4", video, Hardware.Metadata(captured));
         await Hardware.UploadAsync(container, "b-1/door-a/cap-2.jpg", photo, Hardware.Metadata(captured, kind: "facial-entry"));
 
-        var footage = await host.WaitForAsync<RecordingRecord>("recordings/b-1/door-a/cap-1", Wait);
+        var footage = await host.WaitForAsync(api => api.Api.Recordings["b-1"]["door-a"]["cap-1"].GetAsync(), Wait);
         Assert.Equal(Hardware.Sha256(video), footage.Sha256);
         Assert.Equal(video.Length, footage.SizeBytes);
-        Assert.Equal(RecordingKind.Surveillance, footage.Kind);
+        Assert.Equal(Models.RecordingRecord_kind.Surveillance, footage.Kind);
         Assert.Equal("video/mp4", footage.ContentType);
         Assert.Equal(DataCategories.Sensory, footage.DataCategory);
-        Assert.Equal("O2", footage.Retention.Obligation);
-        Assert.Equal(Trunc(captured), Trunc(footage.CapturedAt));
-        Assert.Equal(Trunc(captured.AddDays(30)), Trunc(footage.Deadline));
+        Assert.Equal("O2", footage.Retention!.Obligation);
+        Assert.Equal(Trunc(captured), Trunc(footage.CapturedAt!.Value));
+        Assert.Equal(Trunc(captured.AddDays(30)), Trunc(footage.Deadline!.Value));
         Assert.Equal("console-1", footage.DeviceId);
-        Assert.Equal(RecordingStatus.Catalogued, footage.Status);
-        Assert.Single(footage.Versions);
+        Assert.Equal(Models.RecordingRecord_status.Catalogued, footage.Status);
+        Assert.Single(footage.Versions!);
 
-        var capture = await host.WaitForAsync<RecordingRecord>("recordings/b-1/door-a/cap-2", Wait);
+        var capture = await host.WaitForAsync(api => api.Api.Recordings["b-1"]["door-a"]["cap-2"].GetAsync(), Wait);
         Assert.Equal(DataCategories.FacialEntryAuthentication, capture.DataCategory);
-        Assert.Equal("O4", capture.Retention.Obligation);
-        Assert.Equal(Trunc(captured.AddDays(90)), Trunc(capture.Deadline));
+        Assert.Equal("O4", capture.Retention!.Obligation);
+        Assert.Equal(Trunc(captured.AddDays(90)), Trunc(capture.Deadline!.Value));
         Assert.Equal("image/jpeg", capture.ContentType);
 
-        var page = await host.Http.GetFromJsonAsync<RecordingPage>("buildings/b-1/recordings", ApiJson.Options);
-        Assert.Equal(2, page!.Items.Count);
+        var page = await host.Api.Api.Buildings["b-1"].Recordings.GetAsync();
+        Assert.Equal(2, page!.Items!.Count);
     }
 
     [Fact]
@@ -97,9 +96,7 @@ public sealed class RecordingIngestionEndToEndTests
             Assert.Equal(c.Content.Length, properties.ContentLength);
         }
 
-        using var missing = await host.Http.GetAsync(new Uri("recordings/b-2/door-a/wrong-bytes", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => host.Api.Api.Recordings["b-2"]["door-a"]["wrong-bytes"].GetAsync());
     }
 
     [Fact]
@@ -110,18 +107,18 @@ public sealed class RecordingIngestionEndToEndTests
         var captured = DateTimeOffset.UtcNow.AddMinutes(-1);
         var first = Hardware.Mp4(10_000, seed: 1);
         await Hardware.UploadAsync(container, "b-3/d/c.mp4", first, Hardware.Metadata(captured));
-        await host.WaitForAsync<RecordingRecord>("recordings/b-3/d/c", Wait);
+        await host.WaitForAsync(CaptureC, Wait);
 
         await Hardware.UploadAsync(container, "b-3/d/c.mp4", first, Hardware.Metadata(captured));
         var second = Hardware.Mp4(12_000, seed: 2);
         await Task.Delay(1500);
-        var record = await host.WaitForAsync<RecordingRecord>("recordings/b-3/d/c", Wait);
-        Assert.Single(record.Versions);
-        Assert.Equal(2, record.Versions[0].BlobETags.Count);
+        var record = await host.WaitForAsync(CaptureC, Wait);
+        Assert.Single(record.Versions!);
+        Assert.Equal(2, record.Versions![0].BlobETags!.Count);
 
         await Hardware.UploadAsync(container, "b-3/d/c.mp4", second, Hardware.Metadata(captured.AddSeconds(5)));
         var deadline = DateTime.UtcNow + Wait;
-        while ((record = await host.WaitForAsync<RecordingRecord>("recordings/b-3/d/c", Wait)).Versions.Count < 2)
+        while ((record = await host.WaitForAsync(CaptureC, Wait)).Versions!.Count < 2)
         {
             Assert.True(DateTime.UtcNow < deadline, host.Output);
             await Task.Delay(50);
@@ -146,7 +143,7 @@ public sealed class RecordingIngestionEndToEndTests
             Hardware.UploadAsync(container, $"b-4/d/c-{i}.mp4", contents[i], Hardware.Metadata(captured))));
 
         // Kill the host as soon as the first upload is catalogued: the rest are in flight or not yet seen.
-        await host.WaitForAsync<RecordingRecord>("recordings/b-4/d/c-0", Wait);
+        await host.WaitForAsync(api => api.Api.Recordings["b-4"]["d"]["c-0"].GetAsync(), Wait);
         await host.KillAsync();
         await uploads;
 
@@ -157,28 +154,33 @@ public sealed class RecordingIngestionEndToEndTests
             await restarted.StartAsync();
             for (var i = 0; i < count; i++)
             {
-                var record = await restarted.WaitForAsync<RecordingRecord>($"recordings/b-4/d/c-{i}", Wait);
-                Assert.Single(record.Versions);
-                Assert.Single(record.Versions[0].BlobETags);
+                var record = await restarted.WaitForAsync(api => api.Api.Recordings["b-4"]["d"][$"c-{i}"].GetAsync(), Wait);
+                Assert.Single(record.Versions!);
+                Assert.Single(record.Versions![0].BlobETags!);
                 Assert.Equal(Hardware.Sha256(contents[i]), record.Sha256);
             }
 
-            var seen = new List<RecordingRecord>();
+            var seen = new List<Models.RecordingPage_items>();
             string? continuation = null;
             do
             {
-                var url = "buildings/b-4/recordings?pageSize=25" + (continuation is null ? string.Empty : "&continuation=" + continuation);
-                var page = await restarted.Http.GetFromJsonAsync<RecordingPage>(url, ApiJson.Options);
-                seen.AddRange(page!.Items);
+                var page = await restarted.Api.Api.Buildings["b-4"].Recordings.GetAsync(c =>
+                {
+                    c.QueryParameters.PageSize = "25";
+                    c.QueryParameters.Continuation = continuation;
+                });
+                seen.AddRange(page!.Items!);
                 continuation = page.Continuation;
             }
             while (continuation is not null);
             Assert.Equal(count, seen.Count);
-            Assert.Equal(count, seen.Select(r => r.Id).Distinct().Count());
+            Assert.Equal(count, seen.Select(r => (r.DoorId, r.CaptureId)).Distinct().Count());
         }
 
         await host.DisposeAsync();
     }
+
+    private static Task<Models.RecordingRecord?> CaptureC(OneValet.Client.OneValetClient api) => api.Api.Recordings["b-3"]["d"]["c"].GetAsync();
 
     private static async Task<LocalHostProcess> StartAsync(string name)
     {

@@ -1,8 +1,7 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
-using OneValet.Pipeline.Api;
+using OneValet.Client;
 using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Ingestion;
 using OneValet.Pipeline.Residents;
@@ -10,6 +9,7 @@ using OneValet.Pipeline.Retention;
 using OneValet.Pipeline.Storage;
 using OneValet.Tests.Infrastructure;
 using Xunit;
+using Models = OneValet.Client.Models;
 
 namespace OneValet.Tests.EndToEnd;
 
@@ -54,26 +54,23 @@ public sealed class RetentionEndToEndTests
         var now = DateTimeOffset.UtcNow;
 
         // A console vouches only for residents of its building: r-7 lives in b-t.
-        using (var put = await (await host.ManagerAsync("b-t")).PutAsJsonAsync("residents/r-7", new { buildingId = "b-t", unitId = "u-1", movedInAt = now.AddYears(-1), email = "r-7@retention.test" }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        }
+        var manager = await host.ManagerApiAsync("b-t");
+        await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => manager.Api.Residents["r-7"].PutAsync(
+            new Models.ResidentInput { BuildingId = "b-t", UnitId = "u-1", MovedInAt = now.AddYears(-1), Email = "r-7@retention.test" }, c => c.Options.Add(s)));
         for (var i = 0; i < 4; i++)
         {
             await Hardware.UploadAsync(container, $"b-t/door-1/c-{i}.mp4", Hardware.Mp4(10_000, seed: i), Hardware.Metadata(now));
         }
 
-        using (var posted = await (await host.DeviceAsync("console-1", "b-t", "door-1")).PostAsJsonAsync("buildings/b-t/door-events", new
+        var device = await host.DeviceApiAsync("console-1", "b-t", "door-1");
+        await ApiAssert.AnswersAsync(HttpStatusCode.Accepted, s => device.Api.Buildings["b-t"].DoorEvents.PostAsync(new Models.DoorEventBatch
         {
-            events = new object[]
-            {
-                new { eventId = "e-1", doorId = "door-1", method = "fob", subjectId = "r-7", at = now, granted = true },
-                new { eventId = "e-2", doorId = "door-1", method = "face", at = now, granted = false },
-            },
-        }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
-        }
+            Events =
+            [
+                new Models.DoorEventBatch_events { EventId = "e-1", DoorId = "door-1", Method = Models.DoorEventBatch_events_method.Fob, SubjectId = "r-7", At = now, Granted = true },
+                new Models.DoorEventBatch_events { EventId = "e-2", DoorId = "door-1", Method = Models.DoorEventBatch_events_method.Face, At = now, Granted = false },
+            ],
+        }, c => c.Options.Add(s)));
 
         var store = host.OpenStore();
         await WaitUntilAsync(async () =>
@@ -147,7 +144,7 @@ public sealed class RetentionEndToEndTests
         var container = Container(host.RecordingsContainer);
         await Task.Delay(1000);
         await Hardware.UploadAsync(container, "b-s/door-1/c-0.jpg", Hardware.Jpeg(10_000), Hardware.Metadata(DateTimeOffset.UtcNow, kind: "facial-entry"));
-        await host.WaitForAsync<RecordingRecord>("recordings/b-s/door-1/c-0", Wait);
+        await host.WaitForAsync(api => api.Api.Recordings["b-s"]["door-1"]["c-0"].GetAsync(), Wait);
         var store = host.OpenStore();
         // The record goes before the audit entry is completed (started, blob, record, completed): wait for the completion.
         await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-s", "door-1_c-0") is null
@@ -162,30 +159,27 @@ public sealed class RetentionEndToEndTests
     {
         await using var host = await StartAsync("holds", TimerPath);
         var now = DateTimeOffset.UtcNow;
-        using var placed = await host.Http.PostAsJsonAsync("holds", new
+        var hold = await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => host.Api.Api.Holds.PostAsync(new Models.HoldInput
         {
-            reason = "fraud-or-illegal-activity",
-            scope = new { buildingId = "b-h", from = now.AddMinutes(-5), to = now.AddMinutes(5) },
-            owner = "privacy.office@example.com",
-            reviewBy = now.AddDays(14),
-            note = "case 2026-114",
-        }, ApiJson.Options);
-        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
-        var hold = (await placed.Content.ReadFromJsonAsync<HoldRecord>(ApiJson.Options))!;
+            Reason = Models.HoldInput_reason.FraudOrIllegalActivity,
+            Scope = new Models.HoldInput_scope { BuildingId = "b-h", From = now.AddMinutes(-5), To = now.AddMinutes(5) },
+            Owner = "privacy.office@example.com",
+            ReviewBy = now.AddDays(14),
+            Note = "case 2026-114",
+        }, c => c.Options.Add(s)));
 
         var container = Container(host.RecordingsContainer);
         await Hardware.UploadAsync(container, "b-h/door-1/kept.mp4", Hardware.Mp4(10_000), Hardware.Metadata(now));
         await Hardware.UploadAsync(container, "b-x/door-1/gone.mp4", Hardware.Mp4(10_000), Hardware.Metadata(now));
         var store = host.OpenStore();
         await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-x", "door-1_gone") is null
-            && (await host.Http.GetFromJsonAsync<HoldRecord>($"holds/{hold.HoldId}", ApiJson.Options))!.ItemsHeld == 1, host);
+            && (await host.Api.Api.Holds[hold.HoldId!].GetAsync())!.ItemsHeld == 1, host);
         Assert.NotNull(await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-h", "door-1_kept"));
         Assert.True((await container.GetBlobClient("b-h/door-1/kept.mp4").ExistsAsync()).Value);
-        var active = await host.Http.GetFromJsonAsync<List<HoldRecord>>("holds", ApiJson.Options);
+        var active = await host.Api.Api.Holds.GetAsync();
         Assert.Contains(active!, h => h.HoldId == hold.HoldId);
 
-        using var released = await host.Http.DeleteAsync(new Uri($"holds/{hold.HoldId}", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => host.Api.Api.Holds[hold.HoldId!].DeleteAsync(c => c.Options.Add(s)));
         await WaitUntilAsync(async () => await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-h", "door-1_kept") is null, host, TimeSpan.FromSeconds(20));
         Assert.False((await container.GetBlobClient("b-h/door-1/kept.mp4").ExistsAsync()).Value);
         var actions = (await Audits.AroundAsync(store, now)).Select(a => a.Action).ToList();
@@ -198,32 +192,27 @@ public sealed class RetentionEndToEndTests
     public async Task Withdrawal_sets_the_reference_deadline_re_consent_deletes_the_ended_enrollment_and_a_second_withdrawal_deletes_the_new_one()
     {
         await using var host = await StartAsync("consent", TimerPath);
-        var tenant = await host.ResidentAsync("r-42", "b-c", "u-1");
-        var manager = await host.ManagerAsync("b-c");
-        using (var put = await manager.PutAsJsonAsync("residents/r-42", new { buildingId = "b-c", unitId = "u-1", movedInAt = DateTimeOffset.UtcNow.AddYears(-1), email = "tenant@example.com", name = "A Tenant" }, ApiJson.Options))
-        {
-            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        }
+        var tenant = await host.ResidentApiAsync("r-42", "b-c", "u-1");
+        var manager = await host.ManagerApiAsync("b-c");
+        await ApiAssert.AnswersAsync(HttpStatusCode.Created, s => manager.Api.Residents["r-42"].PutAsync(
+            new Models.ResidentInput { BuildingId = "b-c", UnitId = "u-1", MovedInAt = DateTimeOffset.UtcNow.AddYears(-1), Email = "tenant@example.com", Name = "A Tenant" }, c => c.Options.Add(s)));
 
-        await PostAsync(tenant, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
+        await ConsentAsync(tenant);
         var store = host.OpenStore();
         await store.UpsertAsync(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId, new FacialEnrollmentRecord { ResidentId = "r-42", BuildingId = "b-c", EnrolledAt = DateTimeOffset.UtcNow });
 
-        using (var withdrawn = await tenant.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
-        {
-            var resident = (await withdrawn.Content.ReadFromJsonAsync<ResidentRecord>(ApiJson.Options))!;
-            Assert.False(resident.FacialEntryActive);
-            Assert.NotNull(resident.ReferenceDataDeadline);
-        }
+        var resident = await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => tenant.Api.Residents["r-42"].Consents.FacialEntry.DeleteAsync(c => c.Options.Add(s)));
+        Assert.False(resident.FacialEntryActive);
+        Assert.NotNull(resident.ReferenceDataDeadline);
 
         // The withdrawal ended the enrollment at once (O3); re-consent does not revive it: its remains are deleted then,
         // audited, and the deadline is cancelled with nothing left to delete. Re-consent means enrolling again.
         Assert.NotNull((await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId))!.Document.EndedAt);
-        await PostAsync(tenant, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.OK);
-        var again = (await host.Http.GetFromJsonAsync<ResidentRecord>("residents/r-42", ApiJson.Options))!;
+        await ConsentAsync(tenant);
+        var again = (await host.Api.Api.Residents["r-42"].GetAsync())!;
         Assert.True(again.FacialEntryActive);
         Assert.Null(again.ReferenceDataDeadline);
-        Assert.Equal(["given", "withdrawn", "given"], again.FacialEntry!.History.Select(h => h.Action));
+        Assert.Equal(["given", "withdrawn", "given"], again.FacialEntry!.History!.Select(h => h.Action));
         Assert.Null(await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId));
         Assert.Contains(await Audits.AroundAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted" && a.RuleId == "facial-enrollment-ended-before-reconsent" && a.Outcome == "completed");
 
@@ -232,18 +221,15 @@ public sealed class RetentionEndToEndTests
         await Task.Delay(TimeSpan.FromSeconds(8));
         Assert.NotNull(await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId));
 
-        using (var withdrawnAgain = await tenant.DeleteAsync(new Uri("residents/r-42/consents/facial-entry", UriKind.Relative)))
-        {
-            Assert.Equal(HttpStatusCode.OK, withdrawnAgain.StatusCode);
-        }
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => tenant.Api.Residents["r-42"].Consents.FacialEntry.DeleteAsync(c => c.Options.Add(s)));
 
         await WaitUntilAsync(async () => await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, "r-42", FacialEnrollmentRecord.DocumentId) is null, host);
         var deletion = Assert.Single(await Audits.AroundAsync(store, DateTimeOffset.UtcNow), a => a.Action == "deleted" && a.ItemRef == "facialEnrollment/r-42/facial-enrollment/0");
         Assert.Equal("O5", deletion.Obligation);
 
         // Moved out: no new consent (no reference data from non-tenants).
-        await PostAsync(manager, "residents/r-42/move-out", new { }, HttpStatusCode.OK);
-        await PostAsync(tenant, "residents/r-42/consents/facial-entry", new { policyVersion = "2022-06-29" }, HttpStatusCode.Conflict);
+        await ApiAssert.AnswersAsync(HttpStatusCode.OK, s => manager.Api.Residents["r-42"].MoveOut.PostAsync(new Models.MoveOutInput(), c => c.Options.Add(s)));
+        await ApiAssert.RefusedAsync(HttpStatusCode.Conflict, null, () => ConsentAsync(tenant));
     }
 
     [Fact]
@@ -305,11 +291,8 @@ public sealed class RetentionEndToEndTests
         return total;
     }
 
-    private static async Task PostAsync(HttpClient http, string path, object body, HttpStatusCode expected)
-    {
-        using var response = await http.PostAsJsonAsync(path, body, ApiJson.Options);
-        Assert.True(expected == response.StatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
+    private static Task<Models.ResidentRecord> ConsentAsync(OneValetClient tenant) => ApiAssert.AnswersAsync(HttpStatusCode.OK, s =>
+        tenant.Api.Residents["r-42"].Consents.FacialEntry.PostAsync(new Models.ConsentInput { PolicyVersion = "2022-06-29" }, c => c.Options.Add(s)));
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host, TimeSpan? timeout = null)
     {
