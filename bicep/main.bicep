@@ -13,7 +13,7 @@ targetScope = 'resourceGroup'
 param environmentName string
 
 @minLength(1)
-@description('Azure region of every resource. It must offer the Flex Consumption plan.')
+@description('Azure region of every resource. It must offer Azure Container Apps with workload profiles.')
 @metadata({
   azd: {
     type: 'location'
@@ -26,7 +26,7 @@ param location string
 @maxValue(30)
 param blobSoftDeleteRetentionDays int = 1
 
-@description('Upper bound of Function App instances (Flex Consumption).')
+@description('Upper bound of Function App replicas (Container Apps).')
 @minValue(1)
 @maxValue(1000)
 param functionAppMaximumInstanceCount int = 100
@@ -73,6 +73,9 @@ param privacyOfficerAddress string
 @description('Property management\'s default mailbox for correction tasks (O11; per building: app setting OneValet__Email__PropertyManagementByBuilding__{buildingId}). Empty: the privacy office.')
 param propertyManagementAddress string = ''
 
+@description('Tag of the worker\'s image in the registry (container/Dockerfile), built and pushed by bicep/hooks/postprovision.sh: the commit in the deploy workflow.')
+param imageTag string = 'latest-main'
+
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -92,10 +95,11 @@ var names = {
   keyVault: 'kv-${take(resourceToken, 21)}'
   face: 'face-${resourceToken}'
   vnet: 'vnet-${resourceToken}'
-  plan: 'plan-${resourceToken}'
+  registry: 'cr${resourceToken}'
+  containerEnvironment: 'cae-${resourceToken}'
   functionApp: 'func-${resourceToken}'
 }
-var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}'
+var imageRepository = 'onevalet-functions'
 var deadLetterContainerName = 'eventgrid-deadletter'
 var cosmosDatabaseName = 'onevalet'
 
@@ -143,7 +147,6 @@ module hostStorage 'modules/hostStorage.bicep' = {
     name: names.hostStorage
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
     privateNetwork: privateNetwork
   }
 }
@@ -324,6 +327,7 @@ module alerts 'modules/alerts.bicep' = {
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   dependsOn: [
+    registry
     hostStorage
     dataStorage
     serviceBus
@@ -350,6 +354,26 @@ module rbac 'modules/rbac.bicep' = {
     cosmosAccountName: names.cosmos
     cosmosDatabaseName: cosmosDatabaseName
     faceAccountName: names.face
+    registryName: names.registry
+  }
+}
+
+module registry 'modules/containerRegistry.bicep' = {
+  name: 'registry'
+  params: {
+    name: names.registry
+    location: location
+    tags: tags
+  }
+}
+
+module containerEnvironment 'modules/containerEnvironment.bicep' = {
+  name: 'containerEnvironment'
+  params: {
+    name: names.containerEnvironment
+    location: location
+    tags: tags
+    infrastructureSubnetId: privateNetwork ? network!.outputs.appSubnetId : ''
   }
 }
 
@@ -363,15 +387,14 @@ module functionApp 'modules/functionApp.bicep' = {
   ]
   params: {
     name: names.functionApp
-    planName: names.plan
     location: location
     tags: tags
-    serviceName: 'functions'
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    appSubnetId: privateNetwork ? network!.outputs.appSubnetId : ''
+    environmentId: containerEnvironment.outputs.id
+    registryLoginServer: registry.outputs.loginServer
+    image: '${imageRepository}:${imageTag}'
     hostStorageName: names.hostStorage
-    deploymentContainerName: deploymentContainerName
     dataStorageName: names.dataStorage
     appInsightsName: names.appInsights
     cosmosEndpoint: cosmos.outputs.endpoint
@@ -442,3 +465,12 @@ output RECORDINGS_CONTAINER_NAME string = dataContainerNames[0]
 
 @description('Container for Event Grid dead letters.')
 output EVENTGRID_DEADLETTER_CONTAINER_NAME string = deadLetterContainerName
+
+@description('Name of the container registry of the worker\'s image (az acr build in the postprovision hook).')
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+
+@description('Login server of the container registry.')
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+
+@description('The image the Function App runs (repository:tag in the registry).')
+output FUNCTIONS_IMAGE string = '${imageRepository}:${imageTag}'

@@ -1,7 +1,7 @@
 #!/bin/sh
-# azd postdeploy hook: subscribes IngestRecording to BlobCreated on recordings/ (modules/blobSubscription.bicep).
+# Subscribes IngestRecording to BlobCreated on recordings/ (modules/blobSubscription.bicep).
 #
-# It runs after the code is deployed because the subscription's webhook needs the Functions host's blobs_extension
+# Run by postprovision.sh after the image is built and the app restarted on it, because the subscription's webhook needs the Functions host's blobs_extension
 # system key, which the host creates only when it first runs with the blob extension (the Azure-Samples template
 # functions-quickstart-dotnet-azd-eventgrid-blob subscribes from its postdeploy hook for the same reason).
 # The key is never read here: this script only asks whether it exists; the template reads it inside the deployment.
@@ -13,7 +13,7 @@ for name in AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME SERVICE_FUNCTIONS_URI E
   RECORDINGS_CONTAINER_NAME AZURE_STORAGE_ACCOUNT_NAME EVENTGRID_DEADLETTER_CONTAINER_NAME; do
   eval "value=\${$name:-}"
   if [ -z "$value" ]; then
-    echo "postdeploy: $name is not set; run through azd (azd up / azd deploy) after azd provision." >&2
+    echo "postdeploy: $name is not set; run through azd (azd up / azd provision), which runs postprovision.sh." >&2
     exit 1
   fi
 done
