@@ -1,5 +1,6 @@
-// OneValet Serverless on Azure: `azd up` provisions this template, deploys functions/OneValet.Functions, then runs the
-// postdeploy hook that subscribes the ingestion function to BlobCreated events (modules/blobSubscription.bicep).
+// OneValet Serverless on Azure: `azd up` provisions this template, then its postprovision hook has the registry build the
+// worker's image (container/), restarts the app on it and subscribes the ingestion function to BlobCreated events
+// (modules/blobSubscription.bicep).
 // One module per concern; see README.md beside this file for what each makes and for tearing it down.
 
 // Resource-group scope (azd's resource-group scoped deployment): the operator creates the group, and the deploy identity
@@ -416,7 +417,7 @@ module functionApp 'modules/functionApp.bicep' = {
   }
 }
 
-// Outputs: names and endpoints that azd, the postdeploy hook and an operator need. Never a key or connection string.
+// Outputs: names and endpoints that azd, the postprovision hooks and an operator need. Never a key or connection string.
 
 @description('Region of the deployment.')
 output AZURE_LOCATION string = location
@@ -457,7 +458,7 @@ output AZURE_FACE_ENDPOINT string = face.outputs.endpoint
 @description('Key Vault URI.')
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 
-@description('Event Grid system topic of the data account (the postdeploy hook subscribes to it).')
+@description('Event Grid system topic of the data account (hooks/subscribe-ingestion.sh subscribes to it).')
 output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 
 @description('Container of the entry consoles\' uploads (the subscription\'s subject filter).')
