@@ -26,7 +26,7 @@ internal static class RedactionBenchmark
 
     private const string ProfilePhoto = "/usr/share/doc/opencv-doc/examples/data/basketball1.png";
 
-    public static async Task RunAsync(int seconds, int? interval, bool verify)
+    public static async Task RunAsync(int seconds, int? interval, bool verify, string? only = null)
     {
         var folder = Directory.CreateTempSubdirectory("onevalet-bench-faces-").FullName;
         try
@@ -59,7 +59,7 @@ internal static class RedactionBenchmark
 
             clips.Add(("1280x720, small faces (heads 30 to 38 px, some walking)", () => SmallFaces(folder, seconds)));
             clips.Add(("1280x720, a face in profile (head about 160 px, moving)", () => Profile(folder, seconds)));
-            foreach (var (name, make) in clips)
+            foreach (var (name, make) in clips.Where(c => only is null || c.Name.Contains(only, StringComparison.Ordinal)))
             {
                 var source = make();
 
@@ -98,8 +98,8 @@ internal static class RedactionBenchmark
                 }
                 if (verifiers is not null)
                 {
-                    Console.WriteLine($"  verified, every frame: Haar cascade at full resolution: {FacesLeft(source, target, verifiers.Haar)}");
-                    Console.WriteLine($"  verified, every frame: BlazeFace on full-resolution tiles: {FacesLeft(source, target, verifiers.Tiles)}");
+                    Console.WriteLine($"  verified, every frame: Haar cascade at full resolution: {FacesLeft(source, target, verifiers.Haar, "haar")}");
+                    Console.WriteLine($"  verified, every frame: BlazeFace on full-resolution tiles: {FacesLeft(source, target, verifiers.Tiles, "tiles")}");
                 }
 
                 File.Delete(source);
@@ -161,13 +161,39 @@ internal static class RedactionBenchmark
     }
 
     /// <summary>Faces a verifier finds in the redaction where it found one in the same frame of the source (a stray in the background is not one).</summary>
-    private static string FacesLeft(string source, string redacted, Func<Mat, IReadOnlyList<FaceRectangle>> verifier)
+    private static string FacesLeft(string source, string redacted, Func<Mat, IReadOnlyList<FaceRectangle>> verifier, string label)
     {
         var before = DetectPerFrame(source, verifier);
         var after = DetectPerFrame(redacted, verifier);
+        SaveLeft(redacted, after, before, label);
         var left = after.Zip(before).Sum(pair => pair.First.Count(face => pair.Second.Any(original => face.Overlap(original) > 0.2)));
         var frames = after.Zip(before).Count(pair => pair.First.Any(face => pair.Second.Any(original => face.Overlap(original) > 0.2)));
         return $"{before.Sum(f => f.Count)} faces in the source, {left} left in {frames} of {after.Length} frames";
+    }
+
+    /// <summary>Each redacted frame where a face is left, with the box drawn, as a PNG in the system's temporary folder
+    /// (onevalet-left-{label}-{frame}.png), to be looked at; synthetic footage of a published photo, no one's data.</summary>
+    private static void SaveLeft(string redacted, IReadOnlyList<FaceRectangle>[] after, IReadOnlyList<FaceRectangle>[] before, string label)
+    {
+        using var capture = new VideoCapture(redacted);
+        using var frame = new Mat();
+        for (var i = 0; capture.Read(frame) && !frame.Empty() && i < after.Length; i++)
+        {
+            var left = after[i].Where(face => before[i].Any(original => face.Overlap(original) > 0.2)).ToList();
+            if (left.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var face in left)
+            {
+                Cv2.Rectangle(frame, new Rect(face.Left, face.Top, face.Width, face.Height), Scalar.Red, 2);
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"onevalet-left-{label}-{i:D3}.png"));
+            Cv2.ImWrite(path, frame);
+            Console.WriteLine($"  left in frame {i}: {string.Join(", ", left)} (saved {path})");
+        }
     }
 
     private static IReadOnlyList<FaceRectangle>[] DetectPerFrame(string path, Func<Mat, IReadOnlyList<FaceRectangle>> verifier)
