@@ -1,5 +1,6 @@
-// OneValet Serverless on Azure: `azd up` provisions this template, deploys functions/OneValet.Functions, then runs the
-// postdeploy hook that subscribes the ingestion function to BlobCreated events (modules/blobSubscription.bicep).
+// OneValet Serverless on Azure: `azd up` provisions this template, then its postprovision hook has the registry build the
+// worker's image (container/), restarts the app on it and subscribes the ingestion function to BlobCreated events
+// (modules/blobSubscription.bicep).
 // One module per concern; see README.md beside this file for what each makes and for tearing it down.
 
 // Resource-group scope (azd's resource-group scoped deployment): the operator creates the group, and the deploy identity
@@ -13,7 +14,7 @@ targetScope = 'resourceGroup'
 param environmentName string
 
 @minLength(1)
-@description('Azure region of every resource. It must offer the Flex Consumption plan.')
+@description('Azure region of every resource. It must offer Azure Container Apps with workload profiles.')
 @metadata({
   azd: {
     type: 'location'
@@ -26,7 +27,7 @@ param location string
 @maxValue(30)
 param blobSoftDeleteRetentionDays int = 1
 
-@description('Upper bound of Function App instances (Flex Consumption).')
+@description('Upper bound of Function App replicas (Container Apps).')
 @minValue(1)
 @maxValue(1000)
 param functionAppMaximumInstanceCount int = 100
@@ -79,6 +80,9 @@ param privacyOfficerAddress string
 @description('Property management\'s default mailbox for correction tasks (O11; per building: app setting OneValet__Email__PropertyManagementByBuilding__{buildingId}). Empty: the privacy office.')
 param propertyManagementAddress string = ''
 
+@description('Tag of the worker\'s image in the registry (container/Dockerfile), built and pushed by bicep/hooks/postprovision.sh: the commit in the deploy workflow.')
+param imageTag string = 'latest-main'
+
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -98,10 +102,11 @@ var names = {
   keyVault: 'kv-${take(resourceToken, 21)}'
   face: 'face-${resourceToken}'
   vnet: 'vnet-${resourceToken}'
-  plan: 'plan-${resourceToken}'
+  registry: 'cr${resourceToken}'
+  containerEnvironment: 'cae-${resourceToken}'
   functionApp: 'func-${resourceToken}'
 }
-var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}'
+var imageRepository = 'onevalet-functions'
 var deadLetterContainerName = 'eventgrid-deadletter'
 var cosmosDatabaseName = 'onevalet'
 
@@ -149,7 +154,6 @@ module hostStorage 'modules/hostStorage.bicep' = {
     name: names.hostStorage
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
     privateNetwork: privateNetwork
   }
 }
@@ -330,6 +334,7 @@ module alerts 'modules/alerts.bicep' = {
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   dependsOn: [
+    registry
     hostStorage
     dataStorage
     serviceBus
@@ -356,6 +361,26 @@ module rbac 'modules/rbac.bicep' = {
     cosmosAccountName: names.cosmos
     cosmosDatabaseName: cosmosDatabaseName
     faceAccountName: names.face
+    registryName: names.registry
+  }
+}
+
+module registry 'modules/containerRegistry.bicep' = {
+  name: 'registry'
+  params: {
+    name: names.registry
+    location: location
+    tags: tags
+  }
+}
+
+module containerEnvironment 'modules/containerEnvironment.bicep' = {
+  name: 'containerEnvironment'
+  params: {
+    name: names.containerEnvironment
+    location: location
+    tags: tags
+    infrastructureSubnetId: privateNetwork ? network!.outputs.appSubnetId : ''
   }
 }
 
@@ -369,15 +394,14 @@ module functionApp 'modules/functionApp.bicep' = {
   ]
   params: {
     name: names.functionApp
-    planName: names.plan
     location: location
     tags: tags
-    serviceName: 'functions'
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    appSubnetId: privateNetwork ? network!.outputs.appSubnetId : ''
+    environmentId: containerEnvironment.outputs.id
+    registryLoginServer: registry.outputs.loginServer
+    image: '${imageRepository}:${imageTag}'
     hostStorageName: names.hostStorage
-    deploymentContainerName: deploymentContainerName
     dataStorageName: names.dataStorage
     appInsightsName: names.appInsights
     cosmosEndpoint: cosmos.outputs.endpoint
@@ -401,7 +425,7 @@ module functionApp 'modules/functionApp.bicep' = {
   }
 }
 
-// Outputs: names and endpoints that azd, the postdeploy hook and an operator need. Never a key or connection string.
+// Outputs: names and endpoints that azd, the postprovision hooks and an operator need. Never a key or connection string.
 
 @description('Region of the deployment.')
 output AZURE_LOCATION string = location
@@ -445,7 +469,7 @@ output AZURE_FACE_ENDPOINT string = face.outputs.endpoint
 @description('Key Vault URI.')
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 
-@description('Event Grid system topic of the data account (the postdeploy hook subscribes to it).')
+@description('Event Grid system topic of the data account (hooks/subscribe-ingestion.sh subscribes to it).')
 output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 
 @description('Container of the entry consoles\' uploads (the subscription\'s subject filter).')
@@ -453,3 +477,12 @@ output RECORDINGS_CONTAINER_NAME string = dataContainerNames[0]
 
 @description('Container for Event Grid dead letters.')
 output EVENTGRID_DEADLETTER_CONTAINER_NAME string = deadLetterContainerName
+
+@description('Name of the container registry of the worker\'s image (az acr build in the postprovision hook).')
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+
+@description('Login server of the container registry.')
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+
+@description('The image the Function App runs (repository:tag in the registry).')
+output FUNCTIONS_IMAGE string = '${imageRepository}:${imageTag}'

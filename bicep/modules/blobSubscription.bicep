@@ -2,7 +2,7 @@
 // extension's webhook:
 //   https://<app host>/runtime/webhooks/blobs?functionName=Host.Functions.IngestRecording&code=<blobs_extension key>
 //
-// Deployed on its own, after the code, by the azd postdeploy hook (hooks/postdeploy.sh), not from main.bicep. Why:
+// Deployed on its own, after the image runs, by hooks/subscribe-ingestion.sh (from the azd postprovision hook), not from main.bicep. Why:
 // the `blobs_extension` system key is created by the Functions host the first time it starts with the blob extension
 // loaded, so it does not exist when `azd provision` runs on a new environment, and Event Grid validates the endpoint
 // (a handshake the host answers) when the subscription is created. The Azure-Samples template

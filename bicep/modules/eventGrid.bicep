@@ -2,7 +2,7 @@
 // (REFERENCE: the polling blob trigger lags and can miss blobs; the Event Grid source is the reliable one).
 // The subscription that delivers those events to the IngestRecording function is NOT made here: its webhook URL needs
 // the Functions host's `blobs_extension` system key, which exists only once the app's code runs. It is deployed after
-// the code by the azd postdeploy hook (hooks/postdeploy.sh -> blobSubscription.bicep).
+// the image by the azd postprovision hook (hooks/postprovision.sh -> hooks/subscribe-ingestion.sh -> blobSubscription.bicep).
 // The topic has a system-assigned identity so that the subscription can dead-letter undeliverable events into the data
 // account with an Entra token (no storage key); rbac.bicep grants it access to that one container.
 
@@ -35,7 +35,7 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
-@description('Name of the system topic (the postdeploy hook subscribes to it).')
+@description('Name of the system topic (hooks/subscribe-ingestion.sh subscribes to it).')
 output name string = topic.name
 
 @description('Object id of the topic\'s identity (dead-lettering).')

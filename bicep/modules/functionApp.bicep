@@ -1,17 +1,25 @@
-// The Function App on the Flex Consumption plan, .NET isolated worker on .NET 10 (the project's TargetFramework; Flex
-// Consumption runs 'dotnet-isolated' '10.0', and a test checks that the two agree).
+// The Function App as a container on Azure Container Apps (the Microsoft.Web model: `kind` functionapp on a managed
+// environment), .NET isolated worker on .NET 10 in the image container/Dockerfile builds: the Functions host, Debian's
+// ffmpeg and the published app with its face model, so redaction runs in Azure (bicep/README.md, "Where redaction runs",
+// says why this and not Flex Consumption or a separate worker). The image is pulled by the user-assigned identity
+// (AcrPull on the registry, rbac.bicep); the registry has no admin user.
 //
 // Every app setting is written out literally below, so that a reader (and the test that derives the required settings
 // from the code) sees each one. Connections are identity-based: `<Connection>__<service>Uri` or
 // `__fullyQualifiedNamespace`, `__credential=managedidentity`, `__clientId=<the user-assigned identity>`. There is no
-// key, SAS or connection string among them. FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are absent on
-// purpose: Flex Consumption takes the runtime from functionAppConfig.runtime and rejects those settings.
+// key, SAS or connection string among them.
 
 @description('Name of the Function App.')
 param name string
 
-@description('Name of the Flex Consumption plan.')
-param planName string
+@description('Resource id of the Container Apps environment (containerEnvironment.bicep).')
+param environmentId string
+
+@description('Login server of the registry holding the image, e.g. crxyz.azurecr.io.')
+param registryLoginServer string
+
+@description('Repository and tag of the image in the registry; built and pushed by bicep/hooks/postprovision.sh.')
+param image string
 
 @description('Azure region.')
 param location string
@@ -19,17 +27,11 @@ param location string
 @description('Tags for every resource.')
 param tags object
 
-@description('azd service name (azure.yaml services.<name>); azd finds the app by this tag.')
-param serviceName string
-
 @description('Resource id of the user-assigned identity.')
 param identityId string
 
 @description('Client id of the user-assigned identity.')
 param identityClientId string
-
-@description('Subnet of the VNet integration (private network); empty for none.')
-param appSubnetId string = ''
 
 @description('Client id of the API\'s Entra ID app registration: the audience of its v2.0 access tokens (bicep/README.md, "Entra ID").')
 param apiClientId string
@@ -46,11 +48,8 @@ param consoleClientId string = ''
 @description('The delegated scope of the API the console asks for (e.g. api://onevalet-api/access_as_user).')
 param consoleScope string = ''
 
-@description('Name of the host storage account (AzureWebJobsStorage, deployment package).')
+@description('Name of the host storage account (AzureWebJobsStorage).')
 param hostStorageName string
-
-@description('Container of the deployment package in the host storage account.')
-param deploymentContainerName string
 
 @description('Name of the data storage account (recordings, quarantine, exports, anonymized).')
 param dataStorageName string
@@ -95,18 +94,20 @@ param faceEndpoint string
 @maxLength(31)
 param faceLargePersonGroupPrefix string
 
-@description('Upper bound of instances the plan scales out to (Flex Consumption allows up to 1000).')
+@description('Upper bound of replicas the app scales out to (Container Apps allows up to 1000).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-@description('Memory of each instance, in MB.')
-@allowed([
-  512
-  2048
-  4096
-])
-param instanceMemoryMB int = 2048
+@description('Replicas always running. At least 1: Durable Functions on the Azure Storage provider does not scale from zero on Container Apps (only the MSSQL provider does), and the durable timers of the deadlines (O4, O5, O14) must fire.')
+@minValue(1)
+param minimumInstanceCount int = 1
+
+@description('CPU cores and memory of each replica: redaction decodes, searches and re-encodes video (FaceRedactor).')
+param cpu string = '2.0'
+
+@description('Memory of each replica (Consumption profile: 2 GiB per core).')
+param memory string = '4Gi'
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: hostStorageName
@@ -120,25 +121,11 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
-  name: planName
-  location: location
-  tags: tags
-  kind: 'functionapp'
-  sku: {
-    tier: 'FlexConsumption'
-    name: 'FC1'
-  }
-  properties: {
-    reserved: true
-  }
-}
-
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
-  tags: union(tags, { 'azd-service-name': serviceName })
-  kind: 'functionapp,linux'
+  tags: tags
+  kind: 'functionapp,linux,container,azurecontainerapps'
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
@@ -146,36 +133,34 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     }
   }
   properties: {
-    serverFarmId: plan.id
-    httpsOnly: true
-    // Private network: outbound traffic through the VNet, where the services' private endpoints resolve.
-    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
-    // Key Vault references in app settings (if one is ever added) resolve with the same identity.
-    keyVaultReferenceIdentity: identityId
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
-          authentication: {
-            type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identityId
-          }
-        }
-      }
-      scaleAndConcurrency: {
-        maximumInstanceCount: maximumInstanceCount
-        instanceMemoryMB: instanceMemoryMB
-      }
-      runtime: {
-        name: 'dotnet-isolated'
-        version: '10.0'
-      }
+    managedEnvironmentId: environmentId
+    workloadProfileName: 'Consumption'
+    resourceConfig: {
+      cpu: json(cpu)
+      memory: memory
     }
+    httpsOnly: true
+    // Key Vault references in app settings resolve with the same identity.
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
+      linuxFxVersion: 'DOCKER|${registryLoginServer}/${image}'
+      // Pulled with the user-assigned identity (AcrPull); the registry has no admin user and no anonymous pull.
+      acrUseManagedIdentityCreds: true
+      acrUserManagedIdentityID: identityClientId
+      minimumElasticInstanceCount: minimumInstanceCount
+      functionAppScaleLimit: maximumInstanceCount
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       appSettings: [
+        // The runtime of the image (container/Dockerfile: the Functions host for .NET isolated workers).
+        {
+          name: 'FUNCTIONS_EXTENSION_VERSION'
+          value: '~4'
+        }
+        {
+          name: 'FUNCTIONS_WORKER_RUNTIME'
+          value: 'dotnet-isolated'
+        }
         // Host storage (blob receipts, keys, leases, durable task hub 'onevalet' of host.json).
         {
           name: 'AzureWebJobsStorage__blobServiceUri'
@@ -343,6 +328,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'OneValet__Faces__LargePersonGroupPrefix'
           value: faceLargePersonGroupPrefix
         }
+        // Redaction (FaceRedactor): Debian's ffmpeg in the image (container/install-ffmpeg.sh); the model ships in the
+        // app folder (OneValet:Faces:ModelPath's default), checked at build and again by the image's own check.
+        {
+          name: 'OneValet__Faces__FFmpegFolder'
+          value: '/usr/bin'
+        }
         // Telemetry by Entra token of the identity; local auth is off on the component (monitoring.bicep).
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
@@ -357,22 +348,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// No publishing with user names and passwords: azd deploys with an Entra token.
-resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: app
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
-resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: app
-  name: 'scm'
-  properties: {
-    allow: false
-  }
-}
+// No publishing credentials or SCM site: on Container Apps the image from the registry is the only way code arrives.
 
 @description('Name of the Function App.')
 output name string = app.name

@@ -1,4 +1,4 @@
-// Storage of the Functions host itself (AzureWebJobsStorage) and of the Flex Consumption deployment package.
+// Storage of the Functions host itself (AzureWebJobsStorage: keys, leases, blob receipts, the durable task hub).
 // Kept apart from the data account on purpose: the host needs Storage Blob Data Owner on its storage (it creates its
 // own containers for keys, leases, blob receipts and the durable task hub), and that role must not reach recordings.
 // Holds no personal data: orchestrations get ids only (REFERENCE, Durable Functions facts).
@@ -13,9 +13,6 @@ param location string
 
 @description('Tags for every resource.')
 param tags object
-
-@description('Container the Flex Consumption plan deploys the app package from.')
-param deploymentContainerName string
 
 @description('Private network (main.bicep privateNetwork): public network access off; reached through a private endpoint.')
 param privateNetwork bool = false
@@ -49,18 +46,10 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01'
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
-  parent: blobService
-  name: deploymentContainerName
-  properties: {
-    publicAccess: 'None'
-  }
-}
-
 @description('Name of the host storage account.')
 output name string = storage.name
 
-@description('Blob endpoint (AzureWebJobsStorage__blobServiceUri, deployment package).')
+@description('Blob endpoint (AzureWebJobsStorage__blobServiceUri).')
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 
 @description('Queue endpoint (AzureWebJobsStorage__queueServiceUri: blob trigger and durable queues).')

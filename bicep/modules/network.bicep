@@ -1,5 +1,5 @@
 // The private network (main.bicep's privateNetwork, on by default for production): a virtual network with a subnet for
-// the Function App's VNet integration (delegated to Microsoft.App/environments, as Flex Consumption requires) and one for
+// the Container Apps environment the Function App runs in (delegated to Microsoft.App/environments, as a workload-profiles environment requires) and one for
 // private endpoints; a private endpoint for each data-plane service the app calls (both storage accounts' blob, queue and
 // table endpoints as used, Cosmos DB, Service Bus, Key Vault, Face), each registered in the matching private DNS zone,
 // and every zone linked to the network so the app resolves the services' names to private addresses. The services
@@ -17,7 +17,7 @@ param tags object
 @description('Address space of the network.')
 param addressPrefix string = '10.40.0.0/16'
 
-@description('Subnet of the Function App\'s VNet integration.')
+@description('Subnet of the Container Apps environment (at least /27).')
 param appSubnetPrefix string = '10.40.0.0/24'
 
 @description('Subnet of the private endpoints.')
@@ -45,7 +45,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
           addressPrefix: appSubnetPrefix
           delegations: [
             {
-              name: 'flex-consumption'
+              name: 'container-apps'
               properties: {
                 serviceName: 'Microsoft.App/environments'
               }

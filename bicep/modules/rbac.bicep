@@ -14,6 +14,7 @@
 // | app identity         | Monitoring Metrics Publisher           | Application Insights component               | Entra-authenticated telemetry (local auth is off) |
 // | app identity         | Cosmos DB Built-in Data Contributor    | database onevalet (SQL role)                 | read and write items; no account or container management |
 // | app identity         | Cognitive Services User                | the Azure AI Face account                    | Facial Entry: enroll (persons, faces, training), detect, identify; keys are off |
+// | app identity         | AcrPull                                | the container registry                       | pull the worker's image (no admin user, no anonymous pull) |
 // | Event Grid topic     | Storage Blob Data Contributor          | dead-letter container                        | write undeliverable events |
 //
 // Not granted, on purpose: Owner, Contributor, User Access Administrator, Storage Account Contributor (the Event Grid
@@ -58,6 +59,9 @@ param cosmosDatabaseName string
 
 @description('Name of the Azure AI Face account.')
 param faceAccountName string
+
+@description('Name of the container registry of the worker\'s image.')
+param registryName string
 
 resource storageBlobDataOwner 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
   scope: subscription()
@@ -315,6 +319,27 @@ resource faceUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: face
   properties: {
     roleDefinitionId: cognitiveServicesUser.id
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---- The container registry: the app pulls its own image, nothing more (no push, no delete).
+
+resource acrPull 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
+  scope: subscription()
+  name: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+}
+
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
+  name: registryName
+}
+
+resource imagePull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registry.id, appPrincipalId, acrPull.id)
+  scope: registry
+  properties: {
+    roleDefinitionId: acrPull.id
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

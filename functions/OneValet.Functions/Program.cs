@@ -2,6 +2,13 @@ using Microsoft.Extensions.Hosting;
 using OneValet.Functions;
 using OneValet.Functions.Api;
 using OneValet.Functions.Auth;
+using OneValet.Pipeline.Faces;
+
+// The container image's build-time check of redaction (container/check-image.sh): no host, one clip, an exit code.
+if (args is [RedactionSmoke.Argument, var clip, var redacted])
+{
+    return await RedactionSmoke.RunAsync(clip, redacted, Console.Out, CancellationToken.None);
+}
 
 var host = new HostBuilder()
     .ConfigureFunctionsWebApplication(worker =>
@@ -13,3 +20,4 @@ var host = new HostBuilder()
     .ConfigureServices((context, services) => services.AddFunctionsApp(context.Configuration))
     .Build();
 await host.RunAsync();
+return 0;

@@ -16,13 +16,30 @@ public sealed record RedactionResult(
     bool RequesterFaceKnown,
     int FramesWithRequesterKept,
     string? VideoCodec,
-    int KeyframesSearched = 0)
+    int KeyframesSearched = 0,
+    RedactionProfile? Profile = null)
 {
     /// <summary>A sentence for the access-request answer (PIPEDA s.9(1)); no personal data.</summary>
     public string Summary => RequesterFaceKnown
         ? $"{FacesBlurred} face region(s) of other people blurred in {Frames} frame(s); the requester's face was kept in {FramesWithRequesterKept}."
         : $"The requester's face was not known: all {FacesBlurred} face region(s) in {Frames} frame(s) were blurred.";
 }
+
+/// <summary>
+/// Where a video redaction's time went, for the benchmark (counts and durations only): this process's phases in wall-clock
+/// time (<see cref="Search"/> summed over both keyframe chains).
+/// <see cref="Setup"/>: staging the input, ffprobe, starting both ffmpegs; <see cref="WaitingForSearch"/>: frames held
+/// until the keyframes after them were searched; <see cref="WaitingForEncoder"/>: writes blocked on the encoder's pipe;
+/// <see cref="Tail"/>: from the last frame written to the result copied out (the encoder's flush).
+/// </summary>
+public sealed record RedactionProfile(
+    TimeSpan Setup,
+    TimeSpan Search,
+    int ViewsSearched,
+    TimeSpan WaitingForSearch,
+    TimeSpan Blur,
+    TimeSpan WaitingForEncoder,
+    TimeSpan Tail);
 
 /// <summary>
 /// Severs other people from footage before it is given to a requester (PIPEDA s.9(1)): blurs every detected face except
@@ -109,6 +126,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         var inputPath = stem + "-in.mp4";
         var outputPath = stem + "-out.mp4";
         var ff = new FFOptions { BinaryFolder = options.Value.FFmpegFolder, TemporaryFilesFolder = folder };
+        var clock = Stopwatch.StartNew();
         RedactionResult result;
         try
         {
@@ -135,6 +153,8 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             using var decoder = StartFfmpeg(ff, $"-nostdin -max_pixels {(long)width * height} -i \"{inputPath}\" -map 0:v:0 -an -f rawvideo -pix_fmt yuv420p pipe:1", input: false);
             using var encoder = StartFfmpeg(ff, $"-f rawvideo -pix_fmt yuv420p -s {width}x{height} -r {rate} -i pipe:0 -c:v {codec} {encodeArguments} -movflags +faststart -y \"{outputPath}\"", input: true);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var setup = clock.Elapsed;
+            var counters = new FrameCounters();
             try
             {
                 using var decoded = new BlockingCollection<byte[]>(boundedCapacity: 8);
@@ -165,7 +185,6 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                     },
                     stop.Token);
 
-                var counters = new FrameCounters();
                 var encode = Task.Run(
                     async () =>
                     {
@@ -174,7 +193,9 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                             var pipe = encoder.StandardInput.BaseStream;
                             foreach (var frame in RedactFrames(decoded.GetConsumingEnumerable(stop.Token), width, height, requesterFace, counters))
                             {
+                                var writing = Stopwatch.GetTimestamp();
                                 await pipe.WriteAsync(frame, stop.Token).ConfigureAwait(false);
+                                counters.WriteTicks += Stopwatch.GetTimestamp() - writing;
                                 pool.Return(frame);
                             }
 
@@ -191,6 +212,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
 
                 // The encoder's failure first: the decoder's is then only its being stopped.
                 await Task.WhenAll(encode, decode).ConfigureAwait(false);
+                counters.StreamedAt = clock.Elapsed;
                 await decoder.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 await encoder.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 if (decoder.ExitCode != 0 || encoder.ExitCode != 0)
@@ -211,6 +233,18 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             {
                 await redacted.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
             }
+
+            result = result with
+            {
+                Profile = new RedactionProfile(
+                    setup,
+                    Stopwatch.GetElapsedTime(0, Interlocked.Read(ref counters.SearchTicks)),
+                    counters.ViewsSearched,
+                    Stopwatch.GetElapsedTime(0, counters.WaitTicks),
+                    Stopwatch.GetElapsedTime(0, counters.BlurTicks),
+                    Stopwatch.GetElapsedTime(0, counters.WriteTicks),
+                    clock.Elapsed - counters.StreamedAt),
+            };
 
             LogRedacted(logger, "mp4", result.Frames, result.FacesBlurred, result.RequesterFaceKnown);
             return result;
@@ -361,7 +395,10 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             keyframes.Add((frame, before.ContinueWith(
                 _ =>
                 {
+                    var started = Stopwatch.GetTimestamp();
                     var (found, searched) = chain.Search(new FacePicture(data, width, height, PictureLayout.Yuv420));
+                    Interlocked.Add(ref counters.SearchTicks, Stopwatch.GetTimestamp() - started);
+                    Interlocked.Add(ref counters.ViewsSearched, searched);
                     if (searched > 0)
                     {
                         Interlocked.Increment(ref counters.Searched);
@@ -378,11 +415,15 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         {
             var index = next++;
             var needed = Math.Min(keyframes.Count - 1, KeyframeFaces.Needed(index / interval));
+            var waiting = Stopwatch.GetTimestamp();
             while (faces.Count <= needed)
             {
                 var (keyframe, found) = keyframes[faces.Count];
                 faces.Add(keyframe, found.GetAwaiter().GetResult());
             }
+
+            var blurring = Stopwatch.GetTimestamp();
+            counters.WaitTicks += blurring - waiting;
 
             var (regions, requester) = faces.Regions(index, width, height);
             var picture = new FacePicture(frame, width, height, PictureLayout.Yuv420);
@@ -422,6 +463,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                 picture.Paste(requester!.Value, kept);
             }
 
+            counters.BlurTicks += Stopwatch.GetTimestamp() - blurring;
             counters.Frames++;
             counters.FacesBlurred += regions.Count;
             counters.Kept += requester is null ? 0 : 1;
@@ -501,6 +543,19 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
     {
         /// <summary>Keyframes searched (the others were a still scene's, see <see cref="KeyframeSearch"/>). A field, for Interlocked.</summary>
         public int Searched;
+
+        /// <summary>Views the model read, and the time the keyframe searches took, summed over both chains (Interlocked).</summary>
+        public int ViewsSearched;
+
+        public long SearchTicks;
+
+        public long WaitTicks { get; set; }
+
+        public long BlurTicks { get; set; }
+
+        public long WriteTicks { get; set; }
+
+        public TimeSpan StreamedAt { get; set; }
 
         public int Frames { get; set; }
 

@@ -6,7 +6,7 @@ namespace OneValet.Tests.Deployment;
 /// <summary>
 /// Every .bicep file under bicep/ compiled once, by one <c>bicep build --pattern</c>, into a temporary folder (the
 /// repository is left as it was). The tests read the ARM JSON from there: main.json (with every module nested inside)
-/// and modules/blobSubscription.json (deployed on its own by the postdeploy hook).
+/// and modules/blobSubscription.json (deployed on its own by hooks/subscribe-ingestion.sh, from the postprovision hook).
 /// </summary>
 public sealed class CompiledBicep : IDisposable
 {

@@ -8,6 +8,7 @@ using OneValet.Functions;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Storage;
+using OneValet.Tests.Infrastructure;
 using Xunit;
 
 namespace OneValet.Tests.Deployment;
@@ -39,6 +40,9 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         // Facial Entry creates and deletes persons as well as identifying, which Cognitive Services Face Recognizer does
         // not allow; granted on the Face account only (checked below), whose keys are disabled.
         ["a97b65f3-24c7-4388-baec-2e87135dc908"] = "Cognitive Services User (the Face account only)",
+
+        // The app pulls its own image; on the registry only (checked below). Never AcrPush or AcrDelete.
+        ["7f951dda-4ed3-4680-a7ca-43fe172d538d"] = "AcrPull (the container registry only)",
     };
 
     /// <summary>Broad roles that must never appear, named so that a failure says what went wrong.</summary>
@@ -51,6 +55,8 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         ["17d1049b-9a84-46fb-8f53-869881c3d3ab"] = "Storage Account Contributor",
         ["de139f84-1756-47ae-9be6-808fbbe84772"] = "Website Contributor",
         ["090c5cfd-751d-490a-894a-3ce6f1109419"] = "Azure Service Bus Data Owner",
+        ["8311e382-0749-4cb8-b61a-304f252e45ec"] = "AcrPush",
+        ["c2f4ef07-c644-48eb-af81-4b1b4947fb11"] = "AcrDelete",
     };
 
     /// <summary>Cosmos DB built-in data-plane roles: Data Reader (…01) and Data Contributor (…02).</summary>
@@ -190,6 +196,11 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
             .SelectMany(text => JsonNode.Parse(text)!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Contains("recordings", containerNames);
 
+        // #17.3: AcrPull for the app's identity, exactly on the registry of its image (not the group: other registries).
+        var pull = Assert.Single(assignments, a => a.Properties["roleDefinitionId"]!.GetValue<string>().Contains("7f951dda-4ed3-4680-a7ca-43fe172d538d", StringComparison.Ordinal));
+        Assert.Equal("[resourceId('Microsoft.ContainerRegistry/registries', parameters('registryName'))]", pull.Json["scope"]!.GetValue<string>());
+        Assert.Equal("[parameters('appPrincipalId')]", pull.Properties["principalId"]!.GetValue<string>());
+
         var cosmos = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"));
         var cosmosRole = Assert.Single(Guids().Matches(cosmos.Properties["roleDefinitionId"]!.GetValue<string>()).Select(m => m.Value));
         Assert.Contains(cosmosRole, AllowedCosmosRoles);
@@ -271,7 +282,7 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.All(endpoints, e => Assert.Equal(zoneOf[e.Group], e.Zone));
 
         // Inside the module: one zone per distinct zone, each linked to the network; one endpoint and one zone group per
-        // entry, the endpoint in the endpoint subnet; the app subnet delegated as Flex Consumption needs.
+        // entry, the endpoint in the endpoint subnet; the app subnet delegated as a Container Apps environment needs.
         var module = network.Template["resources"]!.AsObject();
         Assert.Equal("[length(variables('zones'))]", module["dnsZones"]!["copy"]!["count"]!.GetValue<string>());
         Assert.Equal("[length(variables('zones'))]", module["dnsLinks"]!["copy"]!["count"]!.GetValue<string>());
@@ -307,10 +318,10 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         var bus = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.ServiceBus/namespaces"));
         Assert.StartsWith("[if(parameters('privateNetwork'), createObject('name', 'Premium'", bus.Json["sku"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        // The app: VNet integration with the module's subnet whenever the network exists.
-        var app = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites"));
-        Assert.Equal("[if(empty(parameters('appSubnetId')), null(), parameters('appSubnetId'))]", app.Properties["virtualNetworkSubnetId"]!.GetValue<string>());
-        Assert.Equal("[if(parameters('privateNetwork'), createObject('value', reference('network').outputs.appSubnetId.value), createObject('value', ''))]", app.Frame.Deployment!["properties"]!["parameters"]!["appSubnetId"]!.GetValue<string>());
+        // The app: its Container Apps environment sits in the module's subnet whenever the network exists.
+        var environment = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.App/managedEnvironments"));
+        Assert.Equal("[if(empty(parameters('infrastructureSubnetId')), null(), createObject('infrastructureSubnetId', parameters('infrastructureSubnetId'), 'internal', false()))]", environment.Properties["vnetConfiguration"]!.GetValue<string>());
+        Assert.Equal("[if(parameters('privateNetwork'), createObject('value', reference('network').outputs.appSubnetId.value), createObject('value', ''))]", environment.Frame.Deployment!["properties"]!["parameters"]!["infrastructureSubnetId"]!.GetValue<string>());
     }
 
     /// <summary>#16.4: the alerts reach the privacy office and watch what the code measures: the query alerts name the
@@ -448,22 +459,45 @@ public sealed partial class DeploymentTemplateTests(CompiledBicep compiled)
         Assert.InRange(days + 2, 3, (int)OneValet.Pipeline.Retention.RetentionOptions.TdpaMaximum.TotalDays);
     }
 
+    /// <summary>#17.3: the app is the worker's image on Azure Container Apps (redaction needs ffmpeg, which Flex
+    /// Consumption's image lacks), pulled from its own registry by its identity: no admin user, no registry password among
+    /// the settings, the runtime the project targets, and at least one replica (Durable Functions on the Azure Storage
+    /// provider does not scale from zero on Container Apps; its timers must fire).</summary>
     [Fact]
-    public void The_function_app_runs_the_projects_target_framework_isolated_on_flex_consumption()
+    public void The_function_app_runs_the_projects_image_on_container_apps_pulled_by_its_identity()
     {
+        var app = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites"));
+        Assert.Equal("functionapp,linux,container,azurecontainerapps", app.Json["kind"]!.GetValue<string>());
+        Assert.Empty(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/serverfarms"));
+        Assert.Equal("[parameters('environmentId')]", app.Properties["managedEnvironmentId"]!.GetValue<string>());
+        Assert.Equal("UserAssigned", app.Json["identity"]!["type"]!.GetValue<string>());
+
+        var site = app.Properties["siteConfig"]!;
+        Assert.Equal("[format('DOCKER|{0}/{1}', parameters('registryLoginServer'), parameters('image'))]", site["linuxFxVersion"]!.GetValue<string>());
+        Assert.True(site["acrUseManagedIdentityCreds"]!.GetValue<bool>());
+        Assert.Equal("[parameters('identityClientId')]", site["acrUserManagedIdentityID"]!.GetValue<string>());
+        Assert.Equal("[parameters('minimumInstanceCount')]", site["minimumElasticInstanceCount"]!.GetValue<string>());
+        Assert.Equal(1, app.Frame.Template["parameters"]!["minimumInstanceCount"]!["minValue"]!.GetValue<int>());
+
+        // The image is the repository the hook builds, at the tag main.bicep takes (the commit, in the workflow).
+        var frame = app.Frame.Deployment!["properties"]!["parameters"]!;
+        Assert.Equal("[format('{0}:{1}', variables('imageRepository'), parameters('imageTag'))]", frame["image"]!["value"]!.GetValue<string>());
+        Assert.Equal("[reference('registry').outputs.loginServer.value]", frame["registryLoginServer"]!["value"]!.GetValue<string>());
+        Assert.Equal("onevalet-functions", compiled.Main["variables"]!["imageRepository"]!.GetValue<string>());
+
+        var registry = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.ContainerRegistry/registries"));
+        Assert.False(registry.Properties["adminUserEnabled"]!.GetValue<bool>());
+        Assert.NotEqual(true, registry.Properties["anonymousPullEnabled"]?.GetValue<bool>());
+
         var framework = typeof(FunctionsApp).Assembly.GetCustomAttribute<TargetFrameworkAttribute>()!.FrameworkName; // ".NETCoreApp,Version=v10.0"
         var version = framework[(framework.IndexOf("Version=v", StringComparison.Ordinal) + "Version=v".Length)..];
-        var app = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/sites"));
-        var runtime = app.Properties["functionAppConfig"]!["runtime"]!;
-        Assert.Equal("dotnet-isolated", runtime["name"]!.GetValue<string>());
-        Assert.Equal(version, runtime["version"]!.GetValue<string>());
-        var plan = Assert.Single(ArmTemplate.OfType(compiled.Main, "Microsoft.Web/serverfarms"));
-        Assert.Equal("FlexConsumption", plan.Json["sku"]!["tier"]!.GetValue<string>());
-        Assert.Equal("UserAssigned", app.Json["identity"]!["type"]!.GetValue<string>());
-        Assert.Equal("UserAssignedIdentity", app.Properties["functionAppConfig"]!["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
+        var dockerfile = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "container", "Dockerfile"));
+        Assert.Contains($"FROM mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated{version} AS runtime", dockerfile, StringComparison.Ordinal);
         var settings = AppSettings();
-        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", settings.Keys); // Flex Consumption rejects it
-        Assert.DoesNotContain("FUNCTIONS_EXTENSION_VERSION", settings.Keys);
+        Assert.Equal("dotnet-isolated", settings["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("~4", settings["FUNCTIONS_EXTENSION_VERSION"]);
+        Assert.Equal("/usr/bin", settings["OneValet__Faces__FFmpegFolder"]);
+        Assert.DoesNotContain(settings.Keys, k => k.StartsWith("DOCKER_REGISTRY_SERVER", StringComparison.Ordinal));
     }
 
     [Fact]

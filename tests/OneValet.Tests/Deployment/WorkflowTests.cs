@@ -72,7 +72,7 @@ public sealed partial class WorkflowTests(CompiledBicep compiled)
     }
 
     [Fact]
-    public void Deploy_signs_in_by_OIDC_with_variables_builds_the_release_flavour_then_provisions_and_deploys()
+    public void Deploy_signs_in_by_OIDC_with_variables_builds_the_release_flavour_then_provisions_and_builds_the_image_of_the_commit()
     {
         var path = Path.Combine(".github", "workflows", "deploy.yml");
         var text = File.ReadAllText(Path.Combine(RepositoryPaths.Root, path));
@@ -80,16 +80,20 @@ public sealed partial class WorkflowTests(CompiledBicep compiled)
         var root = Load(path);
         var on = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("on")]);
         Assert.True(on.Children.ContainsKey(new YamlScalarNode("workflow_dispatch")));
-        var job = Assert.Single(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("jobs")]).Children).Value;
-        var permissions = Assert.IsType<YamlMappingNode>(((YamlMappingNode)job).Children[new YamlScalarNode("permissions")]);
+        var permissions = Assert.IsType<YamlMappingNode>(((YamlMappingNode)Assert.Single(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("jobs")]).Children).Value).Children[new YamlScalarNode("permissions")]);
         Assert.Equal("write", Scalar(permissions.Children[new YamlScalarNode("id-token")]));
 
         var runs = Steps(root).Select(s => Scalar(s, "run")).Where(r => r.Length > 0).ToList();
         var build = runs.FindIndex(r => r.Contains("-p:ServiceBusExtension=true", StringComparison.Ordinal));
         var login = runs.FindIndex(r => r.Contains("azd auth login", StringComparison.Ordinal) && r.Contains("--federated-credential-provider github", StringComparison.Ordinal));
         var provision = runs.FindIndex(r => r.StartsWith("azd provision", StringComparison.Ordinal));
-        var deploy = runs.FindIndex(r => r.StartsWith("azd deploy", StringComparison.Ordinal));
-        Assert.True(build >= 0 && login >= 0 && provision > login && deploy > provision, "expected: release build, azd auth login (federated), azd provision, azd deploy");
+        Assert.True(build >= 0 && login >= 0 && provision > login, "expected: release build, azd auth login (federated), azd provision");
+        // No azd deploy: the code arrives only as the image the postprovision hook has the registry build (azure.yaml).
+        Assert.DoesNotContain(runs, r => r.StartsWith("azd deploy", StringComparison.Ordinal));
+        var job = (YamlMappingNode)Assert.Single(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("jobs")]).Children).Value;
+        var env = Assert.IsType<YamlMappingNode>(job.Children[new YamlScalarNode("env")]);
+        Assert.Equal("${{ github.event.workflow_run.head_sha || github.sha }}", Scalar(env, "ONEVALET_IMAGE_TAG")); // the commit CI tested
+        Assert.Equal("true", Scalar(env, "ServiceBusExtension")); // the hook's dotnet publish builds the release flavour
         foreach (var variable in new[] { "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID" })
         {
             Assert.Contains($"${{{{ vars.{variable} }}}}", text, StringComparison.Ordinal);
@@ -151,7 +155,8 @@ public sealed partial class WorkflowTests(CompiledBicep compiled)
         // Every placeholder of main.parameters.json reaches azd from the job's environment (a variable, never a secret).
         var placeholders = EnvironmentVariable().Matches(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "bicep", "main.parameters.json"))).Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.Contains("ONEVALET_API_CLIENT_ID", placeholders);
-        Assert.All(placeholders, name => Assert.Equal($"${{{{ vars.{name} }}}}", Scalar(env, name)));
+        Assert.All(placeholders.Where(name => name != "ONEVALET_IMAGE_TAG"), name => Assert.Equal($"${{{{ vars.{name} }}}}", Scalar(env, name)));
+        Assert.Contains("ONEVALET_IMAGE_TAG", placeholders); // the commit (checked above), not a variable
 
         // The template is a resource-group deployment that creates no resource group and reaches no other scope.
         Assert.EndsWith("/deploymentTemplate.json#", compiled.Main["$schema"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -185,33 +190,45 @@ public sealed partial class WorkflowTests(CompiledBicep compiled)
         Assert.Subset(conditioned, assigned);
     }
 
+    /// <summary>#17.3: azure.yaml deploys no code package: its postprovision hook stages the published app with the image
+    /// recipe, has the registry build the image (az acr build), restarts the app and subscribes ingestion, reading only
+    /// main.bicep's outputs.</summary>
     [Fact]
-    public void Azure_yaml_points_at_the_functions_project_the_bicep_and_a_hook_that_uses_only_main_outputs()
+    public void Azure_yaml_provisions_the_bicep_and_a_hook_builds_the_image_in_the_registry_using_only_main_outputs()
     {
         var root = Load("azure.yaml");
-        var functions = Assert.IsType<YamlMappingNode>(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("services")]).Children[new YamlScalarNode("functions")]);
-        Assert.Equal("dotnet", Scalar(functions, "language"));
-        Assert.Equal("function", Scalar(functions, "host"));
-        var project = Path.GetFullPath(Path.Combine(RepositoryPaths.Root, Scalar(functions, "project")));
-        Assert.True(File.Exists(Path.Combine(project, "OneValet.Functions.csproj")), $"no OneValet.Functions.csproj in {project}");
+        Assert.False(root.Children.ContainsKey(new YamlScalarNode("services")), "the app is an image; azd must not zip-deploy it");
 
         var infra = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("infra")]);
         Assert.Equal("bicep", Scalar(infra, "provider"));
         Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, Scalar(infra, "path"), Scalar(infra, "module") + ".bicep")));
 
-        // The hook reads azd's environment: each upper-case variable it uses must be an output of main.bicep.
-        var hook = Assert.IsType<YamlMappingNode>(Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("hooks")]).Children[new YamlScalarNode("postdeploy")]);
+        var hooks = Assert.IsType<YamlMappingNode>(root.Children[new YamlScalarNode("hooks")]);
+        var hook = Assert.IsType<YamlMappingNode>(Assert.Single(hooks.Children, h => Scalar(h.Key) == "postprovision").Value);
         var script = Path.Combine(RepositoryPaths.Root, Scalar(Assert.IsType<YamlMappingNode>(hook.Children[new YamlScalarNode("posix")]), "run"));
-        Assert.True(File.Exists(script), $"hook {script} missing");
-        if (!OperatingSystem.IsWindows())
+        var subscribe = Path.Combine(RepositoryPaths.Root, "bicep", "hooks", "subscribe-ingestion.sh");
+        var outputs = (compiled.Main["outputs"] as JsonObject ?? []).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in new[] { script, subscribe })
         {
-            Assert.True((File.GetUnixFileMode(script) & UnixFileMode.UserExecute) != 0, "the hook must be executable");
+            Assert.True(File.Exists(file), $"hook {file} missing");
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.True((File.GetUnixFileMode(file) & UnixFileMode.UserExecute) != 0, $"{file} must be executable");
+            }
+
+            // The hooks read azd's environment: each upper-case variable they use must be an output of main.bicep.
+            var used = EnvironmentVariable().Matches(File.ReadAllText(file)).Select(m => m.Groups[1].Value).Distinct().ToList();
+            Assert.NotEmpty(used);
+            Assert.All(used, variable => Assert.Contains(variable, outputs));
         }
 
-        var outputs = (compiled.Main["outputs"] as JsonObject ?? []).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        var used = EnvironmentVariable().Matches(File.ReadAllText(script)).Select(m => m.Groups[1].Value).Distinct().ToList();
-        Assert.NotEmpty(used);
-        Assert.All(used, variable => Assert.Contains(variable, outputs));
+        // In order: stage (publish + recipe), build in the registry from the staged recipe, restart, subscribe.
+        var text = string.Join('\n', File.ReadAllLines(script).Where(l => !l.TrimStart().StartsWith('#'))); // commands, not comments
+        var order = new[] { "container/stage.sh", "az acr build", "--file \"$work/image/container/Dockerfile\"", "az functionapp restart", "subscribe-ingestion.sh" }
+            .Select(step => text.IndexOf(step, StringComparison.Ordinal)).ToList();
+        Assert.All(order, index => Assert.True(index >= 0));
+        Assert.Equal(order.Order(), order);
+        Assert.Contains("--image \"$FUNCTIONS_IMAGE\"", text, StringComparison.Ordinal);
     }
 
     private static YamlMappingNode Load(string relativePath)

@@ -1,7 +1,7 @@
 #!/bin/sh
-# azd postdeploy hook: subscribes IngestRecording to BlobCreated on recordings/ (modules/blobSubscription.bicep).
+# Subscribes IngestRecording to BlobCreated on recordings/ (modules/blobSubscription.bicep).
 #
-# It runs after the code is deployed because the subscription's webhook needs the Functions host's blobs_extension
+# Run by postprovision.sh after the image is built and the app restarted on it, because the subscription's webhook needs the Functions host's blobs_extension
 # system key, which the host creates only when it first runs with the blob extension (the Azure-Samples template
 # functions-quickstart-dotnet-azd-eventgrid-blob subscribes from its postdeploy hook for the same reason).
 # The key is never read here: this script only asks whether it exists; the template reads it inside the deployment.
@@ -13,12 +13,12 @@ for name in AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME SERVICE_FUNCTIONS_URI E
   RECORDINGS_CONTAINER_NAME AZURE_STORAGE_ACCOUNT_NAME EVENTGRID_DEADLETTER_CONTAINER_NAME; do
   eval "value=\${$name:-}"
   if [ -z "$value" ]; then
-    echo "postdeploy: $name is not set; run through azd (azd up / azd deploy) after azd provision." >&2
+    echo "subscribe-ingestion: $name is not set; run through azd (azd up / azd provision), which runs postprovision.sh." >&2
     exit 1
   fi
 done
 if ! command -v az >/dev/null 2>&1; then
-  echo "postdeploy: the Azure CLI (az) is required to create the Event Grid subscription." >&2
+  echo "subscribe-ingestion: the Azure CLI (az) is required to create the Event Grid subscription." >&2
   exit 1
 fi
 
@@ -30,7 +30,7 @@ until [ "$(az functionapp keys list --resource-group "$AZURE_RESOURCE_GROUP" --n
   --query 'systemKeys.blobs_extension != null' --output tsv 2>/dev/null || true)" = "true" ]; do
   attempt=$((attempt + 1))
   if [ "$attempt" -gt 30 ]; then
-    echo "postdeploy: the blobs_extension system key did not appear; is IngestRecording deployed and the host running?" >&2
+    echo "subscribe-ingestion: the blobs_extension system key did not appear; is IngestRecording deployed and the host running?" >&2
     exit 1
   fi
   curl --silent --output /dev/null --max-time 10 "$SERVICE_FUNCTIONS_URI/api/health" || true
@@ -48,4 +48,4 @@ az deployment group create \
     deadLetterStorageName="$AZURE_STORAGE_ACCOUNT_NAME" \
     deadLetterContainerName="$EVENTGRID_DEADLETTER_CONTAINER_NAME" \
   --only-show-errors --output none
-echo "postdeploy: IngestRecording subscribed to BlobCreated on $RECORDINGS_CONTAINER_NAME/."
+echo "subscribe-ingestion: IngestRecording subscribed to BlobCreated on $RECORDINGS_CONTAINER_NAME/."
