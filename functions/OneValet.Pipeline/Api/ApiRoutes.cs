@@ -59,6 +59,9 @@ public sealed record ApiRoute(string Name, string Method, string Template, Roles
     /// <summary>A body that is not JSON (e.g. <c>image/jpeg</c>): its media type; the body is binary.</summary>
     public string? BinaryBody { get; init; }
 
+    /// <summary>A success answer that is a file, not JSON (the console's page and assets): the media types it may have.</summary>
+    public IReadOnlyList<string> ReturnsFiles { get; init; } = [];
+
     /// <summary>A sample request body, serialized with <see cref="ApiJson.Options"/> into the document's examples.</summary>
     public object? BodyExample { get; init; }
 
@@ -127,6 +130,7 @@ public static class ApiRoutes
         "The privacy office's console (issue 19): an HTML page that signs in and calls this API; no third-party content (its content security policy says so).")
     {
         Returns = [(200, null)],
+        ReturnsFiles = ["text/html"],
     };
 
     public static readonly ApiRoute ConsoleAsset = new(
@@ -134,6 +138,7 @@ public static class ApiRoutes
         "A file of the console: 'script', 'style', or 'config' (how to sign in: development tokens locally, Entra ID in Azure).")
     {
         Returns = [(200, null)],
+        ReturnsFiles = ["text/javascript", "text/css", "application/json"],
         Refuses = [404],
     };
 
@@ -519,6 +524,7 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Open privacy requests with their clocks (received, acknowledge by, due, extended, status), soonest due first (D1).")
     {
         Query = ["pageSize", "continuation"],
+        Returns = [(200, typeof(Evidence.OpenRequestPage))],
         Refuses = [400],
     };
 
@@ -527,6 +533,7 @@ public static class ApiRoutes
         Roles.PrivacyOfficer, Scope.Global, "Active holds whose review date is past or within 'withinDays' (default 7) (O6).")
     {
         Query = ["withinDays"],
+        Returns = [(200, typeof(Evidence.HoldReviewPage))],
         Refuses = [400],
     };
 
@@ -536,6 +543,7 @@ public static class ApiRoutes
         "For each obligation O1-O18 and each clock of D1 in [from, to): due, done, lag or margin, late, missed, and the audit entries that prove each item; JSON or printable HTML.")
     {
         Query = ["from", "to", "format"],
+        Returns = [(200, typeof(Evidence.ComplianceReport))],
         Refuses = [400],
     };
 

@@ -198,6 +198,16 @@ public static class OpenApiDocument
 
                 response["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schema } };
             }
+            else if (route.ReturnsFiles.Count > 0)
+            {
+                var files = new JsonObject();
+                foreach (var file in route.ReturnsFiles)
+                {
+                    files[file] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } };
+                }
+
+                response["content"] = files;
+            }
 
             responses[status.ToString(CultureInfo.InvariantCulture)] = response;
         }
