@@ -97,6 +97,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.PersonRecordings>();
         services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.AccessExport>();
+        services.AddSingleton<Requests.NotOnFileWork>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
         services.AddSingleton<Auditing.AuditTrail>();

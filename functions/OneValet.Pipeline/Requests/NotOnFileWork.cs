@@ -14,7 +14,7 @@ namespace OneValet.Pipeline.Requests;
 /// are none (the ledger records disclosures by resident and building). Nothing found is answered "nothing held", in
 /// writing: the completion notice carries the answer's summary to the address they gave.
 /// </summary>
-internal sealed class NotOnFileWork(
+public sealed class NotOnFileWork(
     PersonRecordings recordings,
     AccessFootage footage,
     AccessExport export,
@@ -149,6 +149,5 @@ internal sealed class NotOnFileWork(
         $"building {person.BuildingId}" + (person.DoorId is null ? string.Empty : $", door {person.DoorId}")
         + (person.From is { } from && person.To is { } to ? $", from {RecordJson.Timestamp(from)} to {RecordJson.Timestamp(to)}" : string.Empty);
 
-    private Task FinishAsync(string requestId, RequestOutcome outcome) =>
-        service.UpdateAsync(requestId, r => r with { Outcome = outcome, Steps = [.. r.Steps, new RequestStep("answered", "done", time.GetUtcNow())] }, CancellationToken.None);
+    private Task FinishAsync(string requestId, RequestOutcome outcome) => service.AnswerAsync(requestId, outcome);
 }

@@ -1078,6 +1078,11 @@ public sealed class PrivacyRequestService(
         };
     }
 
+    /// <summary>Records a request's answer and its "answered" step: the one way each kind of requester's work ends (RequestWork,
+    /// NotOnFileWork). Not cancellable: an answer half-recorded would be sent as nothing.</summary>
+    public Task AnswerAsync(string requestId, RequestOutcome outcome) =>
+        UpdateAsync(requestId, r => r with { Outcome = outcome, Steps = [.. r.Steps, new RequestStep("answered", "done", time.GetUtcNow())] }, CancellationToken.None);
+
     public async Task<PrivacyRequestRecord?> UpdateAsync(string requestId, Func<PrivacyRequestRecord, PrivacyRequestRecord> change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);

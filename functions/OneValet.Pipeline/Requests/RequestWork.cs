@@ -29,6 +29,7 @@ public sealed class RequestWork(
     AccessFootage footage,
     AccessExport export,
     PersonRecordings recordings,
+    NotOnFileWork notOnFile,
     NotificationPublisher notifications,
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
@@ -50,9 +51,9 @@ public sealed class RequestWork(
         {
             return record.Type switch
             {
-                RequestType.Access => await NotOnFile.AccessAsync(record, person, cancellationToken).ConfigureAwait(false),
-                RequestType.Deletion => await NotOnFile.DeletionAsync(record, person, cancellationToken).ConfigureAwait(false),
-                _ => await NotOnFile.CategoriesSharedAsync(record).ConfigureAwait(false),
+                RequestType.Access => await notOnFile.AccessAsync(record, person, cancellationToken).ConfigureAwait(false),
+                RequestType.Deletion => await notOnFile.DeletionAsync(record, person, cancellationToken).ConfigureAwait(false),
+                _ => await notOnFile.CategoriesSharedAsync(record).ConfigureAwait(false),
             };
         }
 
@@ -118,7 +119,7 @@ public sealed class RequestWork(
 
         if (record.NotOnFile is { } person)
         {
-            return await NotOnFile.CompleteAccessAsync(record, person, cancellationToken).ConfigureAwait(false);
+            return await notOnFile.CompleteAccessAsync(record, person, cancellationToken).ConfigureAwait(false);
         }
 
         var now = time.GetUtcNow();
@@ -479,10 +480,7 @@ public sealed class RequestWork(
         };
     }
 
-    private NotOnFileWork NotOnFile => new(recordings, footage, export, service, options, time);
-
-    private Task Finish(string requestId, RequestOutcome outcome) =>
-        service.UpdateAsync(requestId, r => r with { Outcome = outcome, Steps = [.. r.Steps, new RequestStep("answered", "done", time.GetUtcNow())] }, CancellationToken.None);
+    private Task Finish(string requestId, RequestOutcome outcome) => service.AnswerAsync(requestId, outcome);
 
     private async Task<List<RequestIndexEntry>> IndexAsync(string partition, CancellationToken cancellationToken)
     {
