@@ -98,6 +98,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.AccessFootage>();
         services.AddSingleton<Requests.AccessExport>();
         services.AddSingleton<Requests.NotOnFileWork>();
+        services.AddSingleton<Residents.ServiceChanges>();
         services.AddSingleton<Requests.RequestWork>();
         services.AddSingleton<Requests.PrivacyRequestsApi>();
         services.AddSingleton<Auditing.AuditTrail>();

@@ -53,7 +53,6 @@ public static class ComplianceReportBuilder
         ["O13"] = "Roommate alerts are deliveries kept per campaign with no date index: a period's alerts cannot be found yet.",
         ["O14"] = "The report does not read incidents yet: each declared incident's campaign, deadline and whether it was met are listed by GET /api/incidents (the incidents index, from its introduction on), not judged here.",
         ["O16"] = "Message opt-outs are honoured at sending, but skipped sends are not recorded as evidence.",
-        ["O17"] = "Nothing records the service a person gets before and after exercising a right.",
     };
 
     public static IReadOnlyDictionary<string, string> Titles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -102,6 +101,11 @@ public static class ComplianceReportBuilder
             }
 
             lines.AddRange(requestLines.Where(l => l.Obligation == o));
+            if (o == "O17")
+            {
+                lines.Add(Line("O17:service", o, "The service a person gets the same at a request's close as at its receipt, but for changes they or property management made", "lag", ServiceKept(from, to, records)));
+            }
+
             if (NoEvidence.TryGetValue(o, out var why))
             {
                 lines.Add(new ReportLine { Id = o, Obligation = o, Title = Titles[o], Measure = "none", Status = LineStatus.NoEvidenceKept, Why = why });
@@ -328,6 +332,42 @@ public static class ComplianceReportBuilder
         var lines = byObligation.Select(kv => Line($"{kv.Key}:response", kv.Key, Titles[kv.Key] + ": answered by the due date (extended when extended)", "margin", kv.Value)).ToList();
         lines.AddRange(clocks.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Line("D1:" + kv.Key, "D1", ClockTitle(kv.Key), "margin", kv.Value)));
         return lines;
+    }
+
+    /// <summary>
+    /// O17: each request about a person on file whose due date fell in the period, judged by its service comparison at the
+    /// close (<see cref="PrivacyRequestService.ServiceComparedStep"/>): the same service, or changes the person, their
+    /// guardian or property management made (or the audited deletion path), is kept; a change nothing that may change the
+    /// service made is missed; a close without its comparison is a missing proof; an open request is not judged yet.
+    /// </summary>
+    private static List<ReportItem> ServiceKept(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        foreach (var evidence in records.Requests)
+        {
+            var r = evidence.Record;
+            if (r.SubjectId is null || r.EffectiveDueAt < from || r.EffectiveDueAt >= to)
+            {
+                continue;
+            }
+
+            var itemRef = "requests/" + r.RequestId;
+            if (r.ClosedAt is not { } closed)
+            {
+                items.Add(new ReportItem(itemRef, r.EffectiveDueAt, null, null, ItemState.Open, [], "open: compared at its close"));
+            }
+            else if (!evidence.Steps.TryGetValue(PrivacyRequestService.ServiceComparedStep, out var proof))
+            {
+                items.Add(new ReportItem(itemRef, closed, closed, null, ItemState.ProofMissing, [], "closed without its comparison of the service before and after"));
+            }
+            else
+            {
+                var kept = proof.Entry.Outcome is "unchanged" or "changed-by-person-or-deletion" or "subject-gone";
+                items.Add(new ReportItem(itemRef, closed, kept ? closed : null, kept ? 0 : null, kept ? ItemState.OnTime : ItemState.Missed, [proof.Id], r.Type + ": " + proof.Entry.How));
+            }
+        }
+
+        return items;
     }
 
     private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;

@@ -17,7 +17,7 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
 {
     public static readonly TimeSpan RequestLookback = TimeSpan.FromDays(100);
 
-    public static readonly string[] RequestSteps = ["received", "acknowledged", "extended", "closed"];
+    public static readonly string[] RequestSteps = ["received", "acknowledged", "extended", "closed", PrivacyRequestService.ServiceComparedStep];
 
     public async Task<ComplianceReport> BuildAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
@@ -147,7 +147,7 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
             {
                 "received" => r.ReceivedAt,
                 "acknowledged" => r.AcknowledgedAt,
-                "closed" => r.ClosedAt,
+                "closed" or PrivacyRequestService.ServiceComparedStep => r.ClosedAt,
                 _ => r.Steps.LastOrDefault(s => s.Name == step)?.At,
             };
             if (at is null)

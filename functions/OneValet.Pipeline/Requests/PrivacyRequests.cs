@@ -567,6 +567,10 @@ public sealed record RequestPlan(bool HasSubject, RequestType Type, bool NotOnFi
 /// <summary>The close of a request: its final status and any denial reason.</summary>
 public sealed record RequestClose(string RequestId, RequestStatus Status, string? DenialReason);
 
+/// <summary>The service a request's person got when it was received (O17): service field to value, when it was read, and
+/// how many service changes the person's log had counted then (a change after that one is made while the request is open).</summary>
+public sealed record ServiceAtReceipt(IReadOnlyDictionary<string, string> Profile, DateTimeOffset At, long ChangesSeen);
+
 /// <summary>
 /// The request's steps as services: everything the activities do, and the clocks. Identity data is read from the store
 /// when needed and never put into orchestration inputs, queue messages or logs.
@@ -582,6 +586,7 @@ public sealed class PrivacyRequestService(
     TimeProvider time,
     AuditLog audit,
     HoldRegistry holds,
+    Residents.ServiceChanges serviceChanges,
     Telemetry.PipelineMetrics metrics)
 {
     /// <summary>The partition of the requests received in one UTC month (ids only): how a report finds every request whose
@@ -781,6 +786,7 @@ public sealed class PrivacyRequestService(
             // than at intake so that intake does the same writes whether the details matched someone or not.
             await store.UpsertAsync(Containers.Requests, "subject-" + subject, requestId,
                 new RequestIndexEntry(requestId, record.Type, record.ReceivedAt, record.DueAt, record.Status.ToString()), cancellationToken).ConfigureAwait(false);
+            await KeepServiceAtReceiptAsync(requestId, subject, cancellationToken).ConfigureAwait(false);
         }
 
         if (record.AcknowledgedAt is null)
@@ -962,6 +968,7 @@ public sealed class PrivacyRequestService(
         if (closed?.ClosedAt is { } closedAt)
         {
             await AuditStepAsync(closed, "closed", closedAt, closed.EffectiveDueAt, System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
+            await CompareServiceAsync(closed, closedAt, cancellationToken).ConfigureAwait(false);
         }
 
         // An answered or refused access request keeps holding the person's data for its recourse period (PIPEDA s.8(8),
@@ -989,6 +996,88 @@ public sealed class PrivacyRequestService(
             await store.UpsertAsync(Containers.Requests, "subject-" + subject, close.RequestId,
                 new RequestIndexEntry(close.RequestId, closed.Type, closed.ReceivedAt, closed.EffectiveDueAt, closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The id, in a request's partition, of the service its person got when it was received (O17).</summary>
+    public const string ServiceAtReceiptId = "service-at-receipt";
+
+    /// <summary>The step whose audit entry compares the service before and after a request (O17).</summary>
+    public const string ServiceComparedStep = "service-compared";
+
+    /// <summary>O17: the service the person gets as the request is received (their record's service fields, no identifiers),
+    /// kept in the request's partition until its close compares it. The first one stays (a retried step keeps it).</summary>
+    private async Task KeepServiceAtReceiptAsync(string requestId, string subject, CancellationToken cancellationToken)
+    {
+        if (await store.ReadAsync<ServiceAtReceipt>(Containers.Requests, requestId, ServiceAtReceiptId, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        // The log before the record: its writers write the record first, so a change in flight is in the record read here
+        // or counted after the log's count read here, never neither.
+        var log = await serviceChanges.ReadAsync(subject, cancellationToken).ConfigureAwait(false);
+        if ((await store.ReadAsync<Residents.ResidentRecord>(Containers.Residents, subject, Residents.ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is not { } resident)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.CreateAsync(Containers.Requests, requestId, ServiceAtReceiptId, new ServiceAtReceipt(Residents.ServiceProfile.Of(resident), time.GetUtcNow(), log.Sequence), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RecordConflictException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// O17, at the close: the person's service now against the service at receipt. A field that changed is explained when
+    /// the person, their guardian or property management changed it through the residents' routes, or the audited deletion
+    /// path did, while the request was open (<see cref="Residents.ServiceChanges"/>); any other change is a change the request
+    /// made. The audit entry (fixed id, the step <see cref="ServiceComparedStep"/>) holds the outcome and field names only,
+    /// never values; then the kept service goes. A request closed without its kept service (received before this was
+    /// recorded) gets no entry, and the compliance report says the proof is missing.
+    /// </summary>
+    private async Task CompareServiceAsync(PrivacyRequestRecord closed, DateTimeOffset closedAt, CancellationToken cancellationToken)
+    {
+        if (closed.SubjectId is not { } subject
+            || (await store.ReadAsync<ServiceAtReceipt>(Containers.Requests, closed.RequestId, ServiceAtReceiptId, cancellationToken).ConfigureAwait(false))?.Document is not { } atReceipt)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var resident = (await store.ReadAsync<Residents.ResidentRecord>(Containers.Residents, subject, Residents.ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
+        string outcome;
+        string how;
+        if (resident is null)
+        {
+            (outcome, how) = ("subject-gone", "the person's record is gone (deleted through the retention engine's audited path)");
+        }
+        else
+        {
+            var changed = Residents.ServiceProfile.Changed(atReceipt.Profile, Residents.ServiceProfile.Of(resident));
+            var log = await serviceChanges.ReadAsync(subject, cancellationToken).ConfigureAwait(false);
+            var explained = changed.Where(f => log.Changes.Any(c => c.Field == f && c.Sequence > atReceipt.ChangesSeen)).ToList();
+            var unexplained = changed.Except(explained, StringComparer.Ordinal).ToList();
+            outcome = changed.Count == 0 ? "unchanged" : unexplained.Count == 0 ? "changed-by-person-or-deletion" : "changed-unexplained";
+            how = changed.Count == 0
+                ? "the same service at the close as at receipt"
+                : $"changed through the residents' routes or the deletion path: {(explained.Count == 0 ? "none" : string.Join(", ", explained))}; changed by nothing that may: {(unexplained.Count == 0 ? "none" : string.Join(", ", unexplained))}";
+        }
+
+        await audit.WriteAsync(StepAuditId(ServiceComparedStep, closed.RequestId), new AuditRecord
+        {
+            Action = "request-" + ServiceComparedStep,
+            ItemRef = "requests/" + closed.RequestId,
+            Category = closed.Type.ToString(),
+            Obligation = "O17",
+            Outcome = outcome,
+            How = how,
+            At = closedAt,
+            DoneAt = now,
+        }, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(Containers.Requests, closed.RequestId, ServiceAtReceiptId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public sealed record MessagePreferencesInput(bool Informational, bool Offers);
 /// (event + 90 days) for the rest. Re-consent does not revive the ended enrollment: its remains are deleted then and the
 /// resident enrolls again.
 /// </summary>
-public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, Faces.FacialEntryIndex facialEntryIndex, Faces.FacialEnrollments facialEnrollments, Faces.FacialEntryWithdrawals facialEntryWithdrawals, Requests.ResidentEmailIndex emailIndex, TimeProvider time)
+public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, AuditLog audit, Faces.FacialEntryIndex facialEntryIndex, Faces.FacialEnrollments facialEnrollments, Faces.FacialEntryWithdrawals facialEntryWithdrawals, Requests.ResidentEmailIndex emailIndex, ServiceChanges serviceChanges, TimeProvider time)
 {
     public static readonly string[] Jurisdictions = ["california", "canada", "new-york", "other"];
 
@@ -100,6 +100,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
         // never leaves the resident unfindable by the address on file.
         await emailIndex.SyncAsync(null, record, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Residents, residentId, ResidentRecord.DocumentId, record, cancellationToken).ConfigureAwait(false);
+        await serviceChanges.RecordAsync(residentId, existing?.Document, record, "resident-api", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         await emailIndex.SyncAsync(existing?.Document, record, cancellationToken).ConfigureAwait(false);
         if (existing is not null && existing.Document.BuildingId != record.BuildingId)
         {
@@ -322,6 +323,10 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             {
                 continue;
             }
+
+            // O17: who changed the service, right after the change (a request's receipt reads this log before the record,
+            // so whichever way the two interleave, the change is either in its kept service or after its count).
+            await serviceChanges.RecordAsync(residentId, existing.Document, updated, "resident-api", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
 
             if (updated.MovedOutAt != existing.Document.MovedOutAt)
             {

@@ -12,7 +12,7 @@ namespace OneValet.Pipeline.Retention;
 /// Deletes one item of each kind, completely: the blob with all its versions and snapshots, the record, and what was
 /// derived from it. Idempotent: an item already gone is reported as such, so a rerun after a crash finishes the job.
 /// </summary>
-public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions, Faces.FaceVerifier faces, Faces.FacialEntryIndex facialEntryIndex, Requests.ResidentEmailIndex emailIndex, TimeProvider time)
+public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOptions<StorageOptions> storageOptions, Faces.FaceVerifier faces, Faces.FacialEntryIndex facialEntryIndex, Requests.ResidentEmailIndex emailIndex, Residents.ServiceChanges serviceChanges, TimeProvider time)
 {
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
     private readonly BlobContainerClient _anonymized = blobs.GetBlobContainerClient(storageOptions.Value.AnonymizedContainer);
@@ -186,6 +186,7 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
                     FacialEntry = resident.FacialEntry is null ? null : resident.FacialEntry with { WithdrawnAt = resident.FacialEntry.WithdrawnAt ?? now },
                 };
                 await store.ReplaceAsync(Containers.Residents, entry.ItemPartition, Residents.ResidentRecord.DocumentId, anonymized, stored.ETag, cancellationToken).ConfigureAwait(false);
+                await serviceChanges.RecordAsync(entry.ItemPartition, resident, anonymized, "deletion", now, cancellationToken).ConfigureAwait(false);
                 await facialEntryIndex.SyncAsync(entry.ItemPartition, cancellationToken).ConfigureAwait(false);
 
                 // The email index loses the entry too: the address no longer finds this pseudonymous record.

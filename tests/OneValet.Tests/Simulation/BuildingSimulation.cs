@@ -39,6 +39,10 @@ internal enum Mutation
 
     /// <summary>The notice of the first extension is lost before it reaches the queue.</summary>
     NoticeNotSent,
+
+    /// <summary>While the first correction is open, its person's informational messages are turned off by a write past the
+    /// residents' routes, as a request's own work that penalized the person would (O17).</summary>
+    ServiceChanged,
 }
 
 /// <summary>How long and how busy a run is.</summary>
@@ -122,6 +126,9 @@ internal sealed class BuildingSimulation
     public string? MisreadResident { get; private set; }
 
     public string? MisreadRequest { get; private set; }
+
+    /// <summary>The request during which the <see cref="Mutation.ServiceChanged"/> run changes its person's service.</summary>
+    public string? DowngradedRequest { get; private set; }
 
     /// <summary>The request whose extension notice the <see cref="Mutation.NoticeNotSent"/> run loses.</summary>
     public string? UnnoticedRequest { get; private set; }
@@ -456,6 +463,13 @@ internal sealed class BuildingSimulation
         }
 
         await SettleAsync().ConfigureAwait(false);
+        if (n == 2 && _plan.Mutation == Mutation.ServiceChanged)
+        {
+            DowngradedRequest = requestId;
+            var stored = (await _h.Store.ReadAsync<ResidentRecord>(Containers.Residents, resident, ResidentRecord.DocumentId).ConfigureAwait(false))!;
+            await _h.Store.UpsertAsync(Containers.Residents, resident, ResidentRecord.DocumentId, stored.Document with { Messages = stored.Document.Messages with { Informational = !stored.Document.Messages.Informational } }).ConfigureAwait(false);
+        }
+
         if (type == RequestType.Correction)
         {
             // Every third correction is extended (the one extension, with notice); the first is never answered by property

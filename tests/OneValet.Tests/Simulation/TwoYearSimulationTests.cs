@@ -22,7 +22,7 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
     [
         "O2:deletion", "O4:deletion", "O6:held", "O6:review", "O7:deletion", "O8:response", "O9:response", "O11:response",
         "D1:acknowledge:new-york", "D1:acknowledge:california", "D1:acknowledge:canada", "D1:respond:new-york", "D1:respond:california",
-        "D1:respond:canada", "D1:extension:canada", "O6:respected", "O18:deletion",
+        "D1:respond:canada", "D1:extension:canada", "O6:respected", "O18:deletion", "O17:service",
     ];
 
     [Fact]
@@ -196,6 +196,29 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         var acknowledged = report.Lines.Where(l => l.Id.StartsWith("D1:acknowledge:", StringComparison.Ordinal)).SelectMany(l => l.Items).ToList();
         Assert.NotEmpty(acknowledged);
         Assert.All(acknowledged, i => Assert.Single(i.Deliveries!));
+    }
+
+    [Fact]
+    public async Task A_service_changed_past_the_residents_routes_while_a_request_was_open_is_named_under_O17()
+    {
+        _ = maildev;
+        var plan = new SimulationPlan(Days: 100, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 7, RequestEveryDays: 14, Mutation.ServiceChanged);
+        var simulation = await BuildingSimulation.StartAsync(plan);
+        await using var h = simulation.Harness;
+        var figures = await simulation.RunAsync();
+        var report = await simulation.ReportAsync();
+        Print(figures, report);
+        Assert.Empty(simulation.Problems);
+
+        // The first correction (a Canadian's, extended, never answered) closes at its extended due date; its close finds the
+        // person's informational messages changed by nobody who may change them, and the report names that request alone.
+        var broken = Assert.Single(report.Lines, l => !Fine.Contains(l.Status));
+        Assert.Equal(("O17:service", LineStatus.Missed, 1), (broken.Id, broken.Status, broken.Missed));
+        var item = Assert.Single(broken.Items, i => i.State == ItemState.Missed);
+        Assert.Equal("requests/" + simulation.DowngradedRequest, item.ItemRef);
+        Assert.Contains("changed by nothing that may: messages.informational", item.Note, StringComparison.Ordinal);
+        Assert.Single(item.AuditIds);
+        Assert.True(broken.OnTime > 0);
     }
 
     private void Print(SimulationFigures figures, ComplianceReport report)
