@@ -52,7 +52,6 @@ public static class ComplianceReportBuilder
         ["O12"] = "Disclosures are in the sharing ledger (per subject or building, no date index) and refused ones are not recorded, so 'never for marketing' cannot be shown for a period.",
         ["O13"] = "Roommate alerts are deliveries kept per campaign with no date index: a period's alerts cannot be found yet.",
         ["O14"] = "The report does not read incidents yet: each declared incident's campaign, deadline and whether it was met are listed by GET /api/incidents (the incidents index, from its introduction on), not judged here.",
-        ["O16"] = "Message opt-outs are honoured at sending, but skipped sends are not recorded as evidence.",
     };
 
     public static IReadOnlyDictionary<string, string> Titles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -101,6 +100,11 @@ public static class ComplianceReportBuilder
             }
 
             lines.AddRange(requestLines.Where(l => l.Obligation == o));
+            if (o == "O16")
+            {
+                lines.Add(Line("O16:choices", o, "Informational and offer messages sent only to people who had not opted out", "lag", ChoicesHonoured(from, to, records)));
+            }
+
             if (o == "O17")
             {
                 lines.Add(Line("O17:service", o, "The service a person gets the same at a request's close as at its receipt, but for changes they or property management made", "lag", ServiceKept(from, to, records)));
@@ -332,6 +336,42 @@ public static class ComplianceReportBuilder
         var lines = byObligation.Select(kv => Line($"{kv.Key}:response", kv.Key, Titles[kv.Key] + ": answered by the due date (extended when extended)", "margin", kv.Value)).ToList();
         lines.AddRange(clocks.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Line("D1:" + kv.Key, "D1", ClockTitle(kv.Key), "margin", kv.Value)));
         return lines;
+    }
+
+    /// <summary>
+    /// O16: each informational or offer message to a resident decided in the period (the dispatcher's "message-allowed" or
+    /// "message-skipped" entry, with the choice it read), set against the person's own latest change of choices before it
+    /// in the period's trail (the residents' route audits each change with the choices). A message allowed after the person
+    /// turned that class off is missed, whatever the dispatcher says it read; with no change of choices in the period, the
+    /// choice read at sending stands, and the item says so. A skipped message the person wanted is not an O16 breach.
+    /// </summary>
+    private static List<ReportItem> ChoicesHonoured(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var changes = records.Audit.Where(v => v.Entry.Action == Residents.ResidentsApi.MessageChoicesAction && v.Entry.SubjectId is not null)
+            .GroupBy(v => v.Entry.SubjectId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(v => v.Entry.At).ToList(), StringComparer.Ordinal);
+        var items = new List<ReportItem>();
+        foreach (var view in records.Audit)
+        {
+            var a = view.Entry;
+            if (a.Action is not ("message-allowed" or "message-skipped") || a.At < from || a.At >= to || a.SubjectId is null)
+            {
+                continue;
+            }
+
+            var allowed = a.Action == "message-allowed";
+            var change = changes.TryGetValue(a.SubjectId, out var list) ? list.LastOrDefault(c => c.Entry.At <= a.At) : null;
+            var wanted = change is null ? a.ReasonCode == "opted-in" : (change.Entry.ReasonCode ?? string.Empty).Contains(a.Category + ":on", StringComparison.Ordinal);
+            var source = change is null
+                ? "no change of choices in the period: the choice read at sending"
+                : $"the person's choices from {change.Entry.At:O}: {change.Entry.ReasonCode}";
+            AuditEntryView[] proof = change is null ? [view] : [view, change];
+            items.Add(allowed && !wanted
+                ? new ReportItem(a.ItemRef, a.At, null, null, ItemState.Missed, [.. proof.Select(p => p.Id)], $"{a.Category} message {a.How} sent although the person had opted out ({source})")
+                : new ReportItem(a.ItemRef, a.At, a.At, 0, ItemState.OnTime, [.. proof.Select(p => p.Id)], $"{a.Category} message {a.How} {(allowed ? "sent" : "skipped")}; {source}"));
+        }
+
+        return items;
     }
 
     /// <summary>

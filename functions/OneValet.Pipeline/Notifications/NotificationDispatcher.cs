@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Messaging;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
@@ -65,6 +66,7 @@ public sealed partial class NotificationDispatcher(
     Retention.RetentionPolicy policy,
     TimeProvider time,
     Telemetry.PipelineMetrics metrics,
+    AuditLog audit,
     ILogger<NotificationDispatcher> logger) : IDisposable
 {
     private readonly SemaphoreSlim _sending = new(1, 1);
@@ -101,9 +103,16 @@ public sealed partial class NotificationDispatcher(
         if (recipient.Address is null || !recipient.Wants)
         {
             await RecordAsync(notification, previous, DeliveryStatus.Skipped, recipient.Address is null ? "no-address" : "opted-out", now, cancellationToken).ConfigureAwait(false);
+            if (recipient.Address is not null)
+            {
+                await AuditChoiceAsync(notification, sent: false, now, cancellationToken).ConfigureAwait(false);
+            }
+
             return HandlerResult.Done;
         }
 
+        // Audited before the send: a crash after the mail server took it never leaves a sent choice without its entry.
+        await AuditChoiceAsync(notification, sent: true, now, cancellationToken).ConfigureAwait(false);
         if (notification.Template == Requests.PrivacyRequestService.VerificationCodeTemplate)
         {
             // The code is made here, at send time, from the stored nonce and the secret; the queued message holds ids only.
@@ -258,6 +267,28 @@ public sealed partial class NotificationDispatcher(
         };
         return text is null ? notification : notification with { Values = new Dictionary<string, string>(notification.Values) { [key] = text } };
     }
+
+    /// <summary>
+    /// O16: a message a person may refuse (informational, offer) to a resident is audited as allowed (about to be sent) or
+    /// skipped, with the choice
+    /// the dispatcher read and the person's pseudonymous id (no address), so the compliance report can set it against the
+    /// person's audited changes of choices. Service and legally required messages are not choices and are not audited here.
+    /// </summary>
+    private Task AuditChoiceAsync(NotificationRequest n, bool sent, DateTimeOffset at, CancellationToken cancellationToken) =>
+        n.Class is not (MessageClass.Informational or MessageClass.Offer) || n.RecipientKind != RecipientKind.Resident
+            ? Task.CompletedTask
+            : audit.WriteAsync(AuditLog.IdFor("message-choice", n.Campaign, n.NotificationId), new AuditRecord
+            {
+                Action = sent ? "message-allowed" : "message-skipped",
+                ItemRef = $"deliveries/{n.Campaign}/{n.NotificationId}",
+                Category = n.Class == MessageClass.Offer ? "offers" : "informational",
+                Obligation = "O16",
+                ReasonCode = sent ? "opted-in" : "opted-out",
+                How = n.Template,
+                SubjectId = n.RecipientId,
+                At = at,
+                DoneAt = at,
+            }, cancellationToken);
 
     private async Task RecordAsync(NotificationRequest n, DeliveryRecord? previous, DeliveryStatus status, string? reason, DateTimeOffset now, CancellationToken cancellationToken, bool resent = false)
     {

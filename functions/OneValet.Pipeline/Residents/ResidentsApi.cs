@@ -36,6 +36,16 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
 {
     public static readonly string[] Jurisdictions = ["california", "canada", "new-york", "other"];
 
+    /// <summary>The audit action of a change of message choices (O16); its reason code is <see cref="ChoicesCode"/>.</summary>
+    public const string MessageChoicesAction = "message-preferences-changed";
+
+    /// <summary>Message choices as an audit reason code, e.g. "informational:off offers:on".</summary>
+    public static string ChoicesCode(MessagePreferences messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return $"informational:{(messages.Informational ? "on" : "off")} offers:{(messages.Offers ? "on" : "off")}";
+    }
+
     public async Task<IResult> PutResidentAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
     {
         if (!UploadName.IsValidId(residentId))
@@ -257,7 +267,9 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             return problem;
         }
 
-        return await ChangeAsync(residentId, r => (r with { Messages = new MessagePreferences(input!.Informational, input.Offers) }, null), null, cancellationToken).ConfigureAwait(false);
+        // O16: each change of choices is audited with the choices (no identifiers), so the compliance report can check the
+        // dispatcher's sends against them rather than against what the dispatcher says it read.
+        return await ChangeAsync(residentId, r => (r with { Messages = new MessagePreferences(input!.Informational, input.Offers) }, null), MessageChoicesAction, cancellationToken).ConfigureAwait(false);
     }
 
     private Task<StoredRecord<ResidentRecord>?> ReadAsync(string residentId, CancellationToken cancellationToken) =>
@@ -347,8 +359,10 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 {
                     Action = auditAction,
                     ItemRef = $"residents/{residentId}",
-                    Obligation = auditAction.StartsWith("facial", StringComparison.Ordinal) ? "O3" : "O5",
-                    Deadline = updated.ReferenceDataDeadline,
+                    Obligation = auditAction == MessageChoicesAction ? "O16" : auditAction.StartsWith("facial", StringComparison.Ordinal) ? "O3" : "O5",
+                    Deadline = auditAction == MessageChoicesAction ? null : updated.ReferenceDataDeadline,
+                    ReasonCode = auditAction == MessageChoicesAction ? ChoicesCode(updated.Messages) : null,
+                    SubjectId = auditAction == MessageChoicesAction ? residentId : null,
                     At = now,
                     DoneAt = now,
                 }, cancellationToken).ConfigureAwait(false);
