@@ -19,7 +19,7 @@ namespace OneValet.Tests.WebConsole;
 /// each view go to docs/console (README shows them).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class ConsoleBrowserTests(ITestOutputHelper output)
+public sealed partial class ConsoleBrowserTests(ITestOutputHelper output)
 {
     private static float Ms => (float)ConsoleHost.Wait.TotalMilliseconds;
 
@@ -414,8 +414,8 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
     }
 
     /// <summary>axe-core over the page as shown, with the WCAG 2.x A and AA rules (2.2 included): no serious or critical
-    /// violation. Also saves the view's screenshot.</summary>
-    private async Task ScanAsync(IPage page, string view, bool screenshot = true)
+    /// violation. Also saves the view's screenshot. Returns the scan (what passed, e.g. which nodes' contrast was checked).</summary>
+    private async Task<Deque.AxeCore.Commons.AxeResult> ScanAsync(IPage page, string view, bool screenshot = true)
     {
         if (screenshot)
         {
@@ -433,5 +433,6 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
 
         Assert.Empty(result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{view}: {v.Id}"));
         Assert.NotEmpty(result.Passes);
+        return result;
     }
 }

@@ -47,10 +47,10 @@
     $("status").textContent = text;
   }
 
-  function showError(text) {
-    const box = $("error");
-    box.textContent = text;
-    box.hidden = !text;
+  function showError(text, box) {
+    const target = box || $("error");
+    target.textContent = text;
+    target.hidden = !text;
   }
 
   function fill(tbody, rows, columns, empty) {
@@ -102,12 +102,15 @@
     return json;
   }
 
-  async function guarded(work) {
+  // Runs a call to the API; a refusal is shown with the API's problem detail and status, in the page's alert region or in
+  // the alert region of the form that made the call (box), next to the fields it is about.
+  async function guarded(work, box) {
     try {
       showError("");
+      if (box) showError("", box);
       return await work();
     } catch (e) {
-      showError(e instanceof ApiError ? `${e.message} (HTTP ${e.status})` : "Something went wrong: " + e.message);
+      showError(e instanceof ApiError ? `${e.message} (HTTP ${e.status})` : "Something went wrong: " + e.message, box);
       return undefined;
     }
   }
@@ -222,20 +225,23 @@
     for (const item of document.querySelectorAll("#nav li")) {
       item.hidden = !state.roles.includes(item.dataset.role);
     }
-    $("nav").hidden = false;
+    $("nav").hidden = !officer && !manager;
     $("who").hidden = false;
     $("who-text").textContent = "Signed in as " + (officer ? "privacy officer" : manager ? "property manager of " + (state.buildings.join(", ") || "no building") : state.roles.join(", "));
     for (const id of ["corrections-building", "devices-building"]) {
       $(id).replaceChildren(...state.buildings.map((b) => el("option", { value: b, text: b })));
-    }
-    if (!officer && !manager) {
-      showError("This console is for the privacy office and property managers; your role has no view here.");
     }
     route(location.hash || (officer ? "#requests" : "#corrections"));
   }
 
   // ---------- navigation ----------
   const views = ["sign-in", "requests", "holds", "breaches", "deletions", "report", "corrections", "devices"];
+
+  // A view is offered to the roles its navigation link names (index.html); sign-in to everyone.
+  function offered(name) {
+    const link = document.querySelector(`#nav a[href="#${name}"]`);
+    return !!link && state.roles.includes(link.parentElement.dataset.role);
+  }
 
   function show(name) {
     for (const v of views) $("view-" + v).hidden = v !== name;
@@ -256,22 +262,30 @@
       return;
     }
 
-    const [name, argument] = hash.replace(/^#/, "").split("/");
-    const target = views.includes(name) && name !== "sign-in" ? name : state.roles.includes("privacy-officer") ? "requests" : "corrections";
+    const [name, asked] = hash.replace(/^#/, "").split("/");
+    const target = offered(name) ? name : offered("requests") ? "requests" : offered("corrections") ? "corrections" : null;
+    const argument = target === name ? asked : undefined;
+    stopPolling();
+    if (!target) {
+      // A role with no view here (a resident, a device): nothing is loaded, the alert says why.
+      show(null);
+      history.replaceState(null, "", location.pathname);
+      showError("This console is for the privacy office and property managers; your role has no view here.");
+      return;
+    }
     if (location.hash !== "#" + [target, argument].filter(Boolean).join("/")) {
       history.replaceState(null, "", "#" + [target, argument].filter(Boolean).join("/"));
     }
-    stopPolling();
     show(target);
     document.title = $("view-" + target).querySelector("h1").textContent + " · OneValet privacy office";
     focusHeading(target);
     showError("");
-    const loaders = { requests: loadRequests, holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
+    const loaders = { requests: () => loadRequests(argument), holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
     await guarded(loaders[target]);
   }
 
   // ---------- requests ----------
-  async function loadRequests() {
+  async function loadRequests(open) {
     say("Loading requests…");
     const items = [];
     let continuation = null;
@@ -290,6 +304,7 @@
     }
     renderRequests();
     say(`${count(items.length, "open request", "open requests")} loaded.`);
+    if (open) await openRequest(open);
   }
 
   function renderRequests() {
@@ -317,12 +332,61 @@
     $("request-detail-title").textContent = "Request " + r.requestId;
     const facts = [["Type", r.type], ["Jurisdiction", r.jurisdiction + (r.province ? " (" + r.province + ")" : "")], ["Channel", r.channel], ["Status", r.status], ["Received", when(r.receivedAt)], ["Acknowledge by", when(r.acknowledgeBy)], ["Due", when(r.dueAt)], ["Extended to", r.extendedDueAt ? when(r.extendedDueAt) : "not extended"]];
     if (r.extensionReason) facts.push(["Extension reason", r.extensionReason]);
+    const closed = ["completed", "denied", "unverified"].includes(r.status);
+    const p = r.notOnFile;
+    if (p) {
+      // What a person not on file gave: how the office reaches them (while the request is open) and how their data is found.
+      facts.push(["Requester", `not on file: ${p.relationship}, building ${p.buildingId}${p.doorId ? ", door " + p.doorId : ""}`]);
+      if (p.from) facts.push(["There", `${when(p.from)} to ${when(p.to)}`]);
+      if (!closed && p.email) facts.push(["Contact", p.email]);
+    }
+    const check = r.manualVerification;
+    if (check) {
+      facts.push(["Verified by the office", `${check.verified ? "verified" : "not verified"} by ${check.by}, ${when(check.at)}, ${methodName(check.method)}`]);
+    }
     $("request-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
     $("request-steps").replaceChildren(...(r.steps || []).map((s) => el("li", {}, `${s.name}: ${s.status} (${when(s.at)})`)));
-    const closed = ["completed", "denied", "unverified"].includes(r.status);
     $("extension-form").hidden = closed || !!r.extendedDueAt;
     $("officer-correction-form").hidden = !(r.type === "correction" && r.status === "awaiting-property-management");
+    $("manual-verification-form").hidden = !waitsForTheOffice(r);
+    showError("", $("manual-verification-error"));
+    $("manual-note").removeAttribute("aria-invalid");
+    $("manual-note").removeAttribute("aria-describedby");
+    history.replaceState(null, "", "#requests/" + encodeURIComponent(r.requestId));
     $("request-detail-title").focus();
+  }
+
+  // The manual verification (O10) is offered to the privacy officer only, and only while the request's workflow waits for
+  // it (the step manual-verification / waiting-for-privacy-office, no check recorded yet). The API decides again.
+  function waitsForTheOffice(r) {
+    return state.roles.includes("privacy-officer") && r.status === "awaiting-verification" && !r.manualVerification
+      && (r.steps || []).some((s) => s.name === "manual-verification" && s.status === "waiting-for-privacy-office");
+  }
+
+  function methodName(method) {
+    const option = [...$("manual-method").options].find((o) => o.value === method);
+    return option ? option.textContent : method;
+  }
+
+  async function verifyManually(event) {
+    event.preventDefault();
+    const r = state.selectedRequest;
+    const box = $("manual-verification-error");
+    const body = { outcome: $("manual-outcome").value, method: $("manual-method").value, note: $("manual-note").value.trim() || null };
+    const record = await guarded(() => api("POST", "privacy-requests/" + encodeURIComponent(r.requestId) + "/manual-verification", body), box);
+    if (!record) {
+      // The API's reason is in the form's alert; the note is marked when the reason is about it.
+      if (/note/i.test(box.textContent)) {
+        $("manual-note").setAttribute("aria-invalid", "true");
+        $("manual-note").setAttribute("aria-describedby", "manual-verification-error");
+      }
+      return;
+    }
+    $("manual-verification-form").reset();
+    $("manual-note").removeAttribute("aria-invalid");
+    $("manual-note").removeAttribute("aria-describedby");
+    await guarded(() => loadRequests(r.requestId));
+    say(record.manualVerification.verified ? "Verification recorded: the request goes on." : "Recorded as not verified: the request closes unverified and the requester is told.");
   }
 
   async function extend(event) {
@@ -633,6 +697,7 @@
     $("request-filters").addEventListener("change", renderRequests);
     $("extension-form").addEventListener("submit", extend);
     $("officer-correction-form").addEventListener("submit", officerCorrection);
+    $("manual-verification-form").addEventListener("submit", verifyManually);
     $("hold-form").addEventListener("submit", placeHold);
     $("incident-form").addEventListener("submit", declareIncident);
     $("report-form").addEventListener("submit", showReport);
