@@ -93,8 +93,21 @@ public sealed class BreachOptions
 /// as new every 25 pages so the history stays small), queues one notice per person with a stable id, and before the deadline
 /// escalates what is still undelivered.
 /// </summary>
-public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule, BusinessCalendars calendars, IOptions<BreachOptions> options, TimeProvider time)
+public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule, BusinessCalendars calendars, IOptions<BreachOptions> options, TimeProvider time, AuditLog audit)
 {
+    /// <summary>The audit action written when an incident is declared (O14: the report's proof that the campaign began, with
+    /// its deadline).</summary>
+    public const string DeclaredAction = "incident-declared";
+
+    /// <summary>The audit action written when the campaign checks its notices before the deadline (<see cref="EscalateUndeliveredActivity"/>):
+    /// outcome "all-sent" or "escalated", the counts in <see cref="AuditRecord.How"/>.</summary>
+    public const string CheckedAction = "incident-notices-checked";
+
+    /// <summary>The audit entries of an incident have fixed ids: one declaration, one check.</summary>
+    public static string AuditIdFor(string action, string incidentId) => AuditLog.IdFor(action, incidentId);
+
+    public static string ItemRefOf(string incidentId) => "incidents/" + incidentId;
+
     /// <summary>The list of declared incidents, one entry each (issue 18.1). Incident ids are made here (<c>inc-...</c>),
     /// and the ':' keeps this name out of any id's reach (<see cref="Partitions"/>).</summary>
     public const string IndexPartition = "index:incidents";
@@ -162,6 +175,21 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
         }, cancellationToken).ConfigureAwait(false);
         await store.CreateAsync(Containers.Incidents, incident.IncidentId, IncidentRecord.DocumentId, incident, cancellationToken).ConfigureAwait(false);
         await store.UpsertAsync(Containers.Incidents, IndexPartition, incident.IncidentId, new IncidentIndexEntry(incident.IncidentId, incident.DeclaredAt, incident.Deadline), cancellationToken).ConfigureAwait(false);
+
+        // O14's evidence: ids, categories and times only (the description stays in the incident record).
+        await audit.WriteAsync(AuditIdFor(DeclaredAction, incident.IncidentId), new AuditRecord
+        {
+            Action = DeclaredAction,
+            ItemRef = ItemRefOf(incident.IncidentId),
+            Category = string.Join(",", incident.DataCategories),
+            Obligation = "O14",
+            Deadline = incident.Deadline,
+            EventAt = incident.DiscoveredAt,
+            How = string.Create(CultureInfo.InvariantCulture, $"{incident.Buildings.Count} building(s); notices due {options.Value.NoticeBusinessDays} business days from discovery"),
+            Outcome = "declared",
+            At = now,
+            DoneAt = now,
+        }, cancellationToken).ConfigureAwait(false);
         await DurableStarts.StartOnceAsync(client, nameof(BreachCampaignOrchestrator), BreachCampaignOrchestrator.InstanceIdFor(incident.IncidentId),
             BreachCampaignState.Start(incident.IncidentId, incident.Buildings.Count, options.Value.Lanes), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(incident, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
@@ -412,13 +440,28 @@ public sealed class FinishFanOutActivity(IRecordStore store, IOptions<BreachOpti
     }
 }
 
-/// <summary>Counts what is still undelivered and, if anything is, tells the privacy officer (once per incident).</summary>
-public sealed class EscalateUndeliveredActivity(IncidentsApi incidents, IRecordStore store, NotificationPublisher publisher, TimeProvider time, Telemetry.PipelineMetrics metrics) : TaskActivity<string, long>
+/// <summary>Counts what is still undelivered and, if anything is, tells the privacy officer (once per incident). Either way it writes the check's audit entry (O14, <see cref="IncidentsApi.CheckedAction"/>): counts only, the
+/// outcome "all-sent" or "escalated"; a replay rewrites the same entry.</summary>
+public sealed class EscalateUndeliveredActivity(IncidentsApi incidents, IRecordStore store, NotificationPublisher publisher, AuditLog audit, TimeProvider time, Telemetry.PipelineMetrics metrics) : TaskActivity<string, long>
 {
     public override async Task<long> RunAsync(TaskActivityContext context, string input)
     {
         var status = await incidents.StatusAsync(input, CancellationToken.None).ConfigureAwait(false) ?? throw new InvalidOperationException("The incident record is missing.");
         var undelivered = status.Pending + status.Bounced + status.Skipped;
+        var now = time.GetUtcNow();
+        await audit.WriteAsync(IncidentsApi.AuditIdFor(IncidentsApi.CheckedAction, input), new AuditRecord
+        {
+            Action = IncidentsApi.CheckedAction,
+            ItemRef = IncidentsApi.ItemRefOf(input),
+            Obligation = "O14",
+            Deadline = status.Incident.Deadline,
+            EventAt = status.Incident.DiscoveredAt,
+            How = string.Create(CultureInfo.InvariantCulture,
+                $"affected {status.Affected}, sent {status.Sent}, bounced {status.Bounced}, skipped {status.Skipped}, pending {status.Pending}"),
+            Outcome = undelivered == 0 ? "all-sent" : "escalated",
+            At = now,
+            DoneAt = now,
+        }, CancellationToken.None).ConfigureAwait(false);
         if (undelivered == 0)
         {
             return 0;

@@ -85,8 +85,17 @@ public sealed record DisclosureRecord
 /// and authentication data") except to authorities with a subpoena or warrant, the operator with express authorization,
 /// for energy efficiency, or to guests the tenant authorizes.
 /// </summary>
-public sealed class DisclosuresApi(IRecordStore store, Retention.RetentionSchedule schedule, Retention.RetentionPolicy policy, TimeProvider time)
+public sealed class DisclosuresApi(IRecordStore store, Retention.RetentionSchedule schedule, Retention.RetentionPolicy policy, TimeProvider time, Auditing.AuditLog audit)
 {
+    /// <summary>O12's audit actions: a disclosure recorded in the ledger, and one refused (never recorded in the ledger). The
+    /// entries carry ids, the recipient category, the purpose and the data categories, never the recipient's name.</summary>
+    public const string RecordedAction = "disclosure-recorded";
+
+    public const string RefusedAction = "disclosure-refused";
+
+    /// <summary>The purposes that are always refused (O12: never for marketing or advertising, never sold).</summary>
+    public static readonly DisclosurePurpose[] NeverPurposes = [DisclosurePurpose.Marketing, DisclosurePurpose.Advertising, DisclosurePurpose.Sale];
+
     /// <summary>The data categories the policy names (REFERENCE.md), plus the pipeline's finer TDPA categories.</summary>
     public static readonly string[] KnownCategories =
     [
@@ -129,6 +138,23 @@ public sealed class DisclosuresApi(IRecordStore store, Retention.RetentionSchedu
 
         if (refusal is not null)
         {
+            // O12: a refused disclosure is evidence too (the ledger keeps only what was shared).
+            var refusedAt = time.GetUtcNow();
+            var refusedId = "refused-" + Guid.NewGuid().ToString("N")[..16];
+            await audit.WriteAsync(Auditing.AuditLog.IdFor(RefusedAction, refusedId), new Auditing.AuditRecord
+            {
+                Action = RefusedAction,
+                ItemRef = "disclosures/" + refusedId,
+                Category = string.Join(",", input!.DataCategories),
+                Obligation = "O12",
+                ReasonCode = NeverPurposes.Contains(input.Purpose) ? "never-for-marketing-or-sale" : "keyless-entry-data",
+                How = input.RecipientCategory + "/" + input.Purpose,
+                Outcome = "refused",
+                SubjectId = input.SubjectId,
+                BuildingId = input.BuildingId,
+                At = refusedAt,
+                DoneAt = refusedAt,
+            }, cancellationToken).ConfigureAwait(false);
             return TypedResults.Problem(detail: refusal, statusCode: StatusCodes.Status422UnprocessableEntity, title: "This disclosure is not allowed.",
                 extensions: new Dictionary<string, object?> { ["obligation"] = "O12" });
         }
@@ -164,6 +190,22 @@ public sealed class DisclosuresApi(IRecordStore store, Retention.RetentionSchedu
             Deadline = rule.DeadlineFrom(record.DisclosedAt),
         }, cancellationToken).ConfigureAwait(false);
         await store.CreateAsync(Containers.Disclosures, partition, record.DisclosureId, record, cancellationToken).ConfigureAwait(false);
+
+        // O12: the ledger is per subject or building; its audit entry makes the disclosure findable by day.
+        await audit.WriteAsync(Auditing.AuditLog.IdFor(RecordedAction, record.DisclosureId), new Auditing.AuditRecord
+        {
+            Action = RecordedAction,
+            ItemRef = "disclosures/" + record.DisclosureId,
+            Category = string.Join(",", record.DataCategories),
+            Obligation = "O12",
+            How = record.RecipientCategory + "/" + record.Purpose,
+            Outcome = "recorded",
+            SubjectId = record.SubjectId,
+            BuildingId = record.BuildingId,
+            EventAt = record.DisclosedAt,
+            At = now,
+            DoneAt = now,
+        }, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created);
     }
 

@@ -23,9 +23,23 @@ public sealed record SettingChanged(string ChangeId, string BuildingId, string U
 /// O13: when a shared setting of a unit changes (e.g. the thermostat set-point), every other current resident of the unit
 /// is told. The alert is informational, so a resident's opt-out (O16) is honoured by the dispatcher.
 /// </summary>
-public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transport, NotificationPublisher publisher, TimeProvider time)
+public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transport, NotificationPublisher publisher, TimeProvider time, Auditing.AuditLog audit)
 {
     public static readonly string[] SharedSettings = ["thermostat-setpoint", "thermostat-mode", "door-lock-schedule", "guest-access"];
+
+    /// <summary>O13's audit actions: a change accepted (before it is queued), and its alerts queued (outcome "queued:{n}").
+    /// Ids, the setting's name and counts only: never the value, never who changed it.</summary>
+    public const string ChangedAction = "setting-changed";
+
+    public const string AlertsQueuedAction = "roommate-alerts-queued";
+
+    /// <summary>How soon after a change its alerts are delivered for the compliance report to count them on time (O13 names
+    /// no deadline; the dispatcher sends within minutes).</summary>
+    public static readonly TimeSpan AlertWithin = TimeSpan.FromHours(24);
+
+    public static string ItemRefOf(string changeId) => "setting-changes/" + changeId;
+
+    public static string CampaignOf(string changeId) => "roommate-" + changeId;
 
     public async Task<IResult> PostAsync(string buildingId, string unitId, HttpRequest request, CancellationToken cancellationToken)
     {
@@ -60,6 +74,11 @@ public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transpo
         }
 
         var change = new SettingChanged("chg-" + Guid.NewGuid().ToString("N")[..16], buildingId, unitId, input.Setting, changedBy, time.GetUtcNow());
+        await audit.WriteAsync(Auditing.AuditLog.IdFor(ChangedAction, change.ChangeId), new Auditing.AuditRecord
+        {
+            Action = ChangedAction, ItemRef = ItemRefOf(change.ChangeId), Category = change.Setting, Obligation = "O13", BuildingId = buildingId,
+            Deadline = change.ChangedAt + AlertWithin, Outcome = "accepted", At = change.ChangedAt, DoneAt = change.ChangedAt,
+        }, cancellationToken).ConfigureAwait(false);
         await transport.SendAsync(Queues.SettingChanges, change.ChangeId, BinaryData.FromObjectAsJson(change, ApiJson.Options), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new SettingChangeAccepted(change.ChangeId), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
@@ -123,6 +142,14 @@ public sealed class RoommateAlerts(IRecordStore store, IMessageTransport transpo
         {
             await publisher.PublishBatchAsync(roommates, cancellationToken).ConfigureAwait(false);
         }
+
+        // O13: how many alerts the change needed, in the change's day (a redelivered change rewrites the same entry).
+        var now = time.GetUtcNow();
+        await audit.WriteAsync(Auditing.AuditLog.IdFor(AlertsQueuedAction, change.ChangeId), new Auditing.AuditRecord
+        {
+            Action = AlertsQueuedAction, ItemRef = ItemRefOf(change.ChangeId), Category = change.Setting, Obligation = "O13", BuildingId = change.BuildingId,
+            Deadline = change.ChangedAt + AlertWithin, Outcome = "queued:" + roommates.Count.ToString(CultureInfo.InvariantCulture), At = change.ChangedAt, DoneAt = now,
+        }, cancellationToken).ConfigureAwait(false);
 
         return HandlerResult.Done;
     }

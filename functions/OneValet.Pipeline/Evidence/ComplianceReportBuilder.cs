@@ -19,11 +19,16 @@ public sealed record RequestEvidence(PrivacyRequestRecord Record, IReadOnlyDicti
 /// <param name="Unfinished">Schedule entries still pending or held whose deadline has passed (from the open buckets).</param>
 /// <param name="Requests">Requests with a clock in the period.</param>
 /// <param name="Holds">Every hold.</param>
+/// <param name="Incidents">O14: the declared incidents whose notice deadline falls in the period, each with its campaign's
+/// figures from its delivery records (their incident audit entries are in <paramref name="Audit"/>); null when not looked up.</param>
+/// <param name="AlertDeliveries">O13: the delivery records of each shared-setting change of the period (by change id).</param>
 public sealed record ReportRecords(
     IReadOnlyList<AuditEntryView> Audit,
     IReadOnlyList<ScheduleEntry> Unfinished,
     IReadOnlyList<RequestEvidence> Requests,
-    IReadOnlyList<HoldRecord> Holds);
+    IReadOnlyList<HoldRecord> Holds,
+    IReadOnlyList<Breaches.IncidentStatus>? Incidents = null,
+    IReadOnlyDictionary<string, IReadOnlyList<Notifications.DeliveryRecord>>? AlertDeliveries = null);
 
 /// <summary>
 /// Builds the compliance report from records alone: a pure function of (period, now, records), so the same records always
@@ -43,15 +48,14 @@ public static class ComplianceReportBuilder
 
     private static readonly string[] NoticeSteps = ["acknowledged", "extended"];
 
+    /// <summary>O10: the audit steps that verify a person (their one-time code, or the privacy office).</summary>
+    private static readonly string[] VerifiedSteps = ["code-verified", "manually-verified"];
+
     /// <summary>The obligations no record yet proves, and why (each is listed, never reported as met).</summary>
     public static IReadOnlyDictionary<string, string> NoEvidence { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["O1"] = "Ingestion refuses an item without a retention rule, but keeps no per-item record of that check; quarantined uploads (GET /api/quarantine) are the only trace.",
         ["O3"] = "Consents given and withdrawn are audited, but no record shows that no face was processed without consent.",
-        ["O10"] = "Verification is a step in each request's record (GET /api/privacy-requests/{id}), not an audit entry.",
-        ["O12"] = "Disclosures are in the sharing ledger (per subject or building, no date index) and refused ones are not recorded, so 'never for marketing' cannot be shown for a period.",
-        ["O13"] = "Roommate alerts are deliveries kept per campaign with no date index: a period's alerts cannot be found yet.",
-        ["O14"] = "The report does not read incidents yet: each declared incident's campaign, deadline and whether it was met are listed by GET /api/incidents (the incidents index, from its introduction on), not judged here.",
     };
 
     public static IReadOnlyDictionary<string, string> Titles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -99,6 +103,26 @@ public static class ComplianceReportBuilder
                 lines.Add(Line("O6:review", o, "Holds reviewed by their review date (released or still active)", "lag", HoldReviews(from, to, now, records)));
             }
 
+            if (o == "O10")
+            {
+                lines.Add(Line("O10:verified", o, Titles[o] + ": each answered access or deletion verified (and an agent's permission on file) before its work began", "lag", Verifications(from, to, records)));
+            }
+
+            if (o == "O12")
+            {
+                lines.Add(Line("O12:ledger", o, Titles[o] + ": each disclosure recorded, to a listed recipient category, never for marketing or sale; refusals recorded", "lag", SharingLedger(from, to, records)));
+            }
+
+            if (o == "O13")
+            {
+                lines.Add(Line("O13:alerted", o, Titles[o] + ": each shared-setting change alerted to every other current resident of the unit", "lag", RoommateAlerted(from, to, now, records)));
+            }
+
+            if (o == "O14")
+            {
+                lines.Add(Line("O14:notification", o, Titles[o] + ": every affected person emailed by the incident's deadline, or escalated", "lag", BreachNotifications(from, to, now, records)));
+            }
+
             lines.AddRange(requestLines.Where(l => l.Obligation == o));
             if (o == "O16")
             {
@@ -127,6 +151,7 @@ public static class ComplianceReportBuilder
             "schedule: the unfinished entries of the open buckets (deadline passed, not done)",
             "requests: the requests received from 100 days before the period (partitions received:yyyy-MM), their records and step audit entries read by id",
             "holds: the holds partition",
+            "incidents: the index:incidents partition (deadline in the period), each incident's record, fan-out pages and delivery records; its audit entries by id (O14)",
         ]);
     }
 
@@ -214,6 +239,210 @@ public static class ComplianceReportBuilder
             items.Add(inForce.Count == 0
                 ? new ReportItem(a.ItemRef, a.DoneAt, a.DoneAt, 0, ItemState.OnTime, [view.Id], "within the scope of " + string.Join(", ", covering.Select(h => h.HoldId)) + ", deleted when no hold was in force")
                 : new ReportItem(a.ItemRef, a.DoneAt, null, null, ItemState.Missed, [view.Id], "deleted while " + string.Join(", ", inForce.Select(h => h.HoldId)) + " covered it"));
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// O10, one item per access, categories-shared or deletion request completed in the period (by its close): its work
+    /// (the "work-started" entry, written before any data is read out or deleted) is due no earlier than the person's
+    /// verification, by their one-time code ("code-verified") or by the privacy office ("manually-verified", for a person not
+    /// on file), and, for a request made by an agent, no earlier than the agent's signed permission ("agent-permission"). The
+    /// lag is verification minus work start (negative: verified first). A verification after the work, or none, is missed;
+    /// a step the record shows without its audit entry is missing proof.
+    /// </summary>
+    private static List<ReportItem> Verifications(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        foreach (var evidence in records.Requests)
+        {
+            var r = evidence.Record;
+            if (r.Status != RequestStatus.Completed || r.ClosedAt is not { } closed || closed < from || closed >= to
+                || r.Type is not (RequestType.Access or RequestType.CategoriesShared or RequestType.Deletion or RequestType.ChildDataDeletion))
+            {
+                continue;
+            }
+
+            var itemRef = "requests/" + r.RequestId;
+            var work = evidence.Steps.GetValueOrDefault("work-started");
+            var verification = VerifiedSteps.Select(evidence.Steps.GetValueOrDefault).OfType<AuditEntryView>()
+                .Where(v => v.Entry.Outcome?.StartsWith("verified", StringComparison.Ordinal) == true).MinBy(v => v.Entry.DoneAt);
+            var agent = r.Agent is null ? null : evidence.Steps.GetValueOrDefault("agent-permission");
+            IReadOnlyList<string> ids = [.. new[] { agent, verification, work }.OfType<AuditEntryView>().Select(v => v.Id)];
+            var note = string.Join(", ", new[] { verification?.Entry.Outcome, r.Agent is null ? null : "by an agent" }.OfType<string>());
+            if (work is null)
+            {
+                var recorded = r.Steps.FirstOrDefault(s => s.Name == "verified")?.At;
+                items.Add(new ReportItem(itemRef, recorded ?? closed, null, null, ItemState.ProofMissing, ids, "completed, but the audit entry of its work's start is missing"));
+                continue;
+            }
+
+            var due = work.Entry.DoneAt;
+            if (verification is null)
+            {
+                var recorded = r.Steps.Any(s => s.Name is "code-verified" or "manually-verified" && s.Status == "verified");
+                items.Add(new ReportItem(itemRef, due, null, null, recorded ? ItemState.ProofMissing : ItemState.Missed, ids,
+                    recorded ? "the record says verified, but its audit entry is missing" : "its work began with no verification of the person"));
+            }
+            else if (verification.Entry.DoneAt > due)
+            {
+                items.Add(new ReportItem(itemRef, due, verification.Entry.DoneAt, (verification.Entry.DoneAt - due).TotalSeconds, ItemState.Missed, ids, "its work began before the person was verified; " + note));
+            }
+            else if (r.Agent is not null && (agent is null || agent.Entry.DoneAt > due))
+            {
+                items.Add(new ReportItem(itemRef, due, verification.Entry.DoneAt, (verification.Entry.DoneAt - due).TotalSeconds,
+                    agent is null && r.Steps.Any(s => s.Name == "agent-permission-received") ? ItemState.ProofMissing : ItemState.Missed, ids,
+                    "made by an agent whose signed permission is not on record before the work began"));
+            }
+            else
+            {
+                items.Add(new ReportItem(itemRef, due, verification.Entry.DoneAt, (verification.Entry.DoneAt - due).TotalSeconds, ItemState.OnTime, ids, note));
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// O12, one item per disclosure recorded or refused in the period (its audit entry, "recipient category/purpose" in
+    /// <see cref="AuditRecord.How"/>): a recorded one to a category outside the policy's closed list, or for marketing,
+    /// advertising or sale, is missed; a refusal is the rule kept, and listed as such. Disclosures recorded before their
+    /// audit entries existed are not found here (the ledger has no date index).
+    /// </summary>
+    private static List<ReportItem> SharingLedger(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        foreach (var view in records.Audit)
+        {
+            var a = view.Entry;
+            if (a.Action is not (Pipeline.Disclosures.DisclosuresApi.RecordedAction or Pipeline.Disclosures.DisclosuresApi.RefusedAction) || a.At < from || a.At >= to)
+            {
+                continue;
+            }
+
+            var parts = (a.How ?? string.Empty).Split('/');
+            var listed = parts.Length == 2 && Enum.TryParse<Pipeline.Disclosures.RecipientCategory>(parts[0], out var category) && Enum.IsDefined(category);
+            var never = parts.Length == 2 && Enum.TryParse<Pipeline.Disclosures.DisclosurePurpose>(parts[1], out var purpose) && Pipeline.Disclosures.DisclosuresApi.NeverPurposes.Contains(purpose);
+            var what = $"{a.How} of {a.Category}";
+            if (a.Action == Pipeline.Disclosures.DisclosuresApi.RefusedAction)
+            {
+                items.Add(new ReportItem(a.ItemRef, a.At, a.DoneAt, 0, ItemState.OnTime, [view.Id], $"refused ({a.ReasonCode}): {what}"));
+            }
+            else if (!listed || never || parts.Length != 2)
+            {
+                items.Add(new ReportItem(a.ItemRef, a.EventAt ?? a.At, null, null, ItemState.Missed, [view.Id],
+                    never ? $"disclosed for marketing, advertising or sale: {what}" : $"disclosed to a recipient category outside the policy's list: {what}"));
+            }
+            else
+            {
+                var disclosed = a.EventAt ?? a.At;
+                items.Add(new ReportItem(a.ItemRef, disclosed, a.DoneAt, (a.DoneAt - disclosed).TotalSeconds, ItemState.OnTime, [view.Id], "recorded: " + what));
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// O13, one item per shared-setting change in the period (its "setting-changed" entry): the handler's
+    /// "roommate-alerts-queued" entry says how many roommates needed an alert; the change's delivery records say each was
+    /// delivered (or skipped for the person's opt-out, O16) by <see cref="Pipeline.Disclosures.RoommateAlerts.AlertWithin"/>
+    /// after the change. No queued entry, or an alert undelivered past then, is missed; delivered after it, late.
+    /// </summary>
+    private static List<ReportItem> RoommateAlerted(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        var queued = records.Audit.Where(v => v.Entry.Action == Pipeline.Disclosures.RoommateAlerts.AlertsQueuedAction)
+            .GroupBy(v => v.Entry.ItemRef, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.MaxBy(v => v.Entry.DoneAt)!, StringComparer.Ordinal);
+        foreach (var view in records.Audit.Where(v => v.Entry.Action == Pipeline.Disclosures.RoommateAlerts.ChangedAction && v.Entry.At >= from && v.Entry.At < to))
+        {
+            var a = view.Entry;
+            var changeId = a.ItemRef["setting-changes/".Length..];
+            var due = a.Deadline ?? a.At + Pipeline.Disclosures.RoommateAlerts.AlertWithin;
+            IReadOnlyList<string> deliveries = ["deliveries/" + Pipeline.Disclosures.RoommateAlerts.CampaignOf(changeId)];
+            if (!queued.TryGetValue(a.ItemRef, out var q) || q.Entry.Outcome?.StartsWith("queued:", StringComparison.Ordinal) != true
+                || !int.TryParse(q.Entry.Outcome["queued:".Length..], System.Globalization.CultureInfo.InvariantCulture, out var needed))
+            {
+                items.Add(new ReportItem(a.ItemRef, due, null, null, due <= now ? ItemState.Missed : ItemState.Open, [view.Id], due <= now ? $"{a.Category} changed; no alerts queued for it" : null, deliveries));
+                continue;
+            }
+
+            var delivered = records.AlertDeliveries?.GetValueOrDefault(changeId) ?? [];
+            var sent = delivered.Where(d => d.Status == Notifications.DeliveryStatus.Sent).ToList();
+            var optedOut = delivered.Count(d => d.Status == Notifications.DeliveryStatus.Skipped && d.Reason == "opted-out");
+            var counts = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{a.Category}: {needed} roommate(s), sent {sent.Count}, opted out {optedOut}");
+            IReadOnlyList<string> ids = [view.Id, q.Id];
+            if (sent.Count + optedOut >= needed)
+            {
+                var done = sent.Count == 0 ? q.Entry.DoneAt : sent.Max(d => d.SentAt ?? d.UpdatedAt);
+                items.Add(new ReportItem(a.ItemRef, due, done, (done - due).TotalSeconds, done <= due ? ItemState.OnTime : ItemState.Late, ids, counts, deliveries));
+            }
+            else
+            {
+                items.Add(due <= now
+                    ? new ReportItem(a.ItemRef, due, null, null, ItemState.Missed, ids, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{needed - sent.Count - optedOut} alert(s) not delivered; {counts}"), deliveries)
+                    : new ReportItem(a.ItemRef, due, null, null, ItemState.Open, ids, counts, deliveries));
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// O14, one item per declared incident whose deadline (10 business days from discovery) falls in the period, never per
+    /// person: proven by its declaration's audit entry and its campaign's check before the deadline
+    /// (<see cref="Breaches.IncidentsApi.CheckedAction"/>). All sent at the check: done then. Escalated at the check (something
+    /// undelivered): done by the deadline only if the delivery records now show every notice sent by it (no done time is
+    /// claimed), else missed, with the counts and the escalation named. No check by the deadline: missed.
+    /// </summary>
+    private static List<ReportItem> BreachNotifications(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        foreach (var status in records.Incidents ?? [])
+        {
+            var incident = status.Incident;
+            var due = incident.Deadline;
+            if (due < from || due >= to)
+            {
+                continue;
+            }
+
+            var itemRef = Breaches.IncidentsApi.ItemRefOf(incident.IncidentId);
+            var declared = records.Audit.FirstOrDefault(v => v.Entry.Action == Breaches.IncidentsApi.DeclaredAction && v.Entry.ItemRef == itemRef);
+            var check = records.Audit.Where(v => v.Entry.Action == Breaches.IncidentsApi.CheckedAction && v.Entry.ItemRef == itemRef).MaxBy(v => v.Entry.DoneAt);
+            IReadOnlyList<string> ids = [.. new[] { declared, check }.OfType<AuditEntryView>().Select(v => v.Id)];
+            IReadOnlyList<string> deliveries = ["deliveries/" + incident.Campaign];
+            var counts = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"affected {status.Affected}: sent {status.Sent}, bounced {status.Bounced}, skipped {status.Skipped}, pending {status.Pending}");
+            if (declared is null)
+            {
+                items.Add(new ReportItem(itemRef, due, null, null, ItemState.ProofMissing, ids, "declared, but its incident-declared audit entry is missing; " + counts, deliveries));
+            }
+            else if (check is null)
+            {
+                items.Add(due <= now
+                    ? new ReportItem(itemRef, due, null, null, ItemState.Missed, ids, "no check of its notices recorded by the deadline; " + counts, deliveries)
+                    : new ReportItem(itemRef, due, null, null, ItemState.Open, ids, null, deliveries));
+            }
+            else if (check.Entry.Outcome == "all-sent")
+            {
+                var done = check.Entry.DoneAt;
+                items.Add(new ReportItem(itemRef, due, done, (done - due).TotalSeconds, done <= due ? ItemState.OnTime : ItemState.Late, ids, "every notice sent by the campaign's check: " + check.Entry.How, deliveries));
+            }
+            else if (status.Pending == 0 && status.Bounced == 0 && status.Skipped == 0 && status.DeadlineMet)
+            {
+                items.Add(new ReportItem(itemRef, due, null, null, ItemState.OnTime, ids,
+                    $"escalated at the check ({check.Entry.How}); the delivery records show every notice sent by the deadline: {counts}", deliveries));
+            }
+            else
+            {
+                var undelivered = status.Pending + status.Bounced + status.Skipped;
+                var escalated = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"escalated to the privacy officer at {check.Entry.DoneAt:O} ({check.Entry.How})");
+                items.Add(due <= now
+                    ? new ReportItem(itemRef, due, null, null, ItemState.Missed, ids, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{undelivered} not notified by email by the deadline; {counts}; {escalated}"), deliveries)
+                    : new ReportItem(itemRef, due, null, null, ItemState.Open, ids, escalated, deliveries));
+            }
         }
 
         return items;

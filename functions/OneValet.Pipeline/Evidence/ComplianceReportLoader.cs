@@ -13,7 +13,7 @@ namespace OneValet.Pipeline.Evidence;
 /// (the longest clock, 45 + 45 days, fits) by month partition, each record and its step audit entries by id; the holds
 /// and their release entries by id. Then <see cref="ComplianceReportBuilder.Build"/> judges them.
 /// </summary>
-public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail, AuditLog audit, RetentionSchedule schedule, BusinessCalendars calendars, TimeProvider time)
+public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail, AuditLog audit, RetentionSchedule schedule, BusinessCalendars calendars, TimeProvider time, Breaches.IncidentsApi incidents)
 {
     public static readonly TimeSpan RequestLookback = TimeSpan.FromDays(100);
 
@@ -44,7 +44,90 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
             }
         }
 
-        return new ReportRecords(entries, unfinished, requests, allHolds);
+        var declared = await IncidentsAsync(from, to, entries, known, cancellationToken).ConfigureAwait(false);
+        var alerts = await AlertDeliveriesAsync(entries, cancellationToken).ConfigureAwait(false);
+        return new ReportRecords(entries, unfinished, requests, allHolds, declared, alerts);
+    }
+
+    /// <summary>O13: the delivery records of each shared-setting change in the period's trail (one partition per change).</summary>
+    private async Task<Dictionary<string, IReadOnlyList<Notifications.DeliveryRecord>>> AlertDeliveriesAsync(List<AuditEntryView> entries, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, IReadOnlyList<Notifications.DeliveryRecord>>(StringComparer.Ordinal);
+        foreach (var view in entries.Where(v => v.Entry.Action == Disclosures.RoommateAlerts.ChangedAction).ToList())
+        {
+            var changeId = view.Entry.ItemRef["setting-changes/".Length..];
+            var list = new List<Notifications.DeliveryRecord>();
+            string? continuation = null;
+            do
+            {
+                var page = await store.QueryAsync<Notifications.DeliveryRecord>(Containers.Deliveries, Disclosures.RoommateAlerts.CampaignOf(changeId), RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+                list.AddRange(page.Items.Select(i => i.Document));
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+            result[changeId] = list;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// O14: the incidents whose deadline falls in the period (the index partition), each with its campaign's figures (two
+    /// single-partition reads: its record and fan-out pages, its delivery records). Their audit entries outside the period's
+    /// days are point reads: the declaration on its day, the campaign's check from its planned time (deadline less
+    /// <see cref="Breaches.BreachOptions.EscalateBefore"/>) to the day after the later of the deadline and the escalation.
+    /// </summary>
+    private async Task<List<Breaches.IncidentStatus>> IncidentsAsync(DateTimeOffset from, DateTimeOffset to, List<AuditEntryView> entries, HashSet<string> known, CancellationToken cancellationToken)
+    {
+        var result = new List<Breaches.IncidentStatus>();
+        string? continuation = null;
+        do
+        {
+            var page = await store.QueryAsync<Breaches.IncidentIndexEntry>(Containers.Incidents, Breaches.IncidentsApi.IndexPartition, RecordQuery.All, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in page.Items.Select(i => i.Document).Where(e => e.Deadline >= from && e.Deadline < to))
+            {
+                if (await incidents.StatusAsync(entry.IncidentId, cancellationToken).ConfigureAwait(false) is not { } status)
+                {
+                    continue;
+                }
+
+                result.Add(status);
+                await AddAuditAsync(Breaches.IncidentsApi.DeclaredAction, entry.IncidentId, [status.Incident.DeclaredAt], entries, known, cancellationToken).ConfigureAwait(false);
+                var last = status.Incident.EscalatedAt is { } escalated && escalated > status.Incident.Deadline ? escalated : status.Incident.Deadline;
+                var days = new List<DateTimeOffset>();
+                for (var day = status.EscalateAt; day <= last.AddDays(1); day = day.AddDays(1))
+                {
+                    days.Add(day);
+                }
+
+                await AddAuditAsync(Breaches.IncidentsApi.CheckedAction, entry.IncidentId, days, entries, known, cancellationToken).ConfigureAwait(false);
+            }
+
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        return result;
+    }
+
+    /// <summary>Adds an incident's audit entry (fixed id) from the first of <paramref name="days"/> that holds it, unless the
+    /// period's days already brought it.</summary>
+    private async Task AddAuditAsync(string action, string incidentId, IReadOnlyList<DateTimeOffset> days, List<AuditEntryView> entries, HashSet<string> known, CancellationToken cancellationToken)
+    {
+        var id = Breaches.IncidentsApi.AuditIdFor(action, incidentId);
+        if (known.Contains(id))
+        {
+            return;
+        }
+
+        foreach (var day in days)
+        {
+            if (await audit.ReadAsync(id, day, cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                entries.Add(new AuditEntryView(id, AuditLog.PartitionFor(found.At), found));
+                known.Add(id);
+                return;
+            }
+        }
     }
 
     private async Task<List<ScheduleEntry>> UnfinishedAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
@@ -92,7 +175,9 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
                     }
 
                     var (onFile, acknowledgeBy) = await OnFileClocksAsync(record, cancellationToken).ConfigureAwait(false);
-                    result.Add(new RequestEvidence(record, await StepsAsync(record, cancellationToken).ConfigureAwait(false), onFile, acknowledgeBy, await NoticesAsync(record, cancellationToken).ConfigureAwait(false)));
+                    var steps = await StepsAsync(record, cancellationToken).ConfigureAwait(false);
+                    await AddVerificationStepsAsync(record, steps, cancellationToken).ConfigureAwait(false);
+                    result.Add(new RequestEvidence(record, steps, onFile, acknowledgeBy, await NoticesAsync(record, cancellationToken).ConfigureAwait(false)));
                 }
 
                 continuation = page.Continuation;
@@ -163,6 +248,25 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
         }
 
         return steps;
+    }
+
+    /// <summary>O10: the audit entries of a request's verification steps (<see cref="PrivacyRequestService.VerificationSteps"/>),
+    /// read by their fixed ids in the day of the record's step.</summary>
+    private async Task AddVerificationStepsAsync(PrivacyRequestRecord r, Dictionary<string, AuditEntryView> steps, CancellationToken cancellationToken)
+    {
+        foreach (var (step, recordStep) in PrivacyRequestService.VerificationSteps)
+        {
+            if (r.Steps.FirstOrDefault(s => s.Name == recordStep) is not { } at)
+            {
+                continue;
+            }
+
+            var id = PrivacyRequestService.StepAuditId(step, r.RequestId);
+            if (await audit.ReadAsync(id, at.At, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                steps[step] = new AuditEntryView(id, AuditLog.PartitionFor(entry.At), entry);
+            }
+        }
     }
 
     private async Task<List<HoldRecord>> AllHoldsAsync(CancellationToken cancellationToken)

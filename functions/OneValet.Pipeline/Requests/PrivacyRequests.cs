@@ -270,6 +270,12 @@ public sealed class PrivacyRequestsApi(
         }
 
         var entry = await service.RegisterAsync(record, cancellationToken).ConfigureAwait(false);
+        if (record.Agent is not null && record.Steps.LastOrDefault(s => s.Name == "agent-permission-received") is { } permission)
+        {
+            // O10: the agent's signed permission is on file before anything is released or deleted.
+            await service.AuditVerificationAsync(record, "agent-permission", permission.At, "signed-permission-received", cancellationToken).ConfigureAwait(false);
+        }
+
         await store.UpsertAsync(Containers.Requests, "dedupe", key, entry, cancellationToken).ConfigureAwait(false);
         await DurableStarts.StartOnceAsync(client, nameof(PrivacyRequestOrchestrator), record.RequestId, record.RequestId, cancellationToken).ConfigureAwait(false);
         return Accepted(record.RequestId);
@@ -627,6 +633,33 @@ public sealed class PrivacyRequestService(
         }, cancellationToken);
     }
 
+    /// <summary>The request steps that prove verification came first (O10), each with its audit entry (fixed id, obligation
+    /// O10): the audit step's name to the record step whose time it carries. "work-started" is when the work step began,
+    /// before any data of the person is read out or deleted.</summary>
+    public static IReadOnlyDictionary<string, string> VerificationSteps { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["agent-permission"] = "agent-permission-received",
+        ["code-verified"] = "code-verified",
+        ["manually-verified"] = "manually-verified",
+        ["work-started"] = "verified",
+    };
+
+    /// <summary>O10's audit entry of one verification step: ids, the method and the outcome only.</summary>
+    public Task AuditVerificationAsync(PrivacyRequestRecord record, string step, DateTimeOffset at, string outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return audit.WriteAsync(StepAuditId(step, record.RequestId), new AuditRecord
+        {
+            Action = "request-" + step,
+            ItemRef = "requests/" + record.RequestId,
+            Category = record.Type.ToString(),
+            Obligation = "O10",
+            Outcome = outcome,
+            At = at,
+            DoneAt = at,
+        }, cancellationToken);
+    }
+
     /// <summary>Stores a new request (O18): its record, the open, month and subject indexes, and its "received" audit entry
     /// (D1). Returns the index entry.</summary>
     public async Task<RequestIndexEntry> RegisterAsync(PrivacyRequestRecord record, CancellationToken cancellationToken)
@@ -904,8 +937,26 @@ public sealed class PrivacyRequestService(
     public const string VerificationCodeTemplate = "verification-code";
 
     /// <summary>Checks a code; the int is attempts left on a wrong code.</summary>
-    public Task<(CodeCheck Result, int AttemptsLeft)> CheckCodeAsync(string requestId, string code, CancellationToken cancellationToken) =>
-        codes.CheckAsync(requestId, code, cancellationToken);
+    /// <summary>Checks a one-time code; a right one (the person confirming directly, O10) or a lock-out is a step of the
+    /// request with its audit entry.</summary>
+    public async Task<(CodeCheck Result, int AttemptsLeft)> CheckCodeAsync(string requestId, string code, CancellationToken cancellationToken)
+    {
+        var result = await codes.CheckAsync(requestId, code, cancellationToken).ConfigureAwait(false);
+        if (result.Result is CodeCheck.Verified or CodeCheck.LockedOut)
+        {
+            var verified = result.Result == CodeCheck.Verified;
+            var now = time.GetUtcNow();
+            var updated = await UpdateAsync(requestId, r => r.Steps.Any(s => s.Name == "code-verified")
+                ? r
+                : r with { Steps = [.. r.Steps, new RequestStep("code-verified", verified ? "verified" : "locked-out", now)] }, cancellationToken).ConfigureAwait(false);
+            if (updated?.Steps.LastOrDefault(s => s.Name == "code-verified") is { } step)
+            {
+                await AuditVerificationAsync(updated, "code-verified", step.At, step.Status == "verified" ? "verified:one-time-code" : "not-verified:locked-out", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>Closes a request (O18): final status, identity data minimized, the code and indexes removed, the record
     /// scheduled for deletion 24 months on, and the requester told.</summary>

@@ -46,7 +46,14 @@ public sealed class RequestWork(
             return new WorkResult(record.Status, record.DenialReason, false, record.EffectiveDueAt.UtcDateTime);
         }
 
-        await service.UpdateAsync(requestId, r => r with { Status = RequestStatus.InProgress, Steps = [.. r.Steps, new RequestStep("verified", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+        var started = await service.UpdateAsync(requestId, r => r with { Status = RequestStatus.InProgress, Steps = [.. r.Steps, new RequestStep("verified", "done", time.GetUtcNow())] }, cancellationToken).ConfigureAwait(false);
+
+        // O10: when the work began, before any of the person's data is read out or deleted (a retry keeps the first time).
+        if (started?.Steps.FirstOrDefault(s => s.Name == "verified") is { } begun)
+        {
+            await service.AuditVerificationAsync(started, "work-started", begun.At, record.Type.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+
         if (record.NotOnFile is { } person)
         {
             return record.Type switch

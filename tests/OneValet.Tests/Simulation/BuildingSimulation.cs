@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Breaches;
+using OneValet.Pipeline.Disclosures;
 using OneValet.Pipeline.Evidence;
 using OneValet.Pipeline.Faces;
 using OneValet.Pipeline.Ingestion;
@@ -43,6 +44,9 @@ internal enum Mutation
     /// <summary>While the first correction is open, its person's informational messages are turned off by a write past the
     /// residents' routes, as a request's own work that penalized the person would (O17).</summary>
     ServiceChanged,
+
+    /// <summary>One affected person's breach notice is lost before it reaches the queue (O14).</summary>
+    BreachNoticeNotSent,
 }
 
 /// <summary>How long and how busy a run is.</summary>
@@ -54,11 +58,11 @@ internal sealed record SimulationPlan(int Days, int Units, int DoorEventsPerDay,
 /// <summary>What a run did, for the test output and the assertions.</summary>
 internal sealed record SimulationFigures(
     int Days, int Residents, int MoveOuts, int DoorEvents, int Recordings, int Requests, int Holds, int Sweeps, int Orchestrations, int TimersFired,
-    int Activities, int Notices, TimeSpan Wall)
+    int Activities, int Notices, TimeSpan Wall, int Disclosures = 0, int SettingChanges = 0)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Days} days, {Residents} residents ({MoveOuts} move-outs), {DoorEvents} door events, {Recordings} recordings, {Requests} privacy requests, {Holds} holds, " +
-        $"{Sweeps} sweeps, {Orchestrations} orchestrations ({TimersFired} timers fired, {Activities} activities), {Notices} notices sent, wall time {Wall.TotalSeconds:F0} s");
+        $"{Sweeps} sweeps, {Orchestrations} orchestrations ({TimersFired} timers fired, {Activities} activities), {Notices} notices sent, {Disclosures} disclosures, {SettingChanges} shared-setting changes, wall time {Wall.TotalSeconds:F0} s");
 }
 
 /// <summary>
@@ -93,6 +97,8 @@ internal sealed class BuildingSimulation
     private int _requests;
     private int _holds;
     private int _sweeps;
+    private int _disclosures;
+    private int _settingChanges;
 
     private BuildingSimulation(PipelineHarness h, SimulationTransport transport, SimulationPlan plan)
     {
@@ -133,6 +139,11 @@ internal sealed class BuildingSimulation
     /// <summary>The request whose extension notice the <see cref="Mutation.NoticeNotSent"/> run loses.</summary>
     public string? UnnoticedRequest { get; private set; }
 
+    /// <summary>The incident the run declares, and the breach notice the <see cref="Mutation.BreachNoticeNotSent"/> run loses.</summary>
+    public string? Incident { get; private set; }
+
+    public string? LostBreachNotice { get; private set; }
+
     /// <summary>The store as an auditor reads it (the mutations decorate only what the pipeline's services see).</summary>
     public IRecordStore AuditorStore { get; private set; } = null!;
 
@@ -166,7 +177,10 @@ internal sealed class BuildingSimulation
     {
         var store = AuditorStore;
         var schedule = new RetentionSchedule(store, _h.Get<Microsoft.Extensions.Options.IOptions<RetentionOptions>>(), _h.Clock);
-        var loader = new ComplianceReportLoader(store, new AuditTrail(store), new AuditLog(store, schedule, _h.Get<RetentionPolicy>()), schedule, _h.Get<OneValet.Pipeline.Calendars.BusinessCalendars>(), _h.Clock);
+        var audit = new AuditLog(store, schedule, _h.Get<RetentionPolicy>());
+        var calendars = _h.Get<OneValet.Pipeline.Calendars.BusinessCalendars>();
+        var incidents = new IncidentsApi(store, schedule, calendars, _h.Get<Microsoft.Extensions.Options.IOptions<BreachOptions>>(), _h.Clock, audit);
+        var loader = new ComplianceReportLoader(store, new AuditTrail(store), audit, schedule, calendars, _h.Clock, incidents);
         return loader.BuildAsync(Start, End, default);
     }
 
@@ -179,6 +193,7 @@ internal sealed class BuildingSimulation
             await TimedAsync("move in", () => MoveInAsync(Unit(u), Start.AddDays(-400 + u))).ConfigureAwait(false);
         }
 
+        await TimedAsync("move in", () => RoommateMovesInAsync(Unit(2), Start.AddDays(-300))).ConfigureAwait(false);
         await SettleAsync().ConfigureAwait(false);
         string? hold = null;
         for (var day = 0; day < _plan.Days; day++)
@@ -242,6 +257,21 @@ internal sealed class BuildingSimulation
                 hold = null;
             }
 
+            if (day % 60 == 30)
+            {
+                await DiscloseAsync(day).ConfigureAwait(false);
+            }
+
+            if (day % 30 == 12)
+            {
+                await ThermostatChangedAsync(day).ConfigureAwait(false);
+            }
+
+            if (day == 45)
+            {
+                await MarketingRefusedAsync().ConfigureAwait(false);
+            }
+
             if (day == _plan.BreachDay)
             {
                 await BreachAsync(morning).ConfigureAwait(false);
@@ -250,7 +280,7 @@ internal sealed class BuildingSimulation
 
         await AtAsync(End).ConfigureAwait(false);
         return new SimulationFigures(_plan.Days, _residents, _moveOuts, _doorEvents, _recordings, _requests, _holds, _sweeps, _hub.Started, _hub.TimersFired,
-            _hub.ActivitiesRun, _transport.Sent, wall.Elapsed);
+            _hub.ActivitiesRun, _transport.Sent, wall.Elapsed, _disclosures, _settingChanges);
     }
 
     /// <summary>Wall time per phase of the run (for the test output).</summary>
@@ -519,14 +549,82 @@ internal sealed class BuildingSimulation
         await SettleAsync().ConfigureAwait(false);
     }
 
+    /// <summary>O13: unit 2 has a roommate besides its main resident (who may move out and be replaced in a turnover).</summary>
+    private async Task RoommateMovesInAsync(string unit, DateTimeOffset movedIn)
+    {
+        var resident = "r-" + (++_residents).ToString("D4", CultureInfo.InvariantCulture);
+        var (status, _) = await Invoke(ctx => _h.Get<ResidentsApi>().PutResidentAsync(resident, Body(ctx, new
+        {
+            buildingId = Building, unitId = unit, movedInAt = movedIn, email = resident + "@residents.sim.test", name = "Roommate " + resident, jurisdiction = "new-york",
+        }), default)).ConfigureAwait(false);
+        Expect(status, 201, "roommate moves in " + resident);
+    }
+
+    /// <summary>O13: unit 2's thermostat changes its set-point on its own schedule: every current resident is alerted.</summary>
+    private async Task ThermostatChangedAsync(int day)
+    {
+        var (status, body) = await Invoke(ctx => _h.Get<RoommateAlerts>().PostAsync(Building, Unit(2), Body(ctx, new
+        {
+            setting = day % 60 == 12 ? "thermostat-setpoint" : "thermostat-mode", value = day % 60 == 12 ? "21.5" : "heat", changedBy = (string?)null,
+        }), default)).ConfigureAwait(false);
+        Expect(status, 202, "thermostat change " + body);
+        _settingChanges++;
+        await SettleAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>O12: property management receives a resident's identifiers (recorded in the sharing ledger), or, every other
+    /// time, the building's door events go to the energy-efficiency vendor the residents chose.</summary>
+    private async Task DiscloseAsync(int day)
+    {
+        var (resident, _) = _units[Unit(1 + _random.Next(_plan.Units))];
+        object body = day % 120 == 30
+            ? new { subjectId = resident, dataCategories = new[] { "identifiers" }, recipientCategory = RecipientCategory.PropertyManagement, recipientName = "Sim Property Management",
+                purpose = DisclosurePurpose.PropertyManagement, legalBasis = "management contract" }
+            : new { buildingId = Building, dataCategories = new[] { "hardware-usage" }, recipientCategory = RecipientCategory.VendorsChosenByPerson, recipientName = "Sim Energy Co",
+                purpose = DisclosurePurpose.EnergyEfficiency, legalBasis = "the residents' energy programme" };
+        var (status, response) = await Invoke(ctx => _h.Get<DisclosuresApi>().RecordAsync(Body(ctx, body), default)).ConfigureAwait(false);
+        Expect(status, 201, "disclose " + response);
+        _disclosures++;
+    }
+
+    /// <summary>O12: a partner asks for residents' identifiers for its marketing; the pipeline refuses (422) and audits the refusal.</summary>
+    private async Task MarketingRefusedAsync()
+    {
+        var (status, _) = await Invoke(ctx => _h.Get<DisclosuresApi>().RecordAsync(Body(ctx, new
+        {
+            buildingId = Building, dataCategories = new[] { "identifiers" }, recipientCategory = RecipientCategory.BusinessPartners, recipientName = "Sim Partner",
+            purpose = DisclosurePurpose.Marketing, legalBasis = "none",
+        }), default)).ConfigureAwait(false);
+        Expect(status, 422, "marketing disclosure refused");
+    }
+
     private async Task BreachAsync(DateTimeOffset morning)
     {
+        if (_plan.Mutation == Mutation.BreachNoticeNotSent)
+        {
+            // The first breach notice queued (one person's) never reaches the queue.
+            _transport.Drop = id =>
+            {
+                if (LostBreachNotice is null && id.StartsWith("breach-inc-", StringComparison.Ordinal))
+                {
+                    LostBreachNotice = id;
+                }
+
+                return id == LostBreachNotice;
+            };
+        }
+
         var (status, body) = await Invoke(ctx => _h.Get<IncidentsApi>().DeclareAsync(Body(ctx, new
         {
             discoveredAt = morning.AddHours(-20), buildings = new[] { Building }, dataCategories = new[] { "identifiers", "hardware-usage" },
             windowFrom = morning.AddDays(-10), windowTo = morning.AddDays(-1), description = "A misconfigured export exposed the building's directory.",
         }), _hub.Client, default)).ConfigureAwait(false);
         Expect(status, 202, "declare breach " + body);
+        if (status == 202)
+        {
+            Incident = JsonDocument.Parse(body).RootElement.GetProperty("incidentId").GetString();
+        }
+
         await SettleAsync().ConfigureAwait(false);
     }
 

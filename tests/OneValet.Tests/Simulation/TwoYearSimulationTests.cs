@@ -22,7 +22,8 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
     [
         "O2:deletion", "O4:deletion", "O6:held", "O6:review", "O7:deletion", "O8:response", "O9:response", "O11:response",
         "D1:acknowledge:new-york", "D1:acknowledge:california", "D1:acknowledge:canada", "D1:respond:new-york", "D1:respond:california",
-        "D1:respond:canada", "D1:extension:canada", "O6:respected", "O18:deletion", "O17:service",
+        "D1:respond:canada", "D1:extension:canada", "O6:respected", "O18:deletion", "O14:notification", "O10:verified", "O12:ledger", "O13:alerted",
+        "O16:choices", "O17:service",
     ];
 
     [Fact]
@@ -219,6 +220,32 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         Assert.Contains("changed by nothing that may: messages.informational", item.Note, StringComparison.Ordinal);
         Assert.Single(item.AuditIds);
         Assert.True(broken.OnTime > 0);
+    }
+
+    [Fact]
+    public async Task A_breach_notice_never_sent_names_the_incident_as_missed_with_its_escalation()
+    {
+        _ = maildev;
+        var plan = new SimulationPlan(Days: 40, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 7, RequestEveryDays: 14, Mutation.BreachNoticeNotSent);
+        var simulation = await BuildingSimulation.StartAsync(plan);
+        await using var h = simulation.Harness;
+        var figures = await simulation.RunAsync();
+        var report = await simulation.ReportAsync();
+        Print(figures, report);
+        Assert.Empty(simulation.Problems);
+        Assert.Equal([simulation.LostBreachNotice!], simulation.Transport.Dropped);
+
+        // O14: the one incident, its deadline passed with one affected person never emailed; the campaign's check escalated
+        // it (its audit entry is cited) and the report names the incident, not the person.
+        var broken = Assert.Single(report.Lines, l => !Fine.Contains(l.Status));
+        Assert.Equal(("O14:notification", LineStatus.Missed), (broken.Id, broken.Status));
+        var item = Assert.Single(broken.Items);
+        Assert.Equal(("incidents/" + simulation.Incident, ItemState.Missed), (item.ItemRef, item.State));
+        Assert.Contains("1 not notified by email by the deadline", item.Note, StringComparison.Ordinal);
+        Assert.Contains("pending 1", item.Note, StringComparison.Ordinal);
+        Assert.Contains("escalated to the privacy officer", item.Note, StringComparison.Ordinal);
+        Assert.Equal(2, item.AuditIds.Count);
+        Assert.DoesNotMatch("r-[0-9]{4}", item.Note);
     }
 
     private void Print(SimulationFigures figures, ComplianceReport report)
