@@ -92,8 +92,9 @@ public sealed class RecordingsApi(IRecordStore store)
     public static RecordingRecord ViewFor(Auth.Caller? caller, ApiRoute route, RecordingRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return record.FaceCheck is { ResidentId: not null } check && caller?.On(route).HasFlag(Roles.PrivacyOfficer) != true
-            ? record with { FaceCheck = check with { ResidentId = null } }
+        // O3's consent reference names a resident too (the matched one, or one consenting resident of the building).
+        return record.FaceCheck is { } check && (check.ResidentId is not null || check.ConsentOf is not null) && caller?.On(route).HasFlag(Roles.PrivacyOfficer) != true
+            ? record with { FaceCheck = check with { ResidentId = null, ConsentOf = null, ConsentGivenAt = null } }
             : record;
     }
 

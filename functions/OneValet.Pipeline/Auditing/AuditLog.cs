@@ -55,6 +55,13 @@ public sealed record AuditRecord
     public string? BuildingId { get; init; }
 
     public DateTimeOffset? EventAt { get; init; }
+
+    /// <summary>O3, for a Facial Entry capture's check: the id of the consent audit entry in force when the capture was
+    /// processed (sent to the Face API, matched), null when it was not processed; the consent was given at
+    /// <see cref="ConsentAt"/>, the day partition that entry lives in.</summary>
+    public string? ConsentEntryId { get; init; }
+
+    public DateTimeOffset? ConsentAt { get; init; }
 }
 
 /// <summary>Writes audit entries. Entries have deterministic ids so a retried step never writes two.</summary>

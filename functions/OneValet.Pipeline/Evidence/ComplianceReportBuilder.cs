@@ -55,7 +55,6 @@ public static class ComplianceReportBuilder
     public static IReadOnlyDictionary<string, string> NoEvidence { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["O1"] = "Ingestion refuses an item without a retention rule, but keeps no per-item record of that check; quarantined uploads (GET /api/quarantine) are the only trace.",
-        ["O3"] = "Consents given and withdrawn are audited, but no record shows that no face was processed without consent.",
     };
 
     public static IReadOnlyDictionary<string, string> Titles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -94,6 +93,11 @@ public static class ComplianceReportBuilder
             if (deletions.TryGetValue(o, out var items))
             {
                 lines.Add(Line($"{o}:deletion", o, Titles[o] + ": items deleted or anonymized at their deadline", "lag", items));
+            }
+
+            if (o == "O3")
+            {
+                lines.Add(Line("O3:consent", o, "Facial Entry captures processed only under a live consent (none matched after a withdrawal or move-out)", "none", FacialEntryConsents(from, to, records)));
             }
 
             if (o == "O6")
@@ -203,6 +207,60 @@ public static class ComplianceReportBuilder
         }
 
         return byObligation;
+    }
+
+    /// <summary>The check outcomes of a capture that was never sent to the Face API (O3: not processed).</summary>
+    private static readonly string[] NotProcessed = ["no-consent", "not-configured", "not-an-image"];
+
+    /// <summary>
+    /// O3 over the period: each Facial Entry capture's check (its <c>facial-entry-checked</c> entry, by the capture's day).
+    /// One not sent to the Face API is fine (not processed). One processed must name the consent entry it was processed
+    /// under (a grant, read by id even when it predates the period), given before the check, of the matched resident on a
+    /// match, and with no withdrawal or move-out of that resident between the grant and the check (from the trail, and the
+    /// withdrawals the loader read by id). A processed capture without a named or findable consent entry is missing proof;
+    /// one processed before its consent or after its end is missed. Move-outs before the period are not looked up.
+    /// </summary>
+    private static List<ReportItem> FacialEntryConsents(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        var grants = records.Audit.Where(v => v.Entry.Action == Residents.ConsentAudit.Given).GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var ends = records.Audit.Where(v => v.Entry.Action is Residents.ConsentAudit.Withdrawn or "moved-out")
+            .GroupBy(v => v.Entry.ItemRef, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var view in records.Audit)
+        {
+            var a = view.Entry;
+            if (a.Action != Faces.FacialEntryChecks.AuditAction || a.At < from || a.At >= to)
+            {
+                continue;
+            }
+
+            var at = a.DoneAt;
+            if (NotProcessed.Contains(a.ReasonCode) && a.ConsentEntryId is null)
+            {
+                items.Add(new ReportItem(a.ItemRef, at, at, null, ItemState.OnTime, [view.Id], "not processed: " + a.ReasonCode));
+                continue;
+            }
+
+            if (a.ConsentEntryId is not { } consentId || !grants.TryGetValue(consentId, out var grant))
+            {
+                items.Add(new ReportItem(a.ItemRef, at, null, null, ItemState.ProofMissing, [view.Id], a.ConsentEntryId is null
+                    ? $"processed ({a.ReasonCode}), naming no consent"
+                    : $"processed ({a.ReasonCode}) under consent entry {a.ConsentEntryId}, which is not in the trail"));
+                continue;
+            }
+
+            var g = grant.Entry;
+            var ended = ends.GetValueOrDefault(g.ItemRef)?.FirstOrDefault(e => e.Entry.At >= g.At && e.Entry.At <= at);
+            var problem = g.At > at ? "processed before the consent it names was given"
+                : a.SubjectId is { } subject && g.ItemRef != "residents/" + subject ? $"matched {subject}, under another resident's consent"
+                : ended is not null ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"processed ({a.ReasonCode}) after {g.ItemRef}'s {ended.Entry.Action} at {ended.Entry.At:O}")
+                : null;
+            items.Add(problem is null
+                ? new ReportItem(a.ItemRef, at, at, null, ItemState.OnTime, [view.Id, grant.Id], string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{a.ReasonCode} under the consent of {g.ItemRef} given {g.At:O}"))
+                : new ReportItem(a.ItemRef, at, null, null, ItemState.Missed, ended is null ? [view.Id, grant.Id] : [view.Id, grant.Id, ended.Id], problem));
+        }
+
+        return items;
     }
 
     /// <summary>

@@ -44,6 +44,7 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
             }
         }
 
+        await AddConsentsAsync(entries, known, from, cancellationToken).ConfigureAwait(false);
         var declared = await IncidentsAsync(from, to, entries, known, cancellationToken).ConfigureAwait(false);
         var alerts = await AlertDeliveriesAsync(entries, cancellationToken).ConfigureAwait(false);
         return new ReportRecords(entries, unfinished, requests, allHolds, declared, alerts);
@@ -126,6 +127,45 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
                 entries.Add(new AuditEntryView(id, AuditLog.PartitionFor(found.At), found));
                 known.Add(id);
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// O3: the consent entries the period's capture checks name that predate the period, each read once by its id in its day
+    /// (a point read), and for each such consent the withdrawals its resident made between it and the period (from the
+    /// resident record's consent history: one point read per resident, then one per withdrawal), so a match after a
+    /// withdrawal outside the period is still seen.
+    /// </summary>
+    private async Task AddConsentsAsync(List<AuditEntryView> entries, HashSet<string> known, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var named = entries.Where(e => e.Entry is { Action: Faces.FacialEntryChecks.AuditAction, ConsentEntryId: not null, ConsentAt: not null })
+            .Select(e => (Id: e.Entry.ConsentEntryId!, At: e.Entry.ConsentAt!.Value)).Distinct().ToList();
+        var residents = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (id, at) in named)
+        {
+            if (known.Contains(id) || await audit.ReadAsync(id, at, cancellationToken).ConfigureAwait(false) is not { } grant)
+            {
+                continue;
+            }
+
+            known.Add(id);
+            entries.Add(new AuditEntryView(id, AuditLog.PartitionFor(grant.At), grant));
+            var residentId = grant.ItemRef.StartsWith("residents/", StringComparison.Ordinal) ? grant.ItemRef["residents/".Length..] : null;
+            if (residentId is null || !residents.Add(residentId)
+                || (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document.FacialEntry is not { } consent)
+            {
+                continue;
+            }
+
+            foreach (var withdrawal in consent.History.Where(h => h.Action == "withdrawn" && h.At >= grant.At && h.At < from))
+            {
+                var withdrawalId = ConsentAudit.IdFor(ConsentAudit.Withdrawn, residentId, withdrawal.At);
+                if (!known.Contains(withdrawalId) && await audit.ReadAsync(withdrawalId, withdrawal.At, cancellationToken).ConfigureAwait(false) is { } entry)
+                {
+                    known.Add(withdrawalId);
+                    entries.Add(new AuditEntryView(withdrawalId, AuditLog.PartitionFor(entry.At), entry));
+                }
             }
         }
     }

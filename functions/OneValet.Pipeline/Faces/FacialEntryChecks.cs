@@ -3,8 +3,10 @@ using Azure;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Configuration;
 using OneValet.Pipeline.Ingestion;
+using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Storage;
 
 namespace OneValet.Pipeline.Faces;
@@ -19,6 +21,10 @@ namespace OneValet.Pipeline.Faces;
 /// (<c>Verified</c>); anyone else, <c>NotVerified</c>.
 /// Idempotent and retry-safe: a capture that has its check is not checked again, a check is written only onto the
 /// version of the capture it looked at, and a failure (Face API down) leaves no check, so the retried ingestion runs it.
+/// Each check is audited (O3, <see cref="AuditAction"/>) before it is stored, so no capture has a check without its entry:
+/// capture reference, building, outcome, and for a capture that was processed the consent it was processed under (the id
+/// of that consent's audit entry, <see cref="ConsentAudit"/>; on a match the matched resident's pseudonymous id). No image,
+/// no face, no confidence.
 /// </summary>
 public sealed partial class FacialEntryChecks(
     IRecordStore store,
@@ -26,9 +32,13 @@ public sealed partial class FacialEntryChecks(
     IOptions<StorageOptions> storageOptions,
     FacialEntryIndex index,
     FaceVerifier faces,
+    AuditLog audit,
     TimeProvider time,
     ILogger<FacialEntryChecks> logger)
 {
+    /// <summary>The audit action of a capture's check (O3).</summary>
+    public const string AuditAction = "facial-entry-checked";
+
     private const int MaxAttempts = 5;
     private readonly BlobContainerClient _recordings = blobs.GetBlobContainerClient(storageOptions.Value.RecordingsContainer);
 
@@ -52,7 +62,7 @@ public sealed partial class FacialEntryChecks(
 
         var record = stored.Document;
         FaceCheck? check;
-        if (!await index.AnyLiveAsync(buildingId, cancellationToken).ConfigureAwait(false))
+        if (await index.FirstLiveAsync(buildingId, cancellationToken).ConfigureAwait(false) is not { } consenting)
         {
             check = new FaceCheck(FaceVerificationStatus.NoConsent, time.GetUtcNow());
         }
@@ -66,7 +76,7 @@ public sealed partial class FacialEntryChecks(
         }
         else
         {
-            check = await IdentifyAsync(record, cancellationToken).ConfigureAwait(false);
+            check = await IdentifyAsync(record, consenting, cancellationToken).ConfigureAwait(false);
         }
 
         if (check is null)
@@ -74,9 +84,17 @@ public sealed partial class FacialEntryChecks(
             return null;
         }
 
+        // O3: the entry first (same id and day on a retry), so a stored check always has its entry; a check written by a
+        // concurrent call instead of this one gets its own content in the entry.
+        await AuditAsync(record, check, cancellationToken).ConfigureAwait(false);
         var saved = await SaveAsync(stored, check, cancellationToken).ConfigureAwait(false);
         if (saved is not null)
         {
+            if (saved != check)
+            {
+                await AuditAsync(record, saved, cancellationToken).ConfigureAwait(false);
+            }
+
             LogChecked(logger, record.BuildingId, record.DoorId, record.CaptureId, saved.Status);
         }
 
@@ -84,7 +102,7 @@ public sealed partial class FacialEntryChecks(
     }
 
     /// <summary>The Face API path: the capture's bytes (exactly those the record describes), identify, accept by the records.</summary>
-    private async Task<FaceCheck?> IdentifyAsync(RecordingRecord record, CancellationToken cancellationToken)
+    private async Task<FaceCheck?> IdentifyAsync(RecordingRecord record, ResidentRecord consenting, CancellationToken cancellationToken)
     {
         BinaryData capture;
         try
@@ -105,7 +123,7 @@ public sealed partial class FacialEntryChecks(
         var identification = await faces.IdentifyAsync(record.BuildingId, capture, cancellationToken).ConfigureAwait(false);
         if (identification.Faces == 0)
         {
-            return new FaceCheck(FaceVerificationStatus.NoFace, time.GetUtcNow());
+            return new FaceCheck(FaceVerificationStatus.NoFace, time.GetUtcNow(), ConsentOf: consenting.ResidentId, ConsentGivenAt: consenting.FacialEntry?.GivenAt);
         }
 
         foreach (var candidate in identification.Candidates)
@@ -118,15 +136,51 @@ public sealed partial class FacialEntryChecks(
                 continue;
             }
 
-            var enrollment = await index.LiveEnrollmentAsync(record.BuildingId, residentId, cancellationToken).ConfigureAwait(false);
-            if (enrollment?.FacePersonId == candidate.PersonId.ToString())
+            var live = await index.LiveAsync(record.BuildingId, residentId, cancellationToken).ConfigureAwait(false);
+            if (live is { } l && l.Enrollment.FacePersonId == candidate.PersonId.ToString())
             {
-                return new FaceCheck(FaceVerificationStatus.Verified, time.GetUtcNow(), candidate.Confidence, residentId, candidate.Face);
+                return new FaceCheck(FaceVerificationStatus.Verified, time.GetUtcNow(), candidate.Confidence, residentId, candidate.Face, residentId, l.Resident.FacialEntry?.GivenAt);
             }
         }
 
-        return new FaceCheck(FaceVerificationStatus.NotVerified, time.GetUtcNow());
+        return new FaceCheck(FaceVerificationStatus.NotVerified, time.GetUtcNow(), ConsentOf: consenting.ResidentId, ConsentGivenAt: consenting.FacialEntry?.GivenAt);
     }
+
+    /// <summary>The id of a capture version's check entry (one per record and bytes: a retry rewrites the same entry).</summary>
+    public static string AuditIdFor(RecordingRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return AuditLog.IdFor(AuditAction, record.BuildingId, record.Id, record.Sha256);
+    }
+
+    /// <summary>The outcome as the entry's reason code, e.g. <c>no-consent</c>, <c>verified</c>.</summary>
+    public static string CodeOf(FaceVerificationStatus status) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());
+
+    /// <summary>O3: the check's audit entry, in the day of the capture (stable across retries). Ids only.</summary>
+    private Task AuditAsync(RecordingRecord record, FaceCheck check, CancellationToken cancellationToken) =>
+        audit.WriteAsync(AuditIdFor(record), new AuditRecord
+        {
+            Action = AuditAction,
+            ItemRef = $"recordings/{record.BuildingId}/{record.Id}",
+            Category = DataCategories.FacialEntryAuthentication,
+            Obligation = "O3",
+            ReasonCode = CodeOf(check.Status),
+            How = check.Status switch
+            {
+                FaceVerificationStatus.NoConsent => "not sent to the Face API: nobody in the building has a live consent and an enrollment",
+                FaceVerificationStatus.NotConfigured => "not sent: no Face API here",
+                FaceVerificationStatus.NotAnImage => "not sent: not a JPEG within the Face API's size limit",
+                FaceVerificationStatus.Verified => "identified against the building's group: matched a resident with a live consent and that enrollment",
+                _ => "identified against the building's group under a live consent of the building: nobody consenting matched",
+            },
+            SubjectId = check.ResidentId,
+            BuildingId = record.BuildingId,
+            EventAt = record.CapturedAt,
+            ConsentEntryId = check is { ConsentOf: { } resident, ConsentGivenAt: { } given } ? ConsentAudit.IdFor(ConsentAudit.Given, resident, given) : null,
+            ConsentAt = check.ConsentOf is null ? null : check.ConsentGivenAt,
+            At = record.CapturedAt,
+            DoneAt = check.CheckedAt,
+        }, cancellationToken);
 
     /// <summary>Writes the check onto the record it was made for; a concurrent check that wrote first wins, and a newer
     /// version of the capture (other bytes) gets none of this one.</summary>

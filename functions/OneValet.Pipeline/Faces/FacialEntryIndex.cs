@@ -54,7 +54,12 @@ public sealed class FacialEntryIndex(IRecordStore store)
     /// Whether at least one resident of the building has a live consent and an enrollment, by the records (not the index
     /// alone): entries whose resident no longer qualifies are removed on the way. Usually one page and one point read.
     /// </summary>
-    public async Task<bool> AnyLiveAsync(string buildingId, CancellationToken cancellationToken)
+    public async Task<bool> AnyLiveAsync(string buildingId, CancellationToken cancellationToken) =>
+        await FirstLiveAsync(buildingId, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>As <see cref="AnyLiveAsync"/>, and which resident's live consent it found (O3: the consent a capture sent to
+    /// the Face API is processed under), or null.</summary>
+    public async Task<ResidentRecord?> FirstLiveAsync(string buildingId, CancellationToken cancellationToken)
     {
         string? continuation = null;
         do
@@ -62,9 +67,9 @@ public sealed class FacialEntryIndex(IRecordStore store)
             var page = await store.QueryAsync<FacialEntryIndexEntry>(Containers.Occupancy, PartitionOf(buildingId), RecordQuery.All, 20, continuation, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                if (await LiveEnrollmentAsync(buildingId, item.Document.ResidentId, cancellationToken).ConfigureAwait(false) is not null)
+                if (await LiveAsync(buildingId, item.Document.ResidentId, cancellationToken).ConfigureAwait(false) is { } live)
                 {
-                    return true;
+                    return live.Resident;
                 }
 
                 await RemoveAsync(buildingId, item.Document.ResidentId, cancellationToken).ConfigureAwait(false);
@@ -73,7 +78,7 @@ public sealed class FacialEntryIndex(IRecordStore store)
             continuation = page.Continuation;
         }
         while (continuation is not null);
-        return false;
+        return null;
     }
 
     /// <summary>The resident of the building whose reference is that Face API person, or null.</summary>
@@ -94,7 +99,11 @@ public sealed class FacialEntryIndex(IRecordStore store)
     /// made there and has not ended (O3, O4); else null. The door check's last word, whatever the index or a stale Face API
     /// group says.
     /// </summary>
-    public async Task<FacialEnrollmentRecord?> LiveEnrollmentAsync(string buildingId, string residentId, CancellationToken cancellationToken)
+    public async Task<FacialEnrollmentRecord?> LiveEnrollmentAsync(string buildingId, string residentId, CancellationToken cancellationToken) =>
+        (await LiveAsync(buildingId, residentId, cancellationToken).ConfigureAwait(false))?.Enrollment;
+
+    /// <summary>As <see cref="LiveEnrollmentAsync"/>, with the resident record it was judged by (whose consent is live).</summary>
+    public async Task<(ResidentRecord Resident, FacialEnrollmentRecord Enrollment)?> LiveAsync(string buildingId, string residentId, CancellationToken cancellationToken)
     {
         var resident = (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
         if (resident is null || !resident.FacialEntryActive || resident.BuildingId != buildingId)
@@ -103,6 +112,6 @@ public sealed class FacialEntryIndex(IRecordStore store)
         }
 
         var enrollment = (await store.ReadAsync<FacialEnrollmentRecord>(Containers.Residents, residentId, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
-        return enrollment is not null && enrollment.UsableIn(buildingId) ? enrollment : null;
+        return enrollment is not null && enrollment.UsableIn(buildingId) ? (resident, enrollment) : null;
     }
 }

@@ -93,13 +93,18 @@ public sealed record RecordingRecord
 /// The outcome of checking a Facial Entry capture against the consenting enrolled residents of its building (O4).
 /// <see cref="Faces.FaceVerificationStatus.NotConfigured"/> where no Face API runs (the local host): nothing was compared.
 /// <see cref="ResidentId"/> (pseudonymous) and <see cref="Face"/> (where in the capture the matched face is) only on a match.
+/// <see cref="ConsentOf"/> and <see cref="ConsentGivenAt"/> (O3): when the capture was processed (sent to the Face API), the
+/// resident whose live consent it was processed under (on a match, the matched resident; else one consenting resident of
+/// the building) and when that consent was given: its audit entry (<see cref="Residents.ConsentAudit"/>) is the proof.
 /// </summary>
 public sealed record FaceCheck(
     Faces.FaceVerificationStatus Status,
     DateTimeOffset CheckedAt,
     double? Confidence = null,
     string? ResidentId = null,
-    Faces.FaceRectangle? Face = null);
+    Faces.FaceRectangle? Face = null,
+    string? ConsentOf = null,
+    DateTimeOffset? ConsentGivenAt = null);
 
 /// <summary>The policy's category names (REFERENCE.md, "The data and where it comes from").</summary>
 public static class DataCategories

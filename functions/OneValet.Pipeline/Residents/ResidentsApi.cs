@@ -236,7 +236,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 FacialEntry = new FacialEntryConsent { GivenAt = now, PolicyVersion = input.PolicyVersion, History = history },
                 ReferenceDataDeadline = null,
             }, null);
-        }, "facial-entry-consent-given", cancellationToken).ConfigureAwait(false);
+        }, ConsentAudit.Given, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>O3: withdrawal stops face processing at once; O5: reference data goes within 90 days.</summary>
@@ -256,7 +256,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                 FacialEntry = consent with { WithdrawnAt = now, History = history },
                 ReferenceDataDeadline = EarlierOf(r.ReferenceDataDeadline, policy.Deadline(policy.ForReferenceData(), now, r.BuildingId)),
             }, null);
-        }, "facial-entry-consent-withdrawn", cancellationToken).ConfigureAwait(false);
+        }, ConsentAudit.Withdrawn, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IResult> PutMessagePreferencesAsync(string residentId, HttpRequest request, CancellationToken cancellationToken)
@@ -355,7 +355,10 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             if (auditAction is not null)
             {
                 var now = time.GetUtcNow();
-                await audit.WriteAsync(AuditLog.IdFor(auditAction, residentId, RecordJson.Timestamp(now)), new AuditRecord
+                // O3: a consent's entry is in the day, and has the id, of the consent's own time (ConsentAudit), so that a
+                // capture's check can name it and a report read it by id.
+                var at = ConsentAudit.TimeOf(auditAction, updated) ?? now;
+                await audit.WriteAsync(AuditLog.IdFor(auditAction, residentId, RecordJson.Timestamp(at)), new AuditRecord
                 {
                     Action = auditAction,
                     ItemRef = $"residents/{residentId}",
@@ -363,7 +366,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
                     Deadline = auditAction == MessageChoicesAction ? null : updated.ReferenceDataDeadline,
                     ReasonCode = auditAction == MessageChoicesAction ? ChoicesCode(updated.Messages) : null,
                     SubjectId = auditAction == MessageChoicesAction ? residentId : null,
-                    At = now,
+                    At = at,
                     DoneAt = now,
                 }, cancellationToken).ConfigureAwait(false);
             }

@@ -14,6 +14,7 @@ using OneValet.Pipeline.Requests;
 using OneValet.Pipeline.Residents;
 using OneValet.Pipeline.Retention;
 using OneValet.Pipeline.Storage;
+using OneValet.Tests.Faces;
 using OneValet.Tests.Infrastructure;
 using OneValet.Tests.Retention;
 
@@ -76,6 +77,9 @@ internal sealed class BuildingSimulation
 {
     public const string Building = "b-sim";
 
+    /// <summary>Facial Entry captures at the lobby console per day.</summary>
+    public const int CapturesPerDay = 3;
+
     private static readonly string[] Jurisdictions = ["new-york", "new-york", "new-york", "california", "california", "canada"];
 
     private readonly PipelineHarness _h;
@@ -89,6 +93,17 @@ internal sealed class BuildingSimulation
     private readonly List<string> _openCorrections = [];
     private readonly List<string> _problems = [];
     private readonly Dictionary<string, TimeSpan> _phases = new(StringComparer.Ordinal);
+    private readonly FakeFaceService _face;
+    private readonly Random _faceRandom = new(3);
+    private readonly List<string> _enrolled = [];
+    private readonly List<string> _formerEnrolled = [];
+    private readonly Dictionary<string, byte[]> _doorImages = new(StringComparer.Ordinal);
+    private readonly byte[] _stranger = Hardware.Jpeg(20_000, seed: 99_999);
+    private readonly Dictionary<FaceVerificationStatus, int> _checks = [];
+    private int _consents;
+    private int _withdrawals;
+    private int _enrollments;
+    private int _captures;
     private string? _firstEventPartition;
     private int _residents;
     private int _moveOuts;
@@ -100,9 +115,10 @@ internal sealed class BuildingSimulation
     private int _disclosures;
     private int _settingChanges;
 
-    private BuildingSimulation(PipelineHarness h, SimulationTransport transport, SimulationPlan plan)
+    private BuildingSimulation(PipelineHarness h, SimulationTransport transport, SimulationPlan plan, FakeFaceService face)
     {
         _h = h;
+        _face = face;
         _transport = transport;
         _plan = plan;
         _hub = new ClockedTaskHub(h.Services, h.Clock);
@@ -150,6 +166,8 @@ internal sealed class BuildingSimulation
     public static async Task<BuildingSimulation> StartAsync(SimulationPlan plan)
     {
         var transport = new SimulationTransport();
+        var face = new FakeFaceService();
+        face.Shows(Hardware.Jpeg(20_000, seed: 99_999), "stranger");
         BuildingSimulation? simulation = null;
         var h = await PipelineHarness.StartAsync(
             new Dictionary<string, string?>
@@ -158,15 +176,19 @@ internal sealed class BuildingSimulation
                 // plans 26 hours ahead: every bucket still gets its timer before it falls due (and the time between is jumped).
                 ["OneValet:Retention:PlanningHorizon"] = "1.02:00:00",
                 ["OneValet:Retention:PlanInterval"] = "1.00:00:00",
+                // Facial Entry against the Face API's HTTP contract (no emulator exists: FakeFaceService).
+                ["OneValet:Faces:Endpoint"] = FakeFaceService.Endpoint,
+                ["OneValet:Faces:LargePersonGroupPrefix"] = FakeFaceService.GroupPrefix,
             },
             Start,
             services =>
             {
                 services.AddSingleton<IMessageTransport>(transport);
+                services.AddSingleton(face.CreateApi());
                 var raw = services.Last(d => d.ServiceType == typeof(IRecordStore) && !d.IsKeyedService).ImplementationInstance as IRecordStore;
                 services.AddSingleton<IRecordStore>(new MutatingStore(raw!, () => simulation));
             });
-        simulation = new BuildingSimulation(h, transport, plan);
+        simulation = new BuildingSimulation(h, transport, plan, face);
         simulation.AuditorStore = ((MutatingStore)h.Store).Inner;
         return simulation;
     }
@@ -194,6 +216,7 @@ internal sealed class BuildingSimulation
         }
 
         await TimedAsync("move in", () => RoommateMovesInAsync(Unit(2), Start.AddDays(-300))).ConfigureAwait(false);
+        await TimedAsync("facial entry", FacialEntryStartAsync).ConfigureAwait(false);
         await SettleAsync().ConfigureAwait(false);
         string? hold = null;
         for (var day = 0; day < _plan.Days; day++)
@@ -209,6 +232,7 @@ internal sealed class BuildingSimulation
 
             await AtAsync(morning.AddHours(8)).ConfigureAwait(false);
             await TimedAsync("door events", () => DoorEventsAsync(day, morning)).ConfigureAwait(false);
+            await TimedAsync("facial entry", () => CapturesAsync(day, morning)).ConfigureAwait(false);
             if (mutated && _plan.Mutation == Mutation.DeletionSkipped && SkippedItem is null)
             {
                 SkippedItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, _firstEventPartition!, $"e-{day}-0", 0);
@@ -229,6 +253,11 @@ internal sealed class BuildingSimulation
             if (day % 15 == 3)
             {
                 await ConsentAsync().ConfigureAwait(false);
+            }
+
+            if (day % 45 == 20)
+            {
+                await TimedAsync("facial entry", WithdrawOneAsync).ConfigureAwait(false);
             }
 
             await AtAsync(morning.AddHours(11)).ConfigureAwait(false);
@@ -282,6 +311,14 @@ internal sealed class BuildingSimulation
         return new SimulationFigures(_plan.Days, _residents, _moveOuts, _doorEvents, _recordings, _requests, _holds, _sweeps, _hub.Started, _hub.TimersFired,
             _hub.ActivitiesRun, _transport.Sent, wall.Elapsed, _disclosures, _settingChanges);
     }
+
+    /// <summary>What Facial Entry did in the run (for the test output and the assertions).</summary>
+    public string FacialEntryFigures => string.Create(CultureInfo.InvariantCulture,
+        $"Facial Entry: {_consents} consents given, {_withdrawals} withdrawn, {_enrollments} enrollments, {_enrolled.Count} still enrolled, {_captures} captures checked (")
+        + string.Join(", ", _checks.OrderBy(c => c.Key).Select(c => FacialEntryChecks.CodeOf(c.Key) + " " + c.Value.ToString(CultureInfo.InvariantCulture))) + ")";
+
+    /// <summary>Captures checked per outcome.</summary>
+    public IReadOnlyDictionary<FaceVerificationStatus, int> Checks => _checks;
 
     /// <summary>Wall time per phase of the run (for the test output).</summary>
     public string Phases => string.Join(", ", _phases.OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value.TotalSeconds:F1} s")));
@@ -375,6 +412,7 @@ internal sealed class BuildingSimulation
         Expect(status, 200, "move out " + resident);
         _moveOuts++;
         _consented.Remove(resident);
+        EndEnrollment(resident);
         _former.Add((resident, jurisdiction, now));
         await SettleAsync().ConfigureAwait(false);
         await MoveInAsync(unit, now.AddHours(1)).ConfigureAwait(false);
@@ -385,14 +423,113 @@ internal sealed class BuildingSimulation
         var (resident, _) = _units[Unit(1 + _random.Next(_plan.Units))];
         if (_consented.Remove(resident))
         {
-            var (withdrawn, _) = await Invoke(_ => _h.Get<ResidentsApi>().WithdrawFacialEntryConsentAsync(resident, default)).ConfigureAwait(false);
-            Expect(withdrawn, 200, "withdraw consent");
+            await WithdrawAsync(resident).ConfigureAwait(false);
             return;
         }
 
+        await ConsentAndEnrollAsync(resident).ConfigureAwait(false);
+    }
+
+    /// <summary>Facial Entry at the start: the residents of every tenth unit consent (the published policy version) and
+    /// enroll through the pipeline's own routes (O3).</summary>
+    private async Task FacialEntryStartAsync()
+    {
+        for (var unit = 10; unit <= _plan.Units; unit += 10)
+        {
+            await ConsentAndEnrollAsync(_units[Unit(unit)].Resident).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ConsentAndEnrollAsync(string resident)
+    {
         var (status, _) = await Invoke(ctx => _h.Get<ResidentsApi>().GiveFacialEntryConsentAsync(resident, Body(ctx, new { policyVersion = "2022-06-29" }), default)).ConfigureAwait(false);
         Expect(status, 200, "give consent");
         _consented.Add(resident);
+        _consents++;
+
+        // The reference: an image the fake Face API is told shows this resident, as does the image of them at the door.
+        var n = int.Parse(resident.AsSpan(2), CultureInfo.InvariantCulture);
+        var reference = Hardware.Jpeg(20_000, seed: 100_000 + n);
+        _face.Shows(reference, resident);
+        _face.Shows(DoorImage(resident), resident);
+        var (enrolled, body) = await Invoke(ctx =>
+        {
+            ctx.Request.ContentType = "image/jpeg";
+            ctx.Request.Body = new MemoryStream(reference);
+            return _h.Get<FacialEnrollments>().PutAsync(resident, ctx.Request, default);
+        }).ConfigureAwait(false);
+        Expect(enrolled, 201, "enroll " + resident + " " + body);
+        if (enrolled == 201)
+        {
+            _enrollments++;
+            _formerEnrolled.Remove(resident);
+            _enrolled.Add(resident);
+        }
+    }
+
+    private async Task WithdrawAsync(string resident)
+    {
+        var (withdrawn, _) = await Invoke(_ => _h.Get<ResidentsApi>().WithdrawFacialEntryConsentAsync(resident, default)).ConfigureAwait(false);
+        Expect(withdrawn, 200, "withdraw consent");
+        _withdrawals++;
+        EndEnrollment(resident);
+    }
+
+    /// <summary>Every 45 days one enrolled resident withdraws (O3 at once, O5 within 90 days).</summary>
+    private async Task WithdrawOneAsync()
+    {
+        if (_enrolled.Count > 0)
+        {
+            var resident = _enrolled[_faceRandom.Next(_enrolled.Count)];
+            _consented.Remove(resident);
+            await WithdrawAsync(resident).ConfigureAwait(false);
+        }
+    }
+
+    private void EndEnrollment(string resident)
+    {
+        if (_enrolled.Remove(resident))
+        {
+            _formerEnrolled.Add(resident);
+        }
+    }
+
+    private byte[] DoorImage(string resident)
+    {
+        if (!_doorImages.TryGetValue(resident, out var image))
+        {
+            image = _doorImages[resident] = Hardware.Jpeg(20_000, seed: 200_000 + int.Parse(resident.AsSpan(2), CultureInfo.InvariantCulture));
+        }
+
+        return image;
+    }
+
+    /// <summary>
+    /// The day's Facial Entry captures at the lobby console, each catalogued through ingestion and so checked against the
+    /// fake Face API (O3, O4): two by enrolled residents (a stranger when nobody is enrolled), the third by a stranger or,
+    /// every other day, by a resident whose enrollment ended (withdrawn or moved out): never matched.
+    /// </summary>
+    private async Task CapturesAsync(int day, DateTimeOffset morning)
+    {
+        for (var i = 0; i < CapturesPerDay; i++)
+        {
+            var image = i < 2
+                ? _enrolled.Count > 0 ? DoorImage(_enrolled[_faceRandom.Next(_enrolled.Count)]) : _stranger
+                : day % 2 == 1 && _formerEnrolled.Count > 0 ? DoorImage(_formerEnrolled[_faceRandom.Next(_formerEnrolled.Count)]) : _stranger;
+            var capture = new UploadName(Building, "lobby", $"f-{day}-{i}", "jpg");
+            await Hardware.UploadAsync(_h.Recordings, capture.BlobName, image, Hardware.Metadata(morning.AddHours(7).AddMinutes(30 + (i * 7)), kind: "facial-entry")).ConfigureAwait(false);
+            var outcome = await _h.Get<RecordingIngestor>().IngestAsync(capture.BlobName, _hub.Client, default).ConfigureAwait(false);
+            Expect(outcome.Result == IngestionResult.Catalogued ? 1 : 0, 1, "capture " + outcome.Result);
+            var check = (await _h.Store.ReadAsync<RecordingRecord>(Containers.Recordings, Building, capture.RecordId).ConfigureAwait(false))?.Document.FaceCheck;
+            if (check is null)
+            {
+                _problems.Add("capture " + capture.RecordId + " has no check");
+                continue;
+            }
+
+            _checks[check.Status] = _checks.GetValueOrDefault(check.Status) + 1;
+            _captures++;
+        }
     }
 
     private async Task DoorEventsAsync(int day, DateTimeOffset morning)

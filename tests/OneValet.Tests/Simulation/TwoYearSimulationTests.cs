@@ -24,6 +24,7 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         "D1:acknowledge:new-york", "D1:acknowledge:california", "D1:acknowledge:canada", "D1:respond:new-york", "D1:respond:california",
         "D1:respond:canada", "D1:extension:canada", "O6:respected", "O18:deletion", "O14:notification", "O10:verified", "O12:ledger", "O13:alerted",
         "O16:choices", "O17:service",
+        "O3:consent", "O3:deletion", "O5:deletion",
     ];
 
     [Fact]
@@ -35,6 +36,7 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         var figures = await simulation.RunAsync();
         var report = await simulation.ReportAsync();
         Print(figures, report);
+        output.WriteLine(simulation.FacialEntryFigures);
         output.WriteLine(simulation.Phases);
         Assert.Empty(simulation.Problems);
 
@@ -60,6 +62,17 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         // About fifty requests of every type were answered (the last ones may still be open), each of them also a record
         // whose identity data was minimized after its close (O18).
         Assert.InRange(figures.Requests, 50, 55);
+
+        // O3: every capture of the two years was checked and audited, the report judged each one; the matched ones each name
+        // the consent entry they were processed under, and some were not processed at all (nobody consenting matched is
+        // still processed; a stranger or a withdrawn resident is never matched).
+        var checks = simulation.Checks;
+        Assert.True(checks.GetValueOrDefault(Pipeline.Faces.FaceVerificationStatus.Verified) > 500 && checks.GetValueOrDefault(Pipeline.Faces.FaceVerificationStatus.NotVerified) > 100, simulation.FacialEntryFigures);
+        var o3 = Assert.Single(report.Lines, l => l.Id == "O3:consent");
+        Assert.Equal(checks.Values.Sum(), o3.Due);
+        Assert.Equal(checks[Pipeline.Faces.FaceVerificationStatus.Verified], o3.Items.Count(i => i.Note!.StartsWith("verified under the consent of residents/", StringComparison.Ordinal) && i.AuditIds.Count == 2));
+        // O4: the captures are among the authentication data deleted within 90 days of collection.
+        Assert.True(Assert.Single(report.Lines, l => l.Id == "O4:deletion").Items.Count(i => i.ItemRef.StartsWith("recordingVersion/b-sim/lobby_f-", StringComparison.Ordinal)) > 1500);
         Assert.InRange(report.Lines.Where(l => l.Id is "O8:response" or "O9:response" or "O11:response").Sum(l => l.Due), 45, 55);
     }
 
@@ -141,10 +154,12 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         var broken = Assert.Single(report.Lines, l => !Fine.Contains(l.Status));
         Assert.Equal(("O6:respected", LineStatus.Missed), (broken.Id, broken.Status));
         var missed = broken.Items.Where(i => i.State == ItemState.Missed).ToList();
-        Assert.InRange(missed.Count, 1, 2 * plan.DoorEventsPerDay);
+        Assert.InRange(missed.Count, 1, (2 * (plan.DoorEventsPerDay + BuildingSimulation.CapturesPerDay)) + 1);
         Assert.All(missed, i =>
         {
-            Assert.Matches("^doorEvent/[^/]+/e-2[01]-[0-9]+/0$", i.ItemRef);
+            // The door events and the Facial Entry captures collected in the hold's window (O4), and the reference data of the
+            // resident who withdrew on day 20 (O5: its deadline counts from the withdrawal, inside the window).
+            Assert.Matches("^(doorEvent/[^/]+/e-2[01]-[0-9]+/0|recordingVersion/b-sim/lobby_f-2[01]-[0-9]+/[0-9]+|facialEnrollment/r-[0-9]+/facial-enrollment/0)$", i.ItemRef);
             Assert.Contains(simulation.IgnoredHold!, i.Note, StringComparison.Ordinal);
             Assert.Single(i.AuditIds);
         });
