@@ -24,7 +24,7 @@ internal static class ExportBenchmark
     private const int Recordings = 50;
     private const string Photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
 
-    public static async Task RunAsync(int count)
+    public static async Task RunAsync(int count, bool profile = false)
     {
         // Its own in-memory Azurite: the shared one persists its whole blob database as one JSON file every few seconds, and
         // after a test run that save stalls every call (measured: the same export 0.7 s on a fresh emulator, 10 s after the
@@ -46,14 +46,25 @@ internal static class ExportBenchmark
             ["OneValet:Storage:QueuePrefix"] = "benchexp" + suffix + "-",
         }).Build());
         services.AddLogging();
+        // --profile: every store and blob call of the export counted and timed (RoundTrips); the raw side reads the store
+        // unwrapped.
+        var trips = new RoundTrips();
+        var sqlite = new SqliteRecordStore(Path.Combine(folder, "records.db"));
+        if (profile)
+        {
+            var blobOptions = new Azure.Storage.Blobs.BlobClientOptions();
+            blobOptions.AddPolicy(new RoundTrips.BlobPolicy(trips), Azure.Core.HttpPipelinePosition.PerCall);
+            services.AddSingleton(new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString, blobOptions));
+        }
+
         services.AddPipeline();
-        services.AddSingleton<IRecordStore>(new SqliteRecordStore(Path.Combine(folder, "records.db")));
+        services.AddSingleton<IRecordStore>(profile ? new RoundTrips.Store(sqlite, trips) : sqlite);
         services.AddKeyedSingleton<IRecordStore>(DeletionLedger.StoreKey, new SqliteRecordStore(Path.Combine(folder, "ledger.db")));
         services.AddSingleton(new Azure.Storage.Queues.QueueServiceClient(azurite.ConnectionString));
         services.AddSingleton<StorageQueueTransport>();
         services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<StorageQueueTransport>());
         await using var provider = services.BuildServiceProvider();
-        var store = (SqliteRecordStore)provider.GetRequiredService<IRecordStore>();
+        var store = sqlite;
         var now = DateTimeOffset.UtcNow;
         await store.UpsertAsync(Containers.Residents, "r-bench", ResidentRecord.DocumentId, new ResidentRecord
         {
@@ -118,6 +129,9 @@ internal static class ExportBenchmark
             var exportTimes = new List<double>();
             var rawTimes = new List<double>();
             var ratios = new List<double>();
+            var exportCpu = new List<double>();
+            var azuriteCpu = new List<double>();
+            var rawCpu = new List<double>();
             for (var round = 0; round < rounds + 2; round++)
             {
                 var requestId = $"req-{subject}-{round}";
@@ -127,15 +141,16 @@ internal static class ExportBenchmark
                     ReceivedAt = now, AcknowledgeBy = now.AddDays(14), DueAt = now.AddDays(30), Status = RequestStatus.InProgress,
                 });
                 double export = 0, raw = 0;
+                (double Own, double Azurite) exportUse = default, rawUse = default;
                 if (round % 2 == 0)
                 {
-                    export = await ExportAsync(requestId);
-                    raw = await RawAsync(subject, expected, withRecordings);
+                    (export, exportUse) = await CpuAsync(() => ExportAsync(requestId));
+                    (raw, rawUse) = await CpuAsync(() => RawAsync(subject, expected, withRecordings));
                 }
                 else
                 {
-                    raw = await RawAsync(subject, expected, withRecordings);
-                    export = await ExportAsync(requestId);
+                    (raw, rawUse) = await CpuAsync(() => RawAsync(subject, expected, withRecordings));
+                    (export, exportUse) = await CpuAsync(() => ExportAsync(requestId));
                 }
 
                 if (round >= 2)
@@ -143,23 +158,43 @@ internal static class ExportBenchmark
                     exportTimes.Add(export);
                     rawTimes.Add(raw);
                     ratios.Add(export / raw);
+                    exportCpu.Add(exportUse.Own);
+                    azuriteCpu.Add(exportUse.Azurite);
+                    rawCpu.Add(rawUse.Own + rawUse.Azurite);
                 }
             }
 
             exportTimes.Sort();
             rawTimes.Sort();
             ratios.Sort();
+            exportCpu.Sort();
+            azuriteCpu.Sort();
+            rawCpu.Sort();
             var what = withRecordings ? $"{expected} recordings (plan, redact each, assemble)" : $"{expected:N0} door events";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  subject with {what}, {exportTimes.Count} rounds:"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    access export: p50 {Arguments.Percentile(exportTimes, 50) * 1000:F0} ms (min {exportTimes[0] * 1000:F0}, max {exportTimes[^1] * 1000:F0})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    raw read of the same items{(withRecordings ? " and blobs" : string.Empty)}: p50 {Arguments.Percentile(rawTimes, 50) * 1000:F0} ms (min {rawTimes[0] * 1000:F0}, max {rawTimes[^1] * 1000:F0})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    ratio export/raw per round: p50 {Arguments.Percentile(ratios, 50):F2} (min {ratios[0]:F2}, max {ratios[^1]:F2}){(withRecordings ? string.Empty : " (goal <= 1.50)")}; load {Load()}"));
+            // CPU time does not grow with other sessions' load as wall time does: on a shared machine it says what each side
+            // costs (this process's CPU in the interval includes its runtime's background work, both sides alike).
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    CPU per round, p50: export {Arguments.Percentile(exportCpu, 50):F0} ms here + {Arguments.Percentile(azuriteCpu, 50):F0} ms in Azurite, raw read {Arguments.Percentile(rawCpu, 50):F0} ms"));
+        }
+
+        async Task<(double Seconds, (double Own, double Azurite) CpuMs)> CpuAsync(Func<Task<double>> run)
+        {
+            using var own = Process.GetCurrentProcess();
+            var (ownBefore, azuriteBefore) = (own.TotalProcessorTime, azurite.CpuTime);
+            var seconds = await run();
+            own.Refresh();
+            return (seconds, ((own.TotalProcessorTime - ownBefore).TotalMilliseconds, (azurite.CpuTime - azuriteBefore).TotalMilliseconds));
         }
 
         async Task<double> ExportAsync(string requestId)
         {
+            trips.Clear();
             var watch = Stopwatch.StartNew();
             var result = await work.RunAsync(requestId, CancellationToken.None);
+            var workStep = watch.Elapsed.TotalMilliseconds;
             for (var i = 0; i < (result.FootageItems ?? 0); i++)
             {
                 if (!await footage.RedactAsync(requestId, i, CancellationToken.None))
@@ -168,8 +203,15 @@ internal static class ExportBenchmark
                 }
             }
 
+            var redacted = watch.Elapsed.TotalMilliseconds;
             await work.CompleteAccessAsync(requestId, CancellationToken.None);
-            return watch.Elapsed.TotalSeconds;
+            var elapsed = watch.Elapsed.TotalSeconds;
+            if (profile)
+            {
+                trips.Print(string.Create(CultureInfo.InvariantCulture, $"{requestId}: work step {workStep:F0} ms, redaction {redacted - workStep:F0} ms, assembly {elapsed * 1000 - redacted:F0} ms"));
+            }
+
+            return elapsed;
         }
 
         async Task<double> RawAsync(string subject, int expected, bool withRecordings)

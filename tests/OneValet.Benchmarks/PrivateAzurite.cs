@@ -25,6 +25,17 @@ internal sealed class PrivateAzurite : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The CPU time the emulator has used so far (user and system): on a shared machine, what a call cost it
+    /// does not depend on what other processes do, where its wall time does.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<PrivateAzurite> StartAsync()
     {
         var azurite = Path.Combine(RepositoryRoot(), "infra", "node_modules", ".bin", "azurite");

@@ -377,6 +377,14 @@ public static class NotificationTemplates
             "request-denied" => (
                 $"Your privacy request {V("requestId")} was declined",
                 $"We could not do what request {V("requestId")} asked, for this reason: {DenialText(V("reason"))}. You may contact our privacy office or the regulator of your jurisdiction."),
+            // D1, PIPEDA s.8(5): a request not answered by its due date counts as refused. A person not on file whom the privacy
+            // office did not verify in time is told so, with the date, and where to complain (PIPEDA s.11 in Canada).
+            "request-unverified" when V("reason") == "identity-not-verified-by-due-date" => (
+                $"Your privacy request {V("requestId")} is refused: we did not confirm who you are in time",
+                $"Our privacy office did not confirm who you are by the due date of request {V("requestId")} ({V("dueAt")}). The law counts a request not answered by its due date as refused, so it is closed as refused, without releasing or deleting anything. You may submit a new request, and you may complain about this refusal to "
+                    + (V("jurisdiction") == "canada"
+                        ? "the Privacy Commissioner of Canada (Office of the Privacy Commissioner of Canada, www.priv.gc.ca, 1-800-282-1376)."
+                        : "the regulator of your jurisdiction.")),
             "request-unverified" => (
                 $"Your privacy request {V("requestId")} could not be verified",
                 $"We could not confirm that request {V("requestId")} came from the person it is about, so we closed it without releasing or deleting anything. You may submit a new request."),

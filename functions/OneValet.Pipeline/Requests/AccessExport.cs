@@ -5,7 +5,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
+using Azure.Storage;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
 using OneValet.Pipeline.Configuration;
@@ -31,6 +33,17 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
     private static readonly string TailBlock = BlockId("tail0001");
 
     private static readonly JsonSerializerOptions Writing = new() { WriteIndented = false };
+
+    /// <summary>
+    /// Each block carries its MD5 (transactional: the service checks the bytes it received against it and refuses a block
+    /// damaged on the way). Measured (issue 15.7): without it Azurite computes a CRC-64 of every block in JavaScript, about
+    /// 185 ms for the 3.5 MB of 10,000 door events on the loaded 2-core machine, against 14 ms for its native MD5; the
+    /// client's MD5 runs on the staging tasks, off the reading thread. Azure does the same check either way.
+    /// </summary>
+    private static readonly BlockBlobStageBlockOptions StageOptions = new()
+    {
+        TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+    };
 
     public static string BlobNameFor(string requestId) => $"{requestId}/{FileName}";
 
@@ -133,7 +146,7 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
             {
                 if (_blob is not null)
                 {
-                    await _blob.StageBlockAsync(id, chunk, cancellationToken: _cancellationToken).ConfigureAwait(false);
+                    await _blob.StageBlockAsync(id, chunk, StageOptions, _cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -149,9 +162,11 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
     /// written, and returns a writer that stages door events as blocks of the file while they are read.</summary>
     public async Task<DoorEvents> OpenDoorEventsAsync(string requestId, string subjectId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        await ScheduleAsync(requestId, subjectId, now, expiresAt, cancellationToken).ConfigureAwait(false);
+        // Both before any block is staged, side by side (the container's creation writes nothing of the person).
         var container = blobs.GetBlobContainerClient(storage.Value.ExportsContainer);
-        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            ScheduleAsync(requestId, subjectId, now, expiresAt, cancellationToken),
+            container.CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new DoorEvents(container.GetBlockBlobClient(BlobNameFor(requestId)), cancellationToken);
     }
 
@@ -213,8 +228,8 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
             using var headStream = new MemoryStream(Encoding.UTF8.GetBytes(before));
             using var tailStream = new MemoryStream(Encoding.UTF8.GetBytes(after));
             await Task.WhenAll(
-                blob.StageBlockAsync(HeadBlock, headStream, cancellationToken: cancellationToken),
-                blob.StageBlockAsync(TailBlock, tailStream, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                blob.StageBlockAsync(HeadBlock, headStream, StageOptions, cancellationToken),
+                blob.StageBlockAsync(TailBlock, tailStream, StageOptions, cancellationToken)).ConfigureAwait(false);
         }
     }
 

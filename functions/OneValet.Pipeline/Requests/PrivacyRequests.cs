@@ -975,11 +975,15 @@ public sealed class PrivacyRequestService(
             };
             // An unverified close tells the agent only, and never why (no one on file, or the person did not answer: the
             // same notice either way, issue 13). A person not on file, whom the privacy office could not verify, is told.
+            // A person not on file is told why it closed unverified: the office found them not to be who they said, or did
+            // not verify them by the due date, which counts as a refusal (PIPEDA s.8(5); D1), with the right to complain.
             await NotifyRequesterAsync(before, template, new Dictionary<string, string>
             {
                 ["requestId"] = close.RequestId,
-                ["reason"] = close.Status == RequestStatus.Denied ? close.DenialReason ?? string.Empty : string.Empty,
+                ["reason"] = close.Status == RequestStatus.Denied || (close.Status == RequestStatus.Unverified && before.NotOnFile is not null) ? close.DenialReason ?? string.Empty : string.Empty,
                 ["notOnFile"] = before.NotOnFile is null ? "false" : "true",
+                ["dueAt"] = RecordJson.Timestamp(before.EffectiveDueAt),
+                ["jurisdiction"] = before.Jurisdiction,
             }, cancellationToken, toPerson: close.Status != RequestStatus.Unverified || before.NotOnFile is not null).ConfigureAwait(false);
         }
 
@@ -1018,7 +1022,9 @@ public sealed class PrivacyRequestService(
         }, cancellationToken).ConfigureAwait(false);
         if (closed?.ClosedAt is { } closedAt)
         {
-            await AuditStepAsync(closed, "closed", closedAt, closed.EffectiveDueAt, System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(closed.Status.ToString()), cancellationToken).ConfigureAwait(false);
+            // The outcome names why an unanswered request closed (a code, never personal data): "unverified:" and the reason.
+            var outcome = System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(closed.Status.ToString());
+            await AuditStepAsync(closed, "closed", closedAt, closed.EffectiveDueAt, closed.Status == RequestStatus.Unverified && closed.DenialReason is { } why ? outcome + ":" + why : outcome, cancellationToken).ConfigureAwait(false);
             await CompareServiceAsync(closed, closedAt, cancellationToken).ConfigureAwait(false);
         }
 
