@@ -94,7 +94,7 @@ internal static class RedactionBenchmark
                 if (result.Profile is { } p)
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  where: setup {p.Setup.TotalSeconds:F2} s; search {p.Search.TotalSeconds:F2} s ({p.ViewsSearched} views, {p.Search.TotalMilliseconds / Math.Max(1, p.ViewsSearched):F1} ms each); waiting for search {p.WaitingForSearch.TotalSeconds:F2} s; blur {p.Blur.TotalSeconds:F2} s; waiting for the encoder {p.WaitingForEncoder.TotalSeconds:F2} s; tail {p.Tail.TotalSeconds:F2} s; CPU of its ffprobe and ffmpegs {ffmpegCpu:F2} s"));
+                        $"  where: setup {p.Setup.TotalSeconds:F2} s; search {p.Search.TotalSeconds:F2} s ({p.ViewsSearched} views, {p.Search.TotalMilliseconds / Math.Max(1, p.ViewsSearched):F1} ms each); waiting for search {p.WaitingForSearch.TotalSeconds:F2} s; blur {p.Blur.TotalSeconds:F2} s; waiting for the encoder {p.WaitingForEncoder.TotalSeconds:F2} s; tail {p.Tail.TotalSeconds:F2} s; CPU of its ffprobe and ffmpegs {ffmpegCpu:F2} s; at most {p.FramesHeld} frames held at once (bound {FaceRedactor.MostFramesHeld(settings.VideoKeyframeInterval)})"));
                 }
                 if (verifiers is not null)
                 {

@@ -94,6 +94,30 @@ public sealed class FacePicture
         var p0 = _planes[0];
         var p1 = _planes[1];
         var p2 = _planes[2];
+
+        // Where each sample is, in bytes, worked out once for the whole square rather than once an input pixel: a row's
+        // start in each plane for every sampled row, a pixel's place in its row for every sampled column.
+        var rows0 = new int[ys.Length];
+        var rows1 = new int[ys.Length];
+        var rows2 = new int[ys.Length];
+        for (var k = 0; k < ys.Length; k++)
+        {
+            rows0[k] = p0.Offset + (ys[k] * p0.Stride);
+            rows1[k] = p1.Offset + ((ys[k] >> p1.Shift) * p1.Stride);
+            rows2[k] = p2.Offset + ((ys[k] >> p2.Shift) * p2.Stride);
+        }
+
+        var columns0 = new int[xs.Length];
+        var columns1 = new int[xs.Length];
+        var columns2 = new int[xs.Length];
+        for (var k = 0; k < xs.Length; k++)
+        {
+            columns0[k] = xs[k] * p0.Step;
+            columns1[k] = (xs[k] >> p1.Shift) * p1.Step;
+            columns2[k] = (xs[k] >> p2.Shift) * p2.Step;
+        }
+
+        var yuv = Layout == PictureLayout.Yuv420;
         var o = 0;
         for (var row = 0; row < size; row++)
         {
@@ -102,23 +126,21 @@ public sealed class FacePicture
                 var a = 0;
                 var b = 0;
                 var c = 0;
-                for (var j = 0; j < yCount; j++)
+                for (var j = row * yCount; j < (row + 1) * yCount; j++)
                 {
-                    var y = ys[(row * yCount) + j];
-                    var r0 = p0.Offset + (y * p0.Stride);
-                    var r1 = p1.Offset + ((y >> p1.Shift) * p1.Stride);
-                    var r2 = p2.Offset + ((y >> p2.Shift) * p2.Stride);
-                    for (var i = 0; i < xCount; i++)
+                    var r0 = rows0[j];
+                    var r1 = rows1[j];
+                    var r2 = rows2[j];
+                    for (var i = column * xCount; i < (column + 1) * xCount; i++)
                     {
-                        var x = xs[(column * xCount) + i];
-                        a += data[r0 + (x * p0.Step)];
-                        b += data[r1 + ((x >> p1.Shift) * p1.Step)];
-                        c += data[r2 + ((x >> p2.Shift) * p2.Step)];
+                        a += data[r0 + columns0[i]];
+                        b += data[r1 + columns1[i]];
+                        c += data[r2 + columns2[i]];
                     }
                 }
 
                 float red, green, blue;
-                if (Layout == PictureLayout.Yuv420)
+                if (yuv)
                 {
                     var luma = 1.164f * ((a * weight) - 16f);
                     var u = (b * weight) - 128f;
@@ -228,21 +250,32 @@ public sealed class FacePicture
                 means[i] = mean + ((means[i] - mean) * Contrast);
             }
 
-            // Bilinear between the nine cell centres (at 1/6, 3/6 and 5/6 of each side), flat beyond the outer ones.
+            // Bilinear between the nine cell centres (at 1/6, 3/6 and 5/6 of each side), flat beyond the outer ones. Each
+            // row of cells is first made a row of pixels across (the same for every pixel row), then two of those are
+            // mixed down each pixel row.
+            var across = new float[3 * part.Width];
+            for (var x = part.X; x < part.Right; x++)
+            {
+                var fx = Math.Clamp(((((x - part.X) + 0.5f) / part.Width) * 3f) - 0.5f, 0f, 2f);
+                var x0 = Math.Min(1, (int)fx);
+                var tx = fx - x0;
+                for (var r = 0; r < 3; r++)
+                {
+                    across[(r * part.Width) + (x - part.X)] = (means[(r * 3) + x0] * (1 - tx)) + (means[(r * 3) + x0 + 1] * tx);
+                }
+            }
+
             for (var y = part.Y; y < part.Bottom; y++)
             {
                 var fy = Math.Clamp(((((y - part.Y) + 0.5f) / part.Height) * 3f) - 0.5f, 0f, 2f);
                 var y0 = Math.Min(1, (int)fy);
                 var ty = fy - y0;
                 var row = plane.Offset + (y * plane.Stride);
-                for (var x = part.X; x < part.Right; x++)
+                var top = across.AsSpan(y0 * part.Width, part.Width);
+                var bottom = across.AsSpan((y0 + 1) * part.Width, part.Width);
+                for (var x = 0; x < part.Width; x++)
                 {
-                    var fx = Math.Clamp(((((x - part.X) + 0.5f) / part.Width) * 3f) - 0.5f, 0f, 2f);
-                    var x0 = Math.Min(1, (int)fx);
-                    var tx = fx - x0;
-                    var top = (means[(y0 * 3) + x0] * (1 - tx)) + (means[(y0 * 3) + x0 + 1] * tx);
-                    var bottom = (means[((y0 + 1) * 3) + x0] * (1 - tx)) + (means[((y0 + 1) * 3) + x0 + 1] * tx);
-                    Data[row + (x * plane.Step)] = (byte)Math.Clamp((int)MathF.Round((top * (1 - ty)) + (bottom * ty)), 0, 255);
+                    Data[row + ((part.X + x) * plane.Step)] = (byte)Math.Clamp((int)MathF.Round((top[x] * (1 - ty)) + (bottom[x] * ty)), 0, 255);
                 }
             }
         }
@@ -259,9 +292,18 @@ public sealed class FacePicture
             var part = plane.Of(region);
             for (var y = part.Y; y < part.Bottom; y++)
             {
+                var row = plane.Offset + (y * plane.Stride);
+                if (plane.Step == 1)
+                {
+                    // A row of a plane of its own (YUV): one copy.
+                    Data.AsSpan(row + part.X, part.Width).CopyTo(copy.AsSpan(o));
+                    o += part.Width;
+                    continue;
+                }
+
                 for (var x = part.X; x < part.Right; x++)
                 {
-                    copy[o++] = Data[plane.Offset + (y * plane.Stride) + (x * plane.Step)];
+                    copy[o++] = Data[row + (x * plane.Step)];
                 }
             }
         }
@@ -280,9 +322,17 @@ public sealed class FacePicture
             var part = plane.Of(region);
             for (var y = part.Y; y < part.Bottom; y++)
             {
+                var row = plane.Offset + (y * plane.Stride);
+                if (plane.Step == 1)
+                {
+                    copy.AsSpan(o, part.Width).CopyTo(Data.AsSpan(row + part.X));
+                    o += part.Width;
+                    continue;
+                }
+
                 for (var x = part.X; x < part.Right; x++)
                 {
-                    Data[plane.Offset + (y * plane.Stride) + (x * plane.Step)] = copy[o++];
+                    Data[row + (x * plane.Step)] = copy[o++];
                 }
             }
         }

@@ -30,7 +30,9 @@ public sealed record RedactionResult(
 /// time (<see cref="Search"/> summed over both keyframe chains).
 /// <see cref="Setup"/>: staging the input, ffprobe, starting both ffmpegs; <see cref="WaitingForSearch"/>: frames held
 /// until the keyframes after them were searched; <see cref="WaitingForEncoder"/>: writes blocked on the encoder's pipe;
-/// <see cref="Tail"/>: from the last frame written to the result copied out (the encoder's flush).
+/// <see cref="Tail"/>: from the last frame written to the result copied out (the encoder's flush);
+/// <see cref="FramesHeld"/>: the most decoded frames held in memory at once (frame buffers are reused once encoded): it is
+/// bounded whatever the video's length (see <see cref="FaceRedactor.MostFramesHeld"/>).
 /// </summary>
 public sealed record RedactionProfile(
     TimeSpan Setup,
@@ -39,7 +41,8 @@ public sealed record RedactionProfile(
     TimeSpan WaitingForSearch,
     TimeSpan Blur,
     TimeSpan WaitingForEncoder,
-    TimeSpan Tail);
+    TimeSpan Tail,
+    int FramesHeld = 0);
 
 /// <summary>
 /// Severs other people from footage before it is given to a requester (PIPEDA s.9(1)): blurs every detected face except
@@ -56,6 +59,18 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
 {
     /// <summary>A video frame is blurred from the faces of this many keyframes before it (its own included) and after it.</summary>
     public const int KeyframesAround = KeyframeFaces.Reach;
+
+    /// <summary>
+    /// The most decoded frames a video redaction holds in memory at once, with keyframes every <paramref name="interval"/>
+    /// frames, whatever the video's length: the frames waiting for the searches of the keyframes after them (at the start
+    /// <c>2 x KeyframesAround - 1</c> intervals and the keyframe ending them, later <see cref="KeyframesAround"/>), those read
+    /// ahead by the decoder, the one it is reading into and the one being written to the encoder. Past that, the decoder
+    /// waits (back-pressure through its pipe): memory does not grow with the video.
+    /// </summary>
+    public static int MostFramesHeld(int interval) => (Math.Max(KeyframesAround, (2 * KeyframesAround) - 1) * interval) + 1 + DecodedAhead + 2;
+
+    /// <summary>Decoded frames read ahead of the redaction (the decoder then waits: it is never further ahead).</summary>
+    private const int DecodedAhead = 8;
 
     private const int MaxPasses = 3;
 
@@ -157,7 +172,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             var counters = new FrameCounters();
             try
             {
-                using var decoded = new BlockingCollection<byte[]>(boundedCapacity: 8);
+                using var decoded = new BlockingCollection<byte[]>(boundedCapacity: DecodedAhead);
                 var decode = Task.Run(
                     async () =>
                     {
@@ -243,7 +258,8 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                     Stopwatch.GetElapsedTime(0, counters.WaitTicks),
                     Stopwatch.GetElapsedTime(0, counters.BlurTicks),
                     Stopwatch.GetElapsedTime(0, counters.WriteTicks),
-                    clock.Elapsed - counters.StreamedAt),
+                    clock.Elapsed - counters.StreamedAt,
+                    pool.Allocated),
             };
 
             LogRedacted(logger, "mp4", result.Frames, result.FacesBlurred, result.RequesterFaceKnown);
@@ -564,12 +580,27 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         public int Kept { get; set; }
     }
 
-    /// <summary>The frame buffers of one video, reused rather than allocated per frame (a 640x360 frame is 345 KB, a 1080p one 3 MB).</summary>
+    /// <summary>
+    /// The frame buffers of one video, reused rather than allocated per frame (a 640x360 frame is 345 KB, a 1080p one 3 MB).
+    /// <see cref="Allocated"/>: how many were ever made, the most frames held at once.
+    /// </summary>
     private sealed class FramePool(int frameSize)
     {
         private readonly ConcurrentBag<byte[]> _free = [];
+        private int _allocated;
 
-        public byte[] Rent() => _free.TryTake(out var frame) ? frame : GC.AllocateUninitializedArray<byte>(frameSize);
+        public int Allocated => Volatile.Read(ref _allocated);
+
+        public byte[] Rent()
+        {
+            if (_free.TryTake(out var frame))
+            {
+                return frame;
+            }
+
+            Interlocked.Increment(ref _allocated);
+            return GC.AllocateUninitializedArray<byte>(frameSize);
+        }
 
         public void Return(byte[] frame) => _free.Add(frame);
     }

@@ -202,6 +202,28 @@ public sealed class FaceRedactorTests(ITestOutputHelper output) : IDisposable
         Assert.True(sourcePerFrame.Sum(f => f.Count) > 75, "the photo's faces are found in the source");
     }
 
+    [Fact]
+    public async Task A_long_video_is_redacted_holding_no_more_frames_at_once_than_a_bound_that_does_not_grow_with_its_length()
+    {
+        // 12 s, 300 frames at 640x360: ffmpeg decodes several hundred frames a second, the keyframe searches (four views
+        // each, under load tens of milliseconds a view) come far behind, so a redaction that took frames as fast as they
+        // were decoded would hold most of the video in memory (300 frames, 100 MB here; hours of 1080p in Azure). The
+        // decoder must wait instead: never more than MostFramesHeld frames (26 with a keyframe every 5 frames) at once.
+        var source = FaceSamples.Video(_folder, seconds: 12, still: 1);
+        RedactionResult result;
+        await using (var input = File.OpenRead(source))
+        await using (var redacted = File.Create(Path.Combine(_folder, "long-redacted.mp4")))
+        {
+            result = await FaceSamples.Redactor(_folder).RedactMp4Async(input, redacted, requesterFace: null, CancellationToken.None);
+        }
+
+        var bound = FaceRedactor.MostFramesHeld(new FaceOptions().VideoKeyframeInterval);
+        output.WriteLine($"{result.Frames} frames, at most {result.Profile!.FramesHeld} held at once (bound {bound})");
+        Assert.Equal(300, result.Frames);
+        Assert.InRange(result.Profile.FramesHeld, 1, bound);
+        Assert.True(bound < result.Frames / 10, "the bound is a small part of the video");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Redacts <paramref name="source"/> and runs the detector on every frame of the result.</summary>
