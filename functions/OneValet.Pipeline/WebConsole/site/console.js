@@ -250,7 +250,7 @@
   }
 
   // ---------- navigation ----------
-  const views = ["sign-in", "requests", "holds", "breaches", "deletions", "report", "dead-letters", "corrections", "devices"];
+  const views = ["sign-in", "requests", "holds", "breaches", "deletions", "report", "dead-letters", "disclosures", "corrections", "devices"];
 
   // A view is offered to the roles its navigation link names (index.html); sign-in to everyone.
   function offered(name) {
@@ -295,7 +295,7 @@
     document.title = $("view-" + target).querySelector("h1").textContent + " · OneValet privacy office";
     focusHeading(target);
     showError("");
-    const loaders = { requests: () => loadRequests(argument), holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, "dead-letters": loadDeadLetters, corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
+    const loaders = { requests: () => loadRequests(argument), holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, "dead-letters": loadDeadLetters, disclosures: loadDisclosures, corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
     await guarded(loaders[target]);
   }
 
@@ -692,6 +692,59 @@
     }
   }
 
+  // ---------- the sharing ledger ----------
+  // GET /api/disclosures for one resident or one building (privacy officer); a disclosure recorded about the same one
+  // (POST /api/disclosures): a refusal (400, or 422 for marketing and unlawful keyless-entry sharing, O12) shows the API's
+  // reason in the form's alert with the fields it names marked.
+  const DISCLOSURE_FIELDS = [[/dataCategories|keyless/i, "disclosure-categories"], [/recipientCategory/i, "disclosure-recipient-category"], [/recipientName/i, "disclosure-recipient"], [/purpose|marketing|advertising|sold/i, "disclosure-purpose"], [/legalBasis/i, "disclosure-basis"], [/authorization/i, "disclosure-authorization"], [/subjectId|buildingId/i, "ledger-id"]];
+
+  function ledger() {
+    return { key: $("ledger-kind").value, id: $("ledger-id").value.trim() };
+  }
+
+  async function loadDisclosures() {
+    const { key, id } = ledger();
+    if (!id) {
+      $("disclosures-caption").textContent = "Disclosures";
+      fill($("disclosures-table").tBodies[0], [], 8, "Choose a resident or a building.");
+      return;
+    }
+    const whose = (key === "subjectId" ? "resident " : "building ") + id;
+    const items = await api("GET", `disclosures?${key}=${encodeURIComponent(id)}`);
+    items.sort((a, b) => new Date(b.disclosedAt) - new Date(a.disclosedAt));
+    $("disclosures-caption").textContent = "Disclosures about " + whose + ", newest first";
+    const rows = items.map((d) => el("tr", { "data-disclosure": d.disclosureId }, ...cells([when(d.disclosedAt), d.dataCategories.join(", "), d.recipientCategory, d.recipientName, d.purpose, d.legalBasis, d.authorization, when(d.recordedAt)])));
+    fill($("disclosures-table").tBodies[0], rows, 8, "No disclosure recorded about " + whose + ".");
+    say(`${count(items.length, "disclosure", "disclosures")} about ${whose}.`);
+  }
+
+  async function showLedger(event) {
+    event.preventDefault();
+    await guarded(loadDisclosures);
+  }
+
+  async function recordDisclosure(event) {
+    event.preventDefault();
+    const box = $("disclosure-error");
+    const { key, id } = ledger();
+    const body = {
+      [key]: id || null,
+      dataCategories: list($("disclosure-categories").value),
+      recipientCategory: $("disclosure-recipient-category").value,
+      recipientName: $("disclosure-recipient").value.trim(),
+      purpose: $("disclosure-purpose").value,
+      legalBasis: $("disclosure-basis").value.trim(),
+      disclosedAt: localInputToIso($("disclosure-at").value),
+      authorization: $("disclosure-authorization").value.trim() || null,
+    };
+    const recorded = await guarded(() => api("POST", "disclosures", body), box);
+    flagFields(box, DISCLOSURE_FIELDS);
+    if (!recorded) return;
+    $("disclosure-form").reset();
+    await guarded(loadDisclosures);
+    say("Disclosure " + recorded.disclosureId + " recorded in the ledger.");
+  }
+
   // ---------- property managers ----------
   async function loadCorrections(building) {
     const chosen = building || $("corrections-building").value || state.buildings[0];
@@ -770,6 +823,8 @@
     $("manual-verification-form").addEventListener("submit", verifyManually);
     $("not-on-file-form").addEventListener("submit", fileNotOnFile);
     $("hold-form").addEventListener("submit", placeHold);
+    $("ledger-form").addEventListener("submit", showLedger);
+    $("disclosure-form").addEventListener("submit", recordDisclosure);
     for (const button of document.querySelectorAll("[data-replay]")) {
       button.addEventListener("click", () => replayDeadLetters(button.dataset.replay, button));
     }
