@@ -79,6 +79,21 @@
     return text.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   }
 
+  // A refusal shown in a form's alert region (box) marks the fields its reason names (aria-invalid, described by the
+  // alert); fields: [[pattern, id], ...]. Called with no refusal, it clears the marks.
+  function flagFields(box, fields) {
+    const reason = box.hidden ? "" : box.textContent;
+    for (const [pattern, id] of fields) {
+      if (reason && pattern.test(reason)) {
+        $(id).setAttribute("aria-invalid", "true");
+        $(id).setAttribute("aria-describedby", box.id);
+      } else {
+        $(id).removeAttribute("aria-invalid");
+        $(id).removeAttribute("aria-describedby");
+      }
+    }
+  }
+
   // ---------- the API ----------
   class ApiError extends Error {
     constructor(status, detail) {
@@ -235,7 +250,7 @@
   }
 
   // ---------- navigation ----------
-  const views = ["sign-in", "requests", "holds", "breaches", "deletions", "report", "corrections", "devices"];
+  const views = ["sign-in", "requests", "holds", "breaches", "deletions", "report", "dead-letters", "disclosures", "corrections", "devices"];
 
   // A view is offered to the roles its navigation link names (index.html); sign-in to everyone.
   function offered(name) {
@@ -280,7 +295,7 @@
     document.title = $("view-" + target).querySelector("h1").textContent + " · OneValet privacy office";
     focusHeading(target);
     showError("");
-    const loaders = { requests: () => loadRequests(argument), holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
+    const loaders = { requests: () => loadRequests(argument), holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, "dead-letters": loadDeadLetters, disclosures: loadDisclosures, corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
     await guarded(loaders[target]);
   }
 
@@ -350,8 +365,7 @@
     $("officer-correction-form").hidden = !(r.type === "correction" && r.status === "awaiting-property-management");
     $("manual-verification-form").hidden = !waitsForTheOffice(r);
     showError("", $("manual-verification-error"));
-    $("manual-note").removeAttribute("aria-invalid");
-    $("manual-note").removeAttribute("aria-describedby");
+    flagFields($("manual-verification-error"), MANUAL_FIELDS);
     history.replaceState(null, "", "#requests/" + encodeURIComponent(r.requestId));
     $("request-detail-title").focus();
   }
@@ -362,6 +376,8 @@
     return state.roles.includes("privacy-officer") && r.status === "awaiting-verification" && !r.manualVerification
       && (r.steps || []).some((s) => s.name === "manual-verification" && s.status === "waiting-for-privacy-office");
   }
+
+  const MANUAL_FIELDS = [[/note/i, "manual-note"]];
 
   function methodName(method) {
     const option = [...$("manual-method").options].find((o) => o.value === method);
@@ -374,19 +390,35 @@
     const box = $("manual-verification-error");
     const body = { outcome: $("manual-outcome").value, method: $("manual-method").value, note: $("manual-note").value.trim() || null };
     const record = await guarded(() => api("POST", "privacy-requests/" + encodeURIComponent(r.requestId) + "/manual-verification", body), box);
-    if (!record) {
-      // The API's reason is in the form's alert; the note is marked when the reason is about it.
-      if (/note/i.test(box.textContent)) {
-        $("manual-note").setAttribute("aria-invalid", "true");
-        $("manual-note").setAttribute("aria-describedby", "manual-verification-error");
-      }
-      return;
-    }
+    // The API's reason is in the form's alert; the note is marked when the reason is about it.
+    flagFields(box, MANUAL_FIELDS);
+    if (!record) return;
     $("manual-verification-form").reset();
-    $("manual-note").removeAttribute("aria-invalid");
-    $("manual-note").removeAttribute("aria-describedby");
     await guarded(() => loadRequests(r.requestId));
     say(record.manualVerification.verified ? "Verification recorded: the request goes on." : "Recorded as not verified: the request closes unverified and the requester is told.");
+  }
+
+  // A person not on file (O8-O10, README "Who can ask"): the office files for them with what they gave; the API checks it
+  // (a refusal's reason in the form's alert, the fields it names marked) and the new request opens once the queue lists it.
+  const NOT_ON_FILE_FIELDS = [[/email/i, "nof-email"], [/relationship/i, "nof-relationship"], [/building|door/i, "nof-building"], [/door/i, "nof-door"], [/'from'|'to'|window/i, "nof-from"], [/'to'|window/i, "nof-to"], [/description/i, "nof-description"], [/type|person not on file may ask/i, "nof-type"], [/jurisdiction|province/i, "nof-jurisdiction"]];
+
+  async function fileNotOnFile(event) {
+    event.preventDefault();
+    const box = $("not-on-file-error");
+    const text = (id) => $(id).value.trim() || null;
+    const body = {
+      type: $("nof-type").value,
+      jurisdiction: $("nof-jurisdiction").value,
+      channel: $("nof-channel").value,
+      notOnFile: { email: text("nof-email"), relationship: $("nof-relationship").value, buildingId: text("nof-building"), doorId: text("nof-door"), from: localInputToIso($("nof-from").value), to: localInputToIso($("nof-to").value), description: text("nof-description") },
+    };
+    const accepted = await guarded(() => api("POST", "privacy-requests", body), box);
+    flagFields(box, NOT_ON_FILE_FIELDS);
+    if (!accepted) return;
+    $("not-on-file-form").reset();
+    say("Request " + accepted.requestId + " filed: it waits for the office to verify the requester.");
+    await until(loadRequests, () => state.requests.some((r) => r.requestId === accepted.requestId));
+    await guarded(() => openRequest(accepted.requestId));
   }
 
   async function extend(event) {
@@ -627,6 +659,92 @@
     say("Report ready.");
   }
 
+  // ---------- dead letters ----------
+  // One section per queue (index.html names them, as Messaging/Queues.cs does): what GET /api/dead-letters/{queue} lists,
+  // and a replay (privacy officer only; the API decides) after a confirmation, its count announced.
+  async function loadDeadLetters() {
+    say("Loading dead letters…");
+    let total = 0;
+    for (const section of document.querySelectorAll("#view-dead-letters [data-queue]")) {
+      const queue = section.dataset.queue;
+      const letters = await api("GET", "dead-letters/" + encodeURIComponent(queue));
+      total += letters.length;
+      const rows = letters.map((d) => el("tr", { "data-message": d.messageId }, ...cells([d.messageId, d.reason, d.description, when(d.enqueuedAt), String(d.deliveryCount)])));
+      fill(section.querySelector("tbody"), rows, 5, "No dead letter.");
+      const replay = section.querySelector("[data-replay]");
+      replay.disabled = letters.length === 0;
+      replay.dataset.count = String(letters.length);
+    }
+    say(`${count(total, "dead letter", "dead letters")}.`);
+  }
+
+  async function replayDeadLetters(queue, button) {
+    if (!window.confirm(`Put the dead letters of the ${queue} queue back on it? Each is handled again; one that fails again comes back here.`)) {
+      say("Replay cancelled: nothing was put back.");
+      return;
+    }
+    const answer = await guarded(() => api("POST", "dead-letters/" + encodeURIComponent(queue) + "/replay"));
+    if (answer) {
+      await guarded(loadDeadLetters);
+      say(`${count(answer.replayed, "dead letter", "dead letters")} of ${queue} put back on the queue.`);
+      if (!button.disabled) button.focus();
+      else $("dead-letters-title").focus();
+    }
+  }
+
+  // ---------- the sharing ledger ----------
+  // GET /api/disclosures for one resident or one building (privacy officer); a disclosure recorded about the same one
+  // (POST /api/disclosures): a refusal (400, or 422 for marketing and unlawful keyless-entry sharing, O12) shows the API's
+  // reason in the form's alert with the fields it names marked.
+  const DISCLOSURE_FIELDS = [[/dataCategories|keyless/i, "disclosure-categories"], [/recipientCategory/i, "disclosure-recipient-category"], [/recipientName/i, "disclosure-recipient"], [/purpose|marketing|advertising|sold/i, "disclosure-purpose"], [/legalBasis/i, "disclosure-basis"], [/authorization/i, "disclosure-authorization"], [/subjectId|buildingId/i, "ledger-id"]];
+
+  function ledger() {
+    return { key: $("ledger-kind").value, id: $("ledger-id").value.trim() };
+  }
+
+  async function loadDisclosures() {
+    const { key, id } = ledger();
+    if (!id) {
+      $("disclosures-caption").textContent = "Disclosures";
+      fill($("disclosures-table").tBodies[0], [], 8, "Choose a resident or a building.");
+      return;
+    }
+    const whose = (key === "subjectId" ? "resident " : "building ") + id;
+    const items = await api("GET", `disclosures?${key}=${encodeURIComponent(id)}`);
+    items.sort((a, b) => new Date(b.disclosedAt) - new Date(a.disclosedAt));
+    $("disclosures-caption").textContent = "Disclosures about " + whose + ", newest first";
+    const rows = items.map((d) => el("tr", { "data-disclosure": d.disclosureId }, ...cells([when(d.disclosedAt), d.dataCategories.join(", "), d.recipientCategory, d.recipientName, d.purpose, d.legalBasis, d.authorization, when(d.recordedAt)])));
+    fill($("disclosures-table").tBodies[0], rows, 8, "No disclosure recorded about " + whose + ".");
+    say(`${count(items.length, "disclosure", "disclosures")} about ${whose}.`);
+  }
+
+  async function showLedger(event) {
+    event.preventDefault();
+    await guarded(loadDisclosures);
+  }
+
+  async function recordDisclosure(event) {
+    event.preventDefault();
+    const box = $("disclosure-error");
+    const { key, id } = ledger();
+    const body = {
+      [key]: id || null,
+      dataCategories: list($("disclosure-categories").value),
+      recipientCategory: $("disclosure-recipient-category").value,
+      recipientName: $("disclosure-recipient").value.trim(),
+      purpose: $("disclosure-purpose").value,
+      legalBasis: $("disclosure-basis").value.trim(),
+      disclosedAt: localInputToIso($("disclosure-at").value),
+      authorization: $("disclosure-authorization").value.trim() || null,
+    };
+    const recorded = await guarded(() => api("POST", "disclosures", body), box);
+    flagFields(box, DISCLOSURE_FIELDS);
+    if (!recorded) return;
+    $("disclosure-form").reset();
+    await guarded(loadDisclosures);
+    say("Disclosure " + recorded.disclosureId + " recorded in the ledger.");
+  }
+
   // ---------- property managers ----------
   async function loadCorrections(building) {
     const chosen = building || $("corrections-building").value || state.buildings[0];
@@ -670,12 +788,17 @@
 
   // The API accepts an answer (202) and the request's workflow records it a moment later: the list is read again until
   // the answered task has left it (at most 30 times, a second apart).
-  async function untilAnswered(requestId, reload, listed) {
+  function untilAnswered(requestId, reload, listed) {
+    return until(reload, () => !listed().includes(requestId));
+  }
+
+  async function until(reload, done) {
     for (let i = 0; i < 30; i++) {
       await guarded(reload);
-      if (!listed().includes(requestId)) return;
+      if (done()) return true;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
+    return false;
   }
 
   async function loadDevices(building) {
@@ -698,7 +821,13 @@
     $("extension-form").addEventListener("submit", extend);
     $("officer-correction-form").addEventListener("submit", officerCorrection);
     $("manual-verification-form").addEventListener("submit", verifyManually);
+    $("not-on-file-form").addEventListener("submit", fileNotOnFile);
     $("hold-form").addEventListener("submit", placeHold);
+    $("ledger-form").addEventListener("submit", showLedger);
+    $("disclosure-form").addEventListener("submit", recordDisclosure);
+    for (const button of document.querySelectorAll("[data-replay]")) {
+      button.addEventListener("click", () => replayDeadLetters(button.dataset.replay, button));
+    }
     $("incident-form").addEventListener("submit", declareIncident);
     $("report-form").addEventListener("submit", showReport);
     $("report-print").addEventListener("click", () => window.print());
