@@ -10,7 +10,7 @@
   const POLL_MS = 2000;
 
   const $ = (id) => document.getElementById(id);
-  const state = { config: null, token: null, claims: null, roles: [], buildings: [], requests: [], pollTimer: null, selectedTask: null, selectedRequest: null };
+  const state = { config: null, token: null, claims: null, roles: [], buildings: [], requests: [], pollTimer: null, selectedTask: null, selectedRequest: null, recordingsContinuation: null };
 
   // ---------- small helpers ----------
   function el(tag, attrs, ...children) {
@@ -250,7 +250,7 @@
   }
 
   // ---------- navigation ----------
-  const views = ["sign-in", "requests", "holds", "breaches", "deletions", "report", "dead-letters", "disclosures", "corrections", "devices"];
+  const views = ["sign-in", "requests", "holds", "breaches", "deletions", "report", "dead-letters", "disclosures", "recordings", "corrections", "devices"];
 
   // A view is offered to the roles its navigation link names (index.html); sign-in to everyone.
   function offered(name) {
@@ -295,7 +295,7 @@
     document.title = $("view-" + target).querySelector("h1").textContent + " · OneValet privacy office";
     focusHeading(target);
     showError("");
-    const loaders = { requests: () => loadRequests(argument), holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, "dead-letters": loadDeadLetters, disclosures: loadDisclosures, corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
+    const loaders = { requests: () => loadRequests(argument), holds: loadHolds, breaches: loadBreaches, deletions: loadDeletions, report: loadReport, "dead-letters": loadDeadLetters, disclosures: loadDisclosures, recordings: () => loadRecordings(false), corrections: () => loadCorrections(argument), devices: () => loadDevices(argument) };
     await guarded(loaders[target]);
   }
 
@@ -745,6 +745,42 @@
     say("Disclosure " + recorded.disclosureId + " recorded in the ledger.");
   }
 
+  // ---------- the recordings catalogue ----------
+  // GET /api/buildings/{id}/recordings (privacy officer): one building's catalogue records, captured in [from, to), 100 a
+  // page; "Show more" reads the next page with the API's continuation. A refusal (a bad id or range) shows in the form's alert.
+  async function loadRecordings(more) {
+    const building = $("recordings-building").value.trim();
+    const body = $("recordings-table").tBodies[0];
+    if (!building) {
+      $("recordings-caption").textContent = "Recordings";
+      fill(body, [], 10, "Choose a building.");
+      $("recordings-more").hidden = true;
+      return;
+    }
+    const query = new URLSearchParams({ pageSize: "100" });
+    const from = localInputToIso($("recordings-from").value);
+    const to = localInputToIso($("recordings-to").value);
+    if (from) query.set("from", from);
+    if (to) query.set("to", to);
+    if (more && state.recordingsContinuation) query.set("continuation", state.recordingsContinuation);
+    const page = await api("GET", "buildings/" + encodeURIComponent(building) + "/recordings?" + query.toString());
+    const rows = page.items.map((r) => el("tr", { "data-capture": r.captureId }, ...cells([when(r.capturedAt), r.doorId, r.captureId, r.kind, r.dataCategory, r.purpose, r.source, r.retention.ruleId + " (" + r.retention.obligation + ")", when(r.deadline), r.status])));
+    if (more) {
+      for (const row of rows) body.append(row);
+    } else {
+      fill(body, rows, 10, "No recording catalogued for building " + building + " in that time.");
+    }
+    state.recordingsContinuation = page.continuation || null;
+    $("recordings-more").hidden = !state.recordingsContinuation;
+    $("recordings-caption").textContent = "Recordings of building " + building;
+    say(`${count(body.querySelectorAll("tr[data-capture]").length, "recording", "recordings")} of building ${building} shown${state.recordingsContinuation ? "; more to show" : ""}.`);
+  }
+
+  async function showRecordings(event) {
+    event.preventDefault();
+    await guarded(() => loadRecordings(false), $("recordings-error"));
+  }
+
   // ---------- property managers ----------
   async function loadCorrections(building) {
     const chosen = building || $("corrections-building").value || state.buildings[0];
@@ -825,6 +861,8 @@
     $("hold-form").addEventListener("submit", placeHold);
     $("ledger-form").addEventListener("submit", showLedger);
     $("disclosure-form").addEventListener("submit", recordDisclosure);
+    $("recordings-form").addEventListener("submit", showRecordings);
+    $("recordings-more").addEventListener("click", () => guarded(() => loadRecordings(true), $("recordings-error")));
     for (const button of document.querySelectorAll("[data-replay]")) {
       button.addEventListener("click", () => replayDeadLetters(button.dataset.replay, button));
     }
