@@ -19,6 +19,12 @@ public sealed record AuditRecord
 
     public string? Category { get; init; }
 
+    /// <summary>O1, for deletions and quarantines: the item's purpose (the policy's closed list) and where it came from, as
+    /// its schedule entry carried them.</summary>
+    public string? Purpose { get; init; }
+
+    public string? Source { get; init; }
+
     public string? RuleId { get; init; }
 
     public string? Obligation { get; init; }
@@ -62,6 +68,10 @@ public sealed record AuditRecord
     public string? ConsentEntryId { get; init; }
 
     public DateTimeOffset? ConsentAt { get; init; }
+
+    /// <summary>O1, for a "catalogued" entry (one per ingestion call: a door-event batch, an upload, an enrollment) and a
+    /// "quarantined" one: each item stored with its category, purpose, source, rule and the schedule bucket of its deadline.</summary>
+    public IReadOnlyList<Retention.CataloguedItem>? Catalogued { get; init; }
 }
 
 /// <summary>Writes audit entries. Entries have deterministic ids so a retried step never writes two.</summary>

@@ -22,13 +22,20 @@ public sealed record RequestEvidence(PrivacyRequestRecord Record, IReadOnlyDicti
 /// <param name="Incidents">O14: the declared incidents whose notice deadline falls in the period, each with its campaign's
 /// figures from its delivery records (their incident audit entries are in <paramref name="Audit"/>); null when not looked up.</param>
 /// <param name="AlertDeliveries">O13: the delivery records of each shared-setting change of the period (by change id).</param>
+/// <param name="Catalogue">O1: each item a catalogue entry lists (of the period, and of the lookback before it), with its
+/// schedule entry as the store holds it; null when not looked up.</param>
 public sealed record ReportRecords(
     IReadOnlyList<AuditEntryView> Audit,
     IReadOnlyList<ScheduleEntry> Unfinished,
     IReadOnlyList<RequestEvidence> Requests,
     IReadOnlyList<HoldRecord> Holds,
     IReadOnlyList<Breaches.IncidentStatus>? Incidents = null,
-    IReadOnlyDictionary<string, IReadOnlyList<Notifications.DeliveryRecord>>? AlertDeliveries = null);
+    IReadOnlyDictionary<string, IReadOnlyList<Notifications.DeliveryRecord>>? AlertDeliveries = null,
+    IReadOnlyList<CatalogueEvidence>? Catalogue = null);
+
+/// <summary>One stored item as its catalogue entry (<paramref name="Entry"/>: "catalogued", "quarantined" or
+/// "facial-entry-enrolled") lists it, and its schedule entry found in the bucket the listing names (null: none there).</summary>
+public sealed record CatalogueEvidence(AuditEntryView Entry, CataloguedItem Item, ScheduleEntry? Schedule);
 
 /// <summary>
 /// Builds the compliance report from records alone: a pure function of (period, now, records), so the same records always
@@ -52,10 +59,7 @@ public static class ComplianceReportBuilder
     private static readonly string[] VerifiedSteps = ["code-verified", "manually-verified"];
 
     /// <summary>The obligations no record yet proves, and why (each is listed, never reported as met).</summary>
-    public static IReadOnlyDictionary<string, string> NoEvidence { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["O1"] = "Ingestion refuses an item without a retention rule, but keeps no per-item record of that check; quarantined uploads (GET /api/quarantine) are the only trace.",
-    };
+    public static IReadOnlyDictionary<string, string> NoEvidence { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static IReadOnlyDictionary<string, string> Titles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -90,6 +94,11 @@ public static class ComplianceReportBuilder
         {
             var o = "O" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var before = lines.Count;
+            if (o == "O1")
+            {
+                lines.Add(Line("O1:catalogued", o, Titles[o] + ": each item stored in the period carries its category, purpose, source and rule, its deadline in the schedule; each refused upload kept with its reason", "none", Catalogued(from, to, records)));
+            }
+
             if (deletions.TryGetValue(o, out var items))
             {
                 lines.Add(Line($"{o}:deletion", o, Titles[o] + ": items deleted or anonymized at their deadline", "lag", items));
@@ -206,7 +215,63 @@ public static class ComplianceReportBuilder
             Add(byObligation, entry.Rule.Obligation, new ReportItem(entry.ItemRef, entry.Deadline, null, null, ItemState.Missed, [], "deadline passed, still pending in the schedule, no audit entry"));
         }
 
+        // The schedule against the trail: an entry marked done whose item's deletion left no entry at all (start or
+        // completion) in the trail is not a deletion the records prove.
+        foreach (var evidence in records.Catalogue ?? [])
+        {
+            if (evidence.Schedule is not { Status: EntryStatus.Done } done || done.Deadline < from || done.Deadline >= to || done.Deadline > now || !seen.Add(done.ItemRef))
+            {
+                continue;
+            }
+
+            Add(byObligation, done.Rule.Obligation, new ReportItem(done.ItemRef, done.Deadline, null, null, ItemState.Missed, [evidence.Entry.Id],
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"marked done in the schedule at {done.DoneAt:O}, but the trail has no deletion entry of it")));
+        }
+
         return byObligation;
+    }
+
+    /// <summary>
+    /// O1, one item per item stored in the period as its catalogue entry lists it (one entry per ingestion call: door-event
+    /// batch, upload, enrollment; and each refused upload's quarantine entry): met when it names its category, purpose,
+    /// source and a rule under an obligation, and its schedule entry is in the bucket it names with the same rule and
+    /// deadline (an enrollment's deadline starts at withdrawal or move-out, so it has none yet); a refused upload also needs
+    /// its reason. An item stored without its deadline in the schedule, or without any of those, is missed.
+    /// </summary>
+    private static List<ReportItem> Catalogued(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
+    {
+        var items = new List<ReportItem>();
+        foreach (var (view, item, found) in records.Catalogue ?? [])
+        {
+            var a = view.Entry;
+            if (a.At < from || a.At >= to)
+            {
+                continue;
+            }
+
+            var lacking = new[] { ("category", item.Category), ("purpose", item.Purpose), ("source", item.Source), ("rule", item.RuleId), ("obligation", item.Obligation) }
+                .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToList();
+            var refused = a.Action == "quarantined";
+            if (refused && string.IsNullOrWhiteSpace(a.ReasonCode))
+            {
+                lacking.Add("reason for refusal");
+            }
+
+            var what = refused ? $"refused ({a.ReasonCode}), kept" : "stored";
+            string? problem = lacking.Count > 0 ? $"{what} without its {string.Join(", ", lacking)}"
+                : item.Bucket is null && item.Kind != ItemKind.FacialEnrollment ? $"{what} under {item.RuleId} with no deadline written"
+                : item.Bucket is not null && found is null ? $"{what} under {item.RuleId}, but the schedule holds no deadline for it (bucket {item.Bucket}): nothing would ever delete it"
+                : found is not null && (found.Rule.RuleId != item.RuleId || found.Deadline != item.Deadline) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{what} under {item.RuleId}, but its schedule entry says {found.Rule.RuleId} due {found.Deadline:O}")
+                : null;
+            var note = problem ?? (found is null
+                ? $"{item.Category} for {item.Purpose} from {item.Source}: {what} under {item.RuleId} ({item.Obligation}); its deadline starts at withdrawal or move-out"
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{item.Category} for {item.Purpose} from {item.Source}: {what} under {item.RuleId} ({item.Obligation}), due {found.Deadline:O}, {System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(found.Status.ToString())} in the schedule"));
+            items.Add(problem is null
+                ? new ReportItem(item.Reference, a.At, a.DoneAt, null, ItemState.OnTime, [view.Id], note)
+                : new ReportItem(item.Reference, a.At, null, null, ItemState.Missed, [view.Id], problem));
+        }
+
+        return items;
     }
 
     /// <summary>The check outcomes of a capture that was never sent to the Face API (O3: not processed).</summary>

@@ -13,7 +13,8 @@ namespace OneValet.Pipeline.Evidence;
 /// (the longest clock, 45 + 45 days, fits) by month partition, each record and its step audit entries by id; the holds
 /// and their release entries by id. Then <see cref="ComplianceReportBuilder.Build"/> judges them.
 /// </summary>
-public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail, AuditLog audit, RetentionSchedule schedule, BusinessCalendars calendars, TimeProvider time, Breaches.IncidentsApi incidents)
+public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail, AuditLog audit, RetentionSchedule schedule, BusinessCalendars calendars, TimeProvider time, Breaches.IncidentsApi incidents,
+    Microsoft.Extensions.Options.IOptions<RetentionOptions> retention)
 {
     public static readonly TimeSpan RequestLookback = TimeSpan.FromDays(100);
 
@@ -47,7 +48,62 @@ public sealed class ComplianceReportLoader(IRecordStore store, AuditTrail trail,
         await AddConsentsAsync(entries, known, from, cancellationToken).ConfigureAwait(false);
         var declared = await IncidentsAsync(from, to, entries, known, cancellationToken).ConfigureAwait(false);
         var alerts = await AlertDeliveriesAsync(entries, cancellationToken).ConfigureAwait(false);
-        return new ReportRecords(entries, unfinished, requests, allHolds, declared, alerts);
+        var catalogue = await CatalogueAsync(entries, from, cancellationToken).ConfigureAwait(false);
+        return new ReportRecords(entries, unfinished, requests, allHolds, declared, alerts, catalogue);
+    }
+
+    /// <summary>
+    /// O1 and the deletions' cross-check: every item the period's trail lists as stored (the "catalogued" entries, one per
+    /// ingestion call, and the refused uploads' "quarantined" entries), and the items catalogued in the
+    /// <see cref="CatalogueLookback"/> before the period (whose deadlines may fall in it), each with its schedule entry, found
+    /// by one single-partition query in the bucket the entry names (by item id). The lookback days are read with the
+    /// action filter, one query per day.
+    /// </summary>
+    private async Task<List<CatalogueEvidence>> CatalogueAsync(List<AuditEntryView> entries, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var listed = entries.Where(e => e.Entry.Catalogued is { Count: > 0 }).ToList();
+        listed.AddRange(await trail.AllAsync(from - CatalogueLookback(retention.Value), from, new AuditFilter(Action: Catalogue.Action), cancellationToken).ConfigureAwait(false));
+        var result = new List<CatalogueEvidence>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var view in listed)
+        {
+            foreach (var item in view.Entry.Catalogued ?? [])
+            {
+                if (!seen.Add(item.Reference))
+                {
+                    continue;
+                }
+
+                ScheduleEntry? found = null;
+                if (item.Bucket is { } bucket)
+                {
+                    var page = await store.QueryAsync<ScheduleEntry>(Containers.Schedule, bucket,
+                        RecordQuery.Where(new FieldCondition("itemId", FieldOperator.Equal, System.Text.Json.Nodes.JsonValue.Create(item.ItemId))), 50, null, cancellationToken).ConfigureAwait(false);
+                    found = page.Items.Select(i => i.Document).FirstOrDefault(e => e.Kind == item.Kind && e.Version == item.Version && e.BuildingId == item.BuildingId);
+                }
+
+                result.Add(new CatalogueEvidence(view, item, found));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>How far before a period the report looks for items whose deadline may fall in it: the longest rule ingestion
+    /// gives (footage, per building too, and TDPA authentication data).</summary>
+    public static TimeSpan CatalogueLookback(RetentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var longest = options.SurveillanceFootage > options.AuthenticationData ? options.SurveillanceFootage : options.AuthenticationData;
+        foreach (var building in options.Buildings.Values)
+        {
+            if (building.SurveillanceFootage is { } footage && footage > longest)
+            {
+                longest = footage;
+            }
+        }
+
+        return longest;
     }
 
     /// <summary>O13: the delivery records of each shared-setting change in the period's trail (one partition per change).</summary>

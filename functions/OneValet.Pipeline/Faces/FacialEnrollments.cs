@@ -46,6 +46,7 @@ public sealed partial class FacialEnrollments(
     RetentionEnforcer enforcer,
     Media.MediaProbe media,
     AuditLog audit,
+    RetentionPolicy retention,
     TimeProvider time,
     ILogger<FacialEnrollments> logger)
 {
@@ -251,6 +252,10 @@ public sealed partial class FacialEnrollments(
             How = how,
             At = now,
             DoneAt = time.GetUtcNow(),
+
+            // O1: the reference is stored under the TDPA's reference-data rule; its deadline starts at withdrawal or move-out.
+            Catalogued = [new CataloguedItem(ItemKind.FacialEnrollment, FacialEnrollmentRecord.DocumentId, VersionOf(record), record.BuildingId, "facial-entry-reference",
+                "performing the services: granting entry by face (reference data)", "app enrollment", retention.ForReferenceData().RuleId, retention.ForReferenceData().Obligation, null, null)],
         }, cancellationToken).ConfigureAwait(false);
         LogEnrolled(logger, residentId, record.FacePersonId is null ? "stored-image" : "face-api");
         var status = await StatusAsync(resident, cancellationToken).ConfigureAwait(false);

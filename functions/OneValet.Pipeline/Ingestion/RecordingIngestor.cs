@@ -365,6 +365,7 @@ public sealed partial class RecordingIngestor(
                 {
                     var version = NewVersion(1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
                     var (entry, bucket) = await ScheduleAsync(name, metadata, version, rule, cancellationToken).ConfigureAwait(false);
+                    await CatalogueEntryAsync(name, entry, bucket, etag, now, cancellationToken).ConfigureAwait(false);
                     await store.CreateAsync(Containers.Recordings, name.BuildingId, name.RecordId, NewRecord(name, metadata, content, rule, version), cancellationToken).ConfigureAwait(false);
                     written.Add((entry, bucket));
                     return new IngestionOutcome(IngestionResult.Catalogued);
@@ -387,6 +388,7 @@ public sealed partial class RecordingIngestor(
 
                 var next = NewVersion(record.Versions.Max(v => v.Number) + 1, metadata, properties, content, retention.Deadline(rule, metadata.CapturedAt, name.BuildingId), now);
                 var (nextEntry, nextBucket) = await ScheduleAsync(name, metadata, next, rule, cancellationToken).ConfigureAwait(false);
+                await CatalogueEntryAsync(name, nextEntry, nextBucket, etag, now, cancellationToken).ConfigureAwait(false);
                 var updated = NewRecord(name, metadata, content, rule, next) with
                 {
                     CataloguedAt = record.CataloguedAt,
@@ -419,11 +421,28 @@ public sealed partial class RecordingIngestor(
             BuildingId = name.BuildingId,
             EventAt = metadata.CapturedAt,
             Category = metadata.Kind == RecordingKind.FacialEntry ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
+            Purpose = PurposeOf(metadata.Kind),
+            Source = RecordingSource,
             Rule = rule,
             Deadline = version.Deadline,
         };
         return (entry, await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>O1: the upload's one catalogue entry, after its deadline and before its record (fixed id: a rerun rewrites it).</summary>
+    private Task CatalogueEntryAsync(UploadName name, ScheduleEntry entry, BucketRecord bucket, string etag, DateTimeOffset now, CancellationToken cancellationToken) =>
+        audit.WriteAsync(AuditLog.IdFor(Catalogue.Action, name.BlobName, etag), Catalogue.Entry(
+            $"{_recordings.Name}/{name.BlobName}",
+            [CataloguedItem.Of(entry, bucket.Key)],
+            string.Create(CultureInfo.InvariantCulture, $"version {entry.Version} stored under {entry.Rule.RuleId}"),
+            now,
+            now), cancellationToken);
+
+    /// <summary>O1: where a recording comes from.</summary>
+    public const string RecordingSource = "entry-console";
+
+    /// <summary>O1: why a recording of that kind is kept (the policy's closed list).</summary>
+    public static string PurposeOf(RecordingKind kind) => kind == RecordingKind.FacialEntry ? "keyless entry authentication" : "building security at a public access door";
 
     /// <summary>O7: bytes the ledger says were deleted came back (a restored blob): delete them again and say so.</summary>
     private async Task<IngestionOutcome> ReenforceAsync(BlobClient blob, BlobProperties properties, UploadName name, CancellationToken cancellationToken)
@@ -469,8 +488,8 @@ public sealed partial class RecordingIngestor(
             Sha256 = content.Sha256,
             ContentType = name.Extension == "mp4" ? "video/mp4" : "image/jpeg",
             DataCategory = facial ? DataCategories.FacialEntryAuthentication : DataCategories.Sensory,
-            Purpose = facial ? "keyless entry authentication" : "building security at a public access door",
-            Source = "entry-console",
+            Purpose = PurposeOf(metadata.Kind),
+            Source = RecordingSource,
             Retention = rule,
             Deadline = version.Deadline,
             Status = RecordingStatus.Catalogued,
@@ -506,6 +525,8 @@ public sealed partial class RecordingIngestor(
             BuildingId = record.BuildingId ?? "unknown",
             EventAt = record.StartedAt,
             Category = record.DataCategory,
+            Purpose = record.Purpose,
+            Source = record.Source,
             Rule = record.Retention,
             Deadline = record.Deadline,
         };
@@ -535,6 +556,9 @@ public sealed partial class RecordingIngestor(
             Action = "quarantined",
             ItemRef = $"{_recordings.Name}/{blob.Name}",
             Category = record.DataCategory,
+            Purpose = record.Purpose,
+            Source = record.Source,
+            Catalogued = [CataloguedItem.Of(entry, bucket.Key)],
             RuleId = record.Retention.RuleId,
             Obligation = record.Retention.Obligation,
             Deadline = record.Deadline,

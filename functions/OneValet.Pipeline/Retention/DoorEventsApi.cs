@@ -44,6 +44,9 @@ public sealed record DoorEventRecord
 
     public required string Purpose { get; init; }
 
+    /// <summary>O1: where it came from (older records have none).</summary>
+    public string? Source { get; init; }
+
     public required RetentionRule Retention { get; init; }
 
     public required DateTimeOffset Deadline { get; init; }
@@ -58,9 +61,12 @@ public sealed record DoorEventBatchResult(int Accepted, int Duplicates);
 /// Hardware posts batches of door authentication events (O4). Each becomes a record with its rule and deadline
 /// (collection + 90 days) and a schedule entry. A resent event (same id) is recognised and not stored twice.
 /// </summary>
-public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, IOptions<IngestionOptions> ingestion, TimeProvider time)
+public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule, RetentionPolicy policy, Auditing.AuditLog audit, IOptions<IngestionOptions> ingestion, TimeProvider time)
 {
     public const int MaxBatch = 500;
+
+    /// <summary>O1: a door event's source (the policy's "building hardware").</summary>
+    public const string Source = "building hardware: keyless entry door";
 
     public async Task<IResult> PostAsync(string buildingId, HttpRequest request, CancellationToken cancellationToken)
     {
@@ -120,6 +126,11 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
 
         var rule = policy.ForAuthenticationEvent();
         int accepted = 0, duplicates = 0;
+
+        // The deadlines go in first, then the batch's one catalogue entry (O1), then the records: a crash between leaves
+        // harmless entries, never a record without its deadline or missing from the catalogue.
+        var records = new List<(DoorEventRecord Record, string Partition)>();
+        var catalogued = new List<CataloguedItem>();
         foreach (var e in batch.Events)
         {
             var record = new DoorEventRecord
@@ -133,13 +144,13 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
                 Granted = e.Granted,
                 DataCategory = "authentication-data",
                 Purpose = "keyless entry",
+                Source = Source,
                 Retention = rule,
                 Deadline = policy.Deadline(rule, e.At, buildingId),
             };
             var partition = DoorEventRecord.PartitionFor(e.SubjectId, buildingId);
 
-            // The deadline goes in first: a crash after it and before the record leaves a harmless entry, never a record without one.
-            await schedule.AddAsync(new ScheduleEntry
+            var entry = new ScheduleEntry
             {
                 Kind = ItemKind.DoorEvent,
                 ItemPartition = partition,
@@ -148,12 +159,24 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
                 BuildingId = buildingId,
                 EventAt = e.At,
                 Category = record.DataCategory,
+                Purpose = record.Purpose,
+                Source = record.Source,
                 Rule = rule,
                 Deadline = record.Deadline,
-            }, cancellationToken).ConfigureAwait(false);
+            };
+            var bucket = await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false);
+            catalogued.Add(CataloguedItem.Of(entry, bucket.Key));
+            records.Add((record, partition));
+        }
+
+        var ids = string.Join(',', batch.Events.Select(e => e.EventId + "@" + (e.SubjectId is null ? "b" : Auditing.AuditLog.IdFor(e.SubjectId))));
+        await audit.WriteAsync(Auditing.AuditLog.IdFor(Catalogue.Action, buildingId, ids), Catalogue.Entry(
+            "door-events/" + buildingId, catalogued, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{catalogued.Count} door event(s) stored under {rule.RuleId}"), now, now), cancellationToken).ConfigureAwait(false);
+        foreach (var (record, partition) in records)
+        {
             try
             {
-                await store.CreateAsync(Containers.DoorEvents, partition, e.EventId, record, cancellationToken).ConfigureAwait(false);
+                await store.CreateAsync(Containers.DoorEvents, partition, record.EventId, record, cancellationToken).ConfigureAwait(false);
                 accepted++;
             }
             catch (RecordConflictException)

@@ -228,6 +228,8 @@ public sealed partial class RetentionEnforcer(
             Action = action,
             ItemRef = entry.ItemRef,
             Category = entry.Category,
+            Purpose = entry.Purpose,
+            Source = entry.Source,
             RuleId = entry.Rule.RuleId,
             Obligation = entry.Rule.Obligation,
             Deadline = entry.Deadline,

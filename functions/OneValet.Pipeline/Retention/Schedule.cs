@@ -94,6 +94,11 @@ public sealed record ScheduleEntry
 
     public required string Category { get; init; }
 
+    /// <summary>O1: why the item is kept and where it came from (written by ingestion; null on entries of other kinds).</summary>
+    public string? Purpose { get; init; }
+
+    public string? Source { get; init; }
+
     public required RetentionRule Rule { get; init; }
 
     public required DateTimeOffset Deadline { get; init; }

@@ -105,7 +105,7 @@ public sealed class FacialEntryEvidenceTests
         // The auditor reads the store as it is.
         var store = misread.Inner;
         var schedule = new RetentionSchedule(store, h.Get<Microsoft.Extensions.Options.IOptions<RetentionOptions>>(), h.Clock);
-        var loader = new ComplianceReportLoader(store, new AuditTrail(store), new AuditLog(store, schedule, h.Get<RetentionPolicy>()), schedule, h.Get<BusinessCalendars>(), h.Clock, h.Get<OneValet.Pipeline.Breaches.IncidentsApi>());
+        var loader = new ComplianceReportLoader(store, new AuditTrail(store), new AuditLog(store, schedule, h.Get<RetentionPolicy>()), schedule, h.Get<BusinessCalendars>(), h.Clock, h.Get<OneValet.Pipeline.Breaches.IncidentsApi>(), h.Get<Microsoft.Extensions.Options.IOptions<RetentionOptions>>());
         var report = await loader.BuildAsync(Monday.AddDays(-1), Monday.AddDays(1), default);
 
         // Only O3 breaks: the capture matched after the withdrawal (and the Face API person whose removal is still pending).

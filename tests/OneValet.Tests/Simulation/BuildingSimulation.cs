@@ -48,6 +48,14 @@ internal enum Mutation
 
     /// <summary>One affected person's breach notice is lost before it reaches the queue (O14).</summary>
     BreachNoticeNotSent,
+
+    /// <summary>One door event is stored without a rule the retention engine knows: the store drops the write of its
+    /// schedule entry, which ingestion believes it made (O1).</summary>
+    StoredWithoutRule,
+
+    /// <summary>One door event's deletion leaves no audit entry at all (neither its start nor its completion): the store
+    /// drops those writes, while the item is deleted and its schedule entry marked done.</summary>
+    DeletionUnaudited,
 }
 
 /// <summary>How long and how busy a run is.</summary>
@@ -142,6 +150,17 @@ internal sealed class BuildingSimulation
     /// <summary>The item the <see cref="Mutation.DeletionSkipped"/> run hides from enforcement.</summary>
     public string? SkippedItem { get; private set; }
 
+    /// <summary>The door event the <see cref="Mutation.StoredWithoutRule"/> run stores with no schedule entry, as the
+    /// catalogue names it (kind, building, id, version), and its event id.</summary>
+    public string? UnruledItem { get; private set; }
+
+    public string? UnruledEvent { get; private set; }
+
+    public string? UnruledPartition { get; private set; }
+
+    /// <summary>The door event whose deletion the <see cref="Mutation.DeletionUnaudited"/> run leaves unaudited.</summary>
+    public string? UnauditedItem { get; private set; }
+
     /// <summary>The hold the <see cref="Mutation.HoldIgnored"/> run hides from enforcement.</summary>
     public string? IgnoredHold { get; private set; }
 
@@ -203,7 +222,7 @@ internal sealed class BuildingSimulation
         var audit = new AuditLog(store, schedule, _h.Get<RetentionPolicy>());
         var calendars = _h.Get<OneValet.Pipeline.Calendars.BusinessCalendars>();
         var incidents = new IncidentsApi(store, schedule, calendars, _h.Get<Microsoft.Extensions.Options.IOptions<BreachOptions>>(), _h.Clock, audit);
-        var loader = new ComplianceReportLoader(store, new AuditTrail(store), audit, schedule, calendars, _h.Clock, incidents);
+        var loader = new ComplianceReportLoader(store, new AuditTrail(store), audit, schedule, calendars, _h.Clock, incidents, _h.Get<Microsoft.Extensions.Options.IOptions<RetentionOptions>>());
         return loader.BuildAsync(Start, End, default);
     }
 
@@ -232,11 +251,27 @@ internal sealed class BuildingSimulation
             }
 
             await AtAsync(morning.AddHours(8)).ConfigureAwait(false);
+            if (mutated && _plan.Mutation == Mutation.StoredWithoutRule && UnruledEvent is null)
+            {
+                UnruledEvent = $"e-{day}-0";
+                UnruledItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, Building, UnruledEvent, 0);
+            }
+
             await TimedAsync("door events", () => DoorEventsAsync(day, morning)).ConfigureAwait(false);
+            if (UnruledEvent == $"e-{day}-0")
+            {
+                UnruledPartition = _firstEventPartition;
+            }
+
             await TimedAsync("facial entry", () => CapturesAsync(day, morning)).ConfigureAwait(false);
             if (mutated && _plan.Mutation == Mutation.DeletionSkipped && SkippedItem is null)
             {
                 SkippedItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, _firstEventPartition!, $"e-{day}-0", 0);
+            }
+
+            if (mutated && _plan.Mutation == Mutation.DeletionUnaudited && UnauditedItem is null)
+            {
+                UnauditedItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, _firstEventPartition!, $"e-{day}-0", 0);
             }
 
             await AtAsync(morning.AddHours(9)).ConfigureAwait(false);
@@ -798,8 +833,19 @@ internal sealed class BuildingSimulation
         public Task<StoredRecord<T>> CreateAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default) =>
             inner.CreateAsync(container, partitionKey, id, document, cancellationToken);
 
-        public Task<StoredRecord<T>> UpsertAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default) =>
-            inner.UpsertAsync(container, partitionKey, id, document, cancellationToken);
+        public Task<StoredRecord<T>> UpsertAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default)
+        {
+            // The write is lost, and the writer is told it was made.
+            var dropped = (container, document) switch
+            {
+                (Containers.Schedule, ScheduleEntry { Kind: ItemKind.DoorEvent } e) => e.ItemId == simulation()?.UnruledEvent,
+                (Containers.Audit, AuditRecord { Action: "deleted" } a) => a.ItemRef == simulation()?.UnauditedItem,
+                _ => false,
+            };
+            return dropped
+                ? Task.FromResult(new StoredRecord<T>(id, partitionKey, "\"dropped\"", document))
+                : inner.UpsertAsync(container, partitionKey, id, document, cancellationToken);
+        }
 
         public Task<StoredRecord<T>> ReplaceAsync<T>(string container, string partitionKey, string id, T document, string ifMatchETag, CancellationToken cancellationToken = default) =>
             inner.ReplaceAsync(container, partitionKey, id, document, ifMatchETag, cancellationToken);

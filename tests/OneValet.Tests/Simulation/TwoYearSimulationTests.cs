@@ -24,7 +24,7 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         "D1:acknowledge:new-york", "D1:acknowledge:california", "D1:acknowledge:canada", "D1:respond:new-york", "D1:respond:california",
         "D1:respond:canada", "D1:extension:canada", "O6:respected", "O18:deletion", "O14:notification", "O10:verified", "O12:ledger", "O13:alerted",
         "O16:choices", "O17:service",
-        "O3:consent", "O3:deletion", "O5:deletion",
+        "O3:consent", "O3:deletion", "O5:deletion", "O1:catalogued",
     ];
 
     [Fact]
@@ -64,6 +64,13 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         var o3 = Assert.Single(report.Lines, l => l.Id == "O3:consent");
         Assert.Equal(checks.Values.Sum(), o3.Due);
         Assert.Equal(checks[Pipeline.Faces.FaceVerificationStatus.Verified], o3.Items.Count(i => i.Note!.StartsWith("verified under the consent of residents/", StringComparison.Ordinal) && i.AuditIds.Count == 2));
+        // O1: every door event, recording and enrollment of the two years is listed as stored with its rule, and found in the
+        // schedule (the enrollments' deadlines start later).
+        var o1 = Assert.Single(report.Lines, l => l.Id == "O1:catalogued");
+        Assert.Equal(figures.DoorEvents, o1.Items.Count(i => i.ItemRef.StartsWith("doorEvent/b-sim/", StringComparison.Ordinal)));
+        Assert.True(o1.Items.Count(i => i.ItemRef.StartsWith("recordingVersion/b-sim/lobby_f-", StringComparison.Ordinal)) >= 700);
+        Assert.Contains(o1.Items, i => i.ItemRef.StartsWith("facialEnrollment/", StringComparison.Ordinal));
+
         // O4: the captures are among the authentication data deleted within 90 days of collection.
         Assert.True(Assert.Single(report.Lines, l => l.Id == "O4:deletion").Items.Count(i => i.ItemRef.StartsWith("recordingVersion/b-sim/lobby_f-", StringComparison.Ordinal)) > 500);
         Assert.InRange(report.Lines.Where(l => l.Id is "O8:response" or "O9:response" or "O11:response").Sum(l => l.Due), 45, 55);
@@ -219,6 +226,45 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         Assert.DoesNotMatch("r-[0-9]{4}", item.Note);
     }
 
+    [Fact]
+    public async Task An_item_stored_without_its_rule_in_the_schedule_is_named_under_O1()
+    {
+        var plan = new SimulationPlan(Days: 30, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 7, RequestEveryDays: 14, Mutation.StoredWithoutRule, MutateFromDay: 5);
+        var (simulation, _, report) = await RunAsync(plan);
+        await using var h = simulation.Harness;
+
+        // Ingestion stored the door event and listed it in its batch's catalogue entry, but its deadline never reached the
+        // schedule: nothing would ever delete it. The report names that item alone, by kind, building and id (no person).
+        var broken = Assert.Single(report.Lines, l => !Fine.Contains(l.Status));
+        Assert.Equal(("O1:catalogued", LineStatus.Missed, 1), (broken.Id, broken.Status, broken.Missed));
+        var item = Assert.Single(broken.Items, i => i.State == ItemState.Missed);
+        Assert.Equal(simulation.UnruledItem, item.ItemRef);
+        Assert.Contains("the schedule holds no deadline for it", item.Note, StringComparison.Ordinal);
+        Assert.Single(item.AuditIds);
+        Assert.True(broken.OnTime > 50);
+
+        // The event's record is in the store, under its rule, but the retention engine has nothing to enforce it by.
+        Assert.NotNull(await simulation.AuditorStore.ReadAsync<Pipeline.Retention.DoorEventRecord>(Pipeline.Storage.Containers.DoorEvents, simulation.UnruledPartition!, simulation.UnruledEvent!));
+    }
+
+    [Fact]
+    public async Task A_deletion_marked_done_with_no_audit_entry_at_all_is_named_under_its_obligation()
+    {
+        var plan = new SimulationPlan(Days: 100, Units: 200, DoorEventsPerDay: 2, FootageEveryDays: 7, RequestEveryDays: 14, Mutation.DeletionUnaudited, MutateFromDay: 5);
+        var (simulation, _, report) = await RunAsync(plan);
+        await using var h = simulation.Harness;
+
+        // The door event was deleted and its schedule entry marked done, but neither the start nor the completion reached
+        // the trail: the schedule, read through the catalogue, shows it, and the report names it under O4.
+        var broken = Assert.Single(report.Lines, l => !Fine.Contains(l.Status));
+        Assert.Equal(("O4:deletion", LineStatus.Missed, 1), (broken.Id, broken.Status, broken.Missed));
+        var item = Assert.Single(broken.Items, i => i.State == ItemState.Missed);
+        Assert.Equal(simulation.UnauditedItem, item.ItemRef);
+        Assert.Contains("marked done in the schedule", item.Note, StringComparison.Ordinal);
+        Assert.Contains("no deletion entry", item.Note, StringComparison.Ordinal);
+        Assert.True(broken.OnTime > 20);
+    }
+
     /// <summary>Starts and runs one plan, builds its report, prints the run's figures, phases and report, and asserts the run
     /// itself went as planned (every call answered as expected); the caller disposes the simulation's harness.</summary>
     private async Task<(BuildingSimulation Simulation, SimulationFigures Figures, ComplianceReport Report)> RunAsync(SimulationPlan plan)
@@ -258,6 +304,10 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
             var lag = line.Lag is { } l ? string.Create(CultureInfo.InvariantCulture, $"  p50 {l.P50:F0} s p95 {l.P95:F0} s max {l.Max:F0} s") : string.Empty;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{line.Id,-28} {line.Status,-14} due {line.Due,5} on time {line.OnTime,5} late {line.Late,3} missed {line.Missed,3} proof missing {line.ProofMissing,3} held {line.Held,3}{lag}"));
+            foreach (var item in line.Items.Where(i => i.State is ItemState.Missed or ItemState.ProofMissing or ItemState.Late).Take(3))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {item.State} {item.ItemRef} due {item.DueAt:O} audit [{string.Join(", ", item.AuditIds)}]: {item.Note}"));
+            }
         }
     }
 }
