@@ -71,7 +71,8 @@ public sealed class AccessFootage(
     TimeProvider time,
     IOptions<EmailOptions> email,
     IOptions<StorageOptions> storage,
-    IOptions<RequestOptions> options)
+    IOptions<RequestOptions> options,
+    VisitorPhotos visitorPhotos)
 {
     /// <summary>The id of the hold an access request's recordings are under while its answer is made.</summary>
     public static string HoldIdFor(string requestId) => "hold-request-" + requestId;
@@ -192,7 +193,19 @@ public sealed class AccessFootage(
             var requesterFace = record.Kind == RecordingKind.FacialEntry && record.FaceCheck is { Status: FaceVerificationStatus.Verified, Face: { } face } check && check.ResidentId == plan.SubjectId
                 ? face
                 : (FaceRectangle?)null;
+
+            // A visitor not on file: their face is known only where their photo matched it (Requests/VisitorPhotos).
+            string? note = null;
+            if (plan.SubjectId == NotOnFileWork.Subject)
+            {
+                (requesterFace, note) = await visitorPhotos.FaceInAsync(requestId, record, Source(record), cancellationToken).ConfigureAwait(false);
+            }
+
             result = await RedactToExportAsync(requestId, index, plan, record, requesterFace, cancellationToken).ConfigureAwait(false);
+            if (note is not null && result.Redacted)
+            {
+                result = result with { Redaction = result.Redaction + " " + note };
+            }
         }
 
         await store.UpsertAsync(Containers.Requests, requestId, FootageResult.DocumentIdFor(index), result, cancellationToken).ConfigureAwait(false);
@@ -279,9 +292,11 @@ public sealed class AccessFootage(
         await holds.ReleaseAsync(HoldIdFor(requestId), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
+    private BlobClient Source(RecordingRecord record) => blobs.GetBlobContainerClient(storage.Value.RecordingsContainer).GetBlobClient(record.BlobName);
+
     private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, CancellationToken cancellationToken)
     {
-        var source = blobs.GetBlobContainerClient(storage.Value.RecordingsContainer).GetBlobClient(record.BlobName);
+        var source = Source(record);
         var staging = Path.Combine(Path.GetTempPath(), "onevalet-export-" + Guid.NewGuid().ToString("N"));
         await using var copy = new FileStream(staging, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         var outcome = await redaction.RedactAsync(source, record.ContentType, requesterFace, copy, options.Value.FootageRedactionTimeout, cancellationToken).ConfigureAwait(false);
