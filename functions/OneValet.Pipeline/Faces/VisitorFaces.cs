@@ -25,19 +25,31 @@ public sealed class VisitorFaces(FaceApi api, IOptions<FaceOptions> options)
     /// <summary>The rectangle of the visitor's face in <paramref name="picture"/> (a JPEG), or null when none matches.</summary>
     public async Task<FaceRectangle?> FindAsync(BinaryData photo, BinaryData picture, CancellationToken cancellationToken)
     {
+        var query = await PhotoFaceAsync(photo, FaceIdTimeToLiveSeconds, cancellationToken).ConfigureAwait(false);
+        return query is { } face ? await MatchAsync(face, picture, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>
+    /// The faceId of the photo's one face, kept by the Face API for <paramref name="timeToLiveSeconds"/> (60 to 86400), or
+    /// null when it does not show exactly one face.
+    /// </summary>
+    public async Task<Guid?> PhotoFaceAsync(BinaryData photo, int timeToLiveSeconds, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(photo);
-        ArgumentNullException.ThrowIfNull(picture);
-        var client = api.Client ?? throw new InvalidOperationException("No Face API is configured (OneValet:Faces:Endpoint).");
-        var query = (await client.DetectAsync(photo, FaceDetectionModel.Detection03, FaceRecognitionModel.Recognition04, returnFaceId: true, FaceIdTimeToLiveSeconds, cancellationToken).ConfigureAwait(false)).Value
+        var query = (await Client.DetectAsync(photo, FaceDetectionModel.Detection03, FaceRecognitionModel.Recognition04, returnFaceId: true, timeToLiveSeconds, cancellationToken).ConfigureAwait(false)).Value
             .Where(f => f.FaceId is not null)
             .ToList();
-        if (query.Count != 1)
-        {
-            // The photo was checked for one face when it was given; a service seeing otherwise now keeps nothing.
-            return null;
-        }
 
-        var faces = (await client.DetectAsync(picture, FaceDetectionModel.Detection03, FaceRecognitionModel.Recognition04, returnFaceId: true, FaceIdTimeToLiveSeconds, cancellationToken).ConfigureAwait(false)).Value
+        // The photo was checked for one face when it was given; a service seeing otherwise now keeps nothing.
+        return query.Count == 1 ? query[0].FaceId : null;
+    }
+
+    /// <summary>The rectangle of the face of <paramref name="picture"/> (a JPEG) most similar to the photo's face
+    /// <paramref name="photoFace"/>, at or above the threshold; null when none is.</summary>
+    public async Task<FaceRectangle?> MatchAsync(Guid photoFace, BinaryData picture, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(picture);
+        var faces = (await Client.DetectAsync(picture, FaceDetectionModel.Detection03, FaceRecognitionModel.Recognition04, returnFaceId: true, FaceIdTimeToLiveSeconds, cancellationToken).ConfigureAwait(false)).Value
             .Where(f => f.FaceId is not null)
             .Take(MaxCandidates)
             .ToDictionary(f => f.FaceId!.Value, f => f.FaceRectangle);
@@ -46,7 +58,7 @@ public sealed class VisitorFaces(FaceApi api, IOptions<FaceOptions> options)
             return null;
         }
 
-        var similar = (await client.FindSimilarAsync(query[0].FaceId!.Value, faces.Keys, faces.Count, FindSimilarMatchMode.MatchFace, cancellationToken).ConfigureAwait(false)).Value;
+        var similar = (await Client.FindSimilarAsync(photoFace, faces.Keys, faces.Count, FindSimilarMatchMode.MatchFace, cancellationToken).ConfigureAwait(false)).Value;
         var threshold = options.Value.ConfidenceThreshold;
         var best = similar
             .Select(s => (Id: s.FaceId ?? s.PersistedFaceId, s.Confidence))
@@ -55,4 +67,6 @@ public sealed class VisitorFaces(FaceApi api, IOptions<FaceOptions> options)
             .FirstOrDefault();
         return best.Id is { } match ? faces[match] : null;
     }
+
+    private FaceClient Client => api.Client ?? throw new InvalidOperationException("No Face API is configured (OneValet:Faces:Endpoint).");
 }

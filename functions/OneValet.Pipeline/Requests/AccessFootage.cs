@@ -195,14 +195,11 @@ public sealed class AccessFootage(
                 : (FaceRectangle?)null;
 
             // A visitor not on file: their face is known only where their photo matched it (Requests/VisitorPhotos).
-            string? note = null;
-            if (plan.SubjectId == NotOnFileWork.Subject)
-            {
-                (requesterFace, note) = await visitorPhotos.FaceInAsync(requestId, record, Source(record), cancellationToken).ConfigureAwait(false);
-            }
-
-            result = await RedactToExportAsync(requestId, index, plan, record, requesterFace, cancellationToken).ConfigureAwait(false);
-            if (note is not null && result.Redacted)
+            var visitor = plan.SubjectId == NotOnFileWork.Subject
+                ? await visitorPhotos.UseInAsync(requestId, record, Source(record), cancellationToken).ConfigureAwait(false)
+                : null;
+            result = await RedactToExportAsync(requestId, index, plan, record, visitor?.Face ?? requesterFace, visitor?.Video is { } video ? new RequesterFinder(video.Find) : null, cancellationToken).ConfigureAwait(false);
+            if (visitor?.Sentence is { } note && result.Redacted)
             {
                 result = result with { Redaction = result.Redaction + " " + note };
             }
@@ -294,12 +291,12 @@ public sealed class AccessFootage(
 
     private BlobClient Source(RecordingRecord record) => blobs.GetBlobContainerClient(storage.Value.RecordingsContainer).GetBlobClient(record.BlobName);
 
-    private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, CancellationToken cancellationToken)
+    private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, RequesterFinder? findRequester, CancellationToken cancellationToken)
     {
         var source = Source(record);
         var staging = Path.Combine(Path.GetTempPath(), "onevalet-export-" + Guid.NewGuid().ToString("N"));
         await using var copy = new FileStream(staging, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        var outcome = await redaction.RedactAsync(source, record.ContentType, requesterFace, copy, options.Value.FootageRedactionTimeout, cancellationToken).ConfigureAwait(false);
+        var outcome = await redaction.RedactAsync(source, record.ContentType, requesterFace, findRequester, copy, options.Value.FootageRedactionTimeout, cancellationToken).ConfigureAwait(false);
         if (!outcome.Redacted)
         {
             return new FootageResult(index, false, null, null, false, outcome.ReasonCode);

@@ -11,6 +11,13 @@ using OneValet.Pipeline.Media;
 
 namespace OneValet.Pipeline.Requests;
 
+/// <summary>What a visitor's photo does for one recording: a picture's face to keep, or a video's keyframe finder, and the
+/// sentence for the answer (for a video, the finder's own once it ran).</summary>
+public sealed record VisitorPhotoUse(FaceRectangle? Face, VisitorKeyframes? Video, string? Note)
+{
+    public string? Sentence => Video?.Note ?? Note;
+}
+
 /// <summary>What the office's upload of a visitor's photo answers: when it was received, how its face was checked, and
 /// whether this host can use it (a sentence).</summary>
 public sealed record VisitorPhotoStatus(string RequestId, DateTimeOffset ReceivedAt, DateTimeOffset ConsentGivenAt, string ConsentPurpose, string FaceCheck, bool Usable, string Note);
@@ -55,14 +62,6 @@ public sealed partial class VisitorPhotos(
             return Problems.NotFound("No such request.");
         }
 
-        // No consent, no photo: the body is not even read.
-        if (consent != ConsentGiven)
-        {
-            return Problems.BadRequest(
-                $"A visitor's photo is used only with their consent, for this purpose alone ({ConsentPurpose}): say so with consent={ConsentGiven}.",
-                new Dictionary<string, object?> { ["code"] = "consent-required" });
-        }
-
         var stored = await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
@@ -78,6 +77,14 @@ public sealed partial class VisitorPhotos(
         if (record.Closed || record.Status is not (RequestStatus.Received or RequestStatus.AwaitingVerification) || record.ManualVerification is not null)
         {
             return Conflict("The photo is given before the privacy office records its verification: the answer is made right after.", "too-late");
+        }
+
+        // No consent, no photo: the body is not even read.
+        if (consent != ConsentGiven)
+        {
+            return Problems.BadRequest(
+                $"A visitor's photo is used only with their consent, for this purpose alone ({ConsentPurpose}): say so with consent={ConsentGiven}.",
+                new Dictionary<string, object?> { ["code"] = "consent-required" });
         }
 
         var (image, problem) = await JpegBody.ReadAsync(request, media, "visitor's photo", cancellationToken).ConfigureAwait(false);
@@ -163,35 +170,37 @@ public sealed partial class VisitorPhotos(
     }
 
     /// <summary>
-    /// What the visitor's photo of request <paramref name="requestId"/> does for one recording of its answer: the face to
-    /// keep (the Face API's rectangle of the match, kept by the redaction as a verified capture's matched face is) or null
-    /// (every face blurred), and a sentence for the answer (null: no photo was given). Never throws for the face service:
-    /// where it fails, every face is blurred and the sentence says so (fail closed).
+    /// What the visitor's photo of request <paramref name="requestId"/> does for one recording of its answer (null: no photo
+    /// was given): for a picture, the face to keep (the Face API's rectangle of the match, kept by the redaction as a
+    /// verified capture's matched face is) or none (every face blurred) and a sentence for the answer; for a video, the
+    /// finder of the visitor's face in each keyframe (<see cref="VisitorKeyframes"/>, whose <c>Note</c> is the sentence once
+    /// the video is redacted). Never throws for the face service: where it fails, every face is blurred and the sentence
+    /// says so (fail closed).
     /// </summary>
-    public async Task<(FaceRectangle? Face, string? Note)> FaceInAsync(string requestId, RecordingRecord recording, BlobClient source, CancellationToken cancellationToken)
+    public async Task<VisitorPhotoUse?> UseInAsync(string requestId, RecordingRecord recording, BlobClient source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recording);
         ArgumentNullException.ThrowIfNull(source);
         var record = (await service.ReadAsync(requestId, cancellationToken).ConfigureAwait(false))?.Document;
         if (record?.VisitorPhoto is null)
         {
-            return (null, null);
+            return null;
         }
 
         if (!visitorFaces.IsConfigured)
         {
-            return (null, NotUsableHere);
-        }
-
-        if (recording.ContentType != "image/jpeg")
-        {
-            return (null, "Your photo is compared with still pictures only: in this video every face was blurred, yours too.");
+            return new VisitorPhotoUse(null, null, NotUsableHere);
         }
 
         var photo = await ReadAsync(record, cancellationToken).ConfigureAwait(false);
         if (photo is null)
         {
-            return (null, "Your photo is no longer held: every face was blurred, yours too.");
+            return new VisitorPhotoUse(null, null, "Your photo is no longer held: every face was blurred, yours too.");
+        }
+
+        if (recording.ContentType == "video/mp4")
+        {
+            return new VisitorPhotoUse(null, new VisitorKeyframes(visitorFaces, photo, cancellationToken), null);
         }
 
         try
@@ -201,7 +210,7 @@ public sealed partial class VisitorPhotos(
             var properties = await source.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             if (properties.Value.ContentLength > JpegBody.MaxBytes)
             {
-                return (null, "This picture is larger than the face service takes: every face was blurred, yours too.");
+                return new VisitorPhotoUse(null, null, "This picture is larger than the face service takes: every face was blurred, yours too.");
             }
 
             var picture = (await source.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
@@ -209,23 +218,23 @@ public sealed partial class VisitorPhotos(
             {
                 if (!(await media.CheckJpegAsync(header, cancellationToken).ConfigureAwait(false)).Passed)
                 {
-                    return (null, "This picture could not be compared with your photo: every face was blurred, yours too.");
+                    return new VisitorPhotoUse(null, null, "This picture could not be compared with your photo: every face was blurred, yours too.");
                 }
             }
 
             var face = await visitorFaces.FindAsync(photo, picture, cancellationToken).ConfigureAwait(false);
             return face is { } found
-                ? (found, "Your face, matched with your photo by the face service, was kept; every other face was blurred.")
-                : (null, "No face here matched your photo closely enough: every face was blurred.");
+                ? new VisitorPhotoUse(found, null, "Your face, matched with your photo by the face service, was kept; every other face was blurred.")
+                : new VisitorPhotoUse(null, null, "No face here matched your photo closely enough: every face was blurred.");
         }
         catch (RequestFailedException e) when (e.Status != 404)
         {
             LogMatchFailed(logger, e.Status);
-            return (null, "The face service failed, so your face could not be told apart: every face was blurred, yours too.");
+            return new VisitorPhotoUse(null, null, "The face service failed, so your face could not be told apart: every face was blurred, yours too.");
         }
         catch (RequestFailedException)
         {
-            return (null, null); // the recording is gone: the redaction withholds it
+            return null; // the recording is gone: the redaction withholds it
         }
     }
 

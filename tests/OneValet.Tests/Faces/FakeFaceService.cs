@@ -107,6 +107,12 @@ internal sealed class FakeFaceService : HttpMessageHandler
         }
     }
 
+    /// <summary>
+    /// Who a picture the test never named shows, and where (e.g. a video's keyframe, encoded by the pipeline): asked for
+    /// any image <see cref="Shows(byte[], string[])"/> did not name. Null: such an image shows nobody.
+    /// </summary>
+    public Func<byte[], (string Who, FaceRectangle Where)[]>? Recognize { get; set; }
+
     /// <summary>The confidence find-similar gives two faces of different people (matchFace mode returns them too).</summary>
     public double OtherPersonConfidence { get; set; } = 0.12;
 
@@ -180,8 +186,16 @@ internal sealed class FakeFaceService : HttpMessageHandler
     private HttpResponseMessage Detect(byte[] image, bool returnFaceId)
     {
         var faces = new JsonArray();
-        var people = _shows.GetValueOrDefault(Hash(image)) ?? [];
+        var people = _shows.GetValueOrDefault(Hash(image));
         var where = _where.GetValueOrDefault(Hash(image));
+        if (people is null && Recognize is { } recognize)
+        {
+            var seen = recognize(image);
+            people = [.. seen.Select(f => f.Who)];
+            where = [.. seen.Select(f => f.Where)];
+        }
+
+        people ??= [];
         for (var i = 0; i < people.Length; i++)
         {
             var rectangle = where?[i] ?? new FaceRectangle(40 + (i * 120), 30, 100 - (i * 10), 100 - (i * 10));
