@@ -93,6 +93,7 @@ public static class PipelineServices
         services.AddSingleton<Requests.VerificationCodes>();
         services.AddSingleton<Requests.IntakeCaps>();
         services.AddSingleton<Requests.AgentPermissions>();
+        services.AddSingleton<Requests.VisitorPhotos>();
         services.AddSingleton<Requests.PrivacyRequestService>();
         services.AddSingleton<Requests.PersonRecordings>();
         services.AddSingleton<Requests.AccessFootage>();

@@ -19,7 +19,7 @@ namespace OneValet.Functions.Api;
 /// routes must equal the table's (a test checks). Authorization level is Anonymous: who may call what is the table's
 /// job (issue 7), not function keys.
 /// </summary>
-public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks, OneValet.Pipeline.Devices.DevicesApi devices, OneValet.Pipeline.Devices.UploadGrants uploadGrants, EvidenceApi evidence, OneValet.Pipeline.WebConsole.ConsoleFiles consoleFiles)
+public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residents, FacialEnrollments enrollments, DoorEventsApi doorEvents, HoldsApi holds, DisclosuresApi disclosures, RoommateAlerts roommates, IncidentsApi incidents, DeadLettersApi deadLetters, PrivacyRequestsApi requests, VisitorPhotos visitorPhotos, ResidentViewsApi residentViews, CorrectionTasksApi correctionTasks, OneValet.Pipeline.Devices.DevicesApi devices, OneValet.Pipeline.Devices.UploadGrants uploadGrants, EvidenceApi evidence, OneValet.Pipeline.WebConsole.ConsoleFiles consoleFiles)
 {
     [Function(nameof(ApiRoutes.Health))]
     public static IActionResult Health(
@@ -201,6 +201,14 @@ public sealed class HttpFunctions(RecordingsApi recordings, ResidentsApi residen
         [DurableClient] DurableTaskClient client,
         string requestId) =>
         new ResultAction(await requests.VerifyManuallyAsync(requestId, request, client, Aborted(request)).ConfigureAwait(false));
+
+    [Function(nameof(ApiRoutes.PutVisitorPhoto))]
+    public async Task<IActionResult> PutVisitorPhotoAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "privacy-requests/{requestId}/visitor-photo")] HttpRequest request, string requestId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ResultAction(await visitorPhotos.PutAsync(requestId, request.Query["consent"], request, Aborted(request)).ConfigureAwait(false));
+    }
 
     [Function(nameof(ApiRoutes.ExtendPrivacyRequest))]
     public async Task<IActionResult> ExtendPrivacyRequestAsync(

@@ -52,6 +52,7 @@ public static class ApiEndpoints
         Map(endpoints, ApiRoutes.GetPrivacyRequest, (Requests.PrivacyRequestsApi api, string requestId, CancellationToken ct) => api.GetAsync(requestId, ct));
         Map(endpoints, ApiRoutes.VerifyPrivacyRequest, (Requests.PrivacyRequestsApi api, DurableTaskClient client, string requestId, HttpRequest request, CancellationToken ct) => api.VerifyAsync(requestId, request, client, ct));
         Map(endpoints, ApiRoutes.VerifyPrivacyRequestManually, (Requests.PrivacyRequestsApi api, DurableTaskClient client, string requestId, HttpRequest request, CancellationToken ct) => api.VerifyManuallyAsync(requestId, request, client, ct));
+        Map(endpoints, ApiRoutes.PutVisitorPhoto, (Requests.VisitorPhotos api, string requestId, string? consent, HttpRequest request, CancellationToken ct) => api.PutAsync(requestId, consent, request, ct));
         Map(endpoints, ApiRoutes.ExtendPrivacyRequest, (Requests.PrivacyRequestsApi api, string requestId, HttpRequest request, CancellationToken ct) => api.ExtendAsync(requestId, request, ct));
         Map(endpoints, ApiRoutes.ResolveCorrection, (Requests.PrivacyRequestsApi api, DurableTaskClient client, string requestId, HttpRequest request, CancellationToken ct) => api.ResolveCorrectionAsync(requestId, request, client, ct));
         Map(endpoints, ApiRoutes.ListOwnPrivacyRequests, (ResidentViewsApi api, string residentId, CancellationToken ct) => api.ListPrivacyRequestsAsync(residentId, ct));

@@ -392,6 +392,18 @@ public static class ApiRoutes
         Refuses = [400, 404, 409],
     };
 
+    public static readonly ApiRoute PutVisitorPhoto = new(
+        "PutVisitorPhoto", "PUT", "privacy-requests/{requestId}/visitor-photo",
+        Roles.PrivacyOfficer, Scope.Global,
+        "A visitor's photo for their access request (a person not on file, before the office's verification), image/jpeg with consent=given: where the Face API runs, the face it matches stays unblurred in their answer and every other face is blurred; deleted when the request closes (O8-O10, PIPEDA s.9(1)).")
+    {
+        BinaryBody = "image/jpeg",
+        Query = ["consent"],
+        QueryPatterns = new Dictionary<string, string> { ["consent"] = "^given$" },
+        Returns = [(200, typeof(VisitorPhotoStatus))],
+        Refuses = [400, 404, 409, 413, 415, 422, 503],
+    };
+
     public static readonly ApiRoute ExtendPrivacyRequest = new(
         "ExtendPrivacyRequest", "POST", "privacy-requests/{requestId}/extension",
         Roles.PrivacyOfficer, Scope.Global, "The one extension the law allows, with notice to the requester.")
@@ -553,7 +565,7 @@ public static class ApiRoutes
         PutResident, GetResident, MoveOut, GiveFacialEntryConsent, WithdrawFacialEntryConsent, PutFacialEnrollment, DeleteFacialEnrollment, PutMessagePreferences,
         PostDoorEvents, PlaceHold, ListHolds, GetHold, ReleaseHold,
         RecordDisclosure, ListDisclosures, ChangeUnitSetting, DeclareIncident, GetIncident, ListIncidents, ListDeadLetters, ReplayDeadLetters,
-        SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, VerifyPrivacyRequestManually, ExtendPrivacyRequest, ResolveCorrection,
+        SubmitPrivacyRequest, GetPrivacyRequest, VerifyPrivacyRequest, VerifyPrivacyRequestManually, PutVisitorPhoto, ExtendPrivacyRequest, ResolveCorrection,
         ListOwnPrivacyRequests, ListOwnDoorEvents, GetMessagePreferences, GetConsents, GetFacialEntryPolicy, ListCorrectionTasks,
         PutDevice, RetireDevice, ListBuildingDevices, RequestUploadGrant,
         ListAuditEntries, ListQuarantine, ListOpenRequests, ListHoldReviews, GetComplianceReport,

@@ -43,10 +43,21 @@ public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, MediaProb
     public const string Unavailable = "redaction-unavailable";
 
     /// <summary>Redacts <paramref name="source"/> into <paramref name="output"/>. <paramref name="requesterFace"/> null: every face is blurred.</summary>
+    public Task<BlobRedactionOutcome> RedactAsync(
+        BlobClient source,
+        string contentType,
+        FaceRectangle? requesterFace,
+        Stream output,
+        TimeSpan timeout,
+        CancellationToken cancellationToken) =>
+        RedactAsync(source, contentType, requesterFace, findRequester: null, output, timeout, cancellationToken);
+
+    /// <summary>As above; a video's requester is found in each keyframe by <paramref name="findRequester"/> where one is given.</summary>
     public async Task<BlobRedactionOutcome> RedactAsync(
         BlobClient source,
         string contentType,
         FaceRectangle? requesterFace,
+        RequesterFinder? findRequester,
         Stream output,
         TimeSpan timeout,
         CancellationToken cancellationToken)
@@ -86,7 +97,9 @@ public sealed partial class BlobRedaction(Lazy<FaceRedactor> redactor, MediaProb
 
             input.Position = 0;
             var result = contentType == "video/mp4"
-                ? await faces.RedactMp4Async(input, output, requesterFace, media.Limits, limit.Token).ConfigureAwait(false)
+                ? findRequester is not null
+                    ? await faces.RedactMp4Async(input, output, findRequester, media.Limits, limit.Token).ConfigureAwait(false)
+                    : await faces.RedactMp4Async(input, output, requesterFace, media.Limits, limit.Token).ConfigureAwait(false)
                 : await faces.RedactJpegAsync(input, output, requesterFace, limit.Token).ConfigureAwait(false);
             return result.Frames == 0 ? Failed(Undecodable, "no frames") : new BlobRedactionOutcome(result, null);
         }

@@ -32,8 +32,8 @@ public sealed class FaceClientOptions : ClientOptions
 }
 
 /// <summary>
-/// A small typed client of the Azure AI Face REST API (v1.2): detect, verify (face to person) and identify against a large
-/// person group. Written because the package <c>Azure.AI.Vision.Face</c> is not served to this project; the names and
+/// A small typed client of the Azure AI Face REST API (v1.2): detect, verify (face to person), identify against a large
+/// person group, and find similar faces among detected ones. Written because the package <c>Azure.AI.Vision.Face</c> is not served to this project; the names and
 /// shapes follow that SDK (<c>FaceClient</c>, <c>Response&lt;T&gt;</c>, virtual members for tests) so it can be swapped
 /// for it. Runs on Azure.Core's pipeline: Entra ID token (scope https://cognitiveservices.azure.com/.default), retries,
 /// logging and tracing, cancellation. Thread-safe; create once.
@@ -117,6 +117,41 @@ public class FaceClient
 
         FaceRest.SetJson(message, body);
         return await Rest.SendAsync<IReadOnlyList<FaceIdentificationResult>>(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// POST /findsimilars: the faces among <paramref name="faceIds"/> (1 to 1000 faceIds from detect, made with the same
+    /// recognition model as <paramref name="faceId"/>) most similar to the query face, most similar first. In
+    /// <see cref="FindSimilarMatchMode.MatchFace"/> mode every candidate comes back with its confidence, even a low one, so
+    /// the caller applies its own threshold; <see cref="FindSimilarMatchMode.MatchPerson"/> (the service's default) applies
+    /// the service's same-person threshold.
+    /// </summary>
+    public virtual async Task<Response<IReadOnlyList<FaceFindSimilarResult>>> FindSimilarAsync(
+        Guid faceId,
+        IEnumerable<Guid> faceIds,
+        int? maxNumOfCandidatesReturned = null,
+        FindSimilarMatchMode? mode = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faceIds);
+        using var message = Rest.CreateMessage(RequestMethod.Post, "/findsimilars");
+        var body = new Dictionary<string, object>
+        {
+            ["faceId"] = faceId,
+        };
+        if (maxNumOfCandidatesReturned is { } max)
+        {
+            body["maxNumOfCandidatesReturned"] = max;
+        }
+
+        if (mode is { } matchMode)
+        {
+            body["mode"] = matchMode.Value;
+        }
+
+        body["faceIds"] = faceIds.ToArray();
+        FaceRest.SetJson(message, body);
+        return await Rest.SendAsync<IReadOnlyList<FaceFindSimilarResult>>(message, cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -67,6 +67,27 @@ public sealed record FaceIdentificationResult(
     [property: JsonPropertyName("faceId")] Guid FaceId,
     [property: JsonPropertyName("candidates")] IReadOnlyList<FaceIdentificationCandidate> Candidates);
 
+/// <summary>How find-similar compares (an extensible enum, as in the SDK's <c>FindSimilarMatchMode</c>).</summary>
+public readonly record struct FindSimilarMatchMode(string Value)
+{
+    /// <summary>Only faces past the service's own same-person threshold (the service's default).</summary>
+    public static FindSimilarMatchMode MatchPerson { get; } = new("matchPerson");
+
+    /// <summary>Every candidate ranked by similarity, even a low one: the caller applies its threshold.</summary>
+    public static FindSimilarMatchMode MatchFace { get; } = new("matchFace");
+
+    public override string ToString() => Value;
+}
+
+/// <summary>
+/// One similar face (<c>FindSimilarResult</c>): <see cref="FaceId"/> when the candidates were faceIds,
+/// <see cref="PersistedFaceId"/> when they were a face list.
+/// </summary>
+public sealed record FaceFindSimilarResult(
+    [property: JsonPropertyName("confidence")] double Confidence,
+    [property: JsonPropertyName("faceId")] Guid? FaceId = null,
+    [property: JsonPropertyName("persistedFaceId")] Guid? PersistedFaceId = null);
+
 /// <summary>A person created in a large person group (<c>CreatePersonResult</c>).</summary>
 public sealed record CreatePersonResult([property: JsonPropertyName("personId")] Guid PersonId);
 

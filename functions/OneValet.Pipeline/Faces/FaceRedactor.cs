@@ -131,7 +131,20 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
     /// size must fit them; and ffmpeg then decodes no frame larger than it (<c>-max_pixels</c>): a stream changing size
     /// half-way fails.
     /// </summary>
-    public async Task<RedactionResult> RedactMp4Async(Stream input, Stream output, FaceRectangle? requesterFace, Media.MediaOptions? limits, CancellationToken cancellationToken)
+    public Task<RedactionResult> RedactMp4Async(Stream input, Stream output, FaceRectangle? requesterFace, Media.MediaOptions? limits, CancellationToken cancellationToken) =>
+        RedactMp4Async(input, output, requesterFace, findRequester: null, limits, cancellationToken);
+
+    /// <summary>
+    /// As above, with the requester's face found in each keyframe searched by <paramref name="findRequester"/> (called on
+    /// the search's thread with the keyframe and the faces found in it) instead of followed from the first frame.
+    /// </summary>
+    public Task<RedactionResult> RedactMp4Async(Stream input, Stream output, RequesterFinder findRequester, Media.MediaOptions? limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(findRequester);
+        return RedactMp4Async(input, output, requesterFace: null, findRequester, limits, cancellationToken);
+    }
+
+    private async Task<RedactionResult> RedactMp4Async(Stream input, Stream output, FaceRectangle? requesterFace, RequesterFinder? findRequester, Media.MediaOptions? limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -206,7 +219,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                         try
                         {
                             var pipe = encoder.StandardInput.BaseStream;
-                            foreach (var frame in RedactFrames(decoded.GetConsumingEnumerable(stop.Token), width, height, requesterFace, counters))
+                            foreach (var frame in RedactFrames(decoded.GetConsumingEnumerable(stop.Token), width, height, requesterFace, findRequester, counters))
                             {
                                 var writing = Stopwatch.GetTimestamp();
                                 await pipe.WriteAsync(frame, stop.Token).ConfigureAwait(false);
@@ -235,7 +248,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                     throw new InvalidDataException($"ffmpeg could not {(decoder.ExitCode != 0 ? "decode" : "encode")} the video (exit code {(decoder.ExitCode != 0 ? decoder.ExitCode : encoder.ExitCode)}).");
                 }
 
-                result = new RedactionResult(counters.Frames, counters.FacesBlurred, requesterFace is not null, counters.Kept, codec, counters.Searched);
+                result = new RedactionResult(counters.Frames, counters.FacesBlurred, requesterFace is not null || findRequester is not null, counters.Kept, codec, counters.Searched);
             }
             finally
             {
@@ -357,10 +370,14 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
     /// earlier frames are blurred and encoded; a frame is blurred and given out once the <see cref="KeyframeFaces.Reach"/> keyframes after its
     /// own have been searched, so at most that many intervals of frames wait in memory.
     /// </summary>
-    private IEnumerable<byte[]> RedactFrames(IEnumerable<byte[]> decoded, int width, int height, FaceRectangle? requesterFace, FrameCounters counters)
+    private IEnumerable<byte[]> RedactFrames(IEnumerable<byte[]> decoded, int width, int height, FaceRectangle? requesterFace, RequesterFinder? findRequester, FrameCounters counters)
     {
         var interval = options.Value.VideoKeyframeInterval;
-        var faces = new KeyframeFaces(requesterFace);
+        var faces = new KeyframeFaces(requesterFace, requesterPerKeyframe: findRequester is not null);
+
+        // Where the requester is in each keyframe, by keyframe index, when it is found per keyframe (set before its search's
+        // task ends, read after it).
+        var requesters = new ConcurrentDictionary<int, FaceRectangle?>();
         var keyframes = new List<(int Frame, Task<IReadOnlyList<FaceRectangle>> Found)>();
         var waiting = new Queue<byte[]>();
         var next = 0;
@@ -412,7 +429,13 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                 _ =>
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var (found, searched) = chain.Search(new FacePicture(data, width, height, PictureLayout.Yuv420));
+                    var picture = new FacePicture(data, width, height, PictureLayout.Yuv420);
+                    var (found, searched) = chain.Search(picture);
+                    if (findRequester is not null && found.Count > 0)
+                    {
+                        requesters[index] = findRequester(picture, found);
+                    }
+
                     Interlocked.Add(ref counters.SearchTicks, Stopwatch.GetTimestamp() - started);
                     Interlocked.Add(ref counters.ViewsSearched, searched);
                     if (searched > 0)
@@ -435,7 +458,8 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
             while (faces.Count <= needed)
             {
                 var (keyframe, found) = keyframes[faces.Count];
-                faces.Add(keyframe, found.GetAwaiter().GetResult());
+                var foundFaces = found.GetAwaiter().GetResult();
+                faces.Add(keyframe, foundFaces, requesters.GetValueOrDefault(faces.Count));
             }
 
             var blurring = Stopwatch.GetTimestamp();

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace OneValet.Pipeline.Faces;
 
 /// <summary>Registers the Faces capability: options, Face API clients (only with an endpoint), local detector, redactor,
-/// verifier, and Facial Entry (enrollment, its end on withdrawal or move-out, the per-building index, the door check).</summary>
+/// verifier, a visitor's face found by their photo, and Facial Entry (enrollment, its end on withdrawal or move-out, the per-building index, the door check).</summary>
 public static class FacesServices
 {
     public static IServiceCollection AddFaces(this IServiceCollection services)
@@ -28,6 +28,7 @@ public static class FacesServices
         services.AddSingleton<LocalFaceDetector>();
         services.AddSingleton<FaceRedactor>();
         services.AddSingleton<FaceVerifier>();
+        services.AddSingleton<VisitorFaces>();
         services.AddSingleton<FacialEntryIndex>();
         services.AddSingleton<FacialEntryChecks>();
         services.AddSingleton<FacialEnrollments>();

@@ -80,7 +80,7 @@ public sealed partial class FacialEnrollments(
             return ConsentRequired(resident);
         }
 
-        var (image, problem) = await ReadImageAsync(request, cancellationToken).ConfigureAwait(false);
+        var (image, problem) = await Media.JpegBody.ReadAsync(request, media, "reference image", cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -311,69 +311,6 @@ public sealed partial class FacialEnrollments(
         extensions: new Dictionary<string, object?> { ["code"] = "consent-required" });
 
     /// <summary>The body as a JPEG of at most <see cref="FaceVerifier.MaxImageBytes"/>, or the problem with it (never a 500).</summary>
-    private async Task<(BinaryData? Image, IResult? Problem)> ReadImageAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var mediaType = request.ContentType?.Split(';')[0].Trim();
-        if (!string.Equals(mediaType, "image/jpeg", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, TypedResults.Problem(detail: "Send the reference image as the body, with content type image/jpeg.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type."));
-        }
-
-        if (request.ContentLength is > FaceVerifier.MaxImageBytes)
-        {
-            return (null, TooLarge());
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > FaceVerifier.MaxImageBytes)
-            {
-                return (null, TooLarge());
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        if (buffer.Length == 0)
-        {
-            return (null, Problems.BadRequest("The body is empty: send the JPEG image.", new Dictionary<string, object?> { ["code"] = "empty" }));
-        }
-
-        var bytes = buffer.ToArray();
-        if (!MagicBytes.Match("jpg", bytes.AsSpan(0, Math.Min(bytes.Length, 12))))
-        {
-            return (null, Problems.BadRequest("The body is not a JPEG image (it must start with FF D8 FF).", new Dictionary<string, object?> { ["code"] = "not-a-jpeg" }));
-        }
-
-        // Decoder bombs: the frame header's size, before the image goes to the face service or to storage.
-        using var header = new MemoryStream(bytes, writable: false);
-        var check = await media.CheckJpegAsync(header, cancellationToken).ConfigureAwait(false);
-        if (check.ReasonCode == Media.MediaProbe.UnreadableHeader)
-        {
-            return (null, Problems.BadRequest("The JPEG's frame header (its size) could not be read.", new Dictionary<string, object?> { ["code"] = "unreadable-image" }));
-        }
-
-        if (!check.Passed)
-        {
-            var limits = media.Limits;
-            return (null, TypedResults.Problem(
-                detail: string.Create(CultureInfo.InvariantCulture, $"The image is {check.Facts!.Width}x{check.Facts.Height} pixels; at most {limits.MaxImageWidth}x{limits.MaxImageHeight} is accepted."),
-                statusCode: StatusCodes.Status422UnprocessableEntity,
-                title: "Image too large to process.",
-                extensions: new Dictionary<string, object?> { ["code"] = check.ReasonCode }));
-        }
-
-        return (BinaryData.FromBytes(bytes), null);
-    }
-
-    private static IResult TooLarge() => TypedResults.Problem(
-        detail: string.Create(CultureInfo.InvariantCulture, $"The image is larger than {FaceVerifier.MaxImageBytes} bytes (the face service's limit)."),
-        statusCode: StatusCodes.Status413PayloadTooLarge,
-        title: "Image too large.");
-
     private async Task<ResidentRecord?> ReadResidentAsync(string residentId, CancellationToken cancellationToken) =>
         (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
 

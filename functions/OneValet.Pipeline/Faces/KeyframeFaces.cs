@@ -23,7 +23,7 @@ namespace OneValet.Pipeline.Faces;
 /// Where it is in both keyframes around a frame (or in the one it was found in), it is kept clear of the others' regions,
 /// whose margins and growth would otherwise often reach it. Not thread-safe: one video, keyframes added in order.
 /// </summary>
-internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
+internal sealed class KeyframeFaces(FaceRectangle? requesterFace, bool requesterPerKeyframe = false)
 {
     /// <summary>How many keyframes on each side of a frame give it faces.</summary>
     public const int Reach = 2;
@@ -56,10 +56,19 @@ internal sealed class KeyframeFaces(FaceRectangle? requesterFace)
     /// <summary>The keyframes added so far.</summary>
     public int Count => _keyframes.Count;
 
-    /// <summary>Adds the faces found in keyframe <paramref name="frame"/> (keyframes in order) and follows the requester's face.</summary>
-    public void Add(int frame, IReadOnlyList<FaceRectangle> found)
+    /// <summary>
+    /// Adds the faces found in keyframe <paramref name="frame"/> (keyframes in order) and follows the requester's face. Where
+    /// the requester is found per keyframe (a visitor's photo matched by the Face API, see <see cref="RequesterFinder"/>),
+    /// <paramref name="requesterHere"/> is where they are in this keyframe, null where they are not: it replaces the track.
+    /// </summary>
+    public void Add(int frame, IReadOnlyList<FaceRectangle> found, FaceRectangle? requesterHere = null)
     {
         ArgumentNullException.ThrowIfNull(found);
+        if (requesterPerKeyframe)
+        {
+            _track = requesterHere;
+        }
+
         var others = new List<FaceRectangle>(found.Count);
         var requesters = new List<FaceRectangle>();
         foreach (var face in found)

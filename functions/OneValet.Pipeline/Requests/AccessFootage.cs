@@ -71,7 +71,8 @@ public sealed class AccessFootage(
     TimeProvider time,
     IOptions<EmailOptions> email,
     IOptions<StorageOptions> storage,
-    IOptions<RequestOptions> options)
+    IOptions<RequestOptions> options,
+    VisitorPhotos visitorPhotos)
 {
     /// <summary>The id of the hold an access request's recordings are under while its answer is made.</summary>
     public static string HoldIdFor(string requestId) => "hold-request-" + requestId;
@@ -192,7 +193,16 @@ public sealed class AccessFootage(
             var requesterFace = record.Kind == RecordingKind.FacialEntry && record.FaceCheck is { Status: FaceVerificationStatus.Verified, Face: { } face } check && check.ResidentId == plan.SubjectId
                 ? face
                 : (FaceRectangle?)null;
-            result = await RedactToExportAsync(requestId, index, plan, record, requesterFace, cancellationToken).ConfigureAwait(false);
+
+            // A visitor not on file: their face is known only where their photo matched it (Requests/VisitorPhotos).
+            var visitor = plan.SubjectId == NotOnFileWork.Subject
+                ? await visitorPhotos.UseInAsync(requestId, record, Source(record), cancellationToken).ConfigureAwait(false)
+                : null;
+            result = await RedactToExportAsync(requestId, index, plan, record, visitor?.Face ?? requesterFace, visitor?.Video is { } video ? new RequesterFinder(video.Find) : null, cancellationToken).ConfigureAwait(false);
+            if (visitor?.Sentence is { } note && result.Redacted)
+            {
+                result = result with { Redaction = result.Redaction + " " + note };
+            }
         }
 
         await store.UpsertAsync(Containers.Requests, requestId, FootageResult.DocumentIdFor(index), result, cancellationToken).ConfigureAwait(false);
@@ -279,12 +289,14 @@ public sealed class AccessFootage(
         await holds.ReleaseAsync(HoldIdFor(requestId), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, CancellationToken cancellationToken)
+    private BlobClient Source(RecordingRecord record) => blobs.GetBlobContainerClient(storage.Value.RecordingsContainer).GetBlobClient(record.BlobName);
+
+    private async Task<FootageResult> RedactToExportAsync(string requestId, int index, FootagePlan plan, RecordingRecord record, FaceRectangle? requesterFace, RequesterFinder? findRequester, CancellationToken cancellationToken)
     {
-        var source = blobs.GetBlobContainerClient(storage.Value.RecordingsContainer).GetBlobClient(record.BlobName);
+        var source = Source(record);
         var staging = Path.Combine(Path.GetTempPath(), "onevalet-export-" + Guid.NewGuid().ToString("N"));
         await using var copy = new FileStream(staging, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        var outcome = await redaction.RedactAsync(source, record.ContentType, requesterFace, copy, options.Value.FootageRedactionTimeout, cancellationToken).ConfigureAwait(false);
+        var outcome = await redaction.RedactAsync(source, record.ContentType, requesterFace, findRequester, copy, options.Value.FootageRedactionTimeout, cancellationToken).ConfigureAwait(false);
         if (!outcome.Redacted)
         {
             return new FootageResult(index, false, null, null, false, outcome.ReasonCode);

@@ -9,7 +9,8 @@ namespace OneValet.Pipeline.Requests;
 /// The work of a request about a person nobody's record describes (O8–O10): a visitor an entry camera recorded, a former
 /// resident whose identifiers are gone, a partner's employee. The privacy office verified them itself; what concerns them
 /// is found by what they gave (building, door, time window), never by a record. An access answer holds the recordings of
-/// that place and time with every face blurred, theirs too (nothing on file tells which face is theirs; PIPEDA s.9(1));
+/// that place and time with every face blurred, theirs too (nothing on file tells which face is theirs; PIPEDA s.9(1)),
+/// unless they gave a photo and the Face API matched their face with it (<see cref="VisitorPhotos"/>): that face is kept;
 /// a deletion keeps footage under the building's rule as it does for residents (O2, O9 exception); the categories shared
 /// are none (the ledger records disclosures by resident and building). Nothing found is answered "nothing held", in
 /// writing: the completion notice carries the answer's summary to the address they gave.
@@ -54,10 +55,14 @@ public sealed class NotOnFileWork(
         }
         else
         {
-            section.Json["note"] = "Recordings made where and when you told us you were. Every face in them is blurred, yours too: nothing on " +
-                "file tells which face is yours, and other people are severed before you get them (PIPEDA s.9(1)). The originals are " +
-                "unchanged; these are redacted copies, deleted with this export. A recording that could not be redacted is listed as " +
-                "withheld, with the reason.";
+            // With a photo (Requests/VisitorPhotos), the face the face service matched with it stays; every other face goes.
+            var kept = section.Json["items"]!.AsArray().Count(i => i?["requesterFaceKept"]?.GetValue<bool>() == true);
+            var yours = record.VisitorPhoto is null
+                ? "Every face in them is blurred, yours too: nothing on file tells which face is yours"
+                : string.Create(CultureInfo.InvariantCulture, $"You gave us a photo of your face: where the face service matched a face with it, that face was kept ({kept} recordings) and every other face blurred; elsewhere every face is blurred, yours too (each recording's redaction says why)");
+            section.Json["note"] = "Recordings made where and when you told us you were. " + yours + ". Other people are severed before you get " +
+                "them (PIPEDA s.9(1)). The originals are unchanged; these are redacted copies, deleted with this export. A recording " +
+                "that could not be redacted is listed as withheld, with the reason.";
             section.Json["window"] = place;
             var head = new JsonObject
             {
@@ -84,7 +89,7 @@ public sealed class NotOnFileWork(
             var capped = section.Capped ? string.Create(CultureInfo.InvariantCulture, $" (the newest {section.Redacted + section.Withheld} of {section.Found})") : string.Empty;
             outcome = new RequestOutcome
             {
-                Summary = string.Create(CultureInfo.InvariantCulture, $"We hold no record that describes you. Of {place}: {section.Redacted} recordings{capped} with every face blurred, yours too{withheld}; {quarantined.Count} refused uploads listed (their content is not released). The privacy office sends you the files."),
+                Summary = string.Create(CultureInfo.InvariantCulture, $"We hold no record that describes you. Of {place}: {section.Redacted} recordings{capped} with {Faces(record, section)}{withheld}; {quarantined.Count} refused uploads listed (their content is not released). The privacy office sends you the files."),
                 ExportBlob = AccessExport.BlobNameFor(record.RequestId),
                 ExportExpiresAt = expires,
                 ExportFiles = section.Files,
@@ -141,6 +146,18 @@ public sealed class NotOnFileWork(
             MarketingStatement = RequestWork.MarketingStatement,
         }).ConfigureAwait(false);
         return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
+    }
+
+    /// <summary>What the answer's summary says of the faces: all blurred, or, with a photo, in how many the visitor's was kept.</summary>
+    private static string Faces(PrivacyRequestRecord record, FootageSection section)
+    {
+        if (record.VisitorPhoto is null)
+        {
+            return "every face blurred, yours too";
+        }
+
+        var kept = section.Json["items"]!.AsArray().Count(i => i?["requesterFaceKept"]?.GetValue<bool>() == true);
+        return string.Create(CultureInfo.InvariantCulture, $"every other face blurred; your face, matched with your photo, kept in {kept} of them and blurred in the rest");
     }
 
     private const string FootageRule = "Entry-camera footage is deleted under each building's rule (O2), so older visits may have left nothing.";

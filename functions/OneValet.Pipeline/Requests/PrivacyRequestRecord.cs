@@ -73,6 +73,22 @@ public sealed record ManualVerificationInput(string Outcome, string Method, stri
 /// officer's account id), when, how, and the outcome. The note is free text and removed at close.</summary>
 public sealed record ManualVerificationRecord(string By, DateTimeOffset At, string Method, bool Verified, string? Note);
 
+/// <summary>
+/// A visitor's photo given with an access request about a person not on file (O8–O10), as the request's record keeps it:
+/// what was given (a JPEG, stored as <see cref="BlobName"/> in the request-documents container), when, through whom (the
+/// officer's account id), and the consent (when, and for what: <see cref="VisitorPhotos.ConsentPurpose"/>, nothing else).
+/// <see cref="FaceCheck"/> says how its one face was checked. No biometric template is kept: the Face API's faceIds expire
+/// (60 s) and only the image is stored, until the request closes (<see cref="DeletedAt"/>, set at minimization).
+/// </summary>
+public sealed record VisitorPhotoRecord(
+    string BlobName,
+    DateTimeOffset ReceivedAt,
+    string By,
+    DateTimeOffset ConsentGivenAt,
+    string ConsentPurpose,
+    string FaceCheck,
+    DateTimeOffset? DeletedAt = null);
+
 /// <summary>One step of a request's progress, as <c>GET /api/privacy-requests/{id}</c> shows it.</summary>
 public sealed record RequestStep(string Name, string Status, DateTimeOffset At);
 
@@ -179,6 +195,9 @@ public sealed record PrivacyRequestRecord
 
     /// <summary>The privacy office's identity check, where it verified the requester instead of a code.</summary>
     public ManualVerificationRecord? ManualVerification { get; init; }
+
+    /// <summary>The visitor's photo and their consent to its use for this answer only (O8–O10); the image goes at close.</summary>
+    public VisitorPhotoRecord? VisitorPhoto { get; init; }
 
     public DateTimeOffset EffectiveDueAt => ExtendedDueAt ?? DueAt;
 

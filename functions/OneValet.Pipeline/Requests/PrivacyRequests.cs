@@ -1221,6 +1221,7 @@ public sealed class PrivacyRequestService(
             Correction = r.Correction is null ? null : r.Correction with { RequestedValue = "(removed at close)", Note = null },
             NotOnFile = r.NotOnFile is null ? null : r.NotOnFile with { Email = "(removed at close)", Description = null },
             ManualVerification = r.ManualVerification is null ? null : r.ManualVerification with { Note = null },
+            VisitorPhoto = r.VisitorPhoto is null ? null : r.VisitorPhoto with { DeletedAt = r.VisitorPhoto.DeletedAt ?? now },
         };
     }
 

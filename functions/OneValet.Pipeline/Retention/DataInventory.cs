@@ -112,9 +112,11 @@ public static class DataInventory
             Sweep, o => o.ReferenceDataAfterExit),
         new(StoreKind.Blobs, "exports", "access-request answers (the person's data)", Purpose.LegalRequirements,
             "export-7d", "O8", "creation + Requests:ExportRetention (default 7 d)", "the person downloads it within minutes; a week covers retries", Sweep),
-        new(StoreKind.Blobs, "request-documents", "an authorized agent's signed permission (identifiers, signatures)", Purpose.LegalRequirements,
-            "request-record-24m", "O10, O18", "with the request's record: close + 24 months",
-            "the proof that an agent acted with the person's permission (O10), kept as the request's record (O18)", Sweep),
+        new(StoreKind.Blobs, "request-documents", "an authorized agent's signed permission (identifiers, signatures); a visitor's photo of their face (sensory data, given with consent)", Purpose.LegalRequirements,
+            "request-record-24m; visitor photo: request-identity-minimized", "O8, O10, O18",
+            "permission: with the request's record, close + 24 months; visitor's photo: close + MinimizeAfter (1 h), with the request's identity data",
+            "the proof that an agent acted with the person's permission (O10), kept as the request's record (O18); a visitor's photo serves their access answer only (O8: their face left unblurred) and no longer",
+            Sweep + "; the photo by the request's minimization (ItemDeleter)"),
     ];
 
     /// <summary>The declared kind of a container, or null.</summary>

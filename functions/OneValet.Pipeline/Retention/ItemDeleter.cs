@@ -300,7 +300,17 @@ public sealed class ItemDeleter(BlobServiceClient blobs, IRecordStore store, IOp
     {
         var note = await store.DeleteAsync(Containers.Requests, entry.ItemPartition, Requests.PrivacyRequestService.CorrectionAnswerId, cancellationToken).ConfigureAwait(false);
         var dedupe = await DeleteDedupeEntriesAsync(entry.ItemPartition, cancellationToken).ConfigureAwait(false);
-        var extra = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; correction note: {(note ? "deleted" : "none")}; de-duplication entries: {dedupe} deleted");
+
+        // A visitor's photo (Requests/VisitorPhotos) is kept only until the request closes: it goes here, with the identity
+        // data, before the record says so. The audit entry's how names what, never whose.
+        var photoName = Requests.VisitorPhotos.BlobNameFor(entry.ItemPartition);
+        var photo = (await _requestDocuments.GetBlobClient(photoName).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+        if (photo)
+        {
+            await DeleteBlobEverywhereAsync(_requestDocuments, photoName, cancellationToken).ConfigureAwait(false);
+        }
+
+        var extra = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; correction note: {(note ? "deleted" : "none")}; de-duplication entries: {dedupe} deleted; visitor photo: {(photo ? "deleted" : "none")}");
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var stored = await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, entry.ItemPartition, entry.ItemId, cancellationToken).ConfigureAwait(false);

@@ -84,6 +84,23 @@ public sealed class AuthorizerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_visitors_photo_is_given_by_the_privacy_office_only()
+    {
+        // A face image of someone not on file (issue 15.4): no resident (even the one the request would be about), agent,
+        // manager or device token gives it; a resident's token that also names the request id gets no further.
+        var authorizer = new ApiAuthorizer(_store);
+        var values = new Dictionary<string, string?> { ["requestId"] = "req-visitor", ["consent"] = "given" };
+        var route = ApiRoutes.PutVisitorPhoto;
+        Assert.Equal(AuthorizationOutcome.Allow, await authorizer.AuthorizeAsync(route, Caller.From(Principal(("roles", "privacy-officer"), ("sub", "o-1"))), values, default));
+        Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, Caller.From(Principal(("roles", "resident"), ("sub", "r-1"), ("building_ids", "b-1"), ("unit_id", "u-1"))), values, default));
+        Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, Caller.From(Principal(("roles", "property-manager"), ("sub", "m-1"), ("building_ids", "b-1"))), values, default));
+        Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, Agent("r-1", verified: true), values, default));
+        Assert.Equal(AuthorizationOutcome.Forbidden, await authorizer.AuthorizeAsync(route, Caller.From(Principal(("roles", "device"), ("device_id", "d-1"), ("building_ids", "b-1"))), values, default));
+        Assert.Equal(AuthorizationOutcome.Unauthorized, await authorizer.AuthorizeAsync(route, null, values, default));
+        Assert.Equal(["client|1.2.3.4", "upload|sub:o-1"], ApiRateLimits.PartitionsOf(route, Caller.From(Principal(("roles", "privacy-officer"), ("sub", "o-1"))), "1.2.3.4"));
+    }
+
+    [Fact]
     public async Task Several_roles_get_no_more_than_each_role_alone()
     {
         var authorizer = new ApiAuthorizer(_store);

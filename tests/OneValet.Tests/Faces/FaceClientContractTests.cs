@@ -12,7 +12,7 @@ namespace OneValet.Tests.Faces;
 /// <summary>
 /// Contract tests of the Face API client against the documented v1.2 REST API (azure-rest-api-specs,
 /// specification/ai/Face: the examples Detect, FaceRecognitionOperations_VerifyFromLargePersonGroup,
-/// _IdentifyFromLargePersonGroup, PersonGroupOperations_CreateLargePersonGroupPerson, _DeleteLargePersonGroupPerson,
+/// _IdentifyFromLargePersonGroup, _FindSimilar, PersonGroupOperations_CreateLargePersonGroupPerson, _DeleteLargePersonGroupPerson,
 /// _AddLargePersonGroupPersonFaceFromUrl (its stream twin), _DeleteLargePersonGroupPersonFace, _CreateLargePersonGroup,
 /// _TrainLargePersonGroup). The Face API is a cloud
 /// service that cannot run here, so the transport below is a test double: it asserts each exact request (method, path,
@@ -91,6 +91,48 @@ public sealed class FaceClientContractTests
 
         var candidate = Assert.Single(Assert.Single(results).Candidates);
         Assert.Equal(Guid.Parse("85c0c630-c9c9-40f8-8a4e-f9ae4f926ea5"), candidate.PersonId);
+    }
+
+    /// <summary>
+    /// The example FaceRecognitionOperations_FindSimilar (specification/ai/Face/examples/v1.2): the query faceId, the
+    /// candidate faceIds, the mode and the count in the body; the answer a list of candidates with their confidence. The
+    /// example's answer names the candidate as <c>persistedFaceId</c> although it was found among faceIds; the reference
+    /// (FindSimilarResult) says <c>faceId</c> for those: both are read, and the visitor's match (Requests/VisitorPhotos)
+    /// accepts either.
+    /// </summary>
+    [Fact]
+    public async Task Find_similar_sends_the_query_face_and_the_candidates_and_reads_the_confidences()
+    {
+        var api = new FakeFaceApi(request =>
+        {
+            Assert.Equal(HttpMethod.Post, request.Method);
+            Assert.Equal($"{Base}/findsimilars", request.RequestUri!.AbsoluteUri);
+            AssertJson(
+                """{"faceId": "c5c24a82-6845-4031-9d5d-978df9175426", "maxNumOfCandidatesReturned": 3, "mode": "matchFace", "faceIds": ["015839fb-fbd9-4f79-ace9-7675fc2f1dd9", "be386ab3-af91-4104-9e6d-4dae4c9fddb7"]}""",
+                request);
+            return Json("""[{"confidence": 0.9, "persistedFaceId": "015839fb-fbd9-4f79-ace9-7675fc2f1dd9"}, {"confidence": 0.2, "faceId": "be386ab3-af91-4104-9e6d-4dae4c9fddb7"}]""");
+        });
+
+        var results = (await api.FaceClient().FindSimilarAsync(
+            FaceId, [Guid.Parse("015839fb-fbd9-4f79-ace9-7675fc2f1dd9"), Guid.Parse("be386ab3-af91-4104-9e6d-4dae4c9fddb7")], 3, FindSimilarMatchMode.MatchFace)).Value;
+
+        Assert.Equal(2, results.Count);
+        Assert.Equal((0.9, null, Guid.Parse("015839fb-fbd9-4f79-ace9-7675fc2f1dd9")), (results[0].Confidence, results[0].FaceId, results[0].PersistedFaceId));
+        Assert.Equal((0.2, Guid.Parse("be386ab3-af91-4104-9e6d-4dae4c9fddb7")), (results[1].Confidence, results[1].FaceId));
+    }
+
+    [Fact]
+    public async Task Find_similar_without_options_sends_only_the_faces_and_an_expired_face_id_is_a_request_failure()
+    {
+        var api = new FakeFaceApi(request =>
+        {
+            AssertJson("""{"faceId": "c5c24a82-6845-4031-9d5d-978df9175426", "faceIds": ["be386ab3-af91-4104-9e6d-4dae4c9fddb7"]}""", request);
+            return Error(HttpStatusCode.BadRequest, "FaceNotFound", "Face is not found.");
+        });
+
+        var failure = await Assert.ThrowsAsync<RequestFailedException>(() => api.FaceClient().FindSimilarAsync(FaceId, [Guid.Parse("be386ab3-af91-4104-9e6d-4dae4c9fddb7")]));
+
+        Assert.Equal((400, "FaceNotFound"), (failure.Status, failure.ErrorCode));
     }
 
     [Fact]

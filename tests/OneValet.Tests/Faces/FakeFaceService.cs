@@ -25,6 +25,7 @@ internal sealed class FakeFaceService : HttpMessageHandler
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string[]> _shows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FaceRectangle[]> _where = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, string> _faceIds = [];
 
@@ -92,6 +93,29 @@ internal sealed class FakeFaceService : HttpMessageHandler
         }
     }
 
+    /// <summary>
+    /// Tells the fake who the image shows and where each face is (largest first): for pictures whose faces are really there,
+    /// so that a rectangle the pipeline gets from the fake is the face the redaction finds.
+    /// </summary>
+    public void Shows(byte[] image, params (string Who, FaceRectangle Where)[] faces)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        lock (_gate)
+        {
+            _shows[Hash(image)] = [.. faces.Select(f => f.Who)];
+            _where[Hash(image)] = [.. faces.Select(f => f.Where)];
+        }
+    }
+
+    /// <summary>
+    /// Who a picture the test never named shows, and where (e.g. a video's keyframe, encoded by the pipeline): asked for
+    /// any image <see cref="Shows(byte[], string[])"/> did not name. Null: such an image shows nobody.
+    /// </summary>
+    public Func<byte[], (string Who, FaceRectangle Where)[]>? Recognize { get; set; }
+
+    /// <summary>The confidence find-similar gives two faces of different people (matchFace mode returns them too).</summary>
+    public double OtherPersonConfidence { get; set; } = 0.12;
+
     /// <summary>The Face API clients as the pipeline's DI would make them, over this fake.</summary>
     public FaceApi CreateApi()
     {
@@ -153,6 +177,7 @@ internal sealed class FakeFaceService : HttpMessageHandler
             {
                 ("POST", "/detect") => Detect(body, request.RequestUri.Query.Contains("returnFaceId=true", StringComparison.Ordinal)),
                 ("POST", "/identify") => Identify(body),
+                ("POST", "/findsimilars") => FindSimilar(body),
                 _ => Error(HttpStatusCode.NotFound, "NotFound"),
             };
         }
@@ -161,12 +186,22 @@ internal sealed class FakeFaceService : HttpMessageHandler
     private HttpResponseMessage Detect(byte[] image, bool returnFaceId)
     {
         var faces = new JsonArray();
-        var people = _shows.GetValueOrDefault(Hash(image)) ?? [];
+        var people = _shows.GetValueOrDefault(Hash(image));
+        var where = _where.GetValueOrDefault(Hash(image));
+        if (people is null && Recognize is { } recognize)
+        {
+            var seen = recognize(image);
+            people = [.. seen.Select(f => f.Who)];
+            where = [.. seen.Select(f => f.Where)];
+        }
+
+        people ??= [];
         for (var i = 0; i < people.Length; i++)
         {
+            var rectangle = where?[i] ?? new FaceRectangle(40 + (i * 120), 30, 100 - (i * 10), 100 - (i * 10));
             var face = new JsonObject
             {
-                ["faceRectangle"] = new JsonObject { ["left"] = 40 + (i * 120), ["top"] = 30, ["width"] = 100 - (i * 10), ["height"] = 100 - (i * 10) },
+                ["faceRectangle"] = new JsonObject { ["left"] = rectangle.Left, ["top"] = rectangle.Top, ["width"] = rectangle.Width, ["height"] = rectangle.Height },
                 ["recognitionModel"] = "recognition_04",
             };
             if (returnFaceId)
@@ -208,6 +243,45 @@ internal sealed class FakeFaceService : HttpMessageHandler
             }
 
             results.Add(new JsonObject { ["faceId"] = faceId.ToString(), ["candidates"] = candidates });
+        }
+
+        return Json(results);
+    }
+
+    /// <summary>
+    /// POST /findsimilars over faceIds (the documented shape: faceId, faceIds, mode, maxNumOfCandidatesReturned): a face of
+    /// the same person gets <see cref="MatchConfidence"/>, another <see cref="OtherPersonConfidence"/>, which matchPerson
+    /// mode leaves out; most similar first. A faceId this service never made (or forgot) is 400 FaceNotFound.
+    /// </summary>
+    private HttpResponseMessage FindSimilar(byte[] body)
+    {
+        var json = JsonNode.Parse(body)!;
+        if (!_faceIds.TryGetValue(Guid.Parse(json["faceId"]!.GetValue<string>()), out var who))
+        {
+            return Error(HttpStatusCode.BadRequest, "FaceNotFound");
+        }
+
+        var matchFace = json["mode"]?.GetValue<string>() == "matchFace";
+        var max = json["maxNumOfCandidatesReturned"]?.GetValue<int>() ?? 20;
+        var candidates = new List<(Guid FaceId, double Confidence)>();
+        foreach (var faceId in json["faceIds"]!.AsArray().Select(f => Guid.Parse(f!.GetValue<string>())))
+        {
+            if (!_faceIds.TryGetValue(faceId, out var other))
+            {
+                return Error(HttpStatusCode.BadRequest, "FaceNotFound");
+            }
+
+            var confidence = other == who ? MatchConfidence : OtherPersonConfidence;
+            if (matchFace || other == who)
+            {
+                candidates.Add((faceId, confidence));
+            }
+        }
+
+        var results = new JsonArray();
+        foreach (var (faceId, confidence) in candidates.OrderByDescending(c => c.Confidence).Take(max))
+        {
+            results.Add(new JsonObject { ["faceId"] = faceId.ToString(), ["confidence"] = confidence });
         }
 
         return Json(results);

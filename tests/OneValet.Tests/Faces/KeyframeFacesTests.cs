@@ -75,6 +75,33 @@ public sealed class KeyframeFacesTests
     }
 
     [Fact]
+    public void Found_per_keyframe_the_requesters_face_is_kept_only_in_the_keyframes_that_matched_it()
+    {
+        // A visitor's photo (Requests/VisitorPhotos): the face service says in each keyframe which face is theirs, or none.
+        // Where it says none (not there, or the service failed), both faces are blurred, even where the one it named before is.
+        var visitor = new FaceRectangle(40, 60, 90, 90);
+        var other = new FaceRectangle(420, 200, 90, 90);
+        var faces = new KeyframeFaces(requesterFace: null, requesterPerKeyframe: true);
+        faces.Add(0, [visitor, other], visitor);
+        faces.Add(Interval, [visitor, other], visitor);
+        faces.Add(2 * Interval, [visitor, other], null);
+        faces.Add(3 * Interval, [visitor, other], null);
+        faces.Add(4 * Interval, [visitor, other], null);
+
+        var (first, kept) = faces.Regions(0, Width, Height);
+        AssertCovered(first, other, 0);
+        Assert.NotNull(kept);
+        Assert.False(kept.Value.Intersect(PixelRect.Of(visitor)).IsEmpty);
+        for (var frame = 2 * Interval; frame <= 4 * Interval; frame++)
+        {
+            var (regions, requester) = faces.Regions(frame, Width, Height);
+            Assert.Null(requester);
+            AssertCovered(regions, visitor, frame);
+            AssertCovered(regions, other, frame);
+        }
+    }
+
+    [Fact]
     public void Without_the_requesters_face_every_face_is_blurred()
     {
         var faces = Keyframes(20, _ => [new FaceRectangle(40, 60, 90, 90), new FaceRectangle(420, 200, 90, 90)], requester: null);

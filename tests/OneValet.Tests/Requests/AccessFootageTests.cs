@@ -244,7 +244,8 @@ public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
             TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Notifications.EmailOptions { PrivacyOfficerAddress = "privacy-office@onevalet.test" }),
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()),
-            options);
+            options,
+            null!);
         var suffix = Guid.NewGuid().ToString("N")[..8];
         await AccessFootageTests.PlanScenarioAsync(store, footage, new RetentionPolicy(retention), DateTimeOffset.UtcNow, "r-" + suffix, "b-" + suffix);
     }

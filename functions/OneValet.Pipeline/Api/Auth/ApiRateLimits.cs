@@ -11,7 +11,7 @@ namespace OneValet.Pipeline.Api.Auth;
 /// <list type="bullet">
 /// <item>its client address (every route, anonymous or not: minting tokens gives no fresh budget);</item>
 /// <item>its principal (the token's device id or subject) on authenticated routes, with a budget per kind of call: reads
-/// (GET), writes (other methods), uploads (the enrollment image); anonymous routes and the dev token endpoint count
+/// (GET), writes (other methods), uploads (the enrollment image, a visitor's photo); anonymous routes and the dev token endpoint count
 /// against an anonymous budget per client address instead.</item>
 /// </list>
 /// Fixed one-minute windows from System.Threading.RateLimiting, no queueing: over a limit is a 429 with Retry-After.
@@ -42,7 +42,7 @@ public sealed class ApiRateLimits(IOptions<AuthOptions> options) : IDisposable
         }
 
         var who = caller.DeviceId is { } device ? "device:" + device : "sub:" + (caller.SubjectId ?? "none");
-        var budget = route == ApiRoutes.PutFacialEnrollment ? "upload" : route.Method == "GET" ? "read" : "write";
+        var budget = route == ApiRoutes.PutFacialEnrollment || route == ApiRoutes.PutVisitorPhoto ? "upload" : route.Method == "GET" ? "read" : "write";
         partitions.Add(budget + "|" + who);
         return partitions;
     }
