@@ -64,8 +64,9 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
         private readonly string _tag = Convert.ToHexString(RandomNumberGenerator.GetBytes(2))[..3].ToLowerInvariant();
         private readonly List<Task> _staging = [];
         private readonly List<string> _blocks = [];
-        private MemoryStream _buffer = new();
+        private MemoryStream _buffer = NewBuffer();
         private readonly Utf8JsonWriter _writer;
+        private bool _complete;
 
         internal DoorEvents(BlockBlobClient? blob, CancellationToken cancellationToken)
         {
@@ -87,6 +88,7 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
         /// event through a writer cost a quarter of the export), valid JSON because the element was parsed from it.</summary>
         public void Add(JsonElement doorEvent)
         {
+            ThrowIfComplete();
             if (Count > 0)
             {
                 _buffer.WriteByte((byte)',');
@@ -102,6 +104,7 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
 
         private void Add(Action<Utf8JsonWriter> write)
         {
+            ThrowIfComplete();
             if (Count > 0)
             {
                 _buffer.WriteByte((byte)',');
@@ -119,14 +122,39 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
             }
         }
 
-        /// <summary>Closes the JSON value, stages what is left and waits for every block; returns their ids in order.</summary>
-        public async Task<IReadOnlyList<string>> FinishAsync()
+        private void ThrowIfComplete()
         {
+            if (_complete)
+            {
+                throw new InvalidOperationException("The door events were completed: no event can follow.");
+            }
+        }
+
+        /// <summary>No more events: closes the JSON value and starts staging what is left, without waiting, so that the
+        /// last block's upload overlaps what the caller does next (the footage search's queries). Idempotent.</summary>
+        public void Complete()
+        {
+            if (_complete)
+            {
+                return;
+            }
+
+            _complete = true;
             _buffer.Write("]}"u8);
             StageBuffer();
+        }
+
+        /// <summary>Completes the value (<see cref="Complete"/>) and waits for every block; returns their ids in order.</summary>
+        public async Task<IReadOnlyList<string>> FinishAsync()
+        {
+            Complete();
             await Task.WhenAll(_staging).ConfigureAwait(false);
             return _blocks;
         }
+
+        /// <summary>A block's buffer, sized once: growing from empty would copy each block through five doubling arrays on
+        /// the large-object heap (issue 15.7).</summary>
+        private static MemoryStream NewBuffer() => new(ChunkBytes + (ChunkBytes / 8));
 
         private void StageBuffer()
         {
@@ -137,7 +165,7 @@ public sealed class AccessExport(BlobServiceClient blobs, RetentionSchedule sche
             // Off the reading thread: the client hashes and copies the block before its first await, work the read
             // loop would otherwise wait for.
             _staging.Add(Task.Run(() => StageAsync(id, chunk), _cancellationToken));
-            _buffer = new MemoryStream();
+            _buffer = _complete ? new MemoryStream(0) : NewBuffer();
         }
 
         private async Task StageAsync(string id, MemoryStream chunk)

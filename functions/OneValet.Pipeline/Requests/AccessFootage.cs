@@ -94,12 +94,13 @@ public sealed class AccessFootage(
 
     /// <summary>
     /// Chooses the recordings of an access answer (not stored yet: <see cref="StorePlanAsync"/>), and lists the refused
-    /// uploads in quarantine at the person's doors and times. Each door event read for the search is handed to
-    /// <paramref name="doorEvent"/>, so the answer reads the partition once (issue 15.7).
+    /// uploads in quarantine at the person's doors and times. Each door event read for the search is added to
+    /// <paramref name="doorEvents"/>, so the answer reads the partition once (issue 15.7); it is completed before the
+    /// recordings are searched, so that its last block uploads meanwhile.
     /// </summary>
-    public async Task<FootagePlan> ChooseAsync(string subjectId, DateTimeOffset? from, DateTimeOffset expiresAt, Action<JsonElement>? doorEvent, CancellationToken cancellationToken)
+    public async Task<FootagePlan> ChooseAsync(string subjectId, DateTimeOffset? from, DateTimeOffset expiresAt, AccessExport.DoorEvents? doorEvents, CancellationToken cancellationToken)
     {
-        var data = await recordings.FindAllAsync(subjectId, from, doorEvent, cancellationToken).ConfigureAwait(false);
+        var data = await recordings.FindAllAsync(subjectId, from, doorEvents is null ? null : doorEvents.Add, doorEvents is null ? null : doorEvents.Complete, cancellationToken).ConfigureAwait(false);
         return PlanFrom(subjectId, expiresAt, data);
     }
 
@@ -210,10 +211,13 @@ public sealed class AccessFootage(
     }
 
     /// <summary>The export's <c>recordings</c> part from the plan and each item's result.</summary>
-    public async Task<FootageSection> SectionAsync(string requestId, CancellationToken cancellationToken)
+    public async Task<FootageSection> SectionAsync(string requestId, CancellationToken cancellationToken) =>
+        await SectionAsync(requestId, await ReadPlanAsync(requestId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The export's <c>recordings</c> part from <paramref name="plan"/>, as the caller read it, and each item's result.</summary>
+    public async Task<FootageSection> SectionAsync(string requestId, FootagePlan? plan, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var plan = (await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
         var items = new JsonArray();
         var files = new List<string>();
         int redacted = 0, withheld = 0;
@@ -274,9 +278,12 @@ public sealed class AccessFootage(
 
     /// <summary>Removes the plan and the results once the answer holds them: they link the person to doors and times, and
     /// the request's partition is kept 24 months (O18).</summary>
-    public async Task ForgetAsync(string requestId, CancellationToken cancellationToken)
+    public async Task ForgetAsync(string requestId, CancellationToken cancellationToken) =>
+        await ForgetAsync(requestId, await ReadPlanAsync(requestId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>As <see cref="ForgetAsync(string, CancellationToken)"/>, with the plan the caller read.</summary>
+    public async Task ForgetAsync(string requestId, FootagePlan? plan, CancellationToken cancellationToken)
     {
-        var plan = (await store.ReadAsync<FootagePlan>(Containers.Requests, requestId, FootagePlan.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
         for (var i = 0; i < (plan?.Items.Count ?? 0); i++)
         {
             await store.DeleteAsync(Containers.Requests, requestId, FootageResult.DocumentIdFor(i), cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,9 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
     public const string AtVerifiedCapture = "camera-at-your-facial-entry";
     public const string InYourWindow = "recorded-where-and-when-you-said-you-were";
 
+    /// <summary>How many doors' searches run at once (<see cref="FindAllAsync(string, DateTimeOffset?, Action{JsonElement}?, Action?, CancellationToken)"/>).</summary>
+    private const int DoorsAtOnce = 4;
+
     /// <summary>Every recording of the person captured at or after <paramref name="from"/> (everything when null), with
     /// its deadline, in no defined order.</summary>
     public async Task<IReadOnlyList<PersonRecording>> FindAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken) =>
@@ -31,14 +34,15 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
     /// <summary>The person's recordings, and the refused uploads in quarantine that claim to be from their doors and times
     /// (a quarantined item is never face-checked, so only its claimed door and capture time can link it).</summary>
     public Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, CancellationToken cancellationToken) =>
-        FindAllAsync(subjectId, from, null, cancellationToken);
+        FindAllAsync(subjectId, from, null, null, cancellationToken);
 
     /// <summary>
     /// As <see cref="FindAllAsync(string, DateTimeOffset?, CancellationToken)"/>, handing each door event of the person
     /// (at or after <paramref name="from"/>) to <paramref name="doorEvent"/> as stored, while they are read for the footage
     /// search: the access answer lists the events it read here instead of reading the partition again (issue 15.7).
+    /// <paramref name="doorEventsRead"/> is called once the last event was handed over, before the recordings are searched.
     /// </summary>
-    public async Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, Action<JsonElement>? doorEvent, CancellationToken cancellationToken)
+    public async Task<PersonData> FindAllAsync(string subjectId, DateTimeOffset? from, Action<JsonElement>? doorEvent, Action? doorEventsRead, CancellationToken cancellationToken)
     {
         var window = options.Value.FootageWindow;
         var moments = new List<(string Building, string Door, DateTimeOffset At, string Why)>();
@@ -50,6 +54,7 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
             doorEvent?.Invoke(e);
         }
 
+        doorEventsRead?.Invoke();
         var buildings = moments.Select(m => m.Building).ToHashSet(StringComparer.Ordinal);
         if ((await store.ReadAsync<ResidentRecord>(Containers.Residents, subjectId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document is { } resident)
         {
@@ -78,11 +83,47 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
             }
         }
 
-        // Footage at each door: one query over the span of the person's moments there, then each clip matched to the
-        // nearest moment within the window (one scan of a door's footage instead of one query per moment).
-        foreach (var door in moments.GroupBy(m => (m.Building, m.Door)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Door, StringComparer.Ordinal))
+        // Footage and refused uploads at each door: one query each over the span of the person's moments there, then each
+        // item matched to the nearest moment within the window (one scan of a door instead of one query per moment). The
+        // doors are searched a few at once (issue 15.7: one after another they were 17 round trips in a row for 8 doors),
+        // and their findings merged in door order, so the result does not depend on which answered first.
+        var doors = moments
+            .GroupBy(m => (m.Building, m.Door))
+            .OrderBy(g => g.Key.Building, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Door, StringComparer.Ordinal)
+            .Select(g => new DoorMoments(g.Key.Building, g.Key.Door, [.. g.Select(m => (m.At, m.Why)).OrderBy(m => m.At)]))
+            .ToList();
+        var atDoors = new (List<PersonRecording> Footage, List<QuarantinedUpload> Quarantined)[doors.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, doors.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = DoorsAtOnce, CancellationToken = cancellationToken },
+            async (i, ct) => atDoors[i] = await SearchDoorAsync(doors[i], from, window, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var quarantined = new List<QuarantinedUpload>();
+        foreach (var (footage, refused) in atDoors)
         {
-            var times = door.OrderBy(m => m.At).ToList();
+            foreach (var clip in footage)
+            {
+                found.TryAdd(clip.Key, clip);
+            }
+
+            quarantined.AddRange(refused);
+        }
+
+        return new PersonData([.. found.Values], quarantined);
+    }
+
+    private sealed record DoorMoments(string Building, string Door, List<(DateTimeOffset At, string Why)> Times);
+
+    private async Task<(List<PersonRecording> Footage, List<QuarantinedUpload> Quarantined)> SearchDoorAsync(DoorMoments door, DateTimeOffset? from, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var times = door.Times;
+        var footage = SearchFootageAsync();
+        var quarantined = SearchQuarantineAsync();
+        return (await footage.ConfigureAwait(false), await quarantined.ConfigureAwait(false));
+
+        async Task<List<PersonRecording>> SearchFootageAsync()
+        {
             var start = times[0].At - window;
             if (from is not null && start < from.Value)
             {
@@ -92,11 +133,12 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
             var query = new RecordQuery(
             [
                 Is("kind", RecordingKind.Surveillance),
-                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Key.Door)),
+                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Door)),
                 Since("capturedAt", start),
                 new("capturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(times[^1].At + window))),
             ]);
-            await foreach (var clip in PagesAsync<RecordingRecord>(Containers.Recordings, door.Key.Building, query, cancellationToken).ConfigureAwait(false))
+            var result = new List<PersonRecording>();
+            await foreach (var clip in PagesAsync<RecordingRecord>(Containers.Recordings, door.Building, query, cancellationToken).ConfigureAwait(false))
             {
                 if (clip.Status == RecordingStatus.Deleted)
                 {
@@ -106,31 +148,32 @@ public sealed class PersonRecordings(IRecordStore store, IOptions<RequestOptions
                 var near = times.Where(m => (m.At - clip.CapturedAt).Duration() <= window).OrderBy(m => (m.At - clip.CapturedAt).Duration()).ToList();
                 if (near.Count > 0)
                 {
-                    found.TryAdd(door.Key.Building + "/" + clip.Id, new PersonRecording(door.Key.Building, clip, near[0].Why));
+                    result.Add(new PersonRecording(door.Building, clip, near[0].Why));
                 }
             }
+
+            return result;
         }
 
-        var quarantined = new List<QuarantinedUpload>();
-        foreach (var door in moments.GroupBy(m => (m.Building, m.Door)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Door, StringComparer.Ordinal))
+        async Task<List<QuarantinedUpload>> SearchQuarantineAsync()
         {
-            var times = door.OrderBy(m => m.At).ToList();
             var query = new RecordQuery(
             [
-                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Key.Door)),
+                new("doorId", FieldOperator.Equal, JsonValue.Create(door.Door)),
                 Since("claimedCapturedAt", times[0].At - window),
                 new("claimedCapturedAt", FieldOperator.LessThanOrEqual, JsonValue.Create(RecordJson.Timestamp(times[^1].At + window))),
             ]);
-            await foreach (var item in PagesAsync<QuarantinedUpload>(Containers.Recordings, QuarantinedUpload.PartitionFor(door.Key.Building), query, cancellationToken).ConfigureAwait(false))
+            var result = new List<QuarantinedUpload>();
+            await foreach (var item in PagesAsync<QuarantinedUpload>(Containers.Recordings, QuarantinedUpload.PartitionFor(door.Building), query, cancellationToken).ConfigureAwait(false))
             {
                 if (times.Any(m => (m.At - item.ClaimedCapturedAt!.Value).Duration() <= window))
                 {
-                    quarantined.Add(item);
+                    result.Add(item);
                 }
             }
-        }
 
-        return new PersonData([.. found.Values], quarantined);
+            return result;
+        }
     }
 
     /// <summary>

@@ -94,6 +94,17 @@ public sealed class RequestOptions
     /// every recording in it is redacted; a day covers a visit, and bounds what one request may take out of a building.</summary>
     public TimeSpan NotOnFileWindow { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long before a not-on-file request's due date the wait for the privacy office's check of the person ends (O10, D1):
+    /// the written refusal ("not verified by the due date", PIPEDA s.8(5)) must be sent before the due date, not at it. On a
+    /// real task hub the refusal follows the timer by the close activity (retried up to 10 times, at most about 6 minutes),
+    /// the notice's queue and the mail server's own retries: an hour covers them with room, and costs the office one hour of
+    /// a 30- or 45-day clock. (The start of the due day in the person's zone was the other choice: it takes up to a day from
+    /// the office for no more safety, and adds a zone to a rule the law counts in days from receipt.) A check recorded in the
+    /// margin is refused as after the due date.
+    /// </summary>
+    public TimeSpan NotOnFileVerificationMargin { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The recourse period after an access answer in <paramref name="jurisdiction"/>; zero when it has none.</summary>
     public TimeSpan RecourseIn(string jurisdiction) => AccessRecourse.TryGetValue(jurisdiction, out var period) ? period : TimeSpan.Zero;
 }
@@ -150,6 +161,11 @@ internal sealed class RequestOptionsValidator : IValidateOptions<RequestOptions>
         if (options.DeletionWaitPoll < TimeSpan.FromSeconds(1) || options.DeletionWaitPoll > TimeSpan.FromDays(1))
         {
             failures.Add("OneValet:Requests:DeletionWaitPoll must be from 1 second to 1 day.");
+        }
+
+        if (options.NotOnFileVerificationMargin < TimeSpan.Zero || options.NotOnFileVerificationMargin > TimeSpan.FromDays(1))
+        {
+            failures.Add("OneValet:Requests:NotOnFileVerificationMargin must be from 0 to 1 day.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -874,7 +890,8 @@ public sealed class PrivacyRequestService(
 
     /// <summary>
     /// A request about a person not on file waits for the privacy office to verify them (O10): the status says so, once.
-    /// Returns the due date as it stands now (an extension moves it), until which the orchestration waits.
+    /// Returns when the wait ends: <see cref="RequestOptions.NotOnFileVerificationMargin"/> before the due date as it stands
+    /// now (an extension moves it), so that the refusal is sent before the due date.
     /// </summary>
     public async Task<DateTime> AwaitManualVerificationAsync(string requestId, CancellationToken cancellationToken)
     {
@@ -883,8 +900,11 @@ public sealed class PrivacyRequestService(
             Status = RequestStatus.AwaitingVerification,
             Steps = [.. r.Steps, new RequestStep("manual-verification", "waiting-for-privacy-office", time.GetUtcNow())],
         }, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("The request record is missing.");
-        return updated.EffectiveDueAt.UtcDateTime;
+        return VerificationEndsAt(updated).UtcDateTime;
     }
+
+    /// <summary>When the privacy office's check of a person not on file can no longer be recorded (O10, D1).</summary>
+    private DateTimeOffset VerificationEndsAt(PrivacyRequestRecord record) => record.EffectiveDueAt - options.Value.NotOnFileVerificationMargin;
 
     /// <summary>Records the privacy office's check of the requester (who, when, how, outcome) and audits it; a pending code
     /// stops working. Errors: <c>not-found</c>, or why the request is not waiting for it.</summary>
@@ -910,6 +930,14 @@ public sealed class PrivacyRequestService(
             if (r.ManualVerification is not null)
             {
                 error = "The privacy office has verified this request already.";
+                return r;
+            }
+
+            // The wait for the check ended before the due date, so that the refusal goes out before it: a check recorded in
+            // that margin comes too late, as one after the due date (O10, D1).
+            if (r.NotOnFile is not null && now >= VerificationEndsAt(r))
+            {
+                error = "The request's due date is too near: it is being refused as not verified by its due date.";
                 return r;
             }
 
@@ -1316,14 +1344,15 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
         var plan = await context.CallActivityAsync<RequestPlan>(nameof(AcknowledgeRequestActivity), input, retry);
         if (plan.NotOnFile)
         {
-            // O8-O10: a person nobody's record describes is verified by the privacy office itself, until the due date (an
-            // extension moves it); not verified by then, or found not to be who they say, the request closes unverified and
-            // they are told. The clock ran from receipt all along.
-            // At most three looks: the wait ends at the due date, which the one extension may move once.
+            // O8-O10: a person nobody's record describes is verified by the privacy office itself, until shortly before the
+            // due date (RequestOptions.NotOnFileVerificationMargin; an extension moves it), so that a refusal is sent before
+            // the due date; not verified by then, or found not to be who they say, the request closes unverified and they
+            // are told. The clock ran from receipt all along.
+            // At most three looks: the wait ends before the due date, which the one extension may move once.
             for (var look = 0; look < 3; look++)
             {
-                var due = await context.CallActivityAsync<DateTime>(nameof(AwaitManualVerificationActivity), input, retry);
-                var left = due - context.CurrentUtcDateTime;
+                var until = await context.CallActivityAsync<DateTime>(nameof(AwaitManualVerificationActivity), input, retry);
+                var left = until - context.CurrentUtcDateTime;
                 if (left <= TimeSpan.Zero)
                 {
                     break;
@@ -1341,7 +1370,7 @@ public sealed class PrivacyRequestOrchestrator : TaskOrchestrator<string, string
                 }
                 catch (TaskCanceledException)
                 {
-                    // The due date came: look again (it may have been extended).
+                    // The wait's end came: look again (the due date may have been extended).
                 }
             }
 

@@ -101,7 +101,7 @@ public sealed class RequestWork(
 
         var expiresAt = now + options.Value.ExportRetention;
         using var events = await export.OpenDoorEventsAsync(record.RequestId, subject, now, expiresAt, cancellationToken).ConfigureAwait(false);
-        var plan = await footage.ChooseAsync(subject, LookbackFrom(record), expiresAt, events.Add, cancellationToken).ConfigureAwait(false);
+        var plan = await footage.ChooseAsync(subject, LookbackFrom(record), expiresAt, events, cancellationToken).ConfigureAwait(false);
         var blocks = await events.FinishAsync().ConfigureAwait(false);
         var items = await footage.StorePlanAsync(record.RequestId, plan with { DoorEvents = events.Count, DoorEventBlocks = blocks }, cancellationToken).ConfigureAwait(false);
         return new WorkResult(RequestStatus.InProgress, null, false, record.EffectiveDueAt.UtcDateTime, items);
@@ -139,17 +139,22 @@ public sealed class RequestWork(
             ["generatedAt"] = RecordJson.Timestamp(now),
             ["lookbackFrom"] = from is null ? null : RecordJson.Timestamp(from.Value),
         };
-        var resident = await store.ReadAsync<JsonObject>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
-        head["identifiers"] = resident?.Document.DeepClone();
-        var enrollment = await store.ReadAsync<JsonObject>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken).ConfigureAwait(false);
-        head["facialEntryEnrollment"] = enrollment?.Document.DeepClone();
+        // Independent reads, side by side (issue 15.7: one after another they were a row of round trips).
+        var residentRead = store.ReadAsync<JsonObject>(Containers.Residents, subject, ResidentRecord.DocumentId, cancellationToken);
+        var enrollmentRead = store.ReadAsync<JsonObject>(Containers.Residents, subject, FacialEnrollmentRecord.DocumentId, cancellationToken);
+        var sharedRead = disclosures.ForPartitionAsync(subject, cancellationToken);
+        var indexRead = IndexAsync("subject-" + subject, cancellationToken);
+        var sectionRead = footage.SectionAsync(record.RequestId, plan, cancellationToken);
+        await Task.WhenAll(residentRead, enrollmentRead, sharedRead, indexRead, sectionRead).ConfigureAwait(false);
+        head["identifiers"] = (await residentRead.ConfigureAwait(false))?.Document.DeepClone();
+        head["facialEntryEnrollment"] = (await enrollmentRead.ConfigureAwait(false))?.Document.DeepClone();
 
         // "hardwareUsage" (the door events) sits between head and tail: staged by the work step (AccessExport).
         var tail = new JsonObject();
-        var shared = await disclosures.ForPartitionAsync(subject, cancellationToken).ConfigureAwait(false);
+        var shared = await sharedRead.ConfigureAwait(false);
         tail["disclosures"] = JsonSerializer.SerializeToNode(shared.Where(d => from is null || d.DisclosedAt >= from), ApiJson.Options);
-        tail["requests"] = JsonSerializer.SerializeToNode((await IndexAsync("subject-" + subject, cancellationToken).ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
-        var recordings = await footage.SectionAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
+        tail["requests"] = JsonSerializer.SerializeToNode((await indexRead.ConfigureAwait(false)).Where(e => from is null || e.ReceivedAt >= from), ApiJson.Options);
+        var recordings = await sectionRead.ConfigureAwait(false);
         tail["recordings"] = recordings.Json;
         tail["quarantinedUploads"] = QuarantinedSection(plan?.Quarantined
             ?? (await footage.ChooseAsync(subject, from, now, null, cancellationToken).ConfigureAwait(false)).Quarantined!);
@@ -167,7 +172,7 @@ public sealed class RequestWork(
             ExportExpiresAt = expires,
             ExportFiles = recordings.Files,
         }).ConfigureAwait(false);
-        await footage.ForgetAsync(record.RequestId, cancellationToken).ConfigureAwait(false);
+        await footage.ForgetAsync(record.RequestId, plan, cancellationToken).ConfigureAwait(false);
         return new WorkResult(RequestStatus.Completed, null, false, record.EffectiveDueAt.UtcDateTime);
 
         async Task ReadDoorEventsAsync(AccessExport.DoorEvents events, CancellationToken ct)

@@ -42,6 +42,20 @@ public static partial class RecordJson
 
     internal static bool IsReserved(string propertyName) => ReservedProperties.Contains(propertyName, StringComparer.Ordinal);
 
+    /// <summary>Whether a stored object carries one of <see cref="ReservedProperties"/> at its top level.</summary>
+    internal static bool HasReservedProperty(JsonElement document)
+    {
+        foreach (string name in ReservedProperties)
+        {
+            if (document.TryGetProperty(name, out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Checks a container name against <see cref="Containers.All"/>, so that a mistyped name fails the same way
     /// in both stores (in Cosmos DB it would otherwise read as "no such document").</summary>
     internal static void ValidateContainer(string container)

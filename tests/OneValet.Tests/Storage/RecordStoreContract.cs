@@ -55,6 +55,29 @@ public abstract partial class RecordStoreContract
     }
 
     [Fact]
+    public async Task ADocumentReadAsStoredCarriesTheSameValuesAsReadAsATreeAndNoneOfTheStoresOwnProperties()
+    {
+        // The access export copies a door event's stored text into the answer as it is (issue 15.7): what it copies must be
+        // the document, with none of the store's key or system properties, and the same in a query as in a point read.
+        SampleDocument document = Sample("caf\u00e9 \"door\" <lobby> \u263a", count: 7, kind: SampleKind.FacialEntry, flagged: true) with { Score = 0.5 };
+        await Store.CreateAsync(Container, Partition, "as-stored", document);
+
+        var element = (await Store.ReadAsync<System.Text.Json.JsonElement>(Container, Partition, "as-stored"))!.Document;
+        var tree = (await Store.ReadAsync<JsonObject>(Container, Partition, "as-stored"))!.Document;
+        var queried = Assert.Single((await Store.QueryAsync<System.Text.Json.JsonElement>(Container, Partition, RecordQuery.All, 10, null)).Items).Document;
+
+        Assert.True(JsonNode.DeepEquals(tree, JsonNode.Parse(element.GetRawText())));
+        Assert.True(JsonNode.DeepEquals(tree, JsonNode.Parse(queried.GetRawText())));
+        foreach (var name in RecordJson.ReservedProperties)
+        {
+            Assert.False(element.TryGetProperty(name, out _), name);
+            Assert.False(queried.TryGetProperty(name, out _), name);
+        }
+
+        Assert.Equal(document, System.Text.Json.JsonSerializer.Deserialize<SampleDocument>(element.GetRawText(), RecordJson.Options));
+    }
+
+    [Fact]
     public async Task ReadOfAMissingDocumentReturnsNull()
     {
         Assert.Null(await Store.ReadAsync<SampleDocument>(Container, Partition, "no-such-record"));

@@ -52,6 +52,33 @@ public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
     }
 
     [Fact]
+    public async Task ARowWrittenByAnotherHandWithTheStoresOwnPropertiesReadsAsStoredWithoutThem()
+    {
+        // Every write of this store refuses them, so a body holding "id" or "_ts" was written by something else (a restore, a
+        // hand): the read as stored (the access export's) falls back to the path that removes them.
+        await store.CreateAsync(Containers.Audit, Partition, "foreign", Sample("placeholder"));
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE records SET body = $body WHERE container = $container AND pk = $pk AND id = 'foreign'";
+            command.Parameters.AddWithValue("$body", """{"id":"foreign","name":"kept","_ts":1,"pk":"x","count":2}""");
+            command.Parameters.AddWithValue("$container", Containers.Audit);
+            command.Parameters.AddWithValue("$pk", Partition);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        var read = (await store.ReadAsync<System.Text.Json.JsonElement>(Containers.Audit, Partition, "foreign"))!.Document;
+        var queried = Assert.Single((await store.QueryAsync<System.Text.Json.JsonElement>(Containers.Audit, Partition, RecordQuery.All, 10, null)).Items).Document;
+        foreach (var element in new[] { read, queried })
+        {
+            Assert.Equal(["name", "count"], element.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("kept", element.GetProperty("name").GetString());
+        }
+    }
+
+    [Fact]
     public async Task TheDatabaseIsInWalMode()
     {
         await store.CreateAsync(Containers.Holds, Partition, "x", Sample("x"));
