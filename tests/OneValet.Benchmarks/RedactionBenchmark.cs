@@ -40,7 +40,7 @@ internal static class RedactionBenchmark
             using var verifiers = verify ? new FaceVerifiers() : null;
             var redactor = new FaceRedactor(detector, options, NullLogger<FaceRedactor>.Instance);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"redaction: {seconds} s at 25 fps, {codec}; keyframe every {settings.VideoKeyframeInterval} frames, searched with BlazeFace (whole view, and tiles of {LocalFaceDetector.TileSide} px; views unchanged since their last search are not searched again), each frame blurred from the {FaceRedactor.KeyframesAround} keyframes before and the {FaceRedactor.KeyframesAround} after; {Environment.ProcessorCount} cores, load {Load()}"));
+                $"redaction: {seconds} s at 25 fps, {codec}; keyframe every {settings.VideoKeyframeInterval} frames, searched with BlazeFace (whole view, and tiles of {LocalFaceDetector.TileSide} px; a view is searched again only where it changed since its last search and is not the last keyframe's picture moved, and every view at least every 5th keyframe: Faces/KeyframeSearch.cs), each frame blurred from the {FaceRedactor.KeyframesAround} keyframes before and the {FaceRedactor.KeyframesAround} after; {Environment.ProcessorCount} cores, load {Load()}"));
 
             var warmUp = Synthesize(folder, "warm-up", 640, 360, 1, 0);
             await using (var input = File.OpenRead(warmUp))

@@ -72,6 +72,9 @@ public sealed class FacePicture
 
     public PixelRect Bounds => new(0, 0, Width, Height);
 
+    /// <summary>Where the first plane (luma, or red) is in <see cref="Data"/>: its first byte, bytes a row, bytes a pixel.</summary>
+    internal (int Offset, int Stride, int Step) FirstPlane => (_planes[0].Offset, _planes[0].Stride, _planes[0].Step);
+
     /// <summary>
     /// Fills the model's input (<paramref name="size"/> x <paramref name="size"/> pixels, NHWC, RGB scaled to [-1, 1]) with
     /// the square of the picture whose top-left corner is (<paramref name="left"/>, <paramref name="top"/>) and side
@@ -336,40 +339,6 @@ public sealed class FacePicture
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// The means of the first plane's (luma's, or red's) <paramref name="block"/> x <paramref name="block"/> pixel blocks,
-    /// row by row (blocks at the right and bottom sides may be smaller): what a still scene is recognised by (see
-    /// <see cref="LocalFaceDetector"/>). Block means average a camera's noise out; a face coming, going or moving changes
-    /// some by far more.
-    /// </summary>
-    public float[] BlockMeans(int block)
-    {
-        var plane = _planes[0];
-        var across = (Width + block - 1) / block;
-        var down = (Height + block - 1) / block;
-        var sums = new long[across * down];
-        for (var y = 0; y < Height; y++)
-        {
-            var row = plane.Offset + (y * plane.Stride);
-            var first = (y / block) * across;
-            for (var x = 0; x < Width; x++)
-            {
-                sums[first + (x / block)] += Data[row + (x * plane.Step)];
-            }
-        }
-
-        var means = new float[sums.Length];
-        for (var i = 0; i < means.Length; i++)
-        {
-            var bx = i % across;
-            var by = i / across;
-            var pixels = (Math.Min(block, Width - (bx * block)) * Math.Min(block, Height - (by * block)));
-            means[i] = (float)sums[i] / pixels;
-        }
-
-        return means;
     }
 
     /// <summary>One plane: where its first byte is, its size, bytes a row and a pixel, and its subsampling (1: half).</summary>

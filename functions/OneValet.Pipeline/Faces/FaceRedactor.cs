@@ -388,7 +388,7 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
         List<PixelRect> patchedRegions = [];
 
         // The two chains of keyframes (even and odd), each with its own memory of what it searched (still views).
-        KeyframeSearch[] chains = [new(detector), new(detector)];
+        KeyframeSearch[] chains = [new(detector, chain: 0), new(detector, chain: 1)];
         foreach (var frame in decoded)
         {
             if (count % interval == 0)

@@ -171,11 +171,11 @@ public sealed class FaceRedactorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task A_still_scene_is_searched_once_per_chain_and_searched_again_as_soon_as_it_moves()
+    public async Task A_still_scene_is_read_again_only_in_each_views_turn_and_no_face_is_left_once_it_moves()
     {
         // The Debian photo (a crowd of faces) still for the first 1.6 s, then moving: still views reuse the search of the
-        // same view (each chain of keyframes, odd and even, searches its tiles once); once it moves, every keyframe is
-        // searched; no face is left in any frame.
+        // same view, but for each view's turn (every 5th keyframe); once it moves, the views it moved in are searched or
+        // carried where it moved; no face is left in any frame.
         var source = Path.Combine(_folder, "still-then-moving.mp4");
         FaceSamples.Run("ffmpeg", $"-hide_banner -loglevel error -y -f lavfi -i color=c=0x707070:s={Width}x{Height}:r=25:d=3 -loop 1 -i \"{FaceSamples.PhotoPath}\" -filter_complex \"[0][1]overlay=x='46+40*sin(max(0\\,t-1.6))':y=9:shortest=1\" -c:v libx264 -pix_fmt yuv420p \"{source}\"");
         var target = Path.Combine(_folder, "still-then-moving-redacted.mp4");
@@ -186,12 +186,18 @@ public sealed class FaceRedactorTests(ITestOutputHelper output) : IDisposable
             result = await FaceSamples.Redactor(_folder).RedactMp4Async(input, redacted, requesterFace: null, CancellationToken.None);
         }
 
-        // 75 frames: keyframes 0, 5, ..., 70 and the last, 16. The still ones (up to 1.6 s, frame 40) after the first two
-        // (one a chain) are not searched; from frame 45 on, the picture has moved, and all are (7).
+        // 75 frames: keyframes 0, 5, ..., 70 and the last, 16; 4 views each at 640x360 (the whole and 3 tiles). The first
+        // of each chain reads all 4; the 7 other still ones (up to 1.6 s, frame 40) only the view whose turn it is (at
+        // most 1 of 4 with a turn every 5th keyframe); from frame 45 on (7 keyframes), at most all. Searching the still
+        // ones whole would read 64.
+        var views = LocalFaceDetector.Views(Width, Height).Count;
         var keyframes = ((result.Frames - 1) / 5) + 1 + ((result.Frames - 1) % 5 == 0 ? 0 : 1);
-        output.WriteLine($"{result.Summary}; {result.KeyframesSearched} of {keyframes} keyframes searched");
+        var read = result.Profile!.ViewsSearched;
+        output.WriteLine($"{result.Summary}; {read} views of {keyframes} keyframes of {views} read");
         Assert.Equal(75, result.Frames);
-        Assert.InRange(result.KeyframesSearched, 2 + 7, keyframes - 6);
+        Assert.Equal(16, keyframes);
+        Assert.Equal(4, views);
+        Assert.InRange(read, (2 * views) + 1, (2 * views) + 7 + (7 * views));
 
         var perFrame = FaceSamples.DetectPerFrame(target);
         var sourcePerFrame = FaceSamples.DetectPerFrame(source);
