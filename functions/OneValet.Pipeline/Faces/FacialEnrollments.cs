@@ -310,7 +310,6 @@ public sealed partial class FacialEnrollments(
         title: "Facial Entry consent required.",
         extensions: new Dictionary<string, object?> { ["code"] = "consent-required" });
 
-    /// <summary>The body as a JPEG of at most <see cref="FaceVerifier.MaxImageBytes"/>, or the problem with it (never a 500).</summary>
     private async Task<ResidentRecord?> ReadResidentAsync(string residentId, CancellationToken cancellationToken) =>
         (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
 
