@@ -242,7 +242,7 @@ public static class ApiRoutes
         Body = typeof(DoorEventBatch),
         BodyExample = new DoorEventBatch([new DoorEventInput("event-1", "door-1", EntryMethod.Face, "resident-42", new DateTimeOffset(2026, 3, 1, 8, 30, 0, TimeSpan.Zero), Granted: true)]),
         Returns = [(202, typeof(DoorEventBatchResult))],
-        Refuses = [400, 404],
+        Refuses = [400, 404, 409],
     };
 
     public static readonly ApiRoute PlaceHold = new(

@@ -54,9 +54,18 @@ public sealed record AuditRecord
     /// <summary>Hold ids, for hold-related entries.</summary>
     public IReadOnlyList<string>? Holds { get; init; }
 
-    /// <summary>For deletions: what a hold's scope is matched on (O6), so the compliance report can show that no hold
-    /// covered the item when it went: the pseudonymous resident id (when known), the building and when the item was collected.</summary>
+    /// <summary>For deletions and "held" entries: every hold in force in the snapshot the decision was made with (ids
+    /// only, O6), so the compliance report can show no hold in force was left out, whatever its scope, without the entry
+    /// naming the person the item was about (O4). Null on entries written before.</summary>
+    public IReadOnlyList<string>? HoldsInForce { get; init; }
+
+    /// <summary>The pseudonymous resident an entry is about, where that is the entry's point (a consent, a message, a
+    /// request). Never on a deletion or "held" entry (O4: they outlive the item; entries written before the fix carry it),
+    /// nor on a Facial Entry check once its capture is gone (<see cref="ConsentVerdict"/>).</summary>
     public string? SubjectId { get; init; }
+
+    /// <summary>For deletions (O6: building-and-window holds are matched on these): the item's building and when it was
+    /// collected.</summary>
 
     public string? BuildingId { get; init; }
 
@@ -68,6 +77,11 @@ public sealed record AuditRecord
     public string? ConsentEntryId { get; init; }
 
     public DateTimeOffset? ConsentAt { get; init; }
+
+    /// <summary>O3, for a Facial Entry capture's check once the capture is deleted (O4): the verdict the records gave when
+    /// the check entry lost <see cref="SubjectId"/>, <see cref="ConsentEntryId"/> and <see cref="ConsentAt"/>; the report
+    /// shows it, as it can no longer re-prove it.</summary>
+    public Faces.ConsentVerdict? ConsentVerdict { get; init; }
 
     /// <summary>O1, for a "catalogued" entry (one per ingestion call: a door-event batch, an upload, an enrollment) and a
     /// "quarantined" one: each item stored with its category, purpose, source, rule and the schedule bucket of its deadline.</summary>

@@ -219,7 +219,9 @@ public static class ComplianceReportBuilder
         // completion) in the trail is not a deletion the records prove.
         foreach (var evidence in records.Catalogue ?? [])
         {
-            if (evidence.Schedule is not { Status: EntryStatus.Done } done || done.Deadline < from || done.Deadline >= to || done.Deadline > now || !seen.Add(done.ItemRef))
+            // A door event done before deletion entries named it by building (O4) was audited under its old reference.
+            if (evidence.Schedule is not { Status: EntryStatus.Done } done || done.Deadline < from || done.Deadline >= to || done.Deadline > now
+                || (done.LegacyItemRef is { } legacy && seen.Contains(legacy)) || !seen.Add(done.ItemRef))
             {
                 continue;
             }
@@ -274,16 +276,15 @@ public static class ComplianceReportBuilder
         return items;
     }
 
-    /// <summary>The check outcomes of a capture that was never sent to the Face API (O3: not processed).</summary>
-    private static readonly string[] NotProcessed = ["no-consent", "not-configured", "not-an-image"];
-
     /// <summary>
-    /// O3 over the period: each Facial Entry capture's check (its <c>facial-entry-checked</c> entry, by the capture's day).
-    /// One not sent to the Face API is fine (not processed). One processed must name the consent entry it was processed
-    /// under (a grant, read by id even when it predates the period), given before the check, of the matched resident on a
-    /// match, and with no withdrawal or move-out of that resident between the grant and the check (from the trail, and the
-    /// withdrawals the loader read by id). A processed capture without a named or findable consent entry is missing proof;
-    /// one processed before its consent or after its end is missed. Move-outs before the period are not looked up.
+    /// O3 over the period: each Facial Entry capture's check (its <c>facial-entry-checked</c> entry, by the capture's day),
+    /// by <see cref="FacialEntryConsentRule"/>. One not sent to the Face API is fine (not processed). One processed must name
+    /// the consent entry it was processed under (a grant, read by id even when it predates the period), given before the
+    /// check, of the matched resident on a match, and with no withdrawal or move-out of that resident between the grant and
+    /// the check (from the trail, and the withdrawals the loader read by id). A processed capture without a named or findable
+    /// consent entry is missing proof; one processed before its consent or after its end is missed. Move-outs before the
+    /// period are not looked up. A capture deleted since (O4) has lost that per-person proof on purpose: its entry carries
+    /// the verdict the records gave at the deletion (<see cref="AuditRecord.ConsentVerdict"/>), shown as such.
     /// </summary>
     private static List<ReportItem> FacialEntryConsents(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
     {
@@ -300,26 +301,35 @@ public static class ComplianceReportBuilder
             }
 
             var at = a.DoneAt;
-            if (NotProcessed.Contains(a.ReasonCode) && a.ConsentEntryId is null)
+            if (a.ConsentVerdict is { } verdict)
             {
-                items.Add(new ReportItem(a.ItemRef, at, at, null, ItemState.OnTime, [view.Id], "not processed: " + a.ReasonCode));
+                var note = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{verdict.Note} (judged from the records at {verdict.JudgedAt:O}, when the capture was deleted under O4; the per-person proof was removed then, as the TDPA asks, and cannot be re-proved)");
+                items.Add(new ReportItem(a.ItemRef, at, verdict.State == ItemState.OnTime ? at : null, null, verdict.State, [view.Id], note));
                 continue;
             }
 
-            if (a.ConsentEntryId is not { } consentId || !grants.TryGetValue(consentId, out var grant))
+            var grant = a.ConsentEntryId is { } consentId ? grants.GetValueOrDefault(consentId) : null;
+            var (finding, ended) = FacialEntryConsentRule.Judge(a, grant?.Entry, grant is null ? null : ends.GetValueOrDefault(grant.Entry.ItemRef));
+            if (finding is ConsentFinding.NotProcessed or ConsentFinding.NoConsentNamed or ConsentFinding.ConsentNotInTrail)
             {
-                items.Add(new ReportItem(a.ItemRef, at, null, null, ItemState.ProofMissing, [view.Id], a.ConsentEntryId is null
-                    ? $"processed ({a.ReasonCode}), naming no consent"
-                    : $"processed ({a.ReasonCode}) under consent entry {a.ConsentEntryId}, which is not in the trail"));
+                items.Add(new ReportItem(a.ItemRef, at, finding == ConsentFinding.NotProcessed ? at : null, null, FacialEntryConsentRule.StateOf(finding), [view.Id], finding switch
+                {
+                    ConsentFinding.NotProcessed => "not processed: " + a.ReasonCode,
+                    ConsentFinding.NoConsentNamed => $"processed ({a.ReasonCode}), naming no consent",
+                    _ => $"processed ({a.ReasonCode}) under consent entry {a.ConsentEntryId}, which is not in the trail",
+                }));
                 continue;
             }
 
-            var g = grant.Entry;
-            var ended = ends.GetValueOrDefault(g.ItemRef)?.FirstOrDefault(e => e.Entry.At >= g.At && e.Entry.At <= at);
-            var problem = g.At > at ? "processed before the consent it names was given"
-                : a.SubjectId is { } subject && g.ItemRef != "residents/" + subject ? $"matched {subject}, under another resident's consent"
-                : ended is not null ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"processed ({a.ReasonCode}) after {g.ItemRef}'s {ended.Entry.Action} at {ended.Entry.At:O}")
-                : null;
+            var g = grant!.Entry;
+            var problem = finding switch
+            {
+                ConsentFinding.BeforeConsent => "processed before the consent it names was given",
+                ConsentFinding.AnotherResidentsConsent => $"matched {a.SubjectId}, under another resident's consent",
+                ConsentFinding.AfterConsentEnded => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"processed ({a.ReasonCode}) after {g.ItemRef}'s {ended!.Entry.Action} at {ended.Entry.At:O}"),
+                _ => null,
+            };
             items.Add(problem is null
                 ? new ReportItem(a.ItemRef, at, at, null, ItemState.OnTime, [view.Id, grant.Id], string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{a.ReasonCode} under the consent of {g.ItemRef} given {g.At:O}"))
                 : new ReportItem(a.ItemRef, at, null, null, ItemState.Missed, ended is null ? [view.Id, grant.Id] : [view.Id, grant.Id, ended.Id], problem));
@@ -329,11 +339,15 @@ public static class ComplianceReportBuilder
     }
 
     /// <summary>
-    /// O6, the other way round: each completed deletion in the period (by when it was done) of an item within a stored hold's
-    /// scope (subject, building and collection window, or listed item) is checked against that hold's time in force; one done
-    /// while the hold was in force is missed. Deletions audited before entries carried the item's scope (no building) cannot
-    /// be matched and are not listed; a subject hold's reach into recordings that only concern the person (a verified
-    /// capture, footage at their door event) is not matched here either.
+    /// O6, the other way round: each completed deletion in the period (by when it was done) is checked against the stored
+    /// holds in force when it was done. Missed: one of an item within a hold's scope (building and collection window, listed
+    /// item, or a subject on entries written before deletions stopped naming the person), or of an item a hold had kept
+    /// (its "held" entries name the hold), while that hold was in force; and one whose entry does not list a resident's
+    /// hold then in force (<see cref="AuditRecord.HoldsInForce"/>), whatever the item: the entry no longer says whom the
+    /// item was about (O4), so what proves the hold was respected is that the deletion's snapshot of holds had it (the
+    /// enforcer's own <see cref="HoldScope.Covers"/> decided the rest). Deletions audited before entries carried the item's
+    /// scope (no building) cannot be matched and are not listed; a subject hold's reach into recordings that only concern
+    /// the person is not matched from the records either, only through its listing.
     /// </summary>
     private static List<ReportItem> HoldsRespected(DateTimeOffset from, DateTimeOffset to, ReportRecords records)
     {
@@ -343,6 +357,9 @@ public static class ComplianceReportBuilder
             return items;
         }
 
+        var keptBy = records.Audit.Where(v => v.Entry.Action == "held" && v.Entry.Holds is not null)
+            .SelectMany(v => v.Entry.Holds!.Select(h => (v.Entry.ItemRef, HoldId: h)))
+            .GroupBy(x => x.ItemRef, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(x => x.HoldId).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         foreach (var view in records.Audit)
         {
             var a = view.Entry;
@@ -352,16 +369,33 @@ public static class ComplianceReportBuilder
                 continue;
             }
 
-            var covering = records.Holds.Where(h => h.MayKeep(entry) && h.Scope.Covers(entry)).ToList();
-            if (covering.Count == 0)
+            bool InForce(HoldRecord h) => h.PlacedAt <= a.DoneAt && (h.ReleasedAt is null || h.ReleasedAt > a.DoneAt) && (h.Until is null || h.Until > a.DoneAt);
+            var kept = keptBy.GetValueOrDefault(a.ItemRef);
+            var covering = records.Holds.Where(h => h.MayKeep(entry) && (h.Scope.Covers(entry) || kept?.Contains(h.HoldId) == true)).ToList();
+            var unlisted = a.HoldsInForce is { } listed
+                ? records.Holds.Where(h => h.Scope.SubjectId is not null && h.MayKeep(entry) && InForce(h) && !listed.Contains(h.HoldId) && !covering.Contains(h)).ToList()
+                : [];
+            if (covering.Count == 0 && unlisted.Count == 0)
             {
                 continue;
             }
 
-            var inForce = covering.Where(h => h.PlacedAt <= a.DoneAt && (h.ReleasedAt is null || h.ReleasedAt > a.DoneAt) && (h.Until is null || h.Until > a.DoneAt)).ToList();
-            items.Add(inForce.Count == 0
+            var inForce = covering.Where(InForce).ToList();
+            var problems = new List<string>();
+            if (inForce.Count > 0)
+            {
+                problems.Add("deleted while " + string.Join(", ", inForce.Select(h => h.HoldId)) + " covered it");
+            }
+
+            if (unlisted.Count > 0)
+            {
+                problems.Add("deleted while " + string.Join(", ", unlisted.Select(h => h.HoldId)) + " was in force, which the deletion did not consider (its holds in force: "
+                    + (a.HoldsInForce!.Count == 0 ? "none" : string.Join(", ", a.HoldsInForce)) + ")");
+            }
+
+            items.Add(problems.Count == 0
                 ? new ReportItem(a.ItemRef, a.DoneAt, a.DoneAt, 0, ItemState.OnTime, [view.Id], "within the scope of " + string.Join(", ", covering.Select(h => h.HoldId)) + ", deleted when no hold was in force")
-                : new ReportItem(a.ItemRef, a.DoneAt, null, null, ItemState.Missed, [view.Id], "deleted while " + string.Join(", ", inForce.Select(h => h.HoldId)) + " covered it"));
+                : new ReportItem(a.ItemRef, a.DoneAt, null, null, ItemState.Missed, [view.Id], string.Join("; ", problems)));
         }
 
         return items;

@@ -31,6 +31,7 @@ public static class FacesServices
         services.AddSingleton<VisitorFaces>();
         services.AddSingleton<FacialEntryIndex>();
         services.AddSingleton<FacialEntryChecks>();
+        services.AddSingleton<FacialEntryCheckEntries>();
         services.AddSingleton<FacialEnrollments>();
         services.AddSingleton<FacialEntryWithdrawals>();
         return services;

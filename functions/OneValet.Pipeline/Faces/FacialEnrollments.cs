@@ -282,7 +282,7 @@ public sealed partial class FacialEnrollments(
         };
         if (!respectHolds)
         {
-            await enforcer.DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false);
+            await enforcer.DeleteAndAuditAsync(entry, null, cancellationToken).ConfigureAwait(false);
             return null;
         }
 

@@ -19,8 +19,27 @@ public sealed class DeletionLedger([FromKeyedServices(DeletionLedger.StoreKey)] 
     public async Task<LedgerEntry?> FindAsync(string partition, string entryId, CancellationToken cancellationToken) =>
         (await store.ReadAsync<LedgerEntry>(Containers.Ledger, partition, entryId, cancellationToken).ConfigureAwait(false))?.Document;
 
-    public Task RecordAsync(string partition, string entryId, LedgerEntry entry, CancellationToken cancellationToken) =>
-        store.UpsertAsync(Containers.Ledger, partition, entryId, entry, cancellationToken);
+    /// <summary>The row of the item a schedule entry governs. Rows are keyed by the item's reference, so a door event's by its
+    /// building, never by the person it was about (O4: the ledger outlives the event, <see cref="ScheduleEntry.ItemRef"/>).</summary>
+    public Task<LedgerEntry?> FindAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return FindAsync(entry.RefPartition, entry.EntryId, cancellationToken);
+    }
+
+    /// <summary>A door event's row written before rows were keyed by building (partition = the person, id = the old
+    /// reference); null for every other kind. Read only when the item is found gone, to tell "deleted earlier" apart.</summary>
+    public async Task<LedgerEntry?> FindLegacyAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.LegacyItemRef is { } legacy ? await FindAsync(entry.ItemPartition, legacy.Replace('/', '~'), cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    public Task RecordAsync(ScheduleEntry entry, LedgerEntry deleted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return store.UpsertAsync(Containers.Ledger, entry.RefPartition, entry.EntryId, deleted, cancellationToken);
+    }
 
     /// <summary>Whether content with this hash under this recording was deleted before (a restored blob).</summary>
     public async Task<bool> WasDeletedAsync(string buildingId, string recordId, string sha256, CancellationToken cancellationToken)

@@ -106,7 +106,8 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
                 return Problems.BadRequest($"events[{i}]: 'at' is in the future or older than the accepted age.");
             }
 
-            if (batch.Events.Take(i).Any(x => x.EventId == e.EventId && x.SubjectId == e.SubjectId))
+            // An event is named by its building and id (O4: never by its person), so an id is unique in its building.
+            if (batch.Events.Take(i).Any(x => x.EventId == e.EventId))
             {
                 return Problems.BadRequest($"events[{i}]: 'eventId' appears twice in the batch.");
             }
@@ -164,7 +165,16 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
                 Rule = rule,
                 Deadline = record.Deadline,
             };
-            var bucket = await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false);
+            var (bucket, added) = await schedule.AddUniqueAsync(entry, cancellationToken).ConfigureAwait(false);
+            if (!added)
+            {
+                // Entries written before stay (harmless: a deadline whose item is absent is closed as "already gone").
+                return TypedResults.Problem(
+                    detail: $"'{e.EventId}' is the id of another stored event of this building; event ids are unique per building.",
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "Event id taken.");
+            }
+
             catalogued.Add(CataloguedItem.Of(entry, bucket.Key));
             records.Add((record, partition));
         }

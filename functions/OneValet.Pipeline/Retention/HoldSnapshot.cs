@@ -11,9 +11,16 @@ namespace OneValet.Pipeline.Retention;
 public sealed class HoldSnapshot(IReadOnlyList<HoldRecord> holds, Func<string, CancellationToken, Task<IReadOnlySet<string>>> recordingsOf)
 {
     private readonly Dictionary<string, IReadOnlySet<string>> _recordings = new(StringComparer.Ordinal);
+    private IReadOnlyList<string>? _inForce;
 
     /// <summary>The holds in force, explicit and implicit (open requests).</summary>
     public IReadOnlyList<HoldRecord> Holds { get; } = holds;
+
+    /// <summary>O6: the ids of every hold of the snapshot (those <see cref="CoveringAsync"/> asks), whatever its scope, in id
+    /// order. A deletion or "held" entry lists them (<see cref="Auditing.AuditRecord.HoldsInForce"/>) instead of naming the
+    /// person: the report shows no hold in force was left out of the decision, a resident's included, whose scope it can no
+    /// longer match.</summary>
+    public IReadOnlyList<string> InForce => _inForce ??= [.. Holds.Select(h => h.HoldId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     /// <summary>The holds that keep the item, in id order; empty when none does.</summary>
     public async Task<IReadOnlyList<HoldRecord>> CoveringAsync(ScheduleEntry entry, CancellationToken cancellationToken)

@@ -51,7 +51,8 @@ public sealed record HoldScope
                 && (To is null || entry.EventAt < To);
         }
 
-        return Items is not null && Items.Any(i => i == entry.ItemRef || RecordingPathMatches(i, entry));
+        // A door event listed by the reference it had before it was named by building (O4) is still covered.
+        return Items is not null && Items.Any(i => i == entry.ItemRef || (entry.LegacyItemRef is { } legacy && i == legacy) || RecordingPathMatches(i, entry));
     }
 
     private static bool RecordingPathMatches(string path, ScheduleEntry entry)

@@ -30,6 +30,7 @@ public sealed partial class RetentionEnforcer(
     FootageAnonymizer anonymizer,
     AuditLog audit,
     DeletionLedger ledger,
+    Faces.FacialEntryCheckEntries checkEntries,
     RetentionMetrics metrics,
     TimeProvider time,
     IOptions<RetentionOptions> options,
@@ -60,7 +61,7 @@ public sealed partial class RetentionEnforcer(
                 return;
             }
 
-            if (await EnforceEntryAsync(bucketKey, entry, covering, newlyHeld, cancellationToken).ConfigureAwait(false))
+            if (await EnforceEntryAsync(bucketKey, entry, covering, snapshot, newlyHeld, cancellationToken).ConfigureAwait(false))
             {
                 deleted++;
             }
@@ -126,7 +127,7 @@ public sealed partial class RetentionEnforcer(
         var snapshot = await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         var covering = (await snapshot.CoveringAsync(stored.Document, cancellationToken).ConfigureAwait(false)).Select(h => h.HoldId).ToList();
         var newlyHeld = new Dictionary<string, long>(StringComparer.Ordinal);
-        var deleted = await EnforceEntryAsync(bucketKey, stored, covering, newlyHeld, cancellationToken).ConfigureAwait(false);
+        var deleted = await EnforceEntryAsync(bucketKey, stored, covering, snapshot, newlyHeld, cancellationToken).ConfigureAwait(false);
         foreach (var (holdId, count) in newlyHeld)
         {
             await holds.UpdateAsync(holdId, h => h with { ItemsHeld = h.ItemsHeld + count }, cancellationToken).ConfigureAwait(false);
@@ -140,6 +141,7 @@ public sealed partial class RetentionEnforcer(
         string bucketKey,
         StoredRecord<ScheduleEntry> stored,
         List<string> covering,
+        HoldSnapshot snapshot,
         Dictionary<string, long> newlyHeld,
         CancellationToken cancellationToken)
     {
@@ -153,15 +155,15 @@ public sealed partial class RetentionEnforcer(
                     newlyHeld[holdId] = newlyHeld.GetValueOrDefault(holdId) + 1;
                 }
 
-                await AuditHeldAsync(entry, covering, cancellationToken).ConfigureAwait(false);
+                await AuditHeldAsync(entry, covering, snapshot, cancellationToken).ConfigureAwait(false);
                 await TryReplaceAsync(bucketKey, stored, entry with { Status = EntryStatus.Held, HeldBy = covering }, cancellationToken).ConfigureAwait(false);
             }
 
             return false;
         }
 
-        var doneAt = await DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false);
-        await TryReplaceAsync(bucketKey, stored, entry with { Status = EntryStatus.Done, DoneAt = doneAt, HeldBy = [] }, cancellationToken).ConfigureAwait(false);
+        var doneAt = await DeleteAndAuditAsync(entry, snapshot, cancellationToken).ConfigureAwait(false);
+        await TryMarkDoneAsync(bucketKey, stored, entry.Done(doneAt), cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -179,7 +181,7 @@ public sealed partial class RetentionEnforcer(
         var covering = await snapshot.CoveringAsync(entry, cancellationToken).ConfigureAwait(false);
         if (covering.Count > 0)
         {
-            await AuditHeldAsync(entry, [.. covering.Select(h => h.HoldId)], cancellationToken).ConfigureAwait(false);
+            await AuditHeldAsync(entry, [.. covering.Select(h => h.HoldId)], snapshot, cancellationToken).ConfigureAwait(false);
             if (resumeAfterHold)
             {
                 await schedule.AddAsync(entry, cancellationToken).ConfigureAwait(false);
@@ -188,10 +190,12 @@ public sealed partial class RetentionEnforcer(
             return new Enforcement(null, covering);
         }
 
-        return new Enforcement(await DeleteAndAuditAsync(entry, cancellationToken).ConfigureAwait(false), []);
+        return new Enforcement(await DeleteAndAuditAsync(entry, snapshot, cancellationToken).ConfigureAwait(false), []);
     }
 
-    private Task AuditHeldAsync(ScheduleEntry entry, List<string> covering, CancellationToken cancellationToken) =>
+    /// <summary>O6: a "held" entry names the item and the holds that keep it, and every hold the snapshot had in force (ids
+    /// only); never the person the item is about (O4: the entry outlives the item).</summary>
+    private Task AuditHeldAsync(ScheduleEntry entry, List<string> covering, HoldSnapshot snapshot, CancellationToken cancellationToken) =>
         audit.WriteAsync(AuditLog.IdFor("held", entry.ItemRef, string.Join(',', covering)), new AuditRecord
         {
             Action = "held",
@@ -201,6 +205,7 @@ public sealed partial class RetentionEnforcer(
             Obligation = "O6",
             Deadline = entry.Deadline,
             Holds = covering,
+            HoldsInForce = snapshot.InForce,
             How = "deletion skipped while the hold is active",
             At = entry.Deadline,
             DoneAt = time.GetUtcNow(),
@@ -213,15 +218,22 @@ public sealed partial class RetentionEnforcer(
     /// the same call, no evidence of anything). Idempotent; returns when it was done.
     /// The audit holds no content hash: the ledger keeps the original's (so restored bytes are recognised), the record the
     /// blurred form's; the audit proves what was done to which item under which rule, and needs neither.
+    /// Nor does it name the person the item was about (O4: the entry outlives a door event or capture by years, and "resident
+    /// r-x authenticated at B at T" is what the TDPA wants gone): no subject id, and a door event by its building
+    /// (<see cref="ScheduleEntry.ItemRef"/>). Instead it lists <see cref="AuditRecord.HoldsInForce"/>, every hold of
+    /// <paramref name="snapshot"/> (null: read now) in force when it was done, so the report can show a deletion did not ignore a hold whose
+    /// scope it can no longer match (a resident's, O6). A Facial Entry capture's check entry loses its person here too
+    /// (<see cref="Faces.FacialEntryCheckEntries"/>, O3).
     /// </summary>
-    internal async Task<DateTimeOffset> DeleteAndAuditAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    internal async Task<DateTimeOffset> DeleteAndAuditAsync(ScheduleEntry entry, HoldSnapshot? snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        snapshot ??= await holds.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         var anonymize = FootageAnonymizer.Applies(entry);
         var action = anonymize ? "anonymized" : "deleted";
         var auditId = AuditLog.IdFor(action, entry.ItemRef);
         var previous = await audit.ReadAsync(auditId, entry.Deadline, cancellationToken).ConfigureAwait(false);
-        var remembered = await ledger.FindAsync(entry.ItemPartition, entry.EntryId, cancellationToken).ConfigureAwait(false);
+        var remembered = await ledger.FindAsync(entry, cancellationToken).ConfigureAwait(false);
         var started = time.GetUtcNow();
         var record = new AuditRecord
         {
@@ -236,9 +248,9 @@ public sealed partial class RetentionEnforcer(
             Outcome = "started",
             At = entry.Deadline,
             DoneAt = started,
-            SubjectId = entry.SubjectId,
             BuildingId = entry.BuildingId,
             EventAt = entry.EventAt,
+            HoldsInForce = snapshot.InForce,
         };
         if (previous?.Outcome != "completed")
         {
@@ -255,6 +267,14 @@ public sealed partial class RetentionEnforcer(
         else
         {
             how = await deleter.DeleteAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        // O3, O4: the capture is gone, so its check entry stops naming who matched and whose consent it was.
+        await checkEntries.ForgetPersonAsync(entry, cancellationToken).ConfigureAwait(false);
+        if (remembered is null && previous is null && how.StartsWith("already", StringComparison.Ordinal))
+        {
+            // Gone already: a door event deleted before its ledger row was keyed by building has its row under the old key.
+            remembered = await ledger.FindLegacyAsync(entry, cancellationToken).ConfigureAwait(false);
         }
 
         var doneAt = time.GetUtcNow();
@@ -281,8 +301,20 @@ public sealed partial class RetentionEnforcer(
             }
         }
 
-        await ledger.RecordAsync(entry.ItemPartition, entry.EntryId, new LedgerEntry(entry.ItemRef, entry.Kind, entry.Category, entry.Rule.RuleId, entry.Deadline, doneAt, entry.Sha256), cancellationToken).ConfigureAwait(false);
+        await ledger.RecordAsync(entry, new LedgerEntry(entry.ItemRef, entry.Kind, entry.Category, entry.Rule.RuleId, entry.Deadline, doneAt, entry.Sha256), cancellationToken).ConfigureAwait(false);
         return doneAt;
+    }
+
+    private async Task TryMarkDoneAsync(string bucketKey, StoredRecord<ScheduleEntry> stored, ScheduleEntry done, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await schedule.MarkDoneAsync(bucketKey, stored, done, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RecordPreconditionFailedException or RecordNotFoundException)
+        {
+            // Another enforcer (timer and sweep racing) got there first; its result stands.
+        }
     }
 
     private async Task TryReplaceAsync(string bucketKey, StoredRecord<ScheduleEntry> stored, ScheduleEntry updated, CancellationToken cancellationToken)

@@ -110,8 +110,32 @@ public sealed record ScheduleEntry
 
     public DateTimeOffset? DoneAt { get; init; }
 
-    /// <summary>e.g. "recordingVersion/b1/door-1_cap-1/1": the reference audit entries and holds use.</summary>
-    public string ItemRef => ItemRefOf(Kind, ItemPartition, ItemId, Version);
+    /// <summary>e.g. "recordingVersion/b1/door-1_cap-1/1": the reference audit entries, holds, the catalogue and the
+    /// deletion ledger use. A door event's names its building, never its partition (the person it is about): the TDPA wants
+    /// that link gone with the event (O4), and the audit entries outlive it (<see cref="RefPartition"/>).</summary>
+    public string ItemRef => ItemRefOf(Kind, RefPartition, ItemId, Version);
+
+    /// <summary>The partition part of <see cref="ItemRef"/>: the building for a door event (O4), else the item's own partition.</summary>
+    public string RefPartition => Kind == ItemKind.DoorEvent ? BuildingId : ItemPartition;
+
+    /// <summary>The reference entries had before door events were named by building (<c>doorEvent/{partition}/{id}/0</c>):
+    /// an entry, hold or ledger row stored before still uses it. Null where it is the same as <see cref="ItemRef"/>.</summary>
+    public string? LegacyItemRef => Kind == ItemKind.DoorEvent && ItemPartition != BuildingId ? ItemRefOf(Kind, ItemPartition, ItemId, Version) : null;
+
+    /// <summary>
+    /// The entry as kept once its item is gone: marked done, and without what tied the item to a person (O4, O5: a done
+    /// entry is kept as the record of what was enforced, longer than the item): no <see cref="SubjectId"/>, and a door
+    /// event's partition (the resident) replaced by its building. Other kinds keep their partition, which is part of their
+    /// reference (an enrollment's or a resident's identifiers' is the pseudonymous resident id, as their deletion entry is).
+    /// </summary>
+    public ScheduleEntry Done(DateTimeOffset doneAt) => this with
+    {
+        Status = EntryStatus.Done,
+        DoneAt = doneAt,
+        HeldBy = [],
+        SubjectId = null,
+        ItemPartition = RefPartition,
+    };
 
     public static string ItemRefOf(ItemKind kind, string partition, string id, int version) =>
         string.Create(CultureInfo.InvariantCulture, $"{JsonNamingPolicyName(kind)}/{partition}/{id}/{version}");
@@ -163,6 +187,35 @@ public sealed class RetentionSchedule(IRecordStore store, IOptions<RetentionOpti
         return new BucketRecord(key, dueAt);
     }
 
+    /// <summary>
+    /// <see cref="AddAsync"/> for an item whose id is only unique in its building (a door event, named by its building, O4):
+    /// false, and nothing written, when the bucket holds a live entry of another item under the same id (the same event id
+    /// for another person), which an upsert would overwrite, leaving that item with no deadline. Costs nothing more than
+    /// <see cref="AddAsync"/> unless the id is taken.
+    /// </summary>
+    public async Task<(BucketRecord Bucket, bool Added)> AddUniqueAsync(ScheduleEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var (key, dueAt) = BucketFor(entry.Deadline);
+        try
+        {
+            await store.CreateAsync(Containers.Schedule, key, entry.EntryId, entry with { Status = EntryStatus.Pending }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RecordConflictException)
+        {
+            var existing = (await store.ReadAsync<ScheduleEntry>(Containers.Schedule, key, entry.EntryId, cancellationToken).ConfigureAwait(false))?.Document;
+            if (existing is not null && existing.Status != EntryStatus.Done && existing.ItemPartition != entry.ItemPartition)
+            {
+                return (new BucketRecord(key, dueAt), false);
+            }
+
+            await store.UpsertAsync(Containers.Schedule, key, entry.EntryId, entry with { Status = EntryStatus.Pending }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnsureBucketAsync(key, dueAt, cancellationToken).ConfigureAwait(false);
+        return (new BucketRecord(key, dueAt), true);
+    }
+
     /// <summary>Removes an entry that no longer applies (re-consent before the reference-data deadline, O5).</summary>
     public Task<bool> CancelAsync(ItemKind kind, string partition, string id, int version, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
@@ -204,6 +257,23 @@ public sealed class RetentionSchedule(IRecordStore store, IOptions<RetentionOpti
     {
         ArgumentNullException.ThrowIfNull(entry);
         return store.ReplaceAsync(Containers.Schedule, bucketKey, entry.Id, updated, entry.ETag, cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks an entry done (<paramref name="done"/>, from <see cref="ScheduleEntry.Done"/>), guarded by its ETag. An entry
+    /// stored under the id a door event had before it was named by building (<c>doorEvent~{resident}~...</c>, O4) moves to its
+    /// id now, so no done entry keeps the person in its id either.
+    /// </summary>
+    public async Task MarkDoneAsync(string bucketKey, StoredRecord<ScheduleEntry> stored, ScheduleEntry done, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(done);
+        await store.ReplaceAsync(Containers.Schedule, bucketKey, stored.Id, done, stored.ETag, cancellationToken).ConfigureAwait(false);
+        if (stored.Id != done.EntryId)
+        {
+            await store.UpsertAsync(Containers.Schedule, bucketKey, done.EntryId, done, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(Containers.Schedule, bucketKey, stored.Id, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Drops a bucket from the index once nothing in it is pending or held; its done entries stay as the record

@@ -68,7 +68,7 @@ public sealed class CatalogueEvidenceTests
 
         // The deadline of r-b's event goes missing from the schedule (a lost write): its record stays, nothing would delete it.
         var item = catalogued.Entry.Catalogued!.Single(i => i.ItemId == "ev-2");
-        Assert.True(await h.Store.DeleteAsync(Containers.Schedule, item.Bucket!, ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, "r-b", "ev-2", 0).Replace('/', '~')));
+        Assert.True(await h.Store.DeleteAsync(Containers.Schedule, item.Bucket!, ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, "b-1", "ev-2", 0).Replace('/', '~')));
         o1 = Assert.Single((await loader.BuildAsync(day, day.AddDays(1), default)).Lines, l => l.Id == "O1:catalogued");
         Assert.Equal((LineStatus.Missed, 1, 2), (o1.Status, o1.Missed, o1.OnTime));
         var missed = Assert.Single(o1.Items, i => i.State == ItemState.Missed);

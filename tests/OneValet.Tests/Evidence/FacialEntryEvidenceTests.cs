@@ -117,6 +117,92 @@ public sealed class FacialEntryEvidenceTests
         Assert.Contains("after residents/r-alice's facial-entry-consent-withdrawn", missed.Note, StringComparison.Ordinal);
         Assert.Equal(ConsentAudit.IdFor(ConsentAudit.Withdrawn, "r-alice", withdrawnAt), missed.AuditIds[^1]);
         Assert.Equal(ItemState.OnTime, Assert.Single(o3.Items, i => i.ItemRef == "recordings/b-1/door-1_cap-1").State);
+
+        // 90 days on the captures are deleted (O4) and their check entries lose Alice and her consent: the verdict the records
+        // gave at the deletion (the pipeline reads the truth again by then) still names the capture, citing its check alone.
+        misread.Ignored = null;
+        face.FailWhen = null;
+        h.Clock.Advance(TimeSpan.FromDays(91));
+        await h.Get<RetentionSweep>().EnforceDueAsync(default);
+        Assert.Null(await store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-1", afterwards.Id));
+        o3 = Assert.Single((await loader.BuildAsync(Monday.AddDays(-1), Monday.AddDays(1), default)).Lines, l => l.Id == "O3:consent");
+        Assert.Equal((LineStatus.Missed, 2, 1, 1), (o3.Status, o3.Due, o3.OnTime, o3.Missed));
+        missed = Assert.Single(o3.Items, i => i.State == ItemState.Missed);
+        Assert.Equal("recordings/b-1/door-1_cap-2", missed.ItemRef);
+        Assert.Equal([FacialEntryChecks.AuditIdFor(afterwards)], missed.AuditIds);
+        Assert.Contains("after the consent's withdrawal or the resident's move-out", missed.Note, StringComparison.Ordinal);
+        Assert.Contains("removed under O4", missed.Note, StringComparison.Ordinal);
+        Assert.DoesNotContain("r-alice", missed.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_a_capture_is_deleted_under_O4_its_check_entry_loses_the_person_and_keeps_the_verdict_the_report_then_shows()
+    {
+        var face = Fake();
+        await using var h = await StartAsync(face);
+        await RegisterAsync(h, "r-alice", "b-1");
+        await ConsentAsync(h, "r-alice");
+        var givenAt = h.Clock.GetUtcNow();
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        h.Clock.Advance(TimeSpan.FromHours(1));
+        var verified = await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor);
+        var stranger = await CaptureAsync(h, "b-1", "cap-2", Stranger);
+        var consentId = ConsentAudit.IdFor(ConsentAudit.Given, "r-alice", givenAt);
+        var day = new DateTimeOffset(Monday.UtcDateTime.Date, TimeSpan.Zero);
+        var loader = h.Get<ComplianceReportLoader>();
+
+        // While the captures exist, the report proves O3 from the check and consent entries, naming Alice.
+        var o3 = Assert.Single((await loader.BuildAsync(day, day.AddDays(1), default)).Lines, l => l.Id == "O3:consent");
+        Assert.StartsWith("verified under the consent of residents/r-alice", Assert.Single(o3.Items, i => i.ItemRef == "recordings/b-1/door-1_cap-1").Note, StringComparison.Ordinal);
+
+        // At 90 days (O4) both go, and with them every trace of whom they matched and whose consent let them be sent.
+        h.Clock.Advance(TimeSpan.FromDays(90));
+        await h.Get<RetentionSweep>().EnforceDueAsync(default);
+        Assert.Null(await h.Store.ReadAsync<RecordingRecord>(Containers.Recordings, "b-1", verified.Id));
+        var audit = h.Get<AuditLog>();
+        var checks = new List<AuditRecord>();
+        foreach (var capture in new[] { verified, stranger })
+        {
+            checks.Add((await audit.ReadAsync(FacialEntryChecks.AuditIdFor(capture), capture.CapturedAt, default))!);
+        }
+
+        Assert.All(checks, c =>
+        {
+            Assert.Equal((null, null, (DateTimeOffset?)null), (c.SubjectId, c.ConsentEntryId, c.ConsentAt));
+            Assert.Equal(ItemState.OnTime, c.ConsentVerdict!.State);
+            var json = JsonSerializer.Serialize(c, RecordJson.Options);
+            Assert.DoesNotContain("r-alice", json, StringComparison.Ordinal);
+            Assert.DoesNotContain(consentId, json, StringComparison.Ordinal);
+            Assert.DoesNotContain(RecordJson.Timestamp(givenAt), json, StringComparison.Ordinal);
+        });
+        Assert.Equal(["verified", "not-verified"], checks.Select(c => c.ReasonCode));
+        Assert.Equal(("recordings/b-1/door-1_cap-1", "b-1", verified.CapturedAt), (checks[0].ItemRef, checks[0].BuildingId, checks[0].EventAt));
+        Assert.StartsWith("verified under the matched resident's own consent", checks[0].ConsentVerdict!.Note, StringComparison.Ordinal);
+        Assert.StartsWith("not-verified under a live consent of a resident of the building", checks[1].ConsentVerdict!.Note, StringComparison.Ordinal);
+
+        // The deletions themselves: by reference and building, the holds in force listed (none), no person.
+        var deletions = (await h.AuditsAsync()).Where(a => a is { Action: "deleted", Outcome: "completed" } && a.ItemRef.StartsWith("recordingVersion/b-1/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, deletions.Count);
+        Assert.All(deletions, d => Assert.Equal((null, 0), (d.SubjectId, d.HoldsInForce!.Count)));
+
+        // The report now shows the verdicts kept, says why it cannot re-prove them, and cites the check entry alone.
+        o3 = Assert.Single((await loader.BuildAsync(day, day.AddDays(1), default)).Lines, l => l.Id == "O3:consent");
+        Assert.Equal((LineStatus.Met, 2, 2), (o3.Status, o3.Due, o3.OnTime));
+        Assert.All(o3.Items, i =>
+        {
+            Assert.Single(i.AuditIds);
+            Assert.Contains("removed under O4", i.Note, StringComparison.Ordinal);
+            Assert.DoesNotContain("r-alice", i.Note, StringComparison.Ordinal);
+        });
+
+        // Rewriting is idempotent: a rerun of the deletion path leaves the entry as it is.
+        var again = await audit.ReadAsync(FacialEntryChecks.AuditIdFor(verified), verified.CapturedAt, default);
+        await h.Get<FacialEntryCheckEntries>().ForgetPersonAsync(new ScheduleEntry
+        {
+            Kind = ItemKind.RecordingVersion, ItemPartition = "b-1", ItemId = verified.Id, Version = 1, Sha256 = verified.Sha256, BuildingId = "b-1", EventAt = verified.CapturedAt,
+            Category = DataCategories.FacialEntryAuthentication, Rule = h.Get<RetentionPolicy>().ForAuthenticationEvent(), Deadline = h.Clock.GetUtcNow(),
+        }, default);
+        Assert.Equal(again, await audit.ReadAsync(FacialEntryChecks.AuditIdFor(verified), verified.CapturedAt, default));
     }
 
     [Fact]

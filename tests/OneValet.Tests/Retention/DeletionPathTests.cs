@@ -59,7 +59,9 @@ public sealed class DeletionPathTests
         Assert.StartsWith("1 ", footage.Category, StringComparison.Ordinal);
         Assert.Equal(clip.Deadline, footage.Until);
         Assert.Contains(outcome.Kept, k => k.Category == "this request's record" && k.Until == now.AddDays(730));
-        Assert.Contains(await h.AuditsAsync(), a => a.Action == "held" && a.ItemRef == $"doorEvent/{subject}/e-in-window/0" && a.Holds!.SequenceEqual(["hold-window"]));
+        // O4, O6: the held entry names the event by its building (never the person) and lists the holds in force.
+        Assert.Contains(await h.AuditsAsync(), a => a.Action == "held" && a.ItemRef == $"doorEvent/{Building}/e-in-window/0" && a.Holds!.SequenceEqual(["hold-window"])
+            && a.SubjectId is null && a.HoldsInForce!.Contains("hold-window"));
 
         // Released: the held event goes by itself (its entry joined the schedule, due now), without a new request.
         await h.Get<HoldRegistry>().ReleaseAsync("hold-window", h.Clock.GetUtcNow(), default);

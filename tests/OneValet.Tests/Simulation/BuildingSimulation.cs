@@ -266,12 +266,12 @@ internal sealed class BuildingSimulation
             await TimedAsync("facial entry", () => CapturesAsync(day, morning)).ConfigureAwait(false);
             if (mutated && _plan.Mutation == Mutation.DeletionSkipped && SkippedItem is null)
             {
-                SkippedItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, _firstEventPartition!, $"e-{day}-0", 0);
+                SkippedItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, Building, $"e-{day}-0", 0); // O4: named by building, never the person
             }
 
             if (mutated && _plan.Mutation == Mutation.DeletionUnaudited && UnauditedItem is null)
             {
-                UnauditedItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, _firstEventPartition!, $"e-{day}-0", 0);
+                UnauditedItem = ScheduleEntry.ItemRefOf(ItemKind.DoorEvent, Building, $"e-{day}-0", 0); // O4: named by building, never the person
             }
 
             await AtAsync(morning.AddHours(9)).ConfigureAwait(false);

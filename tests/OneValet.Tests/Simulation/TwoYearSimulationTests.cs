@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using OneValet.Pipeline.Evidence;
 using OneValet.Tests.Infrastructure;
 using Xunit;
@@ -63,7 +64,20 @@ public sealed class TwoYearSimulationTests(ITestOutputHelper output, MailDevFixt
         Assert.True(checks.GetValueOrDefault(Pipeline.Faces.FaceVerificationStatus.Verified) > 300 && checks.GetValueOrDefault(Pipeline.Faces.FaceVerificationStatus.NotVerified) > 100, simulation.FacialEntryFigures);
         var o3 = Assert.Single(report.Lines, l => l.Id == "O3:consent");
         Assert.Equal(checks.Values.Sum(), o3.Due);
-        Assert.Equal(checks[Pipeline.Faces.FaceVerificationStatus.Verified], o3.Items.Count(i => i.Note!.StartsWith("verified under the consent of residents/", StringComparison.Ordinal) && i.AuditIds.Count == 2));
+        // A capture still stored is judged from its check and consent entries; one deleted since (O4) by the verdict its check
+        // entry kept when it lost the person, citing that entry alone.
+        var stillStored = o3.Items.Count(i => i.Note!.StartsWith("verified under the consent of residents/", StringComparison.Ordinal) && i.AuditIds.Count == 2);
+        var deletedSince = o3.Items.Count(i => i.Note!.StartsWith("verified under the matched resident's own consent", StringComparison.Ordinal) && i.Note.Contains("removed under O4", StringComparison.Ordinal) && i.AuditIds.Count == 1);
+        Assert.Equal(checks[Pipeline.Faces.FaceVerificationStatus.Verified], stillStored + deletedSince);
+        Assert.True(deletedSince > 300 && stillStored > 0, $"{deletedSince} deleted, {stillStored} still stored");
+
+        // O4 (TDPA): of every door event and Facial Entry capture deleted in the two years, nothing kept (audit entries, the
+        // done schedule entry, the ledger row, the capture's check) names the resident or their consent entry.
+        var residents = Enumerable.Range(1, figures.Residents).Select(n => "r-" + n.ToString("D4", CultureInfo.InvariantCulture)).ToList();
+        var ledger = h.Services.GetRequiredKeyedService<Pipeline.Storage.IRecordStore>(Pipeline.Retention.DeletionLedger.StoreKey);
+        var trail = await Privacy.DeletedAuthenticationTrail.AssertNoPersonAsync(simulation.AuditorStore, ledger, BuildingSimulation.Start, simulation.End.AddDays(1), residents);
+        output.WriteLine($"deleted and checked for people: {trail}");
+        Assert.True(trail.DoorEvents > 1000 && trail.Captures > 500 && trail.ChecksRewritten > 300 && trail.ChecksUnderLiveConsent > 300, trail.ToString());
         // O1: every door event, recording and enrollment of the two years is listed as stored with its rule, and found in the
         // schedule (the enrollments' deadlines start later).
         var o1 = Assert.Single(report.Lines, l => l.Id == "O1:catalogued");
