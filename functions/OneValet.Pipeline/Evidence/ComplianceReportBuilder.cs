@@ -304,7 +304,7 @@ public static class ComplianceReportBuilder
             if (a.ConsentVerdict is { } verdict)
             {
                 var note = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{verdict.Note} (judged from the records at {verdict.JudgedAt:O}, when the capture was deleted under O4; the per-person proof was removed then, as the TDPA asks, and cannot be re-proved)");
+                    $"{verdict.Note} (judged from the records at {verdict.JudgedAt:O}, when the capture was deleted; the per-person proof was removed under O4, as the TDPA asks, and cannot be re-proved)");
                 items.Add(new ReportItem(a.ItemRef, at, verdict.State == ItemState.OnTime ? at : null, null, verdict.State, [view.Id], note));
                 continue;
             }

@@ -41,8 +41,8 @@ public sealed class DoorEventTrailTests
 
         // While the events live, their schedule entries keep the partition (the deleter needs it) under ids by building.
         var rule = h.Get<RetentionPolicy>().ForAuthenticationEvent();
-        var (bucket, _) = h.Get<RetentionSchedule>().BucketFor(events[0].At + rule.Period);
-        var live = (await h.Store.ReadAsync<ScheduleEntry>(Containers.Schedule, bucket, $"doorEvent~{Building}~ev-1~0"))!.Document;
+        var buckets = events.ToDictionary(e => e.EventId, e => h.Get<RetentionSchedule>().BucketFor(e.At + rule.Period).Key);
+        var live = (await h.Store.ReadAsync<ScheduleEntry>(Containers.Schedule, buckets["ev-1"], $"doorEvent~{Building}~ev-1~0"))!.Document;
         Assert.Equal(("r-tdpa-a", "r-tdpa-a", $"doorEvent/{Building}/ev-1/0"), (live.ItemPartition, live.SubjectId, live.ItemRef));
 
         // Holds in force at the deadline that keep none of these: another resident, another building's window (O6).
@@ -63,7 +63,7 @@ public sealed class DoorEventTrailTests
             Assert.Equal(["hold-other-building", "hold-other-resident"], deleted.HoldsInForce);
             Assert.DoesNotContain(audits, a => a.ItemRef.StartsWith("doorEvent/", StringComparison.Ordinal) && JsonSerializer.Serialize(a, RecordJson.Options).Contains("r-tdpa", StringComparison.Ordinal));
 
-            var done = (await h.Store.ReadAsync<ScheduleEntry>(Containers.Schedule, bucket, itemRef.Replace('/', '~')))!.Document;
+            var done = (await h.Store.ReadAsync<ScheduleEntry>(Containers.Schedule, buckets[e.EventId], itemRef.Replace('/', '~')))!.Document;
             Assert.Equal((EntryStatus.Done, null, Building), (done.Status, done.SubjectId, done.ItemPartition));
             var row = await h.Services.GetRequiredKeyedService<IRecordStore>(DeletionLedger.StoreKey).ReadAsync<LedgerEntry>(Containers.Ledger, Building, itemRef.Replace('/', '~'));
             Assert.Equal(itemRef, row!.Document.ItemRef);
