@@ -830,22 +830,24 @@ internal sealed class BuildingSimulation
             return read;
         }
 
+        // Ingestion writes a door event's deadline with a create (its id is unique in its building), a retry with an upsert.
         public Task<StoredRecord<T>> CreateAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default) =>
-            inner.CreateAsync(container, partitionKey, id, document, cancellationToken);
+            Dropped(container, document)
+                ? Task.FromResult(new StoredRecord<T>(id, partitionKey, "\"dropped\"", document))
+                : inner.CreateAsync(container, partitionKey, id, document, cancellationToken);
 
-        public Task<StoredRecord<T>> UpsertAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default)
-        {
-            // The write is lost, and the writer is told it was made.
-            var dropped = (container, document) switch
-            {
-                (Containers.Schedule, ScheduleEntry { Kind: ItemKind.DoorEvent } e) => e.ItemId == simulation()?.UnruledEvent,
-                (Containers.Audit, AuditRecord { Action: "deleted" } a) => a.ItemRef == simulation()?.UnauditedItem,
-                _ => false,
-            };
-            return dropped
+        public Task<StoredRecord<T>> UpsertAsync<T>(string container, string partitionKey, string id, T document, CancellationToken cancellationToken = default) =>
+            Dropped(container, document)
                 ? Task.FromResult(new StoredRecord<T>(id, partitionKey, "\"dropped\"", document))
                 : inner.UpsertAsync(container, partitionKey, id, document, cancellationToken);
-        }
+
+        /// <summary>The write is lost, and the writer is told it was made.</summary>
+        private bool Dropped<T>(string container, T document) => (container, document) switch
+        {
+            (Containers.Schedule, ScheduleEntry { Kind: ItemKind.DoorEvent } e) => e.ItemId == simulation()?.UnruledEvent,
+            (Containers.Audit, AuditRecord { Action: "deleted" } a) => a.ItemRef == simulation()?.UnauditedItem,
+            _ => false,
+        };
 
         public Task<StoredRecord<T>> ReplaceAsync<T>(string container, string partitionKey, string id, T document, string ifMatchETag, CancellationToken cancellationToken = default) =>
             inner.ReplaceAsync(container, partitionKey, id, document, ifMatchETag, cancellationToken);
