@@ -16,7 +16,8 @@ namespace OneValet.Tests.WebConsole;
 /// local host: every view renders the API's data for the role signed in, every action changes what the API reports, a
 /// property manager cannot reach another building's tasks (in the page or through the API), the console is usable by
 /// keyboard alone, and axe-core finds no serious or critical accessibility violation (WCAG 2.2 AA rules). Screenshots of
-/// each view go to docs/console (README shows them).
+/// each view go to a temp folder, or to docs/console (README shows them) with ONEVALET_UPDATE_SCREENSHOTS=1
+/// (<see cref="ConsoleHost.ScreenshotFolder"/>).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed partial class ConsoleBrowserTests(ITestOutputHelper output)

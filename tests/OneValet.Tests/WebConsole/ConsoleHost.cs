@@ -193,10 +193,23 @@ internal sealed partial class ConsoleHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves a screenshot of the page as docs/console/{name}.png (README shows them).</summary>
+    /// <summary>The environment variable that sends the screenshots to docs/console (README, "The console").</summary>
+    public const string UpdateScreenshots = "ONEVALET_UPDATE_SCREENSHOTS";
+
+    /// <summary>
+    /// Where screenshots go: the temp folder's <c>onevalet-tests/console-screenshots</c>, so that a test run leaves the
+    /// repository as it was; docs/console (the committed ones README shows) only when <see cref="UpdateScreenshots"/> is
+    /// set to 1 in the environment.
+    /// </summary>
+    public static string ScreenshotFolder { get; } =
+        Environment.GetEnvironmentVariable(UpdateScreenshots) == "1"
+            ? Path.Combine(RepositoryPaths.Root, "docs", "console")
+            : Path.Combine(Path.GetTempPath(), "onevalet-tests", "console-screenshots");
+
+    /// <summary>Saves a screenshot of the page as {name}.png in <see cref="ScreenshotFolder"/>.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var folder = Path.Combine(RepositoryPaths.Root, "docs", "console");
+        var folder = ScreenshotFolder;
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
