@@ -6,6 +6,9 @@ using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Microsoft.Playwright;
 using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Calendars;
+using OneValet.Pipeline.Requests;
+using OneValet.Pipeline.Storage;
 using OneValet.Tests.EndToEnd;
 using OneValet.Tests.Infrastructure;
 using Xunit;
@@ -169,6 +172,49 @@ internal sealed partial class ConsoleHost : IAsyncDisposable
             var audit = await Host.Http.GetStringAsync(new Uri($"audit?from={day}T00:00:00Z&to={now.AddDays(1).UtcDateTime:yyyy-MM-dd}T00:00:00Z&pageSize=1000", UriKind.Relative));
             return audit.Contains("\"quarantined\"", StringComparison.Ordinal) && audit.Contains("\"deleted\"", StringComparison.Ordinal);
         }, Wait);
+    }
+
+    /// <summary>
+    /// A request about a resident on file as intake builds it at <paramref name="receivedAt"/> (PrivacyRequestService's
+    /// <c>NewRecord</c>: the jurisdiction from the record, D1's clocks: the jurisdiction's response period, receipt
+    /// confirmed within 10 business days of its calendar), just received. Written by <see cref="StoreRequestsAsync"/>.
+    /// </summary>
+    public static PrivacyRequestRecord RequestAsReceived(string residentId, string jurisdiction, DateTimeOffset receivedAt)
+    {
+        var calendars = BusinessCalendars.Default;
+        var calendar = calendars.CalendarFor(jurisdiction, null);
+        return new PrivacyRequestRecord
+        {
+            RequestId = "req-" + Guid.NewGuid().ToString("N")[..16],
+            Type = RequestType.Access,
+            Jurisdiction = jurisdiction,
+            JurisdictionSource = "record",
+            Calendar = calendar,
+            Channel = "phone",
+            SubjectId = residentId,
+            ReceivedAt = receivedAt,
+            AcknowledgeBy = calendars.Get(calendar).AddBusinessDays(receivedAt, 10, calendars.ZoneFor(calendar)),
+            DueAt = receivedAt + PrivacyRequestService.ResponsePeriod(jurisdiction),
+            Status = RequestStatus.Received,
+            Steps = [new RequestStep("received", "done", receivedAt)],
+        };
+    }
+
+    /// <summary>
+    /// Writes requests into the local host's own record store (the SQLite file the host reads, no mock) as intake's
+    /// <c>RegisterAsync</c> does: each record, and its entries in the open index and its month's index. One transaction
+    /// per kind instead of a call each: how a test gets many requests, or ones received in the past (the API has no way to
+    /// backdate one), without waiting for intake.
+    /// </summary>
+    public async Task StoreRequestsAsync(IReadOnlyCollection<PrivacyRequestRecord> records)
+    {
+        var store = Host.OpenStore();
+        await store.ImportAsync(Containers.Requests, records.Select(r => (r.RequestId, PrivacyRequestRecord.DocumentId, r)));
+        await store.ImportAsync(Containers.Requests, records.SelectMany(r =>
+        {
+            var entry = new RequestIndexEntry(r.RequestId, r.Type, r.ReceivedAt, r.DueAt, r.Status.ToString());
+            return new[] { ("open", r.RequestId, entry), (PrivacyRequestService.ReceivedPartition(r.ReceivedAt), r.RequestId, entry) };
+        }));
     }
 
     public async Task<int> TaskCountAsync(string building) =>
