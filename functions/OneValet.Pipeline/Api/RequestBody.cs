@@ -22,7 +22,7 @@ public static class RequestBody
 
         if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, TypedResults.Problem(detail: "Send the body as application/json.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type."));
+            return (null, Problems.UnsupportedMediaType("Send the body as application/json."));
         }
 
         byte[] bytes;
@@ -56,7 +56,7 @@ public static class RequestBody
         catch (JsonException e)
         {
             // The path and position help the caller; the message never echoes the body's values.
-            return (null, Problems.BadRequest($"The body is not valid JSON for this route (at {e.Path ?? "$"}, line {e.LineNumber}).", null));
+            return (null, Problems.BadRequest($"The body is not valid JSON for this route (at {e.Path ?? "$"}, line {e.LineNumber})."));
         }
     }
 
@@ -116,7 +116,7 @@ public static class RequestBody
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult TooLarge() =>
-        TypedResults.Problem(detail: $"The body is larger than {MaxBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large.");
+        Problems.TooLarge($"The body is larger than {MaxBytes} bytes.", "Body too large.");
 
     /// <summary>Stops reading past a limit (a chunked body has no Content-Length to check up front).</summary>
     private sealed class LimitedStream(Stream inner, long limit) : Stream

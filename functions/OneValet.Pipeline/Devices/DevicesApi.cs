@@ -34,8 +34,8 @@ public sealed class DevicesApi(DeviceRegistry registry, TimeProvider time)
         {
             DeviceChange.Registered => TypedResults.Json(device, ApiJson.Options, statusCode: StatusCodes.Status201Created),
             DeviceChange.Updated => TypedResults.Json(device, ApiJson.Options),
-            DeviceChange.Retired => Conflict("device-retired", "The device is retired; a retired device is never reactivated. Register the replacement under a new id."),
-            _ => Conflict("device-in-other-building", "This device id is registered to another building."),
+            DeviceChange.Retired => Problems.Conflict("The device is retired; a retired device is never reactivated. Register the replacement under a new id.", "device-retired"),
+            _ => Problems.Conflict("This device id is registered to another building.", "device-in-other-building"),
         };
     }
 
@@ -51,7 +51,4 @@ public sealed class DevicesApi(DeviceRegistry registry, TimeProvider time)
         UploadName.IsValidId(buildingId)
             ? TypedResults.Json(await registry.ListAsync(buildingId, cancellationToken).ConfigureAwait(false), ApiJson.Options)
             : Problems.BadRequest("buildingId: [a-z0-9-]{1,64}.");
-
-    internal static IResult Conflict(string code, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict.", extensions: new Dictionary<string, object?> { ["code"] = code });
 }

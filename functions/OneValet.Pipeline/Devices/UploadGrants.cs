@@ -51,12 +51,12 @@ public sealed class UploadGrants(DeviceRegistry registry, BlobServiceClient blob
         var device = await registry.ReadAsync(buildingId, deviceId, cancellationToken).ConfigureAwait(false);
         if (device is null)
         {
-            return DevicesApi.Conflict("unknown-device", "This device is not registered in this building: property management registers it first.");
+            return Problems.Conflict("This device is not registered in this building: property management registers it first.", "unknown-device");
         }
 
         if (device.Status == DeviceStatus.Retired)
         {
-            return TypedResults.Problem(detail: "This device is retired: it gets no upload grants.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", extensions: new Dictionary<string, object?> { ["code"] = "device-retired" });
+            return Problems.Forbidden("This device is retired: it gets no upload grants.", "device-retired");
         }
 
         var (input, problem) = await RequestBody.ReadAsync<UploadGrantInput>(request, cancellationToken).ConfigureAwait(false);
@@ -81,7 +81,7 @@ public sealed class UploadGrants(DeviceRegistry registry, BlobServiceClient blob
             // The registry's doors, narrowed by the token's doors when it names any: the smaller of the two grants.
             if (!device.Covers(buildingId, name.DoorId) || (asDevice && caller!.DoorIds.Count > 0 && !caller.DoorIds.Contains(name.DoorId)))
             {
-                return TypedResults.Problem(detail: "A door named is not one of this device's doors.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", extensions: new Dictionary<string, object?> { ["code"] = "door-not-granted" });
+                return Problems.Forbidden("A door named is not one of this device's doors.", "door-not-granted");
             }
 
             names.Add(name.BlobName);

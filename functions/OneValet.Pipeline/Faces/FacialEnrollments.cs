@@ -92,14 +92,14 @@ public sealed partial class FacialEnrollments(
         }
         catch (FaceImageRejectedException e)
         {
-            return TypedResults.Problem(detail: e.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The image cannot be enrolled.", extensions: new Dictionary<string, object?> { ["code"] = e.Code });
+            return Problems.Unprocessable(e.Message, e.Code, "The image cannot be enrolled.");
         }
         catch (RequestFailedException e)
         {
             // The face service or storage failed (not the caller's image): nothing half-made was kept.
             LogServiceFailed(logger, e.Status);
             return e.Status is 0 or 429 or >= 500
-                ? TypedResults.Problem(detail: "A service did not answer; nothing was enrolled. Try again later.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.")
+                ? Problems.ServiceUnavailable("A service did not answer; nothing was enrolled. Try again later.")
                 : TypedResults.Problem(detail: "A service refused the enrollment; nothing was enrolled.", statusCode: StatusCodes.Status502BadGateway, title: "Bad gateway.");
         }
     }
@@ -202,7 +202,7 @@ public sealed partial class FacialEnrollments(
                 await faces.DeletePersonAsync(record.BuildingId, Guid.Parse(person), cancellationToken).ConfigureAwait(false);
             }
 
-            return TypedResults.Problem(detail: "Another enrollment was being made at the same time; try again.", statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
+            return Problems.Conflict("Another enrollment was being made at the same time; try again.");
         }
 
         try
@@ -289,11 +289,10 @@ public sealed partial class FacialEnrollments(
         // Holds first, every scope (O6); a held reference stays as it is (the resident can withdraw consent to stop its use).
         if (!(await enforcer.DeleteUnlessHeldAsync(entry, null, resumeAfterHold, cancellationToken).ConfigureAwait(false)).Deleted)
         {
-            return TypedResults.Problem(
-                detail: "Your enrollment is kept under a hold the law allows (O6) and cannot be replaced or removed now; withdraw your consent to stop its use at once.",
-                statusCode: StatusCodes.Status409Conflict,
-                title: "Kept under a hold.",
-                extensions: new Dictionary<string, object?> { ["code"] = "held" });
+            return Problems.Conflict(
+                "Your enrollment is kept under a hold the law allows (O6) and cannot be replaced or removed now; withdraw your consent to stop its use at once.",
+                "held",
+                "Kept under a hold.");
         }
 
         return null;
@@ -302,13 +301,12 @@ public sealed partial class FacialEnrollments(
     private static int VersionOf(FacialEnrollmentRecord enrollment) =>
         (int)Math.Clamp((enrollment.EnrolledAt - VersionEpoch).TotalSeconds, 1, int.MaxValue);
 
-    private static IResult ConsentRequired(ResidentRecord resident) => TypedResults.Problem(
-        detail: resident.MovedOutAt is not null
+    private static IResult ConsentRequired(ResidentRecord resident) => Problems.Conflict(
+        resident.MovedOutAt is not null
             ? "A resident who has moved out cannot enroll in Facial Entry. Nothing was processed."
             : "Enrollment needs a live Facial Entry consent: give it first (POST /api/residents/{residentId}/consents/facial-entry). Nothing was processed.",
-        statusCode: StatusCodes.Status409Conflict,
-        title: "Facial Entry consent required.",
-        extensions: new Dictionary<string, object?> { ["code"] = "consent-required" });
+        "consent-required",
+        "Facial Entry consent required.");
 
     private async Task<ResidentRecord?> ReadResidentAsync(string residentId, CancellationToken cancellationToken) =>
         (await store.ReadAsync<ResidentRecord>(Containers.Residents, residentId, ResidentRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;

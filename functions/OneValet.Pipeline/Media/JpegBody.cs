@@ -25,7 +25,7 @@ public static class JpegBody
         var mediaType = request.ContentType?.Split(';')[0].Trim();
         if (!string.Equals(mediaType, "image/jpeg", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, TypedResults.Problem(detail: $"Send the {what} as the body, with content type image/jpeg.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type."));
+            return (null, Problems.UnsupportedMediaType($"Send the {what} as the body, with content type image/jpeg."));
         }
 
         if (request.ContentLength is > MaxBytes)
@@ -48,13 +48,13 @@ public static class JpegBody
 
         if (buffer.Length == 0)
         {
-            return (null, Problems.BadRequest("The body is empty: send the JPEG image.", new Dictionary<string, object?> { ["code"] = "empty" }));
+            return (null, Problems.BadRequest("The body is empty: send the JPEG image.", "empty"));
         }
 
         var bytes = buffer.ToArray();
         if (!MagicBytes.Match("jpg", bytes.AsSpan(0, Math.Min(bytes.Length, 12))))
         {
-            return (null, Problems.BadRequest("The body is not a JPEG image (it must start with FF D8 FF).", new Dictionary<string, object?> { ["code"] = "not-a-jpeg" }));
+            return (null, Problems.BadRequest("The body is not a JPEG image (it must start with FF D8 FF).", "not-a-jpeg"));
         }
 
         // Decoder bombs: the frame header's size, before the image goes to the face service or to storage.
@@ -62,24 +62,22 @@ public static class JpegBody
         var check = await media.CheckJpegAsync(header, cancellationToken).ConfigureAwait(false);
         if (check.ReasonCode == Media.MediaProbe.UnreadableHeader)
         {
-            return (null, Problems.BadRequest("The JPEG's frame header (its size) could not be read.", new Dictionary<string, object?> { ["code"] = "unreadable-image" }));
+            return (null, Problems.BadRequest("The JPEG's frame header (its size) could not be read.", "unreadable-image"));
         }
 
         if (!check.Passed)
         {
             var limits = media.Limits;
-            return (null, TypedResults.Problem(
-                detail: string.Create(CultureInfo.InvariantCulture, $"The image is {check.Facts!.Width}x{check.Facts.Height} pixels; at most {limits.MaxImageWidth}x{limits.MaxImageHeight} is accepted."),
-                statusCode: StatusCodes.Status422UnprocessableEntity,
-                title: "Image too large to process.",
-                extensions: new Dictionary<string, object?> { ["code"] = check.ReasonCode }));
+            return (null, Problems.Unprocessable(
+                string.Create(CultureInfo.InvariantCulture, $"The image is {check.Facts!.Width}x{check.Facts.Height} pixels; at most {limits.MaxImageWidth}x{limits.MaxImageHeight} is accepted."),
+                check.ReasonCode!,
+                "Image too large to process."));
         }
 
         return (BinaryData.FromBytes(bytes), null);
     }
 
-    private static IResult TooLarge() => TypedResults.Problem(
-        detail: string.Create(CultureInfo.InvariantCulture, $"The image is larger than {MaxBytes} bytes (the face service's limit)."),
-        statusCode: StatusCodes.Status413PayloadTooLarge,
-        title: "Image too large.");
+    private static IResult TooLarge() => Problems.TooLarge(
+        string.Create(CultureInfo.InvariantCulture, $"The image is larger than {MaxBytes} bytes (the face service's limit)."),
+        "Image too large.");
 }

@@ -250,7 +250,7 @@ public sealed class PrivacyRequestsApi(
         if (await caps.TryTakeAsync(caps.For(input!), cancellationToken).ConfigureAwait(false) is { } retryAfter)
         {
             request.HttpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(detail: "Too many privacy requests for this person or address in this period; try again later.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limit.");
+            return Problems.TooManyRequests("Too many privacy requests for this person or address in this period; try again later.");
         }
 
         var now = time.GetUtcNow();
@@ -338,7 +338,7 @@ public sealed class PrivacyRequestsApi(
                 return Problems.BadRequest("The code is not right.", new Dictionary<string, object?> { ["attemptsLeft"] = verified });
             case CodeCheck.LockedOut:
                 await client.RaiseEventAsync(requestId, VerificationEvent, false, cancellationToken).ConfigureAwait(false);
-                return TypedResults.Problem(detail: "Too many wrong codes: the request is closed as unverified. Submit a new request to try again.", statusCode: StatusCodes.Status429TooManyRequests, title: "Locked out.");
+                return Problems.TooManyRequests("Too many wrong codes: the request is closed as unverified. Submit a new request to try again.", "Locked out.");
             default:
                 await client.RaiseEventAsync(requestId, VerificationEvent, true, cancellationToken).ConfigureAwait(false);
                 return TypedResults.Json(new VerificationResult(true), ApiJson.Options);
@@ -364,7 +364,7 @@ public sealed class PrivacyRequestsApi(
         {
             null => TypedResults.Json(record, ApiJson.Options),
             "not-found" => Problems.NotFound("No such request."),
-            _ => TypedResults.Problem(detail: error, statusCode: StatusCodes.Status409Conflict, title: "Cannot extend."),
+            _ => Problems.Conflict(error, title: "Cannot extend."),
         };
     }
 
@@ -397,7 +397,7 @@ public sealed class PrivacyRequestsApi(
 
         if (record.Document.Status != RequestStatus.AwaitingPropertyManagement)
         {
-            return TypedResults.Problem(detail: "The request is not waiting for property management.", statusCode: StatusCodes.Status409Conflict, title: "Not waiting.");
+            return Problems.Conflict("The request is not waiting for property management.", title: "Not waiting.");
         }
 
         // The note is free text and may name people: it goes to the store, and the orchestration gets the outcome only.
@@ -494,7 +494,7 @@ public sealed class PrivacyRequestsApi(
             case "not-found":
                 return Problems.NotFound("No such request.");
             case not null:
-                return TypedResults.Problem(detail: error, statusCode: StatusCodes.Status409Conflict, title: "Not waiting for verification.");
+                return Problems.Conflict(error, title: "Not waiting for verification.");
         }
 
         await client.RaiseEventAsync(requestId, VerificationEvent, input.Outcome == "verified", cancellationToken).ConfigureAwait(false);

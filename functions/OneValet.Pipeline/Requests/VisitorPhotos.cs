@@ -71,12 +71,12 @@ public sealed partial class VisitorPhotos(
         var record = stored.Document;
         if (record.NotOnFile is null || record.Type != RequestType.Access)
         {
-            return Conflict("A photo is given only with an access request about a person not on file.", "not-a-visitor-access-request");
+            return Problems.Conflict("A photo is given only with an access request about a person not on file.", "not-a-visitor-access-request");
         }
 
         if (record.Closed || record.Status is not (RequestStatus.Received or RequestStatus.AwaitingVerification) || record.ManualVerification is not null)
         {
-            return Conflict("The photo is given before the privacy office records its verification: the answer is made right after.", "too-late");
+            return Problems.Conflict("The photo is given before the privacy office records its verification: the answer is made right after.", "too-late");
         }
 
         // No consent, no photo: the body is not even read.
@@ -84,7 +84,7 @@ public sealed partial class VisitorPhotos(
         {
             return Problems.BadRequest(
                 $"A visitor's photo is used only with their consent, for this purpose alone ({ConsentPurpose}): say so with consent={ConsentGiven}.",
-                new Dictionary<string, object?> { ["code"] = "consent-required" });
+                "consent-required");
         }
 
         var (image, problem) = await JpegBody.ReadAsync(request, media, "visitor's photo", cancellationToken).ConfigureAwait(false);
@@ -103,12 +103,12 @@ public sealed partial class VisitorPhotos(
             }
             catch (FaceImageRejectedException e)
             {
-                return TypedResults.Problem(detail: e.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The photo cannot be used.", extensions: new Dictionary<string, object?> { ["code"] = e.Code });
+                return Problems.Unprocessable(e.Message, e.Code, "The photo cannot be used.");
             }
             catch (RequestFailedException e)
             {
                 LogFaceServiceFailed(logger, e.Status);
-                return TypedResults.Problem(detail: "The face service did not answer; the photo was not kept. Try again later.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.");
+                return Problems.ServiceUnavailable("The face service did not answer; the photo was not kept. Try again later.");
             }
 
             faceCheck = "one-face";
@@ -138,7 +138,7 @@ public sealed partial class VisitorPhotos(
         {
             // Verified between the check and the write: the photo is not kept.
             await Container.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return Conflict(late ?? "No such request.", "too-late");
+            return Problems.Conflict(late ?? "No such request.", "too-late");
         }
 
         // O18: the step on the trail, ids and codes only (no image, no name).
@@ -258,9 +258,6 @@ public sealed partial class VisitorPhotos(
     }
 
     private BlobContainerClient Container => blobs.GetBlobContainerClient(storage.Value.RequestDocumentsContainer);
-
-    private static IResult Conflict(string detail, string code) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict.", extensions: new Dictionary<string, object?> { ["code"] = code });
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A visitor's photo was received for request {RequestId} (Face API configured: {FaceApi})")]
     private static partial void LogReceived(ILogger logger, string requestId, bool faceApi);

@@ -217,17 +217,16 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             if (r.MovedOutAt is not null)
             {
                 // TDPA: no reference data from non-tenants.
-                return (r, TypedResults.Problem(detail: "A resident who has moved out cannot enroll in Facial Entry.", statusCode: StatusCodes.Status409Conflict, title: "Not a tenant."));
+                return (r, Problems.Conflict("A resident who has moved out cannot enroll in Facial Entry.", title: "Not a tenant."));
             }
 
             // O15, TDPA: a minor's biometric consent is their guardian's to give, as a resident signed in as themselves.
             if (r.Minor && (r.Guardian?.ResidentId is not { } guardianId || caller != guardianId))
             {
-                return (r, TypedResults.Problem(
-                    detail: "A minor's Facial Entry consent is given by their guardian, signed in as themselves (a guardian on file only as a contact must first be registered as a resident).",
-                    statusCode: StatusCodes.Status409Conflict,
-                    title: "Guardian consent required.",
-                    extensions: new Dictionary<string, object?> { ["code"] = "guardian-consent-required" }));
+                return (r, Problems.Conflict(
+                    "A minor's Facial Entry consent is given by their guardian, signed in as themselves (a guardian on file only as a contact must first be registered as a resident).",
+                    "guardian-consent-required",
+                    "Guardian consent required."));
             }
 
             var history = (r.FacialEntry?.History ?? []).Append(new ConsentEvent("given", now, input.PolicyVersion, r.Minor ? caller : null)).ToList();
@@ -374,7 +373,7 @@ public sealed class ResidentsApi(IRecordStore store, RetentionSchedule schedule,
             return TypedResults.Json(updated, ApiJson.Options);
         }
 
-        return TypedResults.Problem(detail: "The resident kept changing; try again.", statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
+        return Problems.Conflict("The resident kept changing; try again.");
     }
 
     /// <summary>Keeps the building's occupancy index (roommates, breach fan-out) in step with the resident.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using OneValet.Pipeline.Requests;
-using OneValet.Pipeline.Storage;
 using Xunit;
 
 namespace OneValet.Tests.WebConsole;
@@ -20,9 +19,9 @@ public sealed partial class ConsoleBrowserTests
         await console.ResidentAsync("r-c", "b-c", "california");
         var fresh = await console.SubmitAsync(new { type = "access", jurisdiction = "california", subject = new { residentId = "r-c" }, channel = "phone" });
         var received = DateTimeOffset.UtcNow.AddDays(-50);
-        var store = console.Host.OpenStore();
-        var overdue = await OldRequestAsync(store, "r-c", received, extendedBy: null);
-        var extended = await OldRequestAsync(store, "r-c", received, extendedBy: TimeSpan.FromDays(45));
+        PrivacyRequestRecord[] old = [OldRequest("r-c", received, extendedBy: null), OldRequest("r-c", received, extendedBy: TimeSpan.FromDays(45))];
+        await console.StoreRequestsAsync(old);
+        var (overdue, extended) = (old[0].RequestId, old[1].RequestId);
 
         // The API judges them so (its own clock): the browser's marks must follow the API's flag, not a date of its own.
         var api = JsonDocument.Parse(await console.Host.Http.GetStringAsync(new Uri("open-requests", UriKind.Relative))).RootElement.GetProperty("items")
@@ -68,34 +67,23 @@ public sealed partial class ConsoleBrowserTests
     }
 
     /// <summary>
-    /// A California access request as intake would have stored it at <paramref name="receivedAt"/> (its record and the
-    /// open index; D1: due 45 days after receipt), optionally extended; received and acknowledged, waiting for its code.
+    /// A California access request as intake would have stored it at <paramref name="receivedAt"/> (D1: due 45 days after
+    /// receipt), optionally extended; received and acknowledged, waiting for its code.
     /// </summary>
-    private static async Task<string> OldRequestAsync(SqliteRecordStore store, string residentId, DateTimeOffset receivedAt, TimeSpan? extendedBy)
+    private static PrivacyRequestRecord OldRequest(string residentId, DateTimeOffset receivedAt, TimeSpan? extendedBy)
     {
-        var dueAt = receivedAt + PrivacyRequestService.ResponsePeriod("california");
-        var record = new PrivacyRequestRecord
+        var received = ConsoleHost.RequestAsReceived(residentId, "california", receivedAt);
+        var acknowledged = received with
         {
-            RequestId = "req-" + Guid.NewGuid().ToString("N")[..16],
-            Type = RequestType.Access,
-            Jurisdiction = "california",
-            JurisdictionSource = "record",
-            Calendar = "us-ca",
-            Channel = "phone",
-            SubjectId = residentId,
-            ReceivedAt = receivedAt,
-            AcknowledgeBy = receivedAt.AddDays(14),
             AcknowledgedAt = receivedAt.AddHours(1),
-            DueAt = dueAt,
-            ExtendedDueAt = extendedBy is { } more ? dueAt + more : null,
-            ExtensionReason = extendedBy is null ? null : "Footage from several doors needs review.",
             Status = RequestStatus.AwaitingVerification,
-            Steps = extendedBy is null
-                ? [new RequestStep("received", "done", receivedAt), new RequestStep("acknowledged", "done", receivedAt.AddHours(1))]
-                : [new RequestStep("received", "done", receivedAt), new RequestStep("acknowledged", "done", receivedAt.AddHours(1)), new RequestStep("extended", "done", dueAt.AddDays(-1))],
+            Steps = [.. received.Steps, new RequestStep("acknowledged", "done", receivedAt.AddHours(1))],
         };
-        await store.CreateAsync(Containers.Requests, record.RequestId, PrivacyRequestRecord.DocumentId, record);
-        await store.UpsertAsync(Containers.Requests, "open", record.RequestId, new RequestIndexEntry(record.RequestId, record.Type, record.ReceivedAt, record.DueAt, record.Status.ToString()));
-        return record.RequestId;
+        return extendedBy is not { } more ? acknowledged : acknowledged with
+        {
+            ExtendedDueAt = received.DueAt + more,
+            ExtensionReason = "Footage from several doors needs review.",
+            Steps = [.. acknowledged.Steps, new RequestStep("extended", "done", received.DueAt.AddDays(-1))],
+        };
     }
 }

@@ -6,6 +6,9 @@ using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Microsoft.Playwright;
 using OneValet.Pipeline.Api;
+using OneValet.Pipeline.Calendars;
+using OneValet.Pipeline.Requests;
+using OneValet.Pipeline.Storage;
 using OneValet.Tests.EndToEnd;
 using OneValet.Tests.Infrastructure;
 using Xunit;
@@ -171,6 +174,49 @@ internal sealed partial class ConsoleHost : IAsyncDisposable
         }, Wait);
     }
 
+    /// <summary>
+    /// A request about a resident on file as intake builds it at <paramref name="receivedAt"/> (PrivacyRequestService's
+    /// <c>NewRecord</c>: the jurisdiction from the record, D1's clocks: the jurisdiction's response period, receipt
+    /// confirmed within 10 business days of its calendar), just received. Written by <see cref="StoreRequestsAsync"/>.
+    /// </summary>
+    public static PrivacyRequestRecord RequestAsReceived(string residentId, string jurisdiction, DateTimeOffset receivedAt)
+    {
+        var calendars = BusinessCalendars.Default;
+        var calendar = calendars.CalendarFor(jurisdiction, null);
+        return new PrivacyRequestRecord
+        {
+            RequestId = "req-" + Guid.NewGuid().ToString("N")[..16],
+            Type = RequestType.Access,
+            Jurisdiction = jurisdiction,
+            JurisdictionSource = "record",
+            Calendar = calendar,
+            Channel = "phone",
+            SubjectId = residentId,
+            ReceivedAt = receivedAt,
+            AcknowledgeBy = calendars.Get(calendar).AddBusinessDays(receivedAt, 10, calendars.ZoneFor(calendar)),
+            DueAt = receivedAt + PrivacyRequestService.ResponsePeriod(jurisdiction),
+            Status = RequestStatus.Received,
+            Steps = [new RequestStep("received", "done", receivedAt)],
+        };
+    }
+
+    /// <summary>
+    /// Writes requests into the local host's own record store (the SQLite file the host reads, no mock) as intake's
+    /// <c>RegisterAsync</c> does: each record, and its entries in the open index and its month's index. One transaction
+    /// per kind instead of a call each: how a test gets many requests, or ones received in the past (the API has no way to
+    /// backdate one), without waiting for intake.
+    /// </summary>
+    public async Task StoreRequestsAsync(IReadOnlyCollection<PrivacyRequestRecord> records)
+    {
+        var store = Host.OpenStore();
+        await store.ImportAsync(Containers.Requests, records.Select(r => (r.RequestId, PrivacyRequestRecord.DocumentId, r)));
+        await store.ImportAsync(Containers.Requests, records.SelectMany(r =>
+        {
+            var entry = new RequestIndexEntry(r.RequestId, r.Type, r.ReceivedAt, r.DueAt, r.Status.ToString());
+            return new[] { ("open", r.RequestId, entry), (PrivacyRequestService.ReceivedPartition(r.ReceivedAt), r.RequestId, entry) };
+        }));
+    }
+
     public async Task<int> TaskCountAsync(string building) =>
         JsonDocument.Parse(await Host.Http.GetStringAsync(new Uri($"buildings/{building}/correction-tasks", UriKind.Relative))).RootElement.GetArrayLength();
 
@@ -193,10 +239,23 @@ internal sealed partial class ConsoleHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves a screenshot of the page as docs/console/{name}.png (README shows them).</summary>
+    /// <summary>The environment variable that sends the screenshots to docs/console (README, "The console").</summary>
+    public const string UpdateScreenshots = "ONEVALET_UPDATE_SCREENSHOTS";
+
+    /// <summary>
+    /// Where screenshots go: the temp folder's <c>onevalet-tests/console-screenshots</c>, so that a test run leaves the
+    /// repository as it was; docs/console (the committed ones README shows) only when <see cref="UpdateScreenshots"/> is
+    /// set to 1 in the environment.
+    /// </summary>
+    public static string ScreenshotFolder { get; } =
+        Environment.GetEnvironmentVariable(UpdateScreenshots) == "1"
+            ? Path.Combine(RepositoryPaths.Root, "docs", "console")
+            : Path.Combine(Path.GetTempPath(), "onevalet-tests", "console-screenshots");
+
+    /// <summary>Saves a screenshot of the page as {name}.png in <see cref="ScreenshotFolder"/>.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var folder = Path.Combine(RepositoryPaths.Root, "docs", "console");
+        var folder = ScreenshotFolder;
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }

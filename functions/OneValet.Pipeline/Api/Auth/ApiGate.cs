@@ -30,7 +30,7 @@ public sealed class ApiGate(BearerAuthenticator authenticator, ApiAuthorizer aut
         if (!limits.TryAcquire(ApiRateLimits.PartitionsOf(route, caller, client, anonymousEndpoint), out var retryAfter))
         {
             context.Response.Headers.RetryAfter = ApiRateLimits.Seconds(retryAfter);
-            return TypedResults.Problem(detail: "Too many requests; try again later.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limit.");
+            return Problems.TooManyRequests("Too many requests; try again later.");
         }
 
         if (anonymousEndpoint)
@@ -55,7 +55,7 @@ public sealed class ApiGate(BearerAuthenticator authenticator, ApiAuthorizer aut
                 context.Response.Headers.WWWAuthenticate = new StringValues("Bearer");
                 return TypedResults.Problem(detail: "Send a bearer token.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.");
             case AuthorizationOutcome.Forbidden:
-                return TypedResults.Problem(detail: "Your role may not call this route.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.");
+                return Problems.Forbidden("Your role may not call this route.");
             default:
                 return Problems.NotFound(NotFoundDetail);
         }
