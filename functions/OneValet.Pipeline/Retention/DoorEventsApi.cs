@@ -169,10 +169,7 @@ public sealed class DoorEventsApi(IRecordStore store, RetentionSchedule schedule
             if (!added)
             {
                 // Entries written before stay (harmless: a deadline whose item is absent is closed as "already gone").
-                return TypedResults.Problem(
-                    detail: $"'{e.EventId}' is the id of another stored event of this building; event ids are unique per building.",
-                    statusCode: StatusCodes.Status409Conflict,
-                    title: "Event id taken.");
+                return Problems.Conflict($"'{e.EventId}' is the id of another stored event of this building; event ids are unique per building.", "event-id-taken", "Event id taken.");
             }
 
             catalogued.Add(CataloguedItem.Of(entry, bucket.Key));

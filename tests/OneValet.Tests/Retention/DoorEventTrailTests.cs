@@ -126,6 +126,33 @@ public sealed class DoorEventTrailTests
         Assert.DoesNotContain(audits, a => a.Action != "hold-placed" && JsonSerializer.Serialize(a, RecordJson.Options).Contains("r-old", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_event_id_is_unique_in_its_building_so_another_persons_event_never_overwrites_a_deadline()
+    {
+        await using var h = await PipelineHarness.StartAsync();
+        await RegisterAsync(h, "r-tdpa-a", Building);
+        await RegisterAsync(h, "r-tdpa-b", Building);
+        var at = h.Clock.GetUtcNow().AddMinutes(-10);
+        Task<(int Status, string Body)> PostAsync(params DoorEventInput[] events) =>
+            InvokeAsync(ctx => h.Get<DoorEventsApi>().PostAsync(Building, Json(ctx, JsonSerializer.Serialize(new DoorEventBatch(events), ApiJson.Options)), default));
+
+        Assert.Equal(StatusCodes.Status202Accepted, (await PostAsync(new DoorEventInput("ev-1", "lobby", EntryMethod.Fob, "r-tdpa-a", at, true))).Status);
+        // The hardware resending it is recognised; the same id in one batch for two people is refused, so is the id of a
+        // stored event of another person (its deadline would be overwritten and the first event never deleted, O4).
+        Assert.Equal(StatusCodes.Status202Accepted, (await PostAsync(new DoorEventInput("ev-1", "lobby", EntryMethod.Fob, "r-tdpa-a", at, true))).Status);
+        Assert.Equal(StatusCodes.Status400BadRequest, (await PostAsync(
+            new DoorEventInput("ev-2", "lobby", EntryMethod.Fob, "r-tdpa-a", at, true), new DoorEventInput("ev-2", "lobby", EntryMethod.Fob, "r-tdpa-b", at, true))).Status);
+        var taken = await PostAsync(new DoorEventInput("ev-1", "garage", EntryMethod.Fob, "r-tdpa-b", at, true));
+        Assert.Equal(StatusCodes.Status409Conflict, taken.Status);
+        Assert.Contains("event-id-taken", taken.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("r-tdpa", taken.Body, StringComparison.Ordinal);
+        Assert.Null(await h.Store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, "r-tdpa-b", "ev-1"));
+
+        var bucket = h.Get<RetentionSchedule>().BucketFor(at + h.Get<RetentionPolicy>().ForAuthenticationEvent().Period).Key;
+        var entry = (await h.Store.ReadAsync<ScheduleEntry>(Containers.Schedule, bucket, $"doorEvent~{Building}~ev-1~0"))!.Document;
+        Assert.Equal(("r-tdpa-a", EntryStatus.Pending), (entry.ItemPartition, entry.Status));
+    }
+
     private static HoldRecord Hold(string id, HoldScope scope, DateTimeOffset now) => new()
     {
         HoldId = id, Reason = HoldReason.SecurityIncident, Scope = scope, Owner = "office@tdpa.test", ReviewBy = now.AddDays(400), PlacedAt = now,
