@@ -35,10 +35,7 @@ public sealed class FacialEntryEvidenceTests
     {
         var face = Fake();
         await using var h = await StartAsync(face);
-        await RegisterAsync(h, "r-alice", "b-1");
-        await ConsentAsync(h, "r-alice");
-        var givenAt = h.Clock.GetUtcNow();
-        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        var givenAt = await AliceEnrolledAsync(h);
 
         // Two days later (the consent's day is outside the report's period): Alice at the door, then a stranger; then Alice
         // withdraws, and her next capture is not even sent (nobody in b-1 consents any more).
@@ -85,9 +82,7 @@ public sealed class FacialEntryEvidenceTests
             misread = new WithdrawalIgnoringStore(raw!);
             services.AddSingleton<IRecordStore>(misread);
         });
-        await RegisterAsync(h, "r-alice", "b-1");
-        await ConsentAsync(h, "r-alice");
-        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        await AliceEnrolledAsync(h);
         h.Clock.Advance(TimeSpan.FromHours(1));
         var before = await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor);
 
@@ -140,10 +135,7 @@ public sealed class FacialEntryEvidenceTests
     {
         var face = Fake();
         await using var h = await StartAsync(face);
-        await RegisterAsync(h, "r-alice", "b-1");
-        await ConsentAsync(h, "r-alice");
-        var givenAt = h.Clock.GetUtcNow();
-        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        var givenAt = await AliceEnrolledAsync(h);
         h.Clock.Advance(TimeSpan.FromHours(1));
         var verified = await CaptureAsync(h, "b-1", "cap-1", AliceAtTheDoor);
         var stranger = await CaptureAsync(h, "b-1", "cap-2", Stranger);
@@ -261,6 +253,16 @@ public sealed class FacialEntryEvidenceTests
                 services.AddSingleton(face.CreateApi());
                 configure?.Invoke(services);
             });
+
+    /// <summary>Alice, a resident of b-1, consents and enrolls her reference; returns when her consent was given.</summary>
+    private static async Task<DateTimeOffset> AliceEnrolledAsync(PipelineHarness h)
+    {
+        await RegisterAsync(h, "r-alice", "b-1");
+        await ConsentAsync(h, "r-alice");
+        var givenAt = h.Clock.GetUtcNow();
+        Assert.Equal(StatusCodes.Status201Created, (await EnrollAsync(h, "r-alice", AliceReference)).Status);
+        return givenAt;
+    }
 
     private static async Task RegisterAsync(PipelineHarness h, string residentId, string buildingId) =>
         Assert.Equal(StatusCodes.Status201Created, (await InvokeAsync(ctx => h.Get<ResidentsApi>().PutResidentAsync(residentId, Json(ctx, $$"""
