@@ -165,54 +165,23 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
                 await input.CopyToAsync(staged, cancellationToken).ConfigureAwait(false);
             }
 
-            // The decoder is started on the container's size (its header, read without decoding) while ffprobe reads the
-            // codec's own: starting a Debian ffmpeg (its 200 shared libraries) takes about as long as ffprobe, so the two
-            // overlap. It is kept only if ffprobe then reports that same size: its command is then exactly the one it would
-            // have had after ffprobe. Otherwise it is stopped before a frame of it is read, and one is started on ffprobe's size.
-            var guess = await ContainerSizeAsync(inputPath, cancellationToken).ConfigureAwait(false);
-            var early = guess is { } size && (limits is null || Media.MediaOptions.Fits(size.Width, size.Height, limits.MaxVideoWidth, limits.MaxVideoHeight))
-                ? StartFfmpeg(ff, DecodeArguments(inputPath, size.Width, size.Height), input: false)
-                : null;
-            int width, height;
-            double frameRate;
-            try
+            var probeArguments = limits is null ? null : string.Create(CultureInfo.InvariantCulture, $"-max_pixels {(long)limits.MaxVideoWidth * limits.MaxVideoHeight}");
+            var analysis = await FFProbe.AnalyseAsync(inputPath, ff, probeArguments, cancellationToken).ConfigureAwait(false);
+            var stream = analysis.PrimaryVideoStream ?? throw new InvalidDataException("The video has no video stream.");
+            var width = stream.Width ?? throw new InvalidDataException("The video has no width.");
+            var height = stream.Height ?? throw new InvalidDataException("The video has no height.");
+            if (limits is not null && !Media.MediaOptions.Fits(width, height, limits.MaxVideoWidth, limits.MaxVideoHeight))
             {
-                var probeArguments = limits is null ? null : string.Create(CultureInfo.InvariantCulture, $"-max_pixels {(long)limits.MaxVideoWidth * limits.MaxVideoHeight}");
-                var analysis = await FFProbe.AnalyseAsync(inputPath, ff, probeArguments, cancellationToken).ConfigureAwait(false);
-                var stream = analysis.PrimaryVideoStream ?? throw new InvalidDataException("The video has no video stream.");
-                width = stream.Width ?? throw new InvalidDataException("The video has no width.");
-                height = stream.Height ?? throw new InvalidDataException("The video has no height.");
-                if (limits is not null && !Media.MediaOptions.Fits(width, height, limits.MaxVideoWidth, limits.MaxVideoHeight))
-                {
-                    throw new Media.MediaLimitExceededException(Media.MediaProbe.DimensionsTooLarge);
-                }
-
-                frameRate = stream.AverageFrameRate > 0 ? stream.AverageFrameRate : stream.RealFrameRate;
-            }
-            catch
-            {
-                if (early is not null)
-                {
-                    Stop(early);
-                    early.Dispose();
-                }
-
-                throw;
+                throw new Media.MediaLimitExceededException(Media.MediaProbe.DimensionsTooLarge);
             }
 
-            if (early is not null && guess != (width, height))
-            {
-                Stop(early);
-                early.Dispose();
-                early = null;
-            }
-
+            var frameRate = stream.AverageFrameRate > 0 ? stream.AverageFrameRate : stream.RealFrameRate;
             var codec = PickEncoder(ff);
 
             var pool = new FramePool(FacePicture.Yuv420Size(width, height));
             var rate = frameRate.ToString("0.###", CultureInfo.InvariantCulture);
             var encodeArguments = codec == "libx264" ? "-pix_fmt yuv420p -preset veryfast -crf 23" : "-pix_fmt yuv420p -q:v 4";
-            using var decoder = early ?? StartFfmpeg(ff, DecodeArguments(inputPath, width, height), input: false);
+            using var decoder = StartFfmpeg(ff, DecodeArguments(inputPath, width, height), input: false);
             using var encoder = StartFfmpeg(ff, $"-f rawvideo -pix_fmt yuv420p -s {width}x{height} -r {rate} -i pipe:0 -c:v {codec} {encodeArguments} -movflags +faststart -y \"{outputPath}\"", input: true);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var setup = clock.Elapsed;
@@ -330,22 +299,6 @@ public sealed partial class FaceRedactor(LocalFaceDetector detector, IOptions<Fa
     /// (<c>-max_pixels</c>), raw YUV 4:2:0 frames to its standard output.</summary>
     private static string DecodeArguments(string inputPath, int width, int height) =>
         string.Create(CultureInfo.InvariantCulture, $"-nostdin -max_pixels {(long)width * height} -i \"{inputPath}\" -map 0:v:0 -an -f rawvideo -pix_fmt yuv420p pipe:1");
-
-    /// <summary>The size the MP4's header says (its longer side as the width: right for landscape footage, and only a guess,
-    /// checked against ffprobe's), or null when the header cannot be read (ffprobe then decides).</summary>
-    private static async Task<(int Width, int Height)?> ContainerSizeAsync(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var file = File.OpenRead(path);
-            var facts = await Media.Mp4Header.ReadAsync(new Media.HeaderReader(file), maxFrames: 1_000_000, cancellationToken).ConfigureAwait(false);
-            return facts.Width is > 0 and <= int.MaxValue && facts.Height is > 0 and <= int.MaxValue ? ((int)facts.Width, (int)facts.Height) : null;
-        }
-        catch (Media.MalformedMediaException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>
     /// Starts ffmpeg with raw frames on its standard output or input (plain pipes, read to their end: FFMpegCore's named
