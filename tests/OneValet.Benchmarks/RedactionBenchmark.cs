@@ -14,8 +14,10 @@ namespace OneValet.Benchmarks;
 /// as large), each moving all the time and still for its first half; then a 1280x720 clip of small faces (heads 30 to 38
 /// pixels wide, some walking), and a 1280x720 clip of a face in profile (basketball1.png). Each through <see cref="FaceRedactor"/> (decode with ffmpeg, search keyframes with BlazeFace,
 /// blur every frame, re-encode), against the raw baseline of ffmpeg decoding and re-encoding the same video with the same
-/// encoder settings, in the same run. Goal: ratio ≥ 0.5. A one-second redaction first warms the process up (JIT, the
-/// model); it is not counted. <c>--verify</c> then runs two independent detectors (<see cref="FaceVerifiers"/>: OpenCV's
+/// encoder settings, in the same run. Goal: ratio ≥ 0.5. Redactions of a one-second 640x360 clip and of a
+/// <c>--warm-up</c>-second (default 4) moving 1280x720 clip first warm the process up, as a worker that has redacted
+/// before is (the JIT's tiers: after the one-second clip alone, recompiling hot methods still cost this process 0.5-0.9 s
+/// of CPU during the first measured clip); they are not counted. <c>--verify</c> then runs two independent detectors (<see cref="FaceVerifiers"/>: OpenCV's
 /// Haar cascade at full resolution, BlazeFace on full-resolution tiles) on every frame of the source and of the
 /// redaction, and counts, for each, the faces it finds in the redaction where it found one in the same frame of the source.
 /// The load average is printed with each figure: the machine may be shared.
@@ -26,7 +28,7 @@ internal static class RedactionBenchmark
 
     private const string ProfilePhoto = "/usr/share/doc/opencv-doc/examples/data/basketball1.png";
 
-    public static async Task RunAsync(int seconds, int? interval, bool verify, string? only = null)
+    public static async Task RunAsync(int seconds, int? interval, bool verify, string? only = null, int warmUpSeconds = 4)
     {
         var folder = Directory.CreateTempSubdirectory("onevalet-bench-faces-").FullName;
         try
@@ -40,11 +42,18 @@ internal static class RedactionBenchmark
             using var verifiers = verify ? new FaceVerifiers() : null;
             var redactor = new FaceRedactor(detector, options, NullLogger<FaceRedactor>.Instance);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"redaction: {seconds} s at 25 fps, {codec}; keyframe every {settings.VideoKeyframeInterval} frames, searched with BlazeFace (whole view, and tiles of {LocalFaceDetector.TileSide} px; a view is searched again only where it changed since its last search and is not the last keyframe's picture moved, and every view at least every 5th keyframe: Faces/KeyframeSearch.cs), each frame blurred from the {FaceRedactor.KeyframesAround} keyframes before and the {FaceRedactor.KeyframesAround} after; {Environment.ProcessorCount} cores, load {Load()}"));
+                $"redaction: {seconds} s at 25 fps, {codec}; keyframe every {settings.VideoKeyframeInterval} frames, searched with BlazeFace (whole view, and tiles of {LocalFaceDetector.TileSide} px; a view is searched again only where it changed since its last search and is not the last keyframe's picture moved, and every view at least every 5th keyframe: Faces/KeyframeSearch.cs), each frame blurred from the {FaceRedactor.KeyframesAround} keyframes before and the {FaceRedactor.KeyframesAround} after; warm-up {warmUpSeconds} s at 1280x720; {Environment.ProcessorCount} cores, load {Load()}"));
 
             var warmUp = Synthesize(folder, "warm-up", 640, 360, 1, 0);
             await using (var input = File.OpenRead(warmUp))
             {
+                await redactor.RedactMp4Async(input, Stream.Null, requesterFace: null, CancellationToken.None);
+            }
+
+            if (warmUpSeconds > 0)
+            {
+                var warmUpTiles = Synthesize(folder, "warm-up-720", 1280, 720, warmUpSeconds, 0);
+                await using var input = File.OpenRead(warmUpTiles);
                 await redactor.RedactMp4Async(input, Stream.Null, requesterFace: null, CancellationToken.None);
             }
 
@@ -94,7 +103,7 @@ internal static class RedactionBenchmark
                 if (result.Profile is { } p)
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  where: setup {p.Setup.TotalSeconds:F2} s; search {p.Search.TotalSeconds:F2} s ({p.ViewsSearched} views, {p.Search.TotalMilliseconds / Math.Max(1, p.ViewsSearched):F1} ms each); waiting for search {p.WaitingForSearch.TotalSeconds:F2} s; blur {p.Blur.TotalSeconds:F2} s; waiting for the encoder {p.WaitingForEncoder.TotalSeconds:F2} s; tail {p.Tail.TotalSeconds:F2} s; CPU of its ffprobe and ffmpegs {ffmpegCpu:F2} s; at most {p.FramesHeld} frames held at once (bound {FaceRedactor.MostFramesHeld(settings.VideoKeyframeInterval)})"));
+                        $"  where: setup {p.Setup.TotalSeconds:F2} s (first frame read at {p.FirstFrame.TotalSeconds:F2} s); search {p.Search.TotalSeconds:F2} s ({p.ViewsSearched} views, {p.Search.TotalMilliseconds / Math.Max(1, p.ViewsSearched):F1} ms each); waiting for search {p.WaitingForSearch.TotalSeconds:F2} s; blur {p.Blur.TotalSeconds:F2} s; waiting for the encoder {p.WaitingForEncoder.TotalSeconds:F2} s; tail {p.Tail.TotalSeconds:F2} s; CPU of its ffprobe and ffmpegs {ffmpegCpu:F2} s; at most {p.FramesHeld} frames held at once (bound {FaceRedactor.MostFramesHeld(settings.VideoKeyframeInterval)})"));
                 }
                 if (verifiers is not null)
                 {
