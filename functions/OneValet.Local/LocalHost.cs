@@ -50,6 +50,7 @@ public static class LocalHost
         var allowRemote = builder.Configuration.GetValue(LocalHostOptions.Section + ":" + nameof(LocalHostOptions.AllowRemote), false);
         Loopback.EnsureLoopbackOnly(builder.Configuration, allowRemote);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<OneValet.Pipeline.Api.DependencyFailureHandler>(); // 503 + Retry-After, not 500, when a service did not answer
         builder.Services.AddPipeline();
         builder.Services.AddPipelineTelemetry(builder.Configuration, "onevalet-local"); // OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
         builder.AddLocalAuth(allowRemote);

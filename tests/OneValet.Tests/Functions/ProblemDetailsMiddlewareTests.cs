@@ -1,4 +1,10 @@
 using System.Diagnostics;
+using System.Net.Sockets;
+using Azure;
+using Azure.Messaging.ServiceBus;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Data.Sqlite;
+using OneValet.Pipeline.Api;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -83,6 +89,99 @@ public sealed class ProblemDetailsMiddlewareTests
             Assert.Equal(local[key]!.ToJsonString(), functions[key]!.ToJsonString());
         }
     }
+
+    /// <summary>A service the request needs not answering is something the caller can retry: 503 with Retry-After, never
+    /// 500; each SDK's own exception type as it throws it, and wrapped as a task would wrap it.</summary>
+    public static TheoryData<string> Unavailable() => ["storage 503", "storage no response", "storage 429", "cosmos 429", "cosmos 503", "service bus transient", "sqlite busy", "timeout", "sdk timeout", "wrapped"];
+
+    [Theory]
+    [MemberData(nameof(Unavailable))]
+    public async Task A_service_that_did_not_answer_is_503_with_Retry_After_and_nothing_of_the_exception(string failure)
+    {
+        var (http, body) = NewHttpContext();
+        var logger = new ListLogger();
+        var middleware = new ProblemDetailsMiddleware(http.RequestServices.GetRequiredService<IProblemDetailsService>(), logger);
+
+        await middleware.Invoke(new TestFunctionContext("ListDeadLetters", http), _ => throw Failure(failure));
+
+        Assert.Equal(503, http.Response.StatusCode);
+        Assert.Equal("5", http.Response.Headers.RetryAfter.ToString());
+        Assert.StartsWith("application/problem+json", http.Response.ContentType, StringComparison.Ordinal);
+        var text = Encoding.UTF8.GetString(body.ToArray());
+        Assert.DoesNotContain("jane", text, StringComparison.OrdinalIgnoreCase);
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal(503, problem["status"]!.GetValue<int>());
+        Assert.Equal(DependencyFailures.Title, problem["title"]!.GetValue<string>());
+        Assert.Equal(LogLevel.Warning, Assert.Single(logger.Entries).Level);
+    }
+
+    /// <summary>Not every exception of a service's SDK is "try again": a request it refused (404, 409, 400) or a bug stays a
+    /// 500, so a defect is never hidden behind Retry-After.</summary>
+    [Theory]
+    [InlineData(404)]
+    [InlineData(409)]
+    [InlineData(400)]
+    public async Task A_service_that_answered_with_a_refusal_is_still_500(int status)
+    {
+        var (http, _) = NewHttpContext();
+        var middleware = new ProblemDetailsMiddleware(http.RequestServices.GetRequiredService<IProblemDetailsService>(), NullLogger<ProblemDetailsMiddleware>.Instance);
+        await middleware.Invoke(new TestFunctionContext("GetResident", http), _ => throw new RequestFailedException(status, Secret));
+        Assert.Equal(500, http.Response.StatusCode);
+        Assert.False(http.Response.Headers.ContainsKey("Retry-After"));
+        Assert.False(DependencyFailures.IsTransient(new CosmosException(Secret, HttpStatusCode.Conflict, 0, "", 0)));
+        Assert.False(DependencyFailures.IsTransient(new SqliteException(Secret, 19))); // SQLITE_CONSTRAINT
+        Assert.False(DependencyFailures.IsTransient(new ServiceBusException(isTransient: false, Secret)));
+    }
+
+    [Fact]
+    public async Task The_local_hosts_exception_handler_answers_a_service_that_did_not_answer_as_the_functions_app_does()
+    {
+        var (http, body) = NewHttpContext();
+        var middleware = new ProblemDetailsMiddleware(http.RequestServices.GetRequiredService<IProblemDetailsService>(), NullLogger<ProblemDetailsMiddleware>.Instance);
+        await middleware.Invoke(new TestFunctionContext("ListDeadLetters", http), _ => throw Failure("storage 503"));
+        var functions = JsonNode.Parse(body.ToArray())!.AsObject();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DependencyFailureHandler>(); // as LocalHost
+        await using var app = builder.Build();
+        app.UseExceptionHandler();
+        app.MapGet("/api/slow", IResult () => throw Failure("storage 503"));
+        app.MapGet("/api/boom", IResult () => throw new InvalidOperationException(Secret));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        using var client = new HttpClient();
+        using var response = await client.GetAsync(new Uri(address + "/api/slow"));
+        using var bug = await client.GetAsync(new Uri(address + "/api/boom"));
+        var local = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        await app.StopAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.InternalServerError, bug.StatusCode);
+        foreach (var key in new[] { "type", "title", "status", "detail" })
+        {
+            Assert.Equal(local[key]!.ToJsonString(), functions[key]!.ToJsonString());
+        }
+    }
+
+    private static Exception Failure(string name) => name switch
+    {
+        "storage 503" => new RequestFailedException(503, Secret),
+        "storage no response" => new RequestFailedException(Secret, new HttpRequestException(Secret, new SocketException((int)SocketError.ConnectionRefused))),
+        "storage 429" => new RequestFailedException(429, Secret),
+        "cosmos 429" => new CosmosException(Secret, HttpStatusCode.TooManyRequests, 0, "", 0),
+        "cosmos 503" => new CosmosException(Secret, HttpStatusCode.ServiceUnavailable, 0, "", 0),
+        "service bus transient" => new ServiceBusException(isTransient: true, Secret),
+        "sqlite busy" => new SqliteException(Secret, 5),
+        "timeout" => new TimeoutException(Secret),
+        "sdk timeout" => new TaskCanceledException(Secret),
+        "wrapped" => new AggregateException(new InvalidOperationException("first"), new RequestFailedException(504, Secret)),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
 
     [Fact]
     public async Task A_client_that_went_away_gets_499_without_a_body_and_no_error_is_logged()
