@@ -68,7 +68,7 @@ public static class LocalHost
         builder.Services.AddKeyedSingleton<IRecordStore>(DeletionLedger.StoreKey, (sp, _) => new SqliteRecordStore(DataFile(sp, "ledger.db")));
         builder.Services.AddSingleton(sp => new QueueServiceClient(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString,
-            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
+            OneValet.Local.Messaging.UndecodableMessages.Options()));
         builder.Services.AddSingleton<StorageQueueTransport>();
         builder.Services.AddSingleton<MessageJournal>();
         builder.Services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<MessageJournal>().Enabled

@@ -178,6 +178,27 @@ public sealed class NotificationsEndToEndTests
         await ApiAssert.RefusedAsync(HttpStatusCode.NotFound, null, () => host.Api.Api.DeadLetters["nope"].GetAsync());
     }
 
+    /// <summary>A message that is not base64 (another producer, or <c>az storage message put</c> without an encoding) would
+    /// fail every receive it is in: it is dead-lettered with its reason, kept, and the queue goes on (the next message is
+    /// handled); the dead-letter list answers, never 500.</summary>
+    [Fact]
+    public async Task A_message_that_is_not_base64_is_dead_lettered_with_its_reason_and_the_queue_goes_on()
+    {
+        await using var host = await StartAsync("undecodable", []);
+        var raw = new QueueServiceClient(AzuriteFixture.ConnectionString).GetQueueClient(host.QueuePrefix + Queues.Notifications);
+        await raw.SendMessageAsync("not base64: {\"notificationId\": 7}");
+        var queue = new QueueServiceClient(AzuriteFixture.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })
+            .GetQueueClient(host.QueuePrefix + Queues.Notifications);
+        await queue.SendMessageAsync(StorageEnvelope.Wrap("bad-2", BinaryData.FromString("""{"notificationId": 43}""")));
+
+        List<Models.DeadLetter>? letters = null;
+        await WaitUntilAsync(async () => (letters = await host.Api.Api.DeadLetters["notifications"].GetAsync())!.Count == 2, host);
+        var undecodable = Assert.Single(letters!, l => l.Reason == "not-base64");
+        Assert.StartsWith("undecodable-", undecodable.MessageId, StringComparison.Ordinal);
+        Assert.Equal("malformed-notification", Assert.Single(letters!, l => l.MessageId == "bad-2").Reason);
+        Assert.Empty((await raw.PeekMessagesAsync(32)).Value); // gone from its queue, kept in the poison queue
+    }
+
     private static Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host) => host.WaitUntilAsync(condition, Wait);
 
     private static async Task<LocalHostProcess> StartAsync(string name, Dictionary<string, string> settings)
