@@ -17,7 +17,7 @@ namespace OneValet.Pipeline.Api;
 public static class OpenApiDocument
 {
     /// <summary>The contract's version (semantic): a breaking change raises the major number (see the README's rule).</summary>
-    public const string Version = "2.0.0";
+    public const string Version = "2.1.0";
 
     /// <summary>Every id in a path: the same rule <see cref="Ingestion.UploadName.IsValidId"/> applies.</summary>
     public const string IdPattern = "^[a-z0-9-]{1,64}$";
@@ -226,7 +226,7 @@ public static class OpenApiDocument
                     },
                 },
             };
-            if (status == 429)
+            if (status is 429 or 503)
             {
                 refusal["headers"] = new JsonObject { ["Retry-After"] = new JsonObject { ["description"] = "Seconds to wait.", ["schema"] = new JsonObject { ["type"] = "integer" } } };
             }
@@ -244,11 +244,12 @@ public static class OpenApiDocument
         return operation;
     }
 
-    /// <summary>Every refusal a route can answer: its handler's, the body reader's, the gate's.</summary>
+    /// <summary>Every refusal a route can answer: its handler's, the body reader's, the gate's, and 503 with Retry-After
+    /// from either host when a service it needs did not answer (<see cref="DependencyFailures"/>).</summary>
     public static IReadOnlyList<int> RefusalsOf(ApiRoute route)
     {
         ArgumentNullException.ThrowIfNull(route);
-        var statuses = new SortedSet<int>(route.Refuses) { 429 };
+        var statuses = new SortedSet<int>(route.Refuses) { 429, 503 };
         if (route.Body is not null)
         {
             statuses.UnionWith([400, 413, 415]);

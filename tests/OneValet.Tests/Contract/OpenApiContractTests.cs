@@ -51,7 +51,9 @@ public sealed class OpenApiContractTests
         }
 
         Assert.Contains(responses, s => s is >= 200 and < 300);
-        Assert.DoesNotContain(responses, s => s >= 500 && !route.Refuses.Contains(s));
+        Assert.DoesNotContain(responses, s => s >= 500 && s != 503 && !route.Refuses.Contains(s));
+        Assert.Contains(503, responses); // either host, when a service the route needs did not answer (DependencyFailures)
+        Assert.NotNull(operation["responses"]!["503"]!["headers"]?["Retry-After"]);
         foreach (var (status, response) in operation["responses"]!.AsObject().Where(r => r.Key[0] is '4' or '5'))
         {
             Assert.Equal("#/components/schemas/Problem", response!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>());
@@ -123,7 +125,7 @@ public sealed class OpenApiContractTests
         Assert.Equal("#/components/schemas/AuditorQuery", operation["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
         Assert.Equal("debugging", operation["requestBody"]!["content"]!["application/json"]!["example"]!["reason"]!.GetValue<string>());
         Assert.Equal("#/components/schemas/AuditorAnswer", operation["responses"]!["201"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
-        Assert.Equal(["201", "400", "401", "403", "404", "409", "413", "415", "429"], operation["responses"]!.AsObject().Select(r => r.Key).Order());
+        Assert.Equal(["201", "400", "401", "403", "404", "409", "413", "415", "429", "503"], operation["responses"]!.AsObject().Select(r => r.Key).Order());
         var parameters = operation["parameters"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!["schema"]!);
         Assert.Equal(OpenApiDocument.IdPattern, parameters["reportId"]!["pattern"]!.GetValue<string>());
         Assert.Equal(OpenApiDocument.IdPattern, parameters["buildingId"]!["pattern"]!.GetValue<string>());
