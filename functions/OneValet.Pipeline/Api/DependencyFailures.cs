@@ -13,8 +13,8 @@ namespace OneValet.Pipeline.Api;
 /// An exception no handler caught that says a service the request needs did not answer in time, was unreachable, or asked
 /// us to slow down (Blob and Queue Storage, Cosmos DB, Service Bus, the local SQLite store busy): the request may succeed if
 /// repeated, so both hosts answer 503 problem details with <c>Retry-After</c> instead of 500 (the standard: never a 500 for
-/// what the caller can do something about). Anything else stays a 500: a bug is not hidden behind "try again". Every write
-/// the routes make is idempotent or guarded by an ETag, so a retry after a 503 repeats no half-made change.
+/// what the caller can do something about). Anything else stays a 500: a bug is not hidden behind "try again". Whether a
+/// retry after a 503 is safe is each route's own (the 503 says only that a service did not answer, not what was written).
 /// </summary>
 public static class DependencyFailures
 {
