@@ -762,11 +762,19 @@ public sealed class PrivacyRequestService(
             Correction = input.Correction,
             LookbackFrom = input.LookbackFrom,
             ReceivedAt = now,
-            AcknowledgeBy = calendars.Get(calendar).AddBusinessDays(now, 10, calendars.ZoneFor(calendar)),
+            AcknowledgeBy = AcknowledgeBy(calendars, calendar, now),
             DueAt = now + ResponsePeriod(jurisdiction),
             Status = RequestStatus.Received,
             Steps = [new RequestStep("received", "done", now)],
         };
+    }
+
+    /// <summary>D1: receipt is confirmed within 10 business days of <paramref name="receivedAt"/>, counted on the request's
+    /// calendar in its local time zone.</summary>
+    public static DateTimeOffset AcknowledgeBy(BusinessCalendars calendars, string calendar, DateTimeOffset receivedAt)
+    {
+        ArgumentNullException.ThrowIfNull(calendars);
+        return calendars.Get(calendar).AddBusinessDays(receivedAt, 10, calendars.ZoneFor(calendar));
     }
 
     /// <summary>California: 45 days whatever verification takes (11 CCR 7021(b)); Canada: 30 days (PIPEDA s.8(3)).

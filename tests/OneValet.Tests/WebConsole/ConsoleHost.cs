@@ -193,7 +193,7 @@ internal sealed partial class ConsoleHost : IAsyncDisposable
             Channel = "phone",
             SubjectId = residentId,
             ReceivedAt = receivedAt,
-            AcknowledgeBy = calendars.Get(calendar).AddBusinessDays(receivedAt, 10, calendars.ZoneFor(calendar)),
+            AcknowledgeBy = PrivacyRequestService.AcknowledgeBy(calendars, calendar, receivedAt),
             DueAt = receivedAt + PrivacyRequestService.ResponsePeriod(jurisdiction),
             Status = RequestStatus.Received,
             Steps = [new RequestStep("received", "done", receivedAt)],
