@@ -121,48 +121,55 @@ public sealed class FacePicture
         }
 
         var yuv = Layout == PictureLayout.Yuv420;
-        var o = 0;
+        ReadOnlySpan<byte> bytes = data;
+        Span<int> a = stackalloc int[size];
+        Span<int> b = stackalloc int[size];
+        Span<int> c = stackalloc int[size];
         for (var row = 0; row < size; row++)
         {
-            for (var column = 0; column < size; column++)
+            // The sums of each input pixel's samples in the three planes, a row of input pixels at a time.
+            if (xCount == 1 && yCount == 1)
             {
-                var a = 0;
-                var b = 0;
-                var c = 0;
+                // One sample an input pixel: a view less than twice the model's side (every tile).
+                var r0 = rows0[row];
+                var r1 = rows1[row];
+                var r2 = rows2[row];
+                for (var column = 0; column < size; column++)
+                {
+                    a[column] = bytes[r0 + columns0[column]];
+                    b[column] = bytes[r1 + columns1[column]];
+                    c[column] = bytes[r2 + columns2[column]];
+                }
+            }
+            else
+            {
+                a.Clear();
+                b.Clear();
+                c.Clear();
                 for (var j = row * yCount; j < (row + 1) * yCount; j++)
                 {
                     var r0 = rows0[j];
                     var r1 = rows1[j];
                     var r2 = rows2[j];
-                    for (var i = column * xCount; i < (column + 1) * xCount; i++)
+                    var i = 0;
+                    for (var column = 0; column < size; column++)
                     {
-                        a += data[r0 + columns0[i]];
-                        b += data[r1 + columns1[i]];
-                        c += data[r2 + columns2[i]];
+                        int sa = 0, sb = 0, sc = 0;
+                        for (var k = 0; k < xCount; k++, i++)
+                        {
+                            sa += bytes[r0 + columns0[i]];
+                            sb += bytes[r1 + columns1[i]];
+                            sc += bytes[r2 + columns2[i]];
+                        }
+
+                        a[column] += sa;
+                        b[column] += sb;
+                        c[column] += sc;
                     }
                 }
-
-                float red, green, blue;
-                if (yuv)
-                {
-                    var luma = 1.164f * ((a * weight) - 16f);
-                    var u = (b * weight) - 128f;
-                    var v = (c * weight) - 128f;
-                    red = luma + (1.596f * v);
-                    green = luma - (0.392f * u) - (0.813f * v);
-                    blue = luma + (2.017f * u);
-                }
-                else
-                {
-                    red = a * weight;
-                    green = b * weight;
-                    blue = c * weight;
-                }
-
-                input[o++] = (Math.Clamp(red, 0f, 255f) / 127.5f) - 1f;
-                input[o++] = (Math.Clamp(green, 0f, 255f) / 127.5f) - 1f;
-                input[o++] = (Math.Clamp(blue, 0f, 255f) / 127.5f) - 1f;
             }
+
+            ModelInput.Row(a, b, c, weight, yuv, input.Slice(row * size * 3, size * 3));
         }
     }
 
