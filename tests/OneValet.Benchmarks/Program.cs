@@ -31,7 +31,8 @@ switch (scenario)
             args.Contains("--interval") ? Arguments.Int(args, "--interval", 5) : null,
             verify: args.Contains("--verify"),
             only: Array.IndexOf(args, "--only") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null,
-            warmUpSeconds: Arguments.Int(args, "--warm-up", 4));
+            warmUpSeconds: Arguments.Int(args, "--warm-up", 4),
+            noModel: args.Contains("--no-model"));
         break;
     case "cards":
         CardScanBenchmark.Run(Arguments.Int(args, "--count", 20));

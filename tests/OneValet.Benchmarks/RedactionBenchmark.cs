@@ -28,13 +28,24 @@ internal static class RedactionBenchmark
 
     private const string ProfilePhoto = "/usr/share/doc/opencv-doc/examples/data/basketball1.png";
 
-    public static async Task RunAsync(int seconds, int? interval, bool verify, string? only = null, int warmUpSeconds = 4)
+    public static async Task RunAsync(int seconds, int? interval, bool verify, string? only = null, int warmUpSeconds = 4, bool noModel = false)
     {
+        if (noModel && verify)
+        {
+            Console.Error.WriteLine("--no-model finds no face, so there is nothing to verify: run --verify without it.");
+            return;
+        }
+
         var folder = Directory.CreateTempSubdirectory("onevalet-bench-faces-").FullName;
         try
         {
             var settings = new FaceOptions { TemporaryFolder = folder };
             settings.VideoKeyframeInterval = interval ?? settings.VideoKeyframeInterval;
+            if (noModel)
+            {
+                settings.ModelPath = NullFaceModel.Write(folder);
+            }
+
             var options = Options.Create(settings);
             var codec = FaceRedactor.PickEncoder(new FFMpegCore.FFOptions { BinaryFolder = options.Value.FFmpegFolder });
             var encoder = codec == "libx264" ? "-c:v libx264 -pix_fmt yuv420p -preset veryfast -crf 23" : "-c:v mpeg4 -pix_fmt yuv420p -q:v 4";
@@ -42,7 +53,7 @@ internal static class RedactionBenchmark
             using var verifiers = verify ? new FaceVerifiers() : null;
             var redactor = new FaceRedactor(detector, options, NullLogger<FaceRedactor>.Instance);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"redaction: {seconds} s at 25 fps, {codec}; keyframe every {settings.VideoKeyframeInterval} frames, searched with BlazeFace (whole view, and tiles of {LocalFaceDetector.TileSide} px; a view is searched again only where it changed since its last search and is not the last keyframe's picture moved, and every view at least every 5th keyframe: Faces/KeyframeSearch.cs), each frame blurred from the {FaceRedactor.KeyframesAround} keyframes before and the {FaceRedactor.KeyframesAround} after; warm-up {warmUpSeconds} s at 1280x720; {Environment.ProcessorCount} cores, load {Load()}"));
+                $"redaction: {seconds} s at 25 fps, {codec}; keyframe every {settings.VideoKeyframeInterval} frames, searched with {(noModel ? "NO MODEL (--no-model: a constant model that finds nothing; the ceiling of this pipeline, not a redaction)" : "BlazeFace")} (whole view, and tiles of {LocalFaceDetector.TileSide} px; a view is searched again only where it changed since its last search and is not the last keyframe's picture moved, and every view at least every 5th keyframe: Faces/KeyframeSearch.cs), each frame blurred from the {FaceRedactor.KeyframesAround} keyframes before and the {FaceRedactor.KeyframesAround} after; warm-up {warmUpSeconds} s at 1280x720; {Environment.ProcessorCount} cores, load {Load()}"));
 
             var warmUp = Synthesize(folder, "warm-up", 640, 360, 1, 0);
             await using (var input = File.OpenRead(warmUp))
