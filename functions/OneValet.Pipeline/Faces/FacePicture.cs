@@ -122,9 +122,10 @@ public sealed class FacePicture
 
         var yuv = Layout == PictureLayout.Yuv420;
         ReadOnlySpan<byte> bytes = data;
-        Span<int> a = stackalloc int[size];
-        Span<int> b = stackalloc int[size];
-        Span<int> c = stackalloc int[size];
+        // A row of sums a plane: on the stack for the model's 256 pixels, on the heap for an input far larger.
+        Span<int> a = size <= 1024 ? stackalloc int[size] : new int[size];
+        Span<int> b = size <= 1024 ? stackalloc int[size] : new int[size];
+        Span<int> c = size <= 1024 ? stackalloc int[size] : new int[size];
         for (var row = 0; row < size; row++)
         {
             // The sums of each input pixel's samples in the three planes, a row of input pixels at a time.
