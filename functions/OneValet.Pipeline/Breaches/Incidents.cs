@@ -157,7 +157,7 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
             WindowTo = input.WindowTo,
             Description = input.Description,
             DeclaredAt = now,
-            Deadline = calendars.EarliestDeadline(input.DiscoveredAt, options.Value.NoticeBusinessDays, calendars.Ids, TimeZoneInfo.Utc),
+            Deadline = calendars.EarliestDeadlineWhereTheyLive(input.DiscoveredAt, options.Value.NoticeBusinessDays, calendars.Ids),
         };
 
         // Kept 24 months, then deleted by the retention engine with its delivery records (O14, PIPEDA s.10.3).

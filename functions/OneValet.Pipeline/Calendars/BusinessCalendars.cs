@@ -159,6 +159,24 @@ public sealed class BusinessCalendars
         return calendars.Min(c => c.AddBusinessDays(start, businessDays, zone));
     }
 
+    /// <summary>
+    /// O14, D1: the earliest deadline <paramref name="businessDays"/> business days from <paramref name="start"/> for people
+    /// of every one of <paramref name="calendarIds"/>, each calendar's days counted where its people live
+    /// (<see cref="ZoneFor"/>), and never later than the same count in UTC. Counting every calendar in UTC alone reads an
+    /// evening discovery in North America as the next day: a breach found on a Sunday at 20:00 in Los Angeles (Monday 03:00
+    /// UTC) got until the end of the second Monday after, UTC, when the tenth business day of the people it concerns ends on
+    /// the Friday before.
+    /// </summary>
+    /// <exception cref="ArgumentException">No calendar ids, or an unknown one.</exception>
+    public DateTimeOffset EarliestDeadlineWhereTheyLive(DateTimeOffset start, int businessDays, IEnumerable<string> calendarIds)
+    {
+        ArgumentNullException.ThrowIfNull(calendarIds);
+        var ids = calendarIds.Distinct(StringComparer.Ordinal).ToList();
+        var inUtc = EarliestDeadline(start, businessDays, ids, TimeZoneInfo.Utc);
+        var local = ids.Min(id => Get(id).AddBusinessDays(start, businessDays, ZoneFor(id)));
+        return local < inUtc ? local : inUtc;
+    }
+
     private static BusinessCalendars FromEmbeddedResources()
     {
         var assembly = typeof(BusinessCalendars).Assembly;

@@ -144,13 +144,19 @@ public sealed class AccessFootage(
     /// <summary>
     /// Places the request's <see cref="HoldReason.OpenRequest"/> hold on the chosen recordings (catalogue paths: ids only),
     /// owned by the privacy office, to be reviewed by the export's expiry (an answer not assembled by then is a fault the
-    /// office hears of through the hold review). Idempotent: the hold's id is the request's.
+    /// office hears of through the hold review). Idempotent: the hold's id is the request's. It ends by itself where the
+    /// request's own hold would (O4, O6; <see cref="HoldRegistry.OpenRequestHoldsAsync"/>): at the latest due date the law
+    /// allows (the due date plus the one extension, which may still be taken) plus the jurisdiction's recourse period, so
+    /// an answer never assembled (its orchestration failed) does not keep the recordings, Facial Entry captures included,
+    /// for ever.
     /// </summary>
     private async Task HoldAsync(string requestId, IReadOnlyList<FootageItem> items, DateTimeOffset reviewBy, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var request = (await store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
         var hold = new HoldRecord
         {
+            Until = request is null ? null : request.DueAt + PrivacyRequestService.ResponsePeriod(request.Jurisdiction) + options.Value.RecourseIn(request.Jurisdiction),
             HoldId = HoldIdFor(requestId),
             Reason = HoldReason.OpenRequest,
             Scope = new HoldScope { Items = items.Select(i => $"{i.BuildingId}/{i.DoorId}/{i.CaptureId}").ToList() },

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OneValet.Pipeline.Auditing;
 using OneValet.Pipeline.Storage;
 
@@ -115,7 +116,12 @@ public sealed record HoldRecord
 /// Reads and writes holds. Active holds are few: enforcement reads them once per batch. Placing and releasing are audited
 /// (O6) here, whoever does it: the privacy office through the API, or an access request for its recordings.
 /// </summary>
-public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.PersonRecordings recordings, TimeProvider time)
+public sealed class HoldRegistry(
+    IRecordStore store,
+    AuditLog audit,
+    Requests.PersonRecordings recordings,
+    IOptions<Requests.RequestOptions> requestOptions,
+    TimeProvider time)
 {
     public const string Partition = "holds";
 
@@ -139,10 +145,18 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
             (await recordings.FindAllAsync(subject, null, ct).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal));
     }
 
-    /// <summary>The implicit subject hold of each open access request, from its receipt until it is answered (PIPEDA s.8(8),
-    /// O6); its id is <see cref="OpenRequestPrefix"/> and the request id.</summary>
+    /// <summary>
+    /// The implicit subject hold of each open access request, from its receipt until it is answered (PIPEDA s.8(8), O6); its
+    /// id is <see cref="OpenRequestPrefix"/> and the request id. Never longer than the law's clock: a request still open at
+    /// its (extended) due date is refused by silence (PIPEDA s.8(5)), so its hold ends where an answer given on the due date
+    /// would have left it, the due date plus the jurisdiction's recourse period (<see cref="Requests.RequestOptions.RecourseIn"/>,
+    /// PIPEDA s.11(3); none for the CCPA and the TDPA). A request whose orchestration failed or was never started is then not
+    /// a reason to keep the person's data, TDPA authentication data included (O4), for ever; the overdue request itself is
+    /// counted by the hourly sweep (<c>onevalet.requests.overdue</c>, D1).
+    /// </summary>
     public async Task<IReadOnlyList<HoldRecord>> OpenRequestHoldsAsync(CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         var inForce = new List<HoldRecord>();
         string? continuation = null;
         do
@@ -151,10 +165,12 @@ public sealed class HoldRegistry(IRecordStore store, AuditLog audit, Requests.Pe
             foreach (var open in page.Items.Where(i => i.Document.Type == Requests.RequestType.Access))
             {
                 var request = (await store.ReadAsync<Requests.PrivacyRequestRecord>(Containers.Requests, open.Id, Requests.PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
-                if (request is { SubjectId: { } subject, Closed: false })
+                if (request is { SubjectId: { } subject, Closed: false }
+                    && request.EffectiveDueAt + requestOptions.Value.RecourseIn(request.Jurisdiction) is var until && until > now)
                 {
                     inForce.Add(new HoldRecord
                     {
+                        Until = until,
                         HoldId = OpenRequestPrefix + request.RequestId,
                         Reason = HoldReason.OpenRequest,
                         Scope = new HoldScope { SubjectId = subject },

@@ -172,4 +172,34 @@ public sealed class BusinessDayArithmeticTests
         Assert.Throws<ArgumentException>(() => calendars.EarliestDeadline(start, 10, [], NewYork));
         Assert.Throws<ArgumentException>(() => calendars.EarliestDeadline(start, 10, ["us-ca", "us-tx"], NewYork));
     }
+
+    /// <summary>
+    /// O14, D1: a breach notice is due 10 business days from discovery where the affected people live. Discovered on Sunday
+    /// 18 October 2026 at 20:00 in Los Angeles (Monday 03:00 UTC; no holiday in any calendar from 12 October to 11
+    /// November): a Californian's tenth business day is Friday 30 October, New York's and Toronto's too, and New York's
+    /// ends first (04:00 UTC on the 31st). Counted in UTC only, as the incident's deadline was before, Monday was day 0 and
+    /// the deadline Monday 2 November at midnight UTC: almost three days late for every one of them.
+    /// </summary>
+    [Fact]
+    public void A_breach_found_on_a_north_american_evening_is_due_by_the_tenth_business_day_where_its_people_live()
+    {
+        var calendars = BusinessCalendars.Default;
+        var discovered = new DateTimeOffset(2026, 10, 18, 20, 0, 0, TimeSpan.FromHours(-7));
+        var deadline = calendars.EarliestDeadlineWhereTheyLive(discovered, 10, calendars.Ids);
+
+        Assert.Equal(new DateTimeOffset(2026, 10, 31, 3, 59, 59, TimeSpan.Zero).AddTicks(9_999_999), deadline);
+        Assert.Equal(new DateTimeOffset(2026, 10, 31, 6, 59, 59, TimeSpan.Zero).AddTicks(9_999_999), Calendar("us-ca").AddBusinessDays(discovered, 10, LosAngeles));
+        Assert.Equal(new DateTimeOffset(2026, 11, 2, 23, 59, 59, TimeSpan.Zero).AddTicks(9_999_999), calendars.EarliestDeadline(discovered, 10, calendars.Ids, TimeZoneInfo.Utc));
+
+        // Whatever the hour of discovery, no calendar's own reading, nor the UTC count, ends before it.
+        for (var hour = 0; hour < 24; hour++)
+        {
+            var at = new DateTimeOffset(2026, 10, 18, hour, 30, 0, TimeSpan.Zero);
+            var due = calendars.EarliestDeadlineWhereTheyLive(at, 10, calendars.Ids);
+            Assert.All(calendars.Ids, id => Assert.True(due <= Calendar(id).AddBusinessDays(at, 10, calendars.ZoneFor(id)), id + " at " + hour));
+            Assert.True(due <= calendars.EarliestDeadline(at, 10, calendars.Ids, TimeZoneInfo.Utc));
+        }
+
+        Assert.Throws<ArgumentException>(() => calendars.EarliestDeadlineWhereTheyLive(discovered, 10, []));
+    }
 }

@@ -181,6 +181,44 @@ public sealed class AccessFootageTests
         Assert.Equal(1, audits.Count(a => a.Action == "hold-released" && a.ItemRef == "holds/" + AccessFootage.HoldIdFor("req-held")));
     }
 
+    /// <summary>
+    /// O4, O6 (PIPEDA s.8(5), s.8(8), s.11(3)): the hold on an answer's recordings ends by itself at the latest due date the
+    /// law allows the request (its one extension included) plus its recourse period, so an answer never assembled (the
+    /// orchestration failed between the plan and the answer) does not keep them for ever: past it the sweep deletes them,
+    /// although the hold was never released. Before the fix the hold had no end.
+    /// </summary>
+    [Fact]
+    public async Task The_hold_on_an_answer_never_assembled_ends_with_the_requests_own_clock()
+    {
+        await using var h = await PipelineHarness.StartAsync(new Dictionary<string, string?> { ["OneValet:Retention:SurveillanceFootage"] = "00:10:00" });
+        var w = Writer.Of(h);
+        var now = h.Clock.GetUtcNow();
+        await ResidentAsync(w);
+        var names = await Retention.RetentionEngineTests.UploadAndIngestAsync(h, Building, 2);
+        await DoorEventAsync(w, "e-1", "door-1", now);
+        await h.Store.CreateAsync(Containers.Requests, "req-lost", PrivacyRequestRecord.DocumentId, new PrivacyRequestRecord
+        {
+            RequestId = "req-lost", Type = RequestType.Access, Jurisdiction = "canada", Channel = "app", SubjectId = Subject,
+            ReceivedAt = now, AcknowledgeBy = now.AddDays(10), DueAt = now.AddDays(30), Status = RequestStatus.InProgress,
+        });
+        Assert.Equal(2, await h.Get<AccessFootage>().PlanAsync("req-lost", Subject, null, now.AddDays(7), default));
+        var hold = (await h.Get<HoldRegistry>().ReadAsync(AccessFootage.HoldIdFor("req-lost"), default))!.Document;
+        Assert.Equal(now.AddDays(30 + 30 + 183), hold.Until);
+
+        // A day before that end the recordings, long due, are still kept; a day after it they go, the hold never released.
+        var sweep = h.Get<RetentionSweep>();
+        h.Clock.Advance(TimeSpan.FromDays(30 + 30 + 183 - 1));
+        var kept = await sweep.EnforceDueAsync(default);
+        Assert.Equal((0, 2), (kept.Deleted, kept.Held));
+        h.Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(2, (await sweep.EnforceDueAsync(default)).Deleted);
+        Assert.True((await h.Get<HoldRegistry>().ReadAsync(AccessFootage.HoldIdFor("req-lost"), default))!.Document.Active);
+        foreach (var name in names)
+        {
+            Assert.False((await h.Recordings.GetBlobClient(name.BlobName).ExistsAsync()).Value);
+        }
+    }
+
     private static FaceCheck Verified(string residentId) =>
         new(FaceVerificationStatus.Verified, DateTimeOffset.UtcNow, 0.9, residentId, new FaceRectangle(10, 10, 50, 50));
 
@@ -240,7 +278,7 @@ public sealed class AccessFootageCosmosTests(CosmosServerFixture server)
             null!,
             null!,
             null!,
-            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store, new RetentionSchedule(store, retention, TimeProvider.System), new RetentionPolicy(retention)), recordings, TimeProvider.System),
+            new HoldRegistry(store, new Pipeline.Auditing.AuditLog(store, new RetentionSchedule(store, retention, TimeProvider.System), new RetentionPolicy(retention)), recordings, options, TimeProvider.System),
             TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Notifications.EmailOptions { PrivacyOfficerAddress = "privacy-office@onevalet.test" }),
             Microsoft.Extensions.Options.Options.Create(new Pipeline.Configuration.StorageOptions()),

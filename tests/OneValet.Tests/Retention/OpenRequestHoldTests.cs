@@ -107,6 +107,49 @@ public sealed class OpenRequestHoldTests
         Assert.Equal(hold, (await h.Get<HoldRegistry>().ActiveAsync(default)).Any(x => x.Id == HoldRegistry.RecoursePrefix + "req-x"));
     }
 
+    /// <summary>
+    /// O4, O6, D1 (PIPEDA s.8(5), s.11(3)): an access request nobody answers (its orchestration failed, or never started) is
+    /// refused by silence at its due date; its hold ends where an answer given then would have left it, the due date (an
+    /// extension moves it) plus the jurisdiction's recourse period, and the sweep deletes what it kept, TDPA data included,
+    /// although the request is still open. Before the fix the hold lasted as long as the request stayed open: for ever.
+    /// </summary>
+    [Theory]
+    [InlineData("california", 45, 0, 0)]
+    [InlineData("california", 45, 45, 0)]
+    [InlineData("canada", 30, 0, 183)]
+    public async Task An_access_request_left_open_past_its_due_date_holds_the_persons_data_no_longer_than_an_answer_on_that_date_would(
+        string jurisdiction, int dueDays, int extensionDays, int recourseDays)
+    {
+        await using var h = await PipelineHarness.StartAsync();
+        var start = h.Clock.GetUtcNow();
+        const string subject = "r-unanswered";
+        await DeletionPathTests.ResidentAsync(h, subject, movedOut: false);
+
+        // A door event whose 90-day deadline falls 10 days from now (O4), and an access request that is never answered.
+        await DeletionPathTests.DoorEventAsync(h, subject, "e-kept", "lobby", start.AddDays(-80), schedule: true);
+        await OpenRequestAsync(h, "req-silent", RequestType.Access, jurisdiction, subject, TimeSpan.FromDays(dueDays), TimeSpan.FromDays(extensionDays));
+        var holdEnds = start + TimeSpan.FromDays(dueDays + extensionDays + recourseDays);
+        var hold = Assert.Single(await h.Get<HoldRegistry>().OpenRequestHoldsAsync(default));
+        Assert.Equal(holdEnds, hold.Until);
+
+        // Past the item's deadline, and up to a day before the hold's end, it is kept: the request is open (PIPEDA s.8(8)).
+        var sweep = h.Get<RetentionSweep>();
+        h.Clock.Advance(TimeSpan.FromDays(11));
+        await sweep.EnforceDueAsync(default);
+        Assert.NotNull(await h.Store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, subject, "e-kept"));
+        h.Clock.Advance(holdEnds - h.Clock.GetUtcNow() - TimeSpan.FromDays(1));
+        await sweep.EnforceDueAsync(default);
+        Assert.NotNull(await h.Store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, subject, "e-kept"));
+
+        // A day after it, the request is still open, yet it holds nothing and the sweep deletes the event, audited.
+        h.Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Empty(await h.Get<HoldRegistry>().OpenRequestHoldsAsync(default));
+        Assert.False((await RecordAsync(h, "req-silent")).Closed);
+        await sweep.EnforceDueAsync(default);
+        Assert.Null(await h.Store.ReadAsync<DoorEventRecord>(Containers.DoorEvents, subject, "e-kept"));
+        Assert.Contains(await Audits.AroundAsync(h.Store, start.AddDays(10)), a => a.Action == "deleted" && a.Outcome == "completed" && a.RuleId == "tdpa-authentication-90d" && a.DoneAt > holdEnds);
+    }
+
     [Fact]
     public async Task A_deletion_never_waits_into_the_last_day_before_its_own_due_date()
     {
@@ -152,13 +195,14 @@ public sealed class OpenRequestHoldTests
     private static async Task<PrivacyRequestRecord> RecordAsync(PipelineHarness h, string requestId) =>
         (await h.Store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId))!.Document;
 
-    private static async Task OpenRequestAsync(PipelineHarness h, string requestId, RequestType type, string jurisdiction, string subject, TimeSpan due)
+    private static async Task OpenRequestAsync(PipelineHarness h, string requestId, RequestType type, string jurisdiction, string subject, TimeSpan due, TimeSpan extension = default)
     {
         var now = h.Clock.GetUtcNow();
         await h.Store.CreateAsync(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, new PrivacyRequestRecord
         {
             RequestId = requestId, Type = type, Jurisdiction = jurisdiction, Channel = "app", SubjectId = subject,
             ReceivedAt = now, AcknowledgeBy = now.AddDays(10), DueAt = now + due, Status = RequestStatus.InProgress,
+            ExtendedDueAt = extension > TimeSpan.Zero ? now + due + extension : null,
         });
         await h.Store.UpsertAsync(Containers.Requests, "open", requestId, new RequestIndexEntry(requestId, type, now, now + due, nameof(RequestStatus.InProgress)));
     }
