@@ -69,6 +69,7 @@ public static class PipelineServices
         services.AddSingleton<Devices.DevicesApi>();
         services.AddSingleton<Devices.UploadGrants>();
         services.AddSingleton<RecordingIngestor>();
+        services.AddSingleton<UploadReconciler>();
         services.AddSingleton<RecordingsApi>();
         services.AddSingleton<HoldsApi>();
         services.AddSingleton<ResidentsApi>();

@@ -10,8 +10,17 @@ namespace OneValet.Functions.Ingestion;
 /// containers). Binds, calls the ingestor, returns. A throw lets the trigger retry; after 5 tries the blob's event goes
 /// to the poison queue, and the blob itself stays where it is (nothing is lost).
 /// </summary>
-public sealed class IngestionFunctions(RecordingIngestor ingestor)
+public sealed class IngestionFunctions(RecordingIngestor ingestor, UploadReconciler reconciler)
 {
+    /// <summary>Daily at 03:15 UTC: every upload whose event was lost (dead-lettered, poisoned) is catalogued and gets its
+    /// deadline (O1, O2, O4; <see cref="UploadReconciler"/>).</summary>
+    [Function("ReconcileUploads")]
+    public Task<ReconcileOutcome> ReconcileAsync(
+        [TimerTrigger("0 15 3 * * *", RunOnStartup = false)] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        reconciler.RunAsync(client, cancellationToken);
+
     [Function("IngestRecording")]
     public async Task RunAsync(
         [BlobTrigger("recordings/{name}", Source = BlobTriggerSource.EventGrid, Connection = "Recordings")] BlobClient blob,

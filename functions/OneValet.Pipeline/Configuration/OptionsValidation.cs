@@ -23,6 +23,11 @@ internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOpti
             failures.Add("OneValet:Ingestion:PollInterval must be positive and at most 1 second (uploads are picked up within a second).");
         }
 
+        if (options.ReconcileAfter < TimeSpan.Zero || options.ReconcileAfter > TimeSpan.FromHours(23))
+        {
+            failures.Add("OneValet:Ingestion:ReconcileAfter must be between 0 and 23 hours (the reconciliation runs daily: an upload whose event was lost is found by the next pass).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

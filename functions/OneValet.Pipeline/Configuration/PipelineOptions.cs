@@ -89,4 +89,9 @@ public sealed class IngestionOptions
 
     /// <summary>How long a device's upload grant (create-only SAS) lasts; clamped to 1-15 minutes.</summary>
     public TimeSpan UploadGrantLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The daily reconciliation (<see cref="Ingestion.UploadReconciler"/>) ingests uploads older than this that
+    /// nobody catalogued: long enough for their event to have come (Event Grid's first retries), short enough that a lost
+    /// one is found on the next day's pass.</summary>
+    public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromHours(1);
 }
