@@ -182,13 +182,7 @@ public sealed class EvidenceApi(AuditTrail trail, IRecordStore store, HoldRegist
             : null;
     }
 
-    private static IResult? PageSize(string? text, out int size)
-    {
-        size = DefaultPageSize;
-        return text is not null && (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size < 1 || size > MaxPageSize)
-            ? Problems.BadRequest($"'pageSize' is a whole number from 1 to {MaxPageSize}.")
-            : null;
-    }
+    private static IResult? PageSize(string? text, out int size) => PageSizes.TryRead(text, DefaultPageSize, MaxPageSize, out size);
 
     private static IResult BadContinuation() => Problems.BadRequest("'continuation' is not one this API handed out.");
 }
