@@ -405,6 +405,13 @@ public static class OpenApiDocument
     private static JsonSerializerOptions Describing(JsonSerializerOptions options, JsonNumberHandling? numbers = null)
     {
         var copy = new JsonSerializerOptions(options) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
+
+        // Request enums read strictly (StrictEnums) are the names the enum converter behind it writes: described by it.
+        foreach (var strict in copy.Converters.OfType<StrictEnums>().ToList())
+        {
+            copy.Converters.Remove(strict);
+        }
+
         copy.NumberHandling = numbers ?? copy.NumberHandling;
         copy.MakeReadOnly(populateMissingResolver: true);
         return copy;
