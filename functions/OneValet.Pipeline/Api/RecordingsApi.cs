@@ -105,7 +105,7 @@ public sealed class RecordingsApi(IRecordStore store)
             return true;
         }
 
-        if (!RecordingIngestor.TryParseUtc(text, out var parsed))
+        if (!QueryTimes.TryParse(text, out var parsed))
         {
             return false;
         }

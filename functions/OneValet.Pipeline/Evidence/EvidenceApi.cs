@@ -167,7 +167,7 @@ public sealed class EvidenceApi(AuditTrail trail, IRecordStore store, HoldRegist
     private static IResult? Range(string? from, string? to, out DateTimeOffset fromAt, out DateTimeOffset toAt)
     {
         fromAt = toAt = default;
-        if (from is null || to is null || !RecordingIngestor.TryParseUtc(from, out fromAt) || !RecordingIngestor.TryParseUtc(to, out toAt))
+        if (from is null || to is null || !QueryTimes.TryParse(from, out fromAt) || !QueryTimes.TryParse(to, out toAt))
         {
             return Problems.BadRequest("'from' and 'to' are required ISO-8601 times with a UTC offset, e.g. 2026-11-01T00:00:00Z.");
         }

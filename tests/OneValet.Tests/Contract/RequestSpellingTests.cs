@@ -20,7 +20,8 @@ namespace OneValet.Tests.Contract;
 /// purpose was recorded as "service-provision" (O12), message choices with one field left out turned the other off (O16),
 /// a field sent twice took its last value, <c>BuildingId</c> was read as <c>buildingId</c>, an enum's C# name and two names
 /// joined by a comma were read (<c>"law-enforcement, property-management"</c> ORed into <c>energy-efficiency</c>; a request of
-/// type <c>"access, deletion"</c> became a deletion), and one list read "+5" as a page size that the others refused.
+/// type <c>"access, deletion"</c> became a deletion), one list read "+5" as a page size that the others refused, and a
+/// query time was read in any spelling .NET's lenient parser knows (<c>01/02/2026 00:00:00Z</c>: January 2).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class RequestSpellingTests(ITestOutputHelper output)
@@ -88,6 +89,27 @@ public sealed class RequestSpellingTests(ITestOutputHelper output)
                 if (response.StatusCode != expected)
                 {
                     failures.Add($"GET {route.Template}?pageSize='{size}': {(int)response.StatusCode}, expected {(int)expected}");
+                }
+            }
+        }
+
+        // Times: an RFC 3339 date-time (the contract's format), nothing else .NET's lenient parser would also read.
+        foreach (var route in ApiRoutes.All.Where(r => r.Query.Contains("from")))
+        {
+            var client = route.Callers.HasFlag(Roles.PrivacyOfficer) ? officer : clients[Roles.PropertyManager];
+            foreach (var (from, ok) in new[]
+            {
+                ("2026-01-01T00:00:00Z", true), ("2026-01-01t00:00:00z", true), ("2026-01-01T00:00:00.5+00:00", true), ("2026-01-01T01:00:00+01:00", true),
+                ("2026-01-01 00:00:00Z", false), (" 2026-01-01T00:00:00Z", false), ("01/01/2026 00:00:00Z", false), ("1 Jan 2026 00:00:00Z", false),
+                ("2026-01-01T00:00Z", false), ("2026-01-01T00:00:00", false), ("Thu, 01 Jan 2026 00:00:00 +00:00", false), ("2026-01-01T00:00:00Z ", false),
+            })
+            {
+                sent++;
+                using var response = await client.GetAsync(new Uri($"{AuthorizationMatrixTests.PathOf(route, inScope: true)}?from={Uri.EscapeDataString(from)}&to=2026-01-02T00:00:00Z", UriKind.Relative));
+                var expected = ok ? HttpStatusCode.OK : HttpStatusCode.BadRequest;
+                if (response.StatusCode != expected)
+                {
+                    failures.Add($"GET {route.Template}?from='{from}': {(int)response.StatusCode}, expected {(int)expected}");
                 }
             }
         }
