@@ -287,7 +287,7 @@ public static class OpenApiDocument
         return name switch
         {
             "from" or "to" => (new JsonObject { ["type"] = "string", ["format"] = "date-time" }, "An ISO-8601 time with a UTC offset, e.g. 2026-11-26T00:00:00Z."),
-            "pageSize" => (new JsonObject { ["type"] = "string", ["pattern"] = "^[0-9]{1,4}$" }, "How many items per page (a whole number)."),
+            "pageSize" => (new JsonObject { ["type"] = "string", ["pattern"] = PageSizes.Pattern }, "How many items per page (a whole number)."),
             "continuation" => (new JsonObject { ["type"] = "string", ["pattern"] = "^[A-Za-z0-9_-]{1,8192}$" }, "The token the previous page handed out."),
             _ when name.EndsWith("Id", StringComparison.Ordinal) => (new JsonObject { ["type"] = "string", ["pattern"] = IdPattern }, "An id: 1 to 64 characters of a-z, 0-9 and '-'."),
             _ => (new JsonObject { ["type"] = "string", ["maxLength"] = 256 }, "Free text."),
@@ -405,6 +405,13 @@ public static class OpenApiDocument
     private static JsonSerializerOptions Describing(JsonSerializerOptions options, JsonNumberHandling? numbers = null)
     {
         var copy = new JsonSerializerOptions(options) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
+
+        // Request enums read strictly (StrictEnums) are the names the enum converter behind it writes: described by it.
+        foreach (var strict in copy.Converters.OfType<StrictEnums>().ToList())
+        {
+            copy.Converters.Remove(strict);
+        }
+
         copy.NumberHandling = numbers ?? copy.NumberHandling;
         copy.MakeReadOnly(populateMissingResolver: true);
         return copy;

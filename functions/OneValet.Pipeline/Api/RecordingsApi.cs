@@ -46,10 +46,9 @@ public sealed class RecordingsApi(IRecordStore store)
             return Problems.BadRequest("'from' must be before 'to'.");
         }
 
-        var size = DefaultPageSize;
-        if (pageSize is not null && (!int.TryParse(pageSize, out size) || size < 1 || size > MaxPageSize))
+        if (PageSizes.TryRead(pageSize, DefaultPageSize, MaxPageSize, out var size) is { } badSize)
         {
-            return Problems.BadRequest($"'pageSize' is a whole number from 1 to {MaxPageSize}.");
+            return badSize;
         }
 
         string? inner = null;
@@ -106,7 +105,7 @@ public sealed class RecordingsApi(IRecordStore store)
             return true;
         }
 
-        if (!RecordingIngestor.TryParseUtc(text, out var parsed))
+        if (!QueryTimes.TryParse(text, out var parsed))
         {
             return false;
         }

@@ -20,9 +20,9 @@ public static class RequestBody
             return (null, TooLarge());
         }
 
-        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (!IsJson(request.ContentType))
         {
-            return (null, Problems.UnsupportedMediaType("Send the body as application/json."));
+            return (null, Problems.UnsupportedMediaType("Send the body as application/json (UTF-8)."));
         }
 
         byte[] bytes;
@@ -65,7 +65,18 @@ public static class RequestBody
         MaxDepth = ApiJson.InputOptions.MaxDepth,
         AllowTrailingCommas = false,
         CommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
     };
+
+    /// <summary>
+    /// Whether a Content-Type names JSON as the body is read: the media type <c>application/json</c> (any case), with no
+    /// charset or UTF-8. Not a prefix: <c>application/jsonp</c> or <c>application/json-seq</c> is another type, and a body
+    /// declared UTF-16 is refused as such (415), not half-read as UTF-8.
+    /// </summary>
+    internal static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+        && (type.Charset.Length == 0 || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The JSON path of the first value carrying a card number (<see cref="CardNumbers"/>), or null: a string value or a

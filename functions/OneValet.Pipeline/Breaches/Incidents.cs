@@ -206,10 +206,9 @@ public sealed class IncidentsApi(IRecordStore store, RetentionSchedule schedule,
     /// incident on the page.</summary>
     public async Task<IResult> ListAsync(string? pageSize, string? continuation, CancellationToken cancellationToken)
     {
-        var size = DefaultPageSize;
-        if (pageSize is not null && (!int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > MaxPageSize))
+        if (PageSizes.TryRead(pageSize, DefaultPageSize, MaxPageSize, out var size) is { } badSize)
         {
-            return Problems.BadRequest($"'pageSize' is a whole number from 1 to {MaxPageSize}.");
+            return badSize;
         }
 
         var offset = 0;

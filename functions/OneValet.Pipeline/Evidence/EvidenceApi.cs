@@ -167,7 +167,7 @@ public sealed class EvidenceApi(AuditTrail trail, IRecordStore store, HoldRegist
     private static IResult? Range(string? from, string? to, out DateTimeOffset fromAt, out DateTimeOffset toAt)
     {
         fromAt = toAt = default;
-        if (from is null || to is null || !RecordingIngestor.TryParseUtc(from, out fromAt) || !RecordingIngestor.TryParseUtc(to, out toAt))
+        if (from is null || to is null || !QueryTimes.TryParse(from, out fromAt) || !QueryTimes.TryParse(to, out toAt))
         {
             return Problems.BadRequest("'from' and 'to' are required ISO-8601 times with a UTC offset, e.g. 2026-11-01T00:00:00Z.");
         }
@@ -182,13 +182,7 @@ public sealed class EvidenceApi(AuditTrail trail, IRecordStore store, HoldRegist
             : null;
     }
 
-    private static IResult? PageSize(string? text, out int size)
-    {
-        size = DefaultPageSize;
-        return text is not null && (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size < 1 || size > MaxPageSize)
-            ? Problems.BadRequest($"'pageSize' is a whole number from 1 to {MaxPageSize}.")
-            : null;
-    }
+    private static IResult? PageSize(string? text, out int size) => PageSizes.TryRead(text, DefaultPageSize, MaxPageSize, out size);
 
     private static IResult BadContinuation() => Problems.BadRequest("'continuation' is not one this API handed out.");
 }

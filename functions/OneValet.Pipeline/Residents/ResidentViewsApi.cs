@@ -63,10 +63,9 @@ public sealed class ResidentViewsApi(IRecordStore store)
             return problem ?? Problems.NotFound("No such resident.");
         }
 
-        var size = RecordingsApi.DefaultPageSize;
-        if (pageSize is not null && (!int.TryParse(pageSize, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size < 1 || size > RecordingsApi.MaxPageSize))
+        if (PageSizes.TryRead(pageSize, RecordingsApi.DefaultPageSize, RecordingsApi.MaxPageSize, out var size) is { } badSize)
         {
-            return Problems.BadRequest($"'pageSize' is a whole number from 1 to {RecordingsApi.MaxPageSize}.");
+            return badSize;
         }
 
         string? inner = null;

@@ -25,7 +25,7 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
     private static readonly string Later = DateTimeOffset.UtcNow.AddDays(30).ToString("O");
 
     /// <summary>A valid body per route, and the role that sends it (in scope of the seeded objects).</summary>
-    private static readonly (ApiRoute Route, Roles Role, string Body)[] ValidBodies =
+    internal static readonly (ApiRoute Route, Roles Role, string Body)[] ValidBodies =
     [
         (ApiRoutes.PutResident, Roles.PropertyManager, $$"""{"buildingId":"b-1","unitId":"u-1","movedInAt":"2025-01-01T00:00:00Z","email":"r-in@matrix.test","name":"Ada Lovelace","phone":"+1 212 555 0100","jurisdiction":"new-york"}"""),
         (ApiRoutes.GiveFacialEntryConsent, Roles.Resident, """{"policyVersion":"2022-06-29"}"""),
