@@ -7,7 +7,8 @@ namespace OneValet.Pipeline.Api;
 /// The one reading of a time in a query (<c>from</c>, <c>to</c>), as the contract spells it: an RFC 3339 date-time
 /// (<c>2026-11-26T00:00:00Z</c>, <c>2026-11-26T00:00:00.5+01:00</c>; seconds and an offset required). Other spellings that
 /// .NET's lenient parser also reads are refused: <c>11/26/2026 00:00:00Z</c> (which day is <c>01/02</c>?), <c>26 Nov 2026
-/// 00:00:00Z</c>, a space for the <c>T</c>, leading spaces, no seconds. Ingestion's metadata keeps its own reading.
+/// 00:00:00Z</c>, a space for the <c>T</c>, leading spaces, no seconds. Ingestion reads an upload's <c>capturedat</c> the
+/// same way.
 /// </summary>
 public static partial class QueryTimes
 {

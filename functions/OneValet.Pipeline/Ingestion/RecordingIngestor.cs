@@ -256,23 +256,11 @@ public sealed partial class RecordingIngestor(
         return null;
     }
 
-    /// <summary>ISO-8601 with an explicit UTC designator or offset; a local time with no offset is ambiguous and refused.</summary>
-    internal static bool TryParseUtc(string text, out DateTimeOffset value)
-    {
-        value = default;
-        if (text.Length < 20 || !(text.EndsWith('Z') || text[^6] is '+' or '-'))
-        {
-            return false;
-        }
-
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
-        {
-            return false;
-        }
-
-        value = parsed.ToUniversalTime();
-        return true;
-    }
+    /// <summary>An RFC 3339 date-time with seconds and a <c>Z</c> or an offset, read as the API reads its query times
+    /// (<see cref="Api.QueryTimes"/>): a local time with no offset is ambiguous and refused, and so are the other spellings
+    /// .NET's lenient parser reads (<c>01/02/2026 00:00:00Z</c> was taken as 2 January, whatever the console meant, and the
+    /// retention deadline counted from it).</summary>
+    internal static bool TryParseUtc(string text, out DateTimeOffset value) => Api.QueryTimes.TryParse(text, out value);
 
     private static async Task<HashedContent?> HashAsync(BlobClient blob, ETag etag, string extension, CancellationToken cancellationToken)
     {

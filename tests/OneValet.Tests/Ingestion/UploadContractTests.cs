@@ -55,6 +55,12 @@ public sealed class UploadContractTests
     [InlineData("yesterday")]
     [InlineData("2026-13-26T10:00:00Z")]
     [InlineData("")]
+    [InlineData("01/02/2026 00:00:00Z")]
+    [InlineData("26 Nov 2026 10:00:00Z")]
+    [InlineData("2026-11-26 10:00:00Z")]
+    [InlineData(" 2026-11-26T10:00:00Z")]
+    [InlineData("2026-11-26T10:00Z")]
+    [InlineData("2026-11-26T10:00:00+0500")]
     public void Capture_times_without_an_offset_or_malformed_are_refused(string text) =>
         Assert.False(RecordingIngestor.TryParseUtc(text, out _));
 
