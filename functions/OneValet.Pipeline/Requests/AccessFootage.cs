@@ -156,7 +156,7 @@ public sealed class AccessFootage(
         var request = (await store.ReadAsync<PrivacyRequestRecord>(Containers.Requests, requestId, PrivacyRequestRecord.DocumentId, cancellationToken).ConfigureAwait(false))?.Document;
         var hold = new HoldRecord
         {
-            Until = request is null ? null : request.DueAt + PrivacyRequestService.ResponsePeriod(request.Jurisdiction) + options.Value.RecourseIn(request.Jurisdiction),
+            Until = request is null ? null : PrivacyRequestService.DueAtIfExtended(request) + options.Value.RecourseIn(request.Jurisdiction),
             HoldId = HoldIdFor(requestId),
             Reason = HoldReason.OpenRequest,
             Scope = new HoldScope { Items = items.Select(i => $"{i.BuildingId}/{i.DoorId}/{i.CaptureId}").ToList() },

@@ -781,6 +781,14 @@ public sealed class PrivacyRequestService(
     /// New York and others follow the stricter of the policy's promises for everyone, 45 days.</summary>
     public static TimeSpan ResponsePeriod(string jurisdiction) => jurisdiction == "canada" ? TimeSpan.FromDays(30) : TimeSpan.FromDays(45);
 
+    /// <summary>The due date once extended (the law allows one extension of one more response period): what an extension
+    /// sets, and the latest a request can be due.</summary>
+    public static DateTimeOffset DueAtIfExtended(PrivacyRequestRecord request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.DueAt + ResponsePeriod(request.Jurisdiction);
+    }
+
     /// <summary>The one extension: 45 more days in California (and elsewhere under the policy), 30 in Canada.</summary>
     public async Task<(PrivacyRequestRecord? Record, string? Error)> ExtendAsync(string requestId, string reason, CancellationToken cancellationToken)
     {
@@ -812,7 +820,7 @@ public sealed class PrivacyRequestService(
                 return r;
             }
 
-            return r with { ExtendedDueAt = r.DueAt + ResponsePeriod(r.Jurisdiction), ExtensionReason = reason, Steps = [.. r.Steps, new RequestStep("extended", "done", time.GetUtcNow())] };
+            return r with { ExtendedDueAt = DueAtIfExtended(r), ExtensionReason = reason, Steps = [.. r.Steps, new RequestStep("extended", "done", time.GetUtcNow())] };
         }, cancellationToken).ConfigureAwait(false);
         if (updated is null)
         {
