@@ -13,8 +13,8 @@ namespace OneValet.Pipeline.Api;
 /// </summary>
 public sealed class StrictEnums : JsonConverterFactory
 {
-    /// <summary>How names are written: the API's own enum converter (the contract's enum lists come from it).</summary>
-    internal static readonly JsonSerializerOptions Names = CreateNames();
+    /// <summary>How names are written: the API's own options (the contract's enum lists come from their enum converter).</summary>
+    private static JsonSerializerOptions Names => ApiJson.Options;
 
     public override bool CanConvert(Type typeToConvert)
     {
@@ -24,14 +24,6 @@ public sealed class StrictEnums : JsonConverterFactory
 
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
         (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert))!;
-
-    private static JsonSerializerOptions CreateNames()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
-    }
 
     private sealed class Converter<T> : JsonConverter<T>
         where T : struct, Enum
