@@ -197,36 +197,22 @@ internal sealed class LumaMotion
     /// <summary>Adds to <paramref name="cost"/> the absolute differences, in the order of the cells, between row
     /// <paramref name="y"/>'s cells from <paramref name="x0"/> to <paramref name="x1"/> (every <paramref name="sample"/>th) and
     /// the earlier picture's cells <paramref name="sx"/> to their left on row <paramref name="earlierY"/>; returns how many.</summary>
-    private int Difference(int cell, int across, int y, LumaMotion earlier, int earlierY, int x0, int x1, int sx, int sample, ref double cost)
+    private int Difference(int cell, int across, int y, LumaMotion earlier, int earlierY, int x0, int x1, int sx, int sample, ref double cost) => cell switch
+    {
+        16 => Differences<float>(_cells16.AsSpan(y * across, across), earlier._cells16.AsSpan(earlierY * across, across), x0, x1, sx, sample, ref cost),
+        4 => Differences<float>(_cells4.AsSpan(y * across, across), earlier._cells4.AsSpan(earlierY * across, across), x0, x1, sx, sample, ref cost),
+
+        // One-pixel cells: the pixels themselves (a one-pixel mean is the pixel).
+        _ => Differences<byte>(_pixels.AsSpan(y * Width, Width), earlier._pixels.AsSpan(earlierY * Width, Width), x0, x1, sx, sample, ref cost),
+    };
+
+    private static int Differences<T>(ReadOnlySpan<T> here, ReadOnlySpan<T> there, int x0, int x1, int sx, int sample, ref double cost)
+        where T : System.Numerics.INumberBase<T>
     {
         var count = 0;
-        switch (cell)
+        for (var x = x0; x < x1; x += sample, count++)
         {
-            case 16:
-            case 4:
-                {
-                    var here = (cell == 16 ? _cells16 : _cells4).AsSpan(y * across, across);
-                    var there = (cell == 16 ? earlier._cells16 : earlier._cells4).AsSpan(earlierY * across, across);
-                    for (var x = x0; x < x1; x += sample, count++)
-                    {
-                        cost += Math.Abs((double)here[x] - there[x - sx]);
-                    }
-
-                    break;
-                }
-
-            default:
-                {
-                    // One-pixel cells: the pixels themselves (a one-pixel mean is the pixel).
-                    var here = _pixels.AsSpan(y * Width, Width);
-                    var there = earlier._pixels.AsSpan(earlierY * Width, Width);
-                    for (var x = x0; x < x1; x += sample, count++)
-                    {
-                        cost += Math.Abs((double)here[x] - there[x - sx]);
-                    }
-
-                    break;
-                }
+            cost += Math.Abs(double.CreateTruncating(here[x]) - double.CreateTruncating(there[x - sx]));
         }
 
         return count;
